@@ -1,0 +1,89 @@
+"""Customer tiers from values (seed 003's "CLV groupings"), best first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from clv_xl.errors import InputError
+
+FloatArray = np.ndarray
+
+
+def tier_numbers(values: FloatArray, tiers: int | Sequence[float] = 4) -> FloatArray:
+    """Tier number (1 = best) for each finite value; NaN values get tier 0 (no tier).
+
+    Parameters
+    ----------
+    values : array of customer values (any shape). NaN marks "no value" (a blank).
+    tiers : a count k: customers ranked by value, highest first, split into k groups of
+        near-equal size (rank-based quantiles). Or an increasing sequence of cumulative value
+        shares such as (0.5, 0.8, 0.95): ABC analysis, where the customers who make the first 50%
+        of total value are tier 1, the next 30% tier 2, and so on (len(shares) + 1 tiers).
+
+    Equal values always share a tier: each customer takes the tier of the first of its ties.
+    """
+    values = np.asarray(values, dtype=float)
+    flat = values.ravel()
+    valid = np.isfinite(flat)
+    out = np.zeros(flat.shape, dtype=float)
+    v = flat[valid]
+    n = v.size
+    if n == 0:
+        return out.reshape(values.shape)
+    order = np.argsort(-v, kind="stable")
+    sorted_v = v[order]
+    # first position (0-based) of each value's tie group in the sorted order
+    first = np.searchsorted(-sorted_v, -sorted_v, side="left")
+    if np.ndim(tiers) == 0:
+        k = int(tiers)  # type: ignore[arg-type]
+        if k < 1 or k != tiers:
+            raise InputError("tiers", tiers, "a whole number of tiers >= 1, or a range of shares")
+        tier_sorted = np.floor(first * k / n) + 1.0
+    else:
+        shares = np.asarray(tiers, dtype=float)
+        if shares.size == 0 or not (
+            np.all(np.isfinite(shares))
+            and np.all((shares > 0) & (shares < 1))
+            and np.all(np.diff(shares) > 0)
+        ):
+            raise InputError(
+                "tiers", list(shares), "increasing cumulative shares between 0 and 1, e.g. 0.5, 0.8"
+            )
+        if np.any(v < 0):
+            raise InputError(
+                "values", float(v.min()), "values >= 0 for shares of total value (ABC tiers)"
+            )
+        total = v.sum()
+        if total <= 0:
+            raise InputError("values", float(total), "a positive total for shares of total value")
+        share_before = (np.cumsum(sorted_v) - sorted_v) / total
+        tier_sorted = np.searchsorted(shares, share_before[first], side="right") + 1.0
+    tier_valid = np.empty(n)
+    tier_valid[order] = tier_sorted
+    out[valid] = tier_valid
+    return out.reshape(values.shape)
+
+
+def tier_count(tiers: int | Sequence[float]) -> int:
+    """How many tiers a ``tiers`` argument makes."""
+    return int(tiers) if np.ndim(tiers) == 0 else len(tiers) + 1  # type: ignore[arg-type]
+
+
+def segment(
+    values: FloatArray,
+    tiers: int | Sequence[float] = 4,
+    labels: Sequence[str] | None = None,
+) -> np.ndarray:
+    """Tier label for each value, same shape; blanks (NaN) get ''. Labels default to 'Tier 1'.."""
+    numbers = tier_numbers(values, tiers)
+    count = tier_count(tiers)
+    if labels is None:
+        names = [f"Tier {i}" for i in range(1, count + 1)]
+    else:
+        names = [str(x) for x in labels]
+        if len(names) != count:
+            raise InputError("labels", f"{len(names)} labels", f"{count} labels, one per tier")
+    lookup = np.array(["", *names], dtype=object)
+    return lookup[numbers.astype(int)]

@@ -1,0 +1,95 @@
+"""The exceptions clv_xl raises.
+
+Every error says what was expected, what came, and how to fix it, in one line, so the Excel layer
+can show it in a cell as it is. All derive from :class:`CLVError`; input problems are also
+``ValueError`` so that ordinary Python code catching ``ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def describe(value: Any) -> str:
+    """Show a received value the way a spreadsheet user would recognise it."""
+    if value is None:
+        return "a blank"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        text = text if len(text) <= 30 else text[:27] + "..."
+        return f'"{text}"'
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        return f"{value:.6g}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class CLVError(Exception):
+    """Base class of every error clv_xl raises on purpose."""
+
+
+class InputError(CLVError, ValueError):
+    """An argument's value is outside what the function accepts.
+
+    Parameters
+    ----------
+    argument : name of the argument, as the function's signature spells it.
+    value : the value received.
+    allowed : what would have been accepted, in words ("a fraction from 0 to 1").
+    hint : optional advice on how to fix it ("enter 80% as 0.8").
+    position : optional (row, column) inside a range, 1-based, for range arguments.
+    """
+
+    def __init__(
+        self,
+        argument: str,
+        value: Any,
+        allowed: str,
+        hint: str = "",
+        position: tuple[int, ...] | None = None,
+    ) -> None:
+        self.argument = argument
+        self.value = value
+        self.allowed = allowed
+        self.hint = hint
+        self.position = position
+        super().__init__(self.short())
+
+    def short(self) -> str:
+        where = ""
+        if self.position is not None and len(self.position) > 0:
+            where = " at " + ("row {}" if len(self.position) == 1 else "row {}, column {}").format(
+                *self.position
+            )
+        got = "is missing" if self.value is None else f"got {describe(self.value)}"
+        text = f"{self.argument}{where} {got}; expected {self.allowed}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class CellError(CLVError, ValueError):
+    """A cell inside a range argument is not what the argument takes (text among numbers)."""
+
+    def __init__(self, argument: str, problem: str, allowed: str) -> None:
+        self.argument = argument
+        super().__init__(f"{argument} {problem}; expected {allowed}")
+
+
+class ShapeError(CLVError, ValueError):
+    """Ranges that must line up (one value per customer, say) have different sizes."""
+
+
+class FitError(CLVError):
+    """A model cannot be fitted to the data given (for example: nobody made a repeat purchase)."""
+
+
+class NotFittedError(CLVError, AttributeError):
+    """A model's predictions were asked for before it was fitted."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(
+            f"{model} is not fitted yet; call fit(...) first or pass fitted parameters"
+        )

@@ -1,0 +1,143 @@
+"""Turn what xlwings hands a function into arrays, cell by cell, and results back into cells.
+
+A cell arrives as a number, text, bool, datetime or None (a blank; xlwings also turns Excel
+error values into None unless told otherwise, and a formula engine may pass them as "#N/A"
+text). A range arrives as a list (one row or column) or a list of lists. Nothing here raises
+for a bad cell: each cell gets a value or a one-line problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from clv_xl.errors import ShapeError, describe
+
+BLANK = "blank"
+
+
+def to_grid(value: Any) -> np.ndarray:
+    """A cell, list or list of lists as an object array of 0, 1 or 2 dimensions."""
+    if isinstance(value, np.ndarray):
+        return value.astype(object)
+    if isinstance(value, list | tuple):
+        if value and all(isinstance(row, list | tuple) for row in value):
+            width = {len(row) for row in value}
+            if len(width) != 1:
+                raise ShapeError("a range must be rectangular: rows have different lengths")
+            grid: np.ndarray = np.empty((len(value), width.pop()), dtype=object)
+            for i, row in enumerate(value):
+                grid[i, :] = list(row)
+            return grid
+        grid = np.empty(len(value), dtype=object)
+        grid[:] = list(value)
+        return grid
+    grid = np.empty((), dtype=object)
+    grid[()] = value
+    return grid
+
+
+def parse_number(cell: Any) -> float | str:
+    """A cell's number, ``BLANK``, or a short description of why it is not a number."""
+    if cell is None:
+        return BLANK
+    if isinstance(cell, bool | np.bool_):
+        return f"got {describe(bool(cell))}, a logical value"
+    if isinstance(cell, int | float | np.integer | np.floating):
+        x = float(cell)
+        if np.isnan(x):
+            return BLANK
+        if np.isinf(x):
+            return "got an infinite number"
+        return x
+    if isinstance(cell, dt.datetime | dt.date):
+        return f"got the date {cell:%Y-%m-%d}"
+    if isinstance(cell, str):
+        text = cell.strip()
+        if not text:
+            return BLANK
+        if text.startswith("#"):
+            return f"got the Excel error {text[:12]}"
+        cleaned = text.replace(",", "").replace("$", "").replace("€", "").replace("£", "")
+        scale = 1.0
+        if cleaned.endswith("%"):
+            cleaned, scale = cleaned[:-1].strip(), 0.01
+        try:
+            x = float(cleaned) * scale
+        except ValueError:
+            return f"got the text {describe(text)}"
+        if not np.isfinite(x):
+            return f"got the text {describe(text)}"
+        return x
+    return f"got {describe(cell)}"
+
+
+@dataclass
+class Cells:
+    """A numeric argument cell by cell: values (NaN where not a number), blanks, problems."""
+
+    values: np.ndarray
+    blank: np.ndarray
+    problem: np.ndarray  # object array: "" or a description
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.values.shape
+
+
+def numeric_cells(value: Any) -> Cells:
+    """Parse every cell of an argument."""
+    grid = to_grid(value)
+    flat = [parse_number(cell) for cell in grid.ravel().tolist()]
+    is_num = np.array([isinstance(p, float) for p in flat], dtype=bool)
+    blank = np.array([p is BLANK for p in flat], dtype=bool)
+    values = np.array([p if isinstance(p, float) else np.nan for p in flat], dtype=float)
+    problem = np.empty(len(flat), dtype=object)
+    problem[:] = ["" if (n or b) else p for p, n, b in zip(flat, is_num, blank, strict=True)]
+    shape = grid.shape
+    return Cells(values.reshape(shape), blank.reshape(shape), problem.reshape(shape))
+
+
+def common_shape(function: str, shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+    """The shape all ranges share; single cells broadcast. Raise ShapeError otherwise."""
+    ranges = {k: s for k, s in shapes.items() if int(np.prod(s)) != 1}
+    distinct = set(ranges.values())
+    if len(distinct) > 1:
+        parts = ", ".join(f"{k} is {size_words(s)}" for k, s in ranges.items())
+        raise ShapeError(f"ranges differ in size ({parts}); give ranges of one size, or one cell")
+    if distinct:
+        return distinct.pop()
+    return max(shapes.values(), key=len, default=())
+
+
+def size_words(shape: tuple[int, ...]) -> str:
+    if len(shape) == 2:
+        return f"{shape[0]}x{shape[1]}"
+    if len(shape) == 1:
+        return f"{shape[0]} cells"
+    return "one cell"
+
+
+def to_excel(result: np.ndarray) -> Any:
+    """Python scalars for one cell, nested lists for a range (NaN never leaves here)."""
+    if result.ndim == 0 or (result.size == 1 and result.ndim == 2 and result.shape == (1, 1)):
+        return _scalar(result.reshape(()).item())
+    return [_to_list(row) for row in result] if result.ndim == 2 else _to_list(result)
+
+
+def _to_list(row: np.ndarray) -> list[Any]:
+    return [_scalar(x) for x in row.tolist()]
+
+
+def _scalar(x: Any) -> Any:
+    if isinstance(x, float | np.floating):
+        x = float(x)
+        return x if np.isfinite(x) else "no finite result"
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
