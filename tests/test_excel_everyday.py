@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clv_xl.excel import udfs
-from clv_xl.excel.udfs import (
+from clv_xl.excel import everyday as udfs
+from clv_xl.excel.everyday import (
     CLV_HEADROOM,
     CLV_LIFESPAN,
     CLV_PAYBACK,

@@ -44,16 +44,22 @@ def load_with_windows_decorators(module_name: str) -> ModuleType:
 
     udfs = windows_udf_module()
     saved = {k: getattr(xlwings, k) for k in ("func", "arg", "ret")}
-    previous = sys.modules.pop(module_name, None)
+    package = module_name.rsplit(".", 1)[0]
+    previous = {k: v for k, v in sys.modules.items() if k == package or k.startswith(package + ".")}
+    for key in previous:  # the function modules are decorated at import: import them afresh
+        del sys.modules[key]
     try:
         xlwings.func, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret
         return importlib.import_module(module_name)
     finally:
         for key, value in saved.items():
             setattr(xlwings, key, value)
-        sys.modules.pop(module_name, None)
-        if previous is not None:
-            sys.modules[module_name] = previous
+        for key in [k for k in sys.modules if k == package or k.startswith(package + ".")]:
+            del sys.modules[key]
+        sys.modules.update(previous)
+        parent, _, child = package.rpartition(".")
+        if parent in sys.modules and package in previous:
+            setattr(sys.modules[parent], child, previous[package])
 
 
 class FakeWorkbook:

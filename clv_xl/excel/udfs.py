@@ -1,207 +1,51 @@
-"""CLV_ functions for Excel, as xlwings user-defined functions (category "CLV").
+"""The module xlwings imports (UDF_MODULES = clv_xl.excel.udfs): every CLV_ function.
 
-Each function is a short wrapper: conversion is declared with ``xw.arg`` (``ndim=2`` so a range
-always arrives as rows of cells and results keep the range's shape), the maths is the core's, and
-``excel_function`` turns any failure into one line of text in the cell. Arguments carry no type
-hints on purpose: xlwings reads hints as converters.
+The functions live in ``everyday`` (the everyday formulas) and ``models`` (the buy-till-you-die
+models); xlwings finds them here by their ``__xlfunc__`` metadata.
 """
 
-from __future__ import annotations
-
-from typing import Any
-
-import xlwings as xw
-
-from clv_xl import core
-from clv_xl.core.everyday import check_timing
-from clv_xl.errors import CellError
-from clv_xl.excel.convert import numeric_cells, to_excel, to_grid
-from clv_xl.excel.runner import excel_function, run_elementwise
-
-CATEGORY = "CLV"
-
-
-@xw.func(category=CATEGORY)
-@xw.arg(
-    "avg_purchase",
-    ndim=2,
-    doc="Average amount of one purchase, e.g. 14. A range gives one answer per cell.",
+from clv_xl.excel.everyday import (
+    CLV_HEADROOM,
+    CLV_LIFESPAN,
+    CLV_PAYBACK,
+    CLV_PROFIT,
+    CLV_RATIO,
+    CLV_RETENTION,
+    CLV_SEGMENT,
+    CLV_VALUE,
 )
-@xw.arg(
-    "expected_purchases",
-    ndim=2,
-    doc="Expected number of purchases over the customer's lifetime, e.g. 2 (>= 0).",
+from clv_xl.excel.models import (
+    CLV_DERL,
+    CLV_EXPECTED_PURCHASES,
+    CLV_EXPECTED_SPEND,
+    CLV_FIT,
+    CLV_FIT_RETENTION,
+    CLV_FIT_SPEND,
+    CLV_HOLDOUT,
+    CLV_LIFETIME_VALUE,
+    CLV_P_ALIVE,
+    CLV_RETENTION_CURVE,
+    CLV_SUMMARY,
 )
-@excel_function
-def CLV_VALUE(avg_purchase, expected_purchases):
-    """Lifetime value: average purchase x expected number of purchases."""
-    return run_elementwise(
-        core.value, avg_purchase=avg_purchase, expected_purchases=expected_purchases
-    )
 
-
-@xw.func(category=CATEGORY)
-@xw.arg("avg_purchase", ndim=2, doc="Average amount of one purchase (revenue), e.g. 14.")
-@xw.arg("expected_purchases", ndim=2, doc="Expected number of purchases over the lifetime (>= 0).")
-@xw.arg("margin", ndim=2, doc="Gross margin as a fraction of revenue: 40% or 0.4 (0 to 1).")
-@xw.arg(
-    "cost_per_purchase",
-    ndim=2,
-    doc="Optional cost to serve each purchase, e.g. delivery (>= 0; blank = 0).",
-)
-@xw.arg(
-    "fixed_costs",
-    ndim=2,
-    doc="Optional one-off costs per customer over the lifetime, e.g. retention mailings (>= 0; blank = 0).",
-)
-@excel_function
-def CLV_PROFIT(avg_purchase, expected_purchases, margin, cost_per_purchase=None, fixed_costs=None):
-    """Lifetime profit: purchases x (average purchase x margin - cost per purchase) - fixed costs."""
-    return run_elementwise(
-        core.profit,
-        avg_purchase=avg_purchase,
-        expected_purchases=expected_purchases,
-        margin=margin,
-        cost_per_purchase=cost_per_purchase,
-        fixed_costs=fixed_costs,
-    )
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("lifetime_profit", ndim=2, doc="Lifetime profit of one customer, e.g. 10000.")
-@xw.arg(
-    "acquisition_cost",
-    ndim=2,
-    doc="Optional amount already spent to win the customer, e.g. 199 (>= 0; blank = 0).",
-)
-@xw.arg(
-    "target_ratio",
-    ndim=2,
-    doc="Optional lifetime profit per unit of acquisition cost you require: 1 = break-even (blank), 3 = the 3:1 rule.",
-)
-@excel_function
-def CLV_HEADROOM(lifetime_profit, acquisition_cost=None, target_ratio=None):
-    """How much more you could spend to win such a customer: profit / target ratio - cost."""
-    return run_elementwise(
-        core.headroom,
-        lifetime_profit=lifetime_profit,
-        acquisition_cost=acquisition_cost,
-        target_ratio=target_ratio,
-    )
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("lifetime_value", ndim=2, doc="Lifetime value (or profit) of a customer, e.g. 500.")
-@xw.arg("acquisition_cost", ndim=2, doc="Cost to acquire that customer, e.g. 50 (> 0).")
-@excel_function
-def CLV_RATIO(lifetime_value, acquisition_cost):
-    """LTV:CAC, lifetime value divided by acquisition cost (3 or more is the usual target)."""
-    return run_elementwise(
-        core.ratio, lifetime_value=lifetime_value, acquisition_cost=acquisition_cost
-    )
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("margin", ndim=2, doc="Margin a customer brings per period, e.g. 100.")
-@xw.arg(
-    "retention_rate",
-    ndim=2,
-    doc="Share of customers kept from one period to the next: 80% or 0.8 (0 to 1).",
-)
-@xw.arg("discount_rate", ndim=2, doc="Discount rate per period: 10% or 0.1 (>= 0).")
-@xw.arg(
-    "periods",
-    ndim=2,
-    doc="Optional number of periods to count (whole number); blank = no end (infinite horizon).",
-)
-@xw.arg(
-    "timing",
-    doc='Optional: "retained" (default, margin at the end of each period retained), "end" (end of every active period) or "start" (start of every period).',
-)
-@excel_function
-def CLV_RETENTION(margin, retention_rate, discount_rate, periods=None, timing=None):
-    """Retention-based CLV, infinite or over a number of periods, in one of three timings."""
-    key = "retained" if timing is None or timing == "" else check_timing(timing)
-    return run_elementwise(
-        core.retention_value,
-        {"timing": key},
-        margin=margin,
-        retention_rate=retention_rate,
-        discount_rate=discount_rate,
-        periods=periods,
-    )
-
-
-@xw.func(category=CATEGORY)
-@xw.arg(
-    "churn_rate", ndim=2, doc="Share of customers lost per period: 20% or 0.2 (above 0, up to 1)."
-)
-@excel_function
-def CLV_LIFESPAN(churn_rate):
-    """Expected number of periods a customer stays, counting the first: 1 / churn rate."""
-    return run_elementwise(core.lifespan, churn_rate=churn_rate)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("acquisition_cost", ndim=2, doc="Cost to acquire one customer, e.g. 50 (>= 0).")
-@xw.arg(
-    "margin_per_period", ndim=2, doc="Margin the customer brings each period while active, e.g. 25."
-)
-@xw.arg(
-    "retention_rate",
-    ndim=2,
-    doc="Optional share of customers kept each period: 80% or 0.8 (blank = 100%).",
-)
-@xw.arg("discount_rate", ndim=2, doc="Optional discount rate per period: 1% or 0.01 (blank = 0).")
-@excel_function
-def CLV_PAYBACK(acquisition_cost, margin_per_period, retention_rate=None, discount_rate=None):
-    """Periods until expected discounted margin covers the acquisition cost."""
-    return run_elementwise(
-        core.payback,
-        acquisition_cost=acquisition_cost,
-        margin_per_period=margin_per_period,
-        retention_rate=retention_rate,
-        discount_rate=discount_rate,
-    )
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("values", ndim=2, doc="Customer values to rank, e.g. lifetime values; blanks get no tier.")
-@xw.arg(
-    "tiers",
-    ndim=2,
-    doc="Optional: a number of equal-size tiers (blank = 4), or a range of cumulative value shares such as 0.5, 0.8, 0.95 for ABC tiers.",
-)
-@xw.arg(
-    "labels",
-    ndim=2,
-    doc='Optional range of tier names, best first, e.g. "Gold", "Silver", "Bronze" (blank = Tier 1, Tier 2, ...).',
-)
-@excel_function
-def CLV_SEGMENT(values, tiers=None, labels=None):
-    """Tier label for every value, best first: equal-size tiers or ABC shares of total value."""
-    cells = numeric_cells(values)
-    bad = cells.problem != ""
-    if bad.any():
-        raise CellError("values", cells.problem[bad].ravel()[0], "numbers or blanks")
-    tier_arg = _tiers(tiers)
-    label_list = None
-    if labels is not None:
-        label_list = [str(x) for x in to_grid(labels).ravel().tolist() if x not in (None, "")]
-    return to_excel(core.segment(cells.values, tier_arg, label_list))
-
-
-def _tiers(tiers: Any) -> Any:
-    cells = numeric_cells(tiers if tiers is not None else 4)
-    present = cells.values[~cells.blank]
-    if (cells.problem != "").any():
-        raise CellError(
-            "tiers",
-            cells.problem[cells.problem != ""].ravel()[0],
-            "a number of tiers or a range of shares such as 0.5, 0.8",
-        )
-    if present.size == 0:
-        return 4
-    if present.size == 1 and present[0] >= 1:
-        return float(present[0]) if present[0] != int(present[0]) else int(present[0])
-    return present.ravel().tolist()
+__all__ = [
+    "CLV_DERL",
+    "CLV_EXPECTED_PURCHASES",
+    "CLV_EXPECTED_SPEND",
+    "CLV_FIT",
+    "CLV_FIT_RETENTION",
+    "CLV_FIT_SPEND",
+    "CLV_HEADROOM",
+    "CLV_HOLDOUT",
+    "CLV_LIFESPAN",
+    "CLV_LIFETIME_VALUE",
+    "CLV_PAYBACK",
+    "CLV_PROFIT",
+    "CLV_P_ALIVE",
+    "CLV_RATIO",
+    "CLV_RETENTION",
+    "CLV_RETENTION_CURVE",
+    "CLV_SEGMENT",
+    "CLV_SUMMARY",
+    "CLV_VALUE",
+]

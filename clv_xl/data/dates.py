@@ -1,0 +1,61 @@
+"""Dates as spreadsheets hold them: datetimes, Excel serial numbers, YYYYMMDD numbers, text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clv_xl.errors import InputError
+
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+MAX_SERIAL = 2958465  # 9999-12-31
+
+
+def to_dates(values: Any, argument: str = "dates") -> np.ndarray:
+    """Day-precision datetime64 array; raise InputError naming the first row that is no date.
+
+    Accepted per cell: a datetime or date; an Excel serial number (1 to 2958465, 1900 date
+    system; fractions of a day are dropped); an 8-digit number YYYYMMDD (19970101); text in ISO
+    form (1997-01-01) or any form pandas reads unambiguously (1 Jan 1997, 01/31/1997).
+    """
+    arr = np.asarray(values, dtype=object).ravel()
+    out = np.full(arr.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    if arr.size and all(isinstance(v, dt.date) for v in arr[: min(arr.size, 1000)]):
+        try:  # the common case, all real dates: one vectorised conversion
+            return np.asarray(pd.to_datetime(arr).values.astype("datetime64[D]"))
+        except (TypeError, ValueError):
+            pass
+    is_num = np.array(
+        [
+            isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+            for v in arr
+        ],
+        dtype=bool,
+    )
+    if is_num.any():
+        nums = arr[is_num].astype(float)
+        days = np.full(nums.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+        ymd = (nums >= 1e7) & (nums < 1e8) & (np.floor(nums) == nums)
+        serial = (nums >= 1) & (nums <= MAX_SERIAL)
+        if ymd.any():
+            days[ymd] = pd.to_datetime(
+                nums[ymd].astype(np.int64).astype(str), format="%Y%m%d", errors="coerce"
+            ).values.astype("datetime64[D]")
+        days[serial] = EXCEL_EPOCH + np.floor(nums[serial]).astype(np.int64)
+        out[is_num] = days
+    rest = ~is_num
+    if rest.any():
+        others = arr[rest]
+        texts = [v.strip() if isinstance(v, str) else v for v in others]
+        parsed = pd.to_datetime(pd.Series(texts, dtype=object), errors="coerce", format="mixed")
+        out[rest] = np.asarray(parsed.to_numpy(), dtype="datetime64[ns]").astype("datetime64[D]")
+    bad = np.isnat(out)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(
+            argument, arr[i], "a date (a date cell, 1997-01-01, or 19970101)", position=(i + 1,)
+        )
+    return out

@@ -1,0 +1,396 @@
+"""CLV_ functions for the buy-till-you-die models (issue: transaction log to predicted value).
+
+Tables spill; a fitted model lives in cells as the two-column table CLV_FIT returns, so the model
+is saved with the workbook and every prediction formula points at it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlwings as xw
+
+from clv_xl.data import holdout_check, summarize
+from clv_xl.errors import InputError
+from clv_xl.excel.convert import numeric_cells, to_grid
+from clv_xl.excel.runner import excel_function, run_elementwise
+from clv_xl.excel.tables import (
+    customer_columns,
+    model_from_cells,
+    per_customer,
+    require_clean,
+    spill,
+)
+from clv_xl.models import (
+    PURCHASE_MODELS,
+    GammaGamma,
+    RepeatBuyingModel,
+    ShiftedBetaGeometric,
+    fit_cached,
+    lifetime_value,
+    model_class,
+)
+from clv_xl.models.sbg import derl
+
+CATEGORY = "CLV"
+PARAMS_DOC = "The parameter table CLV_FIT spilled (two columns: name, value), e.g. $F$2:$G$13."
+
+
+def _scalar(value: Any, argument: str, default: float, allowed: str, lo: float = 0.0) -> float:
+    cells = numeric_cells(value)
+    if cells.values.size != 1:
+        raise InputError(argument, f"a range of {cells.values.size} cells", f"one cell: {allowed}")
+    if cells.blank.all():
+        return default
+    if cells.problem.ravel()[0]:
+        raise InputError(argument, to_grid(value).ravel()[0], allowed)
+    x = float(cells.values.ravel()[0])
+    if x < lo:
+        raise InputError(argument, x, allowed)
+    return x
+
+
+def _cells(value: Any) -> list[Any]:
+    return to_grid(value).ravel().tolist() if value is not None else []
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=2, doc="Customer of each transaction (one column of ids or names).")
+@xw.arg(
+    "dates",
+    ndim=2,
+    doc="Date of each transaction: date cells, 1997-01-01 text or 19970101 numbers.",
+)
+@xw.arg(
+    "amounts",
+    ndim=2,
+    doc="Optional amount of each transaction; returns are negative and netted per day.",
+)
+@xw.arg(
+    "as_of",
+    doc="Optional end of the observation period (a date); blank = the last date in the data.",
+)
+@xw.arg(
+    "period",
+    doc='Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, or a number of days.',
+)
+@excel_function
+def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None):
+    """One row per customer: frequency, recency, T, monetary value and more, with a header."""
+    ids = [x for x in _cells(customer_ids)]
+    rows = [i for i, x in enumerate(ids) if x not in (None, "")]
+    date_cells = _cells(dates)
+    if len(date_cells) != len(ids):
+        raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
+    amount_values = None
+    if amounts is not None:
+        acells = numeric_cells(amounts)
+        if acells.values.size != len(ids):
+            raise InputError(
+                "amounts", f"{acells.values.size} cells for {len(ids)} ids", "one amount per id"
+            )
+        bad = (acells.problem.ravel() != "")[rows]
+        if bad.any():
+            i = rows[int(np.argmax(bad))]
+            raise InputError("amounts", to_grid(amounts).ravel()[i], "a number", position=(i + 1,))
+        amount_values = np.nan_to_num(acells.values.ravel()[rows])
+    picked_dates = [date_cells[i] for i in rows]
+    missing = [rows[i] for i, d in enumerate(picked_dates) if d in (None, "")]
+    if missing:
+        raise InputError(
+            "dates", None, "a date on every row with a customer", position=(missing[0] + 1,)
+        )
+    as_of_value = None if as_of in (None, "") else as_of
+    frame = summarize([ids[i] for i in rows], picked_dates, amount_values, as_of_value, period)
+    return spill(frame)
+
+
+def _fit_table(model_name, frequency, recency, T, weights):
+    cls = model_class(model_name, PURCHASE_MODELS)
+    cols = customer_columns(
+        {"frequency": frequency, "recency": recency, "T": T}, {"weights": weights}
+    )
+    require_clean(cols)
+    used = cols.used
+    data = [cols.values[k][used] for k in ("frequency", "recency", "T")]
+    w = cols.values["weights"][used] if "weights" in cols.values else None
+    return fit_cached(cls, *data, w).table()
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("model", doc='"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".')
+@xw.arg(
+    "frequency", ndim=2, doc="Repeat purchases of each customer (CLV_SUMMARY's frequency column)."
+)
+@xw.arg("recency", ndim=2, doc="Time from first to last purchase (CLV_SUMMARY's recency column).")
+@xw.arg(
+    "T",
+    ndim=2,
+    doc="Time from first purchase to the end of the data; for BG/BB the number of opportunities.",
+)
+@xw.arg("weights", ndim=2, doc="Optional number of customers each row stands for (blank = 1 each).")
+@excel_function
+def CLV_FIT(model, frequency, recency, T, weights=None):
+    """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood."""
+    return _fit_table(model, frequency, recency, T, weights)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "frequency",
+    ndim=2,
+    doc="Repeat purchases of each customer; customers with 0 are left out of the fit.",
+)
+@xw.arg(
+    "monetary_value",
+    ndim=2,
+    doc="Average value of each customer's repeat purchases (CLV_SUMMARY's monetary_value).",
+)
+@xw.arg("weights", ndim=2, doc="Optional number of customers each row stands for (blank = 1 each).")
+@excel_function
+def CLV_FIT_SPEND(frequency, monetary_value, weights=None):
+    """Fit the Gamma-Gamma spend model; spills name/value rows for p, q, gamma."""
+    cols = customer_columns(
+        {"frequency": frequency, "monetary_value": monetary_value}, {"weights": weights}
+    )
+    require_clean(cols)
+    used = cols.used
+    w = cols.values["weights"][used] if "weights" in cols.values else None
+    return fit_cached(
+        GammaGamma, cols.values["frequency"][used], cols.values["monetary_value"][used], w
+    ).table()
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "active_counts",
+    ndim=2,
+    doc="Customers of one cohort still active at period 0, 1, 2, ... e.g. 1000, 631, 468.",
+)
+@excel_function
+def CLV_FIT_RETENTION(active_counts):
+    """Fit the shifted-beta-geometric retention model; spills name/value rows for alpha, beta."""
+    cells = numeric_cells(active_counts)
+    values = cells.values.ravel()
+    if (cells.problem != "").any():
+        i = int(np.argmax(cells.problem.ravel() != ""))
+        raise InputError(
+            "active_counts",
+            to_grid(active_counts).ravel()[i],
+            "counts of customers",
+            position=(i + 1,),
+        )
+    counts = values[~cells.blank.ravel()]
+    return fit_cached(ShiftedBetaGeometric, counts).table()
+
+
+def _spend_model(value) -> GammaGamma:
+    model = model_from_cells(value, "spend_params", {"Gamma-Gamma": GammaGamma})
+    assert isinstance(model, GammaGamma)
+    return model
+
+
+def _purchase_model(params) -> RepeatBuyingModel | Any:
+    return model_from_cells(params, "params", PURCHASE_MODELS)
+
+
+def _predict(params, frequency, recency, T, predict):
+    model = _purchase_model(params)
+    cols = customer_columns({"frequency": frequency, "recency": recency, "T": T})
+    x, tx, big_t = (cols.values[k] for k in ("frequency", "recency", "T"))
+    rules = model.row_problems(x, tx, big_t)
+    fresh = cols.used & (cols.problem == "") & (rules != "")
+    cols.problem[fresh] = rules[fresh]
+    ok = cols.used & (cols.problem == "")
+    result = np.full(cols.length, np.nan)
+    if ok.any():
+        result[ok] = predict(model, x[ok], tx[ok], big_t[ok])
+    return per_customer(result, cols, frequency)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("params", ndim=2, doc=PARAMS_DOC)
+@xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg(
+    "recency", ndim=2, doc="Time from first to last purchase, in the unit the model was fitted in."
+)
+@xw.arg("T", ndim=2, doc="Time from first purchase to the end of the data (BG/BB: opportunities).")
+@excel_function
+def CLV_P_ALIVE(params, frequency, recency, T):
+    """Probability that each customer is still active (has not silently left)."""
+    return _predict(params, frequency, recency, T, lambda m, x, tx, t: m.p_alive(x, tx, t))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("params", ndim=2, doc=PARAMS_DOC)
+@xw.arg(
+    "t",
+    doc="Length of the future period, in the fitted time unit (e.g. 52 weeks; BG/BB: opportunities).",
+)
+@xw.arg(
+    "frequency", ndim=2, doc="Optional repeat purchases of each customer; blank = a new customer."
+)
+@xw.arg("recency", ndim=2, doc="Optional time from first to last purchase.")
+@xw.arg("T", ndim=2, doc="Optional time from first purchase to the end of the data.")
+@excel_function
+def CLV_EXPECTED_PURCHASES(params, t, frequency=None, recency=None, T=None):
+    """Expected purchases in the next t periods per customer, or for a new customer."""
+    horizon = _scalar(t, "t", float("nan"), "a number of periods >= 0")
+    if not np.isfinite(horizon):
+        raise InputError("t", None, "a number of periods >= 0")
+    if frequency is None and recency is None and T is None:
+        return float(_purchase_model(params).expected_purchases_new(horizon))
+    given = [k for k, v in (("frequency", frequency), ("recency", recency), ("T", T)) if v is None]
+    if given:
+        raise InputError(given[0], None, "frequency, recency and T together, or all three blank")
+    return _predict(
+        params,
+        frequency,
+        recency,
+        T,
+        lambda m, x, tx, big_t: m.expected_purchases(horizon, x, tx, big_t),
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("spend_params", ndim=2, doc="The parameter table CLV_FIT_SPEND spilled (p, q, gamma).")
+@xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg("monetary_value", ndim=2, doc="Average value of each customer's repeat purchases.")
+@excel_function
+def CLV_EXPECTED_SPEND(spend_params, frequency, monetary_value):
+    """Expected value per purchase for each customer (Gamma-Gamma)."""
+    model = _spend_model(spend_params)
+    cols = customer_columns({"frequency": frequency, "monetary_value": monetary_value})
+    ok = cols.used & (cols.problem == "")
+    result = np.full(cols.length, np.nan)
+    if ok.any():
+        result[ok] = model.expected_spend(
+            cols.values["frequency"][ok], cols.values["monetary_value"][ok]
+        )
+    return per_customer(result, cols, frequency)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("params", ndim=2, doc=PARAMS_DOC)
+@xw.arg("spend_params", ndim=2, doc="The parameter table CLV_FIT_SPEND spilled (p, q, gamma).")
+@xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg("recency", ndim=2, doc="Time from first to last purchase.")
+@xw.arg("T", ndim=2, doc="Time from first purchase to the end of the data.")
+@xw.arg("monetary_value", ndim=2, doc="Average value of each customer's repeat purchases.")
+@xw.arg("months", doc="Optional horizon in months (blank = 12).")
+@xw.arg("discount_rate", doc="Optional monthly discount rate: 1% or 0.01 (blank = 1%).")
+@xw.arg(
+    "margin", doc="Optional profit margin on spend: 30% or 0.3 (blank = 100%, value not profit)."
+)
+@xw.arg(
+    "period", doc='Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" months.'
+)
+@excel_function
+def CLV_LIFETIME_VALUE(
+    params,
+    spend_params,
+    frequency,
+    recency,
+    T,
+    monetary_value,
+    months=None,
+    discount_rate=None,
+    margin=None,
+    period=None,
+):
+    """Discounted expected profit per customer over the coming months."""
+    model = _purchase_model(params)
+    spend = _spend_model(spend_params)
+    n_months = _scalar(months, "months", 12, "a whole number of months >= 1", lo=1)
+    rate = _scalar(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
+    share = _scalar(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
+    unit = "W" if period in (None, "") else period
+    cols = customer_columns(
+        {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value}
+    )
+    rules = model.row_problems(*(cols.values[k] for k in ("frequency", "recency", "T")))
+    fresh = cols.used & (cols.problem == "") & (rules != "")
+    cols.problem[fresh] = rules[fresh]
+    ok = cols.used & (cols.problem == "")
+    result = np.full(cols.length, np.nan)
+    if ok.any():
+        x, tx, big_t, m = (
+            cols.values[k][ok] for k in ("frequency", "recency", "T", "monetary_value")
+        )
+        per_purchase = spend.expected_spend(x, m)
+        result[ok] = lifetime_value(model, per_purchase, x, tx, big_t, n_months, rate, share, unit)  # type: ignore[arg-type]
+    return per_customer(result, cols, frequency)
+
+
+def _retention_model(value) -> ShiftedBetaGeometric:
+    model = model_from_cells(value, "retention_params", {"sBG": ShiftedBetaGeometric})
+    assert isinstance(model, ShiftedBetaGeometric)
+    return model
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "retention_params", ndim=2, doc="The parameter table CLV_FIT_RETENTION spilled (alpha, beta)."
+)
+@xw.arg("periods", doc="How many periods to project, e.g. 12.")
+@excel_function
+def CLV_RETENTION_CURVE(retention_params, periods):
+    """Projected survival and retention rate for periods 1..n, with a header."""
+    model = _retention_model(retention_params)
+    n = _scalar(periods, "periods", float("nan"), "a whole number of periods from 1 to 1000", lo=1)
+    if not np.isfinite(n) or n != int(n) or n > 1000:
+        raise InputError("periods", periods, "a whole number of periods from 1 to 1000")
+    t = np.arange(1, int(n) + 1, dtype=float)
+    frame = pd.DataFrame(
+        {"period": t, "survival": model.survival(t), "retention": model.retention(t)}
+    )
+    return spill(frame)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "retention_params", ndim=2, doc="The parameter table CLV_FIT_RETENTION spilled (alpha, beta)."
+)
+@xw.arg("discount_rate", ndim=2, doc="Discount rate per period: 10% or 0.1 (> 0).")
+@xw.arg(
+    "renewals",
+    ndim=2,
+    doc="Renewals the subscriber has made so far (0 = just acquired, before the first renewal).",
+)
+@excel_function
+def CLV_DERL(retention_params, discount_rate, renewals):
+    """Discounted expected residual lifetime of a subscriber, in periods (Fader & Hardie 2010)."""
+    model = _retention_model(retention_params)
+    alpha, beta = model.params_["alpha"], model.params_["beta"]
+    return run_elementwise(
+        derl, {"alpha": alpha, "beta": beta}, discount_rate=discount_rate, renewals=renewals
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=2, doc="Customer of each transaction.")
+@xw.arg("dates", ndim=2, doc="Date of each transaction.")
+@xw.arg(
+    "calibration_end",
+    doc="Last date of the calibration period (the model is fitted on data up to it).",
+)
+@xw.arg(
+    "holdout_end",
+    doc="Last date of the holdout period (actual purchases after calibration_end up to it).",
+)
+@xw.arg("model", doc='Optional "BG/NBD" (blank), "MBG/NBD" or "Pareto/NBD".')
+@excel_function
+def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
+    """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""
+    ids = _cells(customer_ids)
+    date_cells = _cells(dates)
+    if len(ids) != len(date_cells):
+        raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
+    rows = [i for i, x in enumerate(ids) if x not in (None, "")]
+    table, _ = holdout_check(
+        [ids[i] for i in rows], [date_cells[i] for i in rows], calibration_end, holdout_end,
+        "BG/NBD" if model in (None, "") else model,
+    )  # fmt: skip
+    return spill(table)

@@ -1,0 +1,141 @@
+"""Excel ranges as model inputs: customer columns, parameter tables, tables to spill."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clv_xl.errors import CellError, InputError, ShapeError
+from clv_xl.excel.convert import numeric_cells, to_grid
+from clv_xl.excel.runner import current_function
+from clv_xl.models.base import BaseModel
+from clv_xl.models.registry import model_from_table
+
+
+@dataclass
+class Columns:
+    """Per-customer numeric columns, aligned; rows blank in every column are left out."""
+
+    values: dict[str, np.ndarray]
+    used: np.ndarray  # rows that hold a customer
+    problem: np.ndarray  # per row: "" or a one-line description
+    length: int
+
+
+def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None = None) -> Columns:
+    """Read columns (or rows) of per-customer values cell by cell."""
+    cells = {k: numeric_cells(v) for k, v in required.items()}
+    for k, v in (optional or {}).items():
+        if v is not None:
+            cells[k] = numeric_cells(v)
+    sizes = {k: c.values.size for k, c in cells.items()}
+    if len(set(sizes.values())) > 1:
+        parts = ", ".join(f"{k} has {n} cells" for k, n in sizes.items())
+        raise ShapeError(f"ranges differ in size ({parts}); give one value per customer in each")
+    n = next(iter(sizes.values()))
+    blank_all = np.ones(n, dtype=bool)
+    for k in required:
+        blank_all &= cells[k].blank.ravel()
+    problem = np.full(n, "", dtype=object)
+    for k, c in cells.items():
+        prob, blank = c.problem.ravel(), c.blank.ravel()
+        first = (problem == "") & ~blank_all
+        take = first & (prob != "")
+        problem[take] = [f"{k} {p}" for p in prob[take]]
+        if k in required:
+            missing = (problem == "") & ~blank_all & blank
+            problem[missing] = f"{k} is missing"
+    values = {k: np.where(c.blank.ravel(), 0.0, c.values.ravel()) for k, c in cells.items()}
+    return Columns(values, ~blank_all, problem, n)
+
+
+def require_clean(cols: Columns) -> None:
+    """For fits: the first problem row stops the fit with its row number."""
+    bad = cols.problem != ""
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise CellError(f"row {i + 1}:", cols.problem[i], "numbers in every used row")
+    if not cols.used.any():
+        raise InputError("ranges", "only blanks", "at least one customer")
+
+
+def read_table(value: Any, argument: str) -> dict[str, Any]:
+    """A name/value table (two columns, as CLV_FIT spills it, or two rows) as a dict."""
+    grid = to_grid(value)
+    if grid.ndim != 2 or 2 not in grid.shape:
+        raise InputError(argument, "a single cell", "the two-column table CLV_FIT returned")
+    if grid.shape[1] != 2:
+        grid = grid.T
+    table: dict[str, Any] = {}
+    for name, val in grid.tolist():
+        if isinstance(name, str) and name.strip():
+            table[name.strip().lower() if name.strip().lower() != "t" else "T"] = val
+    return table
+
+
+def model_from_cells(value: Any, argument: str, allowed: dict[str, Any] | None = None) -> BaseModel:
+    table = read_table(value, argument)
+    numeric = {}
+    for k, v in table.items():
+        if k == "model":
+            numeric[k] = v
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            numeric[k] = float(v)
+        else:
+            numeric[k] = v
+    return model_from_table(numeric, argument, allowed)
+
+
+def spill(frame: pd.DataFrame, header: bool = True) -> list[list[Any]]:
+    """A DataFrame as rows for Excel: header first; dates as datetimes; NaN as blanks."""
+    rows: list[list[Any]] = [list(frame.columns)] if header else []
+    columns = []
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            columns.append([ts.to_pydatetime() if pd.notna(ts) else "" for ts in col])
+        elif pd.api.types.is_numeric_dtype(col):
+            arr = col.to_numpy(dtype=float)
+            columns.append([float(x) if np.isfinite(x) else "" for x in arr])
+        else:
+            columns.append([_plain(x) for x in col.tolist()])
+    rows.extend(map(list, zip(*columns, strict=True)))
+    return rows
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, float) and not np.isfinite(x):
+        return ""
+    if isinstance(x, dt.date | str | int | float | bool):
+        return x
+    return str(x)
+
+
+def per_customer(result: np.ndarray, cols: Columns, shape_like: Any) -> Any:
+    """Predictions back in the shape of the input range, with messages and blanks in place."""
+    out = np.empty(cols.length, dtype=object)
+    out[:] = result.astype(object)
+    bad = cols.problem != ""
+    out[bad] = [f"{current_function()}: {p}" for p in cols.problem[bad]]
+    out[~cols.used] = ""
+    finite = np.array([not isinstance(v, float) or np.isfinite(v) for v in out])
+    out[~finite] = "no finite result"
+    grid = to_grid(shape_like)
+    shaped = out.reshape(grid.shape) if grid.size == out.size else out
+    if shaped.ndim == 0 or shaped.size == 1:
+        return (
+            shaped.ravel()[0].item()
+            if isinstance(shaped.ravel()[0], np.generic)
+            else shaped.ravel()[0]
+        )
+    return (
+        [[_plain(v) for v in row] for row in shaped]
+        if shaped.ndim == 2
+        else [_plain(v) for v in shaped]
+    )

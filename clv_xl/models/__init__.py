@@ -1,0 +1,33 @@
+"""The buy-till-you-die models of Fader & Hardie and colleagues, one per module.
+
+Pure NumPy/SciPy: no xlwings here. See each module for the paper and equations.
+"""
+
+from clv_xl.models.base import BaseModel
+from clv_xl.models.bgbb import BGBB
+from clv_xl.models.bgnbd import BGNBD
+from clv_xl.models.cache import fit_cached
+from clv_xl.models.gammagamma import GammaGamma
+from clv_xl.models.mbgnbd import MBGNBD
+from clv_xl.models.paretonbd import ParetoNBD
+from clv_xl.models.registry import ALL_MODELS, PURCHASE_MODELS, model_class, model_from_table
+from clv_xl.models.repeat_buying import RepeatBuyingModel
+from clv_xl.models.sbg import ShiftedBetaGeometric
+from clv_xl.models.value import lifetime_value
+
+__all__ = [
+    "ALL_MODELS",
+    "BGBB",
+    "BGNBD",
+    "MBGNBD",
+    "PURCHASE_MODELS",
+    "BaseModel",
+    "GammaGamma",
+    "ParetoNBD",
+    "RepeatBuyingModel",
+    "ShiftedBetaGeometric",
+    "fit_cached",
+    "lifetime_value",
+    "model_class",
+    "model_from_table",
+]

@@ -1,0 +1,136 @@
+"""BG/BB: the beta-geometric/beta-Bernoulli model of Fader, Hardie & Shang (2010).
+
+Fader, P. S., Hardie, B. G. S. & Shang, J. (2010), "Customer-Base Analysis in a Discrete-Time
+Noncontractual Setting", Marketing Science 29(6), 1086-1108. Customers have n discrete
+opportunities to buy (yearly donation drives, say); x of them were taken, the last at t_x.
+Equation numbers are the paper's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+from scipy.special import betaln, gammaln
+
+from clv_xl.errors import FitError, InputError
+from clv_xl.models.base import Array, BaseModel, as_column, distinct_rows, same_length
+
+
+class BGBB(BaseModel):
+    """BG/BB with alpha, beta (purchase probability) and gamma, delta (drop-out probability)."""
+
+    name = "BG/BB"
+    param_names = ("alpha", "beta", "gamma", "delta")
+    data_names = ("frequency", "recency", "opportunities")
+
+    def fit(self, frequency: Any, recency: Any, n: Any, weights: Any = None) -> Self:
+        """Fit to x purchases, last at t_x, out of n opportunities (weights: customers per row)."""
+        x = as_column("frequency", frequency, integer=True)
+        tx = as_column("recency", recency, integer=True)
+        big_n = as_column("T", n, lo=1, integer=True)
+        w = np.ones_like(x) if weights is None else as_column("weights", weights)
+        same_length(frequency=x, recency=tx, T=big_n, weights=w)
+        self._check(x, tx, big_n)
+        if w.sum() < 2:
+            raise FitError(f"BG/BB needs at least 2 customers to fit; got {w.sum():g}")
+        if not np.any((x > 0) & (w > 0)):
+            raise FitError("BG/BB cannot be fitted: nobody made a purchase after the first")
+        rows, counts = distinct_rows(x, tx, big_n, weights=w)
+        return self._maximise(rows, counts)
+
+    @staticmethod
+    def row_problems(x: Array, tx: Array, n: Array) -> Array:
+        """Per customer: "" or what is inconsistent in (x, t_x, n)."""
+        out = np.full(np.shape(x), "", dtype=object)
+        whole = lambda v: np.isfinite(v) & (v >= 0) & (np.floor(v) == v)  # noqa: E731
+        rules = [
+            (
+                ~whole(x) | ~whole(tx) | ~whole(n),
+                "frequency, recency and T must be whole numbers >= 0",
+            ),
+            (x > tx, "frequency is above recency; expected frequency <= recency"),
+            (tx > n, "recency is above T; expected recency <= T (the opportunities)"),
+            ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
+        ]
+        for bad, text in rules:
+            out[bad & (out == "")] = text
+        return out
+
+    @classmethod
+    def _check(cls, x: Array, tx: Array, n: Array) -> None:
+        problems = cls.row_problems(x, tx, n)
+        if (problems != "").any():
+            i = int(np.argmax((problems != "").ravel()))
+            raise InputError(
+                "frequency, recency, T",
+                f"({x.ravel()[i]:g}, {tx.ravel()[i]:g}, {n.ravel()[i]:g})",
+                problems.ravel()[i],
+            )
+
+    def _log_likelihood(self, params: Array, x: Array, tx: Array, n: Array) -> Array:
+        """Eq. (5): ln L = ln[B(a+x, b+n-x)/B(a,b) B(g, d+n)/B(g,d) + sum_i ...]."""
+        alpha, beta, gamma, delta = params
+        base = betaln(alpha, beta) + betaln(gamma, delta)
+        alive = betaln(alpha + x, beta + n - x) + betaln(gamma, delta + n) - base
+        span = (n - tx).astype(int)
+        width = int(span.max()) if span.size else 0
+        if width == 0:
+            return alive
+        i = np.arange(width)[None, :]
+        mask = i < span[:, None]
+        xi, txi = x[:, None], tx[:, None]
+        terms = betaln(alpha + xi, beta + txi - xi + i) + betaln(gamma + 1, delta + txi + i) - base
+        terms = np.where(mask, terms, -np.inf)
+        top = np.max(np.maximum(terms, alive[:, None]), axis=1)
+        total = np.exp(alive - top) + np.exp(terms - top[:, None]).sum(axis=1)
+        return top + np.log(total)
+
+    def _data(self, frequency: Any, recency: Any, n: Any) -> tuple[Array, Array, Array]:
+        x, tx, big_n = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (frequency, recency, n))
+        x, tx, big_n = np.broadcast_arrays(x, tx, big_n)
+        self._check(x, tx, big_n)
+        return x.ravel(), tx.ravel(), big_n.ravel()
+
+    def p_alive(self, frequency: Any, recency: Any, n: Any, future: float = 0) -> Array:
+        """P(alive at opportunity n + future | x, t_x, n), eq. (11)."""
+        x, tx, big_n = self._data(frequency, recency, n)
+        p = self._params()
+        alpha, beta, gamma, delta = p
+        log_p = (
+            betaln(alpha + x, beta + big_n - x)
+            - betaln(alpha, beta)
+            + betaln(gamma, delta + big_n + future)
+            - betaln(gamma, delta)
+            - self._log_likelihood(p, x, tx, big_n)
+        )
+        return np.reshape(np.exp(log_p), np.shape(np.broadcast(frequency, recency, n)))
+
+    def expected_purchases(self, t: Any, frequency: Any, recency: Any, n: Any) -> Array:
+        """E[X(n, n + t) | x, t_x, n]: purchases in the next t opportunities, eq. (13)."""
+        x, tx, big_n = self._data(frequency, recency, n)
+        p = self._params()
+        alpha, beta, gamma, delta = p
+        t = float(t)
+        log_front = (
+            betaln(alpha + x + 1, beta + big_n - x)
+            - betaln(alpha, beta)
+            + gammaln(gamma + delta)
+            - gammaln(1 + delta)
+            - self._log_likelihood(p, x, tx, big_n)
+        )
+        later = np.exp(gammaln(1 + delta + big_n) - gammaln(gamma + delta + big_n)) - np.exp(
+            gammaln(1 + delta + big_n + t) - gammaln(gamma + delta + big_n + t)
+        )
+        result = delta / (gamma - 1) * np.exp(log_front) * later
+        return np.reshape(result, np.shape(np.broadcast(frequency, recency, n)))
+
+    def expected_purchases_new(self, t: Any) -> Array:
+        """E[X(n)] for a new customer over n opportunities, eq. (7)."""
+        n = np.asarray(t, dtype=float)
+        alpha, beta, gamma, delta = self._params()
+        ratio = np.exp(
+            gammaln(gamma + delta) + gammaln(1 + delta + n)
+            - gammaln(gamma + delta + n) - gammaln(1 + delta)
+        )  # fmt: skip
+        return alpha / (alpha + beta) * delta / (gamma - 1) * (1 - ratio)

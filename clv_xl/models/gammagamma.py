@@ -1,0 +1,77 @@
+"""Gamma-Gamma spend model: Fader, Hardie & Lee (2005), and Hardie's note 025.
+
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005), "RFM and CLV: Using Iso-Value Curves for
+Customer Base Analysis", Journal of Marketing Research 42(4), 415-430; Fader & Hardie (2013),
+"The Gamma-Gamma Model of Monetary Value". A customer's x repeat purchases average m-bar; spend
+per purchase is gamma(p, nu) with nu ~ gamma(q, gamma) across customers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+from scipy.special import gammaln
+
+from clv_xl.errors import FitError, InputError
+from clv_xl.models.base import Array, BaseModel, as_column, distinct_rows, same_length
+
+
+class GammaGamma(BaseModel):
+    """Gamma-Gamma with parameters p, q, gamma."""
+
+    name = "Gamma-Gamma"
+    param_names = ("p", "q", "gamma")
+    data_names = ("frequency", "monetary_value")
+
+    def fit(self, frequency: Any, monetary_value: Any, weights: Any = None) -> Self:
+        """Fit to repeat customers (frequency > 0); others are left out as the model requires."""
+        x = as_column("frequency", frequency, integer=True)
+        m = as_column("monetary_value", monetary_value)
+        w = np.ones_like(x) if weights is None else as_column("weights", weights)
+        same_length(frequency=x, monetary_value=m, weights=w)
+        use = (x > 0) & (w > 0)
+        if np.any(use & (m <= 0)):
+            i = int(np.argmax(use & (m <= 0)))
+            raise InputError(
+                "monetary_value",
+                float(m[i]),
+                "an average spend > 0 for customers with repeat purchases",
+                position=(i + 1,),
+            )
+        if w[use].sum() < 2:
+            raise FitError(
+                "Gamma-Gamma needs at least 2 customers with repeat purchases to fit; "
+                f"got {w[use].sum():g}"
+            )
+        rows, counts = distinct_rows(x[use], m[use], weights=w[use])
+        return self._maximise(rows, counts)
+
+    def _log_likelihood(self, params: Array, x: Array, m: Array) -> Array:
+        """Note 025, eq. (3): the density of m-bar given x, integrated over nu."""
+        p, q, gamma = params
+        px = p * x
+        return (
+            gammaln(px + q)
+            - gammaln(px)
+            - gammaln(q)
+            + q * np.log(gamma)
+            + (px - 1) * np.log(m)
+            + px * np.log(x)
+            - (px + q) * np.log(x * m + gamma)
+        )
+
+    def expected_spend(self, frequency: Any, monetary_value: Any) -> Array:
+        """E[M | x, m-bar] (note 025, eq. 5): a weighted mean of the customer's average and the
+        population mean p gamma / (q - 1); frequency 0 gives the population mean."""
+        p, q, gamma = self._params()
+        x = np.asarray(frequency, dtype=float)
+        m = np.asarray(monetary_value, dtype=float)
+        if np.any(x < 0) or np.any(~np.isfinite(x)):
+            raise InputError("frequency", float(np.min(x)), "numbers >= 0")
+        if np.any(~np.isfinite(m)):
+            raise InputError("monetary_value", "a non-finite value", "numbers")
+        if q <= 1:
+            raise InputError("spend params q", q, "q > 1 (otherwise the mean spend is infinite)")
+        weight = p * x / (p * x + q - 1)
+        return (1 - weight) * (p * gamma / (q - 1)) + weight * m

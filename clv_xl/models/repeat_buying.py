@@ -1,0 +1,112 @@
+"""Shared machinery of the non-contractual repeat-buying models (BG/NBD, MBG/NBD, Pareto/NBD).
+
+Data per customer: frequency x (repeat purchases), recency t_x (time of the last purchase since
+the first) and T (time since the first purchase), all in one time unit (weeks, say).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+
+from clv_xl.errors import FitError, InputError
+from clv_xl.models.base import Array, BaseModel, as_column, distinct_rows, same_length
+
+
+def row_problems(x: Array, tx: Array, T: Array) -> Array:
+    """Per customer: "" or what is inconsistent in (x, t_x, T). One rule set for Python (raise
+    on the first) and Excel (a message in that customer's cell)."""
+    out = np.full(np.shape(x), "", dtype=object)
+    rules = [
+        (~np.isfinite(x) | (x < 0), "frequency must be a number >= 0"),
+        (~np.isfinite(tx) | (tx < 0), "recency must be a number >= 0"),
+        (~np.isfinite(T) | (T < 0), "T must be a number >= 0"),
+        (tx > T * (1 + 1e-9), "recency is after T; expected recency <= T"),
+        ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
+    ]
+    for bad, text in rules:
+        out[bad & (out == "")] = text
+    return out
+
+
+def check_customers(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array, Array]:
+    """Broadcast and validate (x, t_x, T) for predictions; scalars stay 0-d."""
+    x, tx, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    try:
+        x, tx, big_t = np.broadcast_arrays(x, tx, big_t)
+    except ValueError:
+        raise InputError(
+            "frequency, recency, T", "ranges of different sizes", "one value per customer"
+        ) from None
+    problems = row_problems(x, tx, big_t)
+    if (problems != "").any():
+        i = int(np.argmax((problems != "").ravel()))
+        raise InputError(
+            "frequency, recency, T",
+            f"({x.ravel()[i]:g}, {tx.ravel()[i]:g}, {big_t.ravel()[i]:g})",
+            problems.ravel()[i],
+            position=(i + 1,) if x.ndim else None,
+        )
+    return x, tx, big_t
+
+
+class RepeatBuyingModel(BaseModel):
+    """A model of repeat purchases fitted to (frequency, recency, T)."""
+
+    data_names = ("frequency", "recency", "T")
+
+    @staticmethod
+    def row_problems(x: Array, tx: Array, T: Array) -> Array:
+        return row_problems(x, tx, T)
+
+    def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> Self:
+        """Fit by maximum likelihood; customers with identical (x, t_x, T) are fitted once."""
+        x = as_column("frequency", frequency, integer=True)
+        tx = as_column("recency", recency)
+        big_t = as_column("T", T)
+        w = np.ones_like(x) if weights is None else as_column("weights", weights)
+        same_length(frequency=x, recency=tx, T=big_t, weights=w)
+        check_customers(x, tx, big_t)
+        if np.any((x == 0) & (tx > 0)):
+            i = int(np.argmax((x == 0) & (tx > 0)))
+            raise InputError(
+                "recency",
+                float(tx[i]),
+                "0 for a customer with frequency 0 (no repeat purchase)",
+                position=(i + 1,),
+            )
+        if w.sum() < 2:
+            raise FitError(f"{self.name} needs at least 2 customers to fit; got {w.sum():g}")
+        if not np.any((x > 0) & (w > 0)):
+            raise FitError(
+                f"{self.name} cannot be fitted: nobody made a repeat purchase, so there is "
+                "nothing to learn purchase rates or drop-out from"
+            )
+        rows, counts = distinct_rows(x, tx, big_t, weights=w)
+        return self._maximise(rows, counts)
+
+    # Predictions every repeat-buying model offers -------------------------------------------
+    def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
+        """Probability that each customer is still active at T."""
+        raise NotImplementedError
+
+    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
+        """Expected purchases in the next t periods for customers with history (x, t_x, T)."""
+        raise NotImplementedError
+
+    def expected_purchases_new(self, t: Any) -> Array:
+        """Expected purchases in t periods of a customer just acquired (unconditional)."""
+        raise NotImplementedError
+
+    def log_likelihood(self, frequency: Any, recency: Any, T: Any) -> Array:
+        """Each customer's log-likelihood under the fitted parameters."""
+        x, tx, big_t = check_customers(frequency, recency, T)
+        return self._log_likelihood(self._params(), x, tx, big_t)
+
+
+def check_horizon(t: Any) -> Array:
+    arr = np.asarray(t, dtype=float)
+    if np.any(~np.isfinite(arr) | (arr < 0)):
+        raise InputError("t", float(arr.ravel()[0]), "a number of periods >= 0")
+    return arr

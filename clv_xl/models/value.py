@@ -1,0 +1,57 @@
+"""Discounted expected lifetime value from a purchase model and a spend model.
+
+Month by month exactly as lifetimes' ``customer_lifetime_value`` computes it: for month
+i = 1..months, the expected purchases between (i-1) and i months (a month being 30 days, or
+4.345 weeks, or 1 month) times the expected spend, discounted by (1 + d)^i, summed; times margin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from clv_xl.errors import InputError
+from clv_xl.models.base import Array
+from clv_xl.models.repeat_buying import RepeatBuyingModel
+
+MONTH_LENGTH = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24}
+"""How many of each time unit make a month, as lifetimes counts it."""
+
+
+def month_length(period: Any) -> float:
+    """The length of a month in the unit of recency and T: "W", "D", "M", or days as a number."""
+    if isinstance(period, str):
+        key = period.strip().upper()[:1]
+        if key in MONTH_LENGTH:
+            return MONTH_LENGTH[key]
+    elif isinstance(period, int | float) and not isinstance(period, bool) and period > 0:
+        return 30.0 / float(period)
+    raise InputError("period", period, '"W" (weeks), "D" (days), "M" (months) or days per period')
+
+
+def lifetime_value(
+    model: RepeatBuyingModel,
+    expected_spend: Array,
+    frequency: Any,
+    recency: Any,
+    T: Any,
+    months: int = 12,
+    discount_rate: float = 0.01,
+    margin: float = 1.0,
+    period: Any = "W",
+) -> Array:
+    """Discounted expected profit per customer over ``months`` months (vectorised over months)."""
+    if not (isinstance(months, int | float) and months >= 1 and float(months).is_integer()):
+        raise InputError("months", months, "a whole number of months >= 1")
+    if not (np.isfinite(discount_rate) and discount_rate >= 0):
+        raise InputError("discount_rate", discount_rate, "a monthly rate >= 0 (1% as 0.01)")
+    if not (np.isfinite(margin) and 0 <= margin <= 1):
+        raise InputError("margin", margin, "a fraction from 0 to 1 (40% as 0.4)")
+    factor = month_length(period)
+    steps = np.arange(1, int(months) + 1, dtype=float)
+    x, tx, big_t = (np.asarray(v, dtype=float)[..., None] for v in (frequency, recency, T))
+    cumulative = model.expected_purchases(np.concatenate([[0.0], steps * factor]), x, tx, big_t)
+    per_month = np.diff(cumulative, axis=-1)
+    discount = (1.0 + discount_rate) ** -steps
+    return margin * np.asarray(expected_spend, dtype=float) * (per_month @ discount)
