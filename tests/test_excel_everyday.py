@@ -98,6 +98,13 @@ def test_bad_cells_in_a_range_stay_in_their_cells_and_blank_rows_stay_blank():
     assert is_message(out[3][0], "CLV_VALUE") and "missing" in out[3][0]
 
 
+def test_blank_rows_of_ranges_stay_blank_beside_a_single_cell():
+    assert CLV_VALUE(2.5, [[4], [None], [2]]) == [[10.0], [""], [5.0]]
+    # only an optional argument is a range: nothing is "blank row", every row computes
+    out = CLV_RETENTION(100, 0.8, 0.1, [[1], [None]])
+    assert out[0][0] == pytest.approx(72.7273, abs=1e-4) and out[1][0] == pytest.approx(266.6667, abs=1e-4)
+
+
 def test_numeric_text_and_percentages_are_numbers():
     assert CLV_VALUE(" 1,400 ", "2") == 2800
     assert CLV_PROFIT("$50", 10, "40%") == pytest.approx(200)

@@ -60,13 +60,16 @@ def run_elementwise(
     shape = common_shape(name, {arg: c.shape for arg, c in cells.items()})
     message = np.full(shape, "", dtype=object)
     all_required_blank = np.ones(shape, dtype=bool)
+    required_ranges = 0
     values: dict[str, np.ndarray] = {}
     for arg, c in cells.items():
         dom = domains[arg]
         v, blank, problem = (_spread(x, shape) for x in (c.values, c.blank, c.problem))
         if dom.blank is None:
             _note(message, blank, f"{arg} is missing; expected {dom.allowed}")
-            all_required_blank &= blank
+            if c.values.size > 1:  # a row blank in every required range stays blank
+                all_required_blank &= blank
+                required_ranges += 1
         else:
             v = np.where(blank, dom.blank, v)
         _note(
@@ -100,7 +103,7 @@ def run_elementwise(
         result.astype(object),
         np.char.add(f"{name}: ", message.astype(str)).astype(object),
     )
-    if len(shape) and int(np.prod(shape)) > 1:
+    if required_ranges and int(np.prod(shape)) > 1:
         out = np.where(all_required_blank, "", out)  # empty rows of a range stay empty
     return to_excel(np.asarray(out, dtype=object))
 

@@ -1,0 +1,1 @@
+"""Bundled reference data; see README.md here for provenance and licence."""

@@ -1,0 +1,306 @@
+"""Read formula cells from an .xlsx and write their computed values, touching nothing else.
+
+An .xlsx is a zip of XML parts. This module never round-trips a workbook through a library that
+rewrites it (openpyxl would drop charts): it edits the ``<v>`` values of the cells it is told
+to, and the ``ref`` of dynamic-array formulas, in the sheet XML, and copies every other part
+byte for byte. XML it reads for structure is parsed with defusedxml. Saving writes a temporary
+file beside the target and renames it over, so a failure leaves the original untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, unescape
+
+from defusedxml import ElementTree
+
+from clv_xl.errors import CLVError
+
+NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+MAX_PART_BYTES = 200 * 1024 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!"}
+
+_ROW = re.compile(r"<row\b[^>]*?/>|<row\b[^>]*>.*?</row>", re.S)
+_CELL = re.compile(r"<c\b[^>]*?/>|<c\b[^>]*>.*?</c>", re.S)
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_FORMULA = re.compile(r"<f\b[^>]*?/>|<f\b[^>]*>.*?</f>", re.S)
+_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
+
+
+class WorkbookError(CLVError):
+    """The file is not a workbook clv_xl can read safely."""
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    match = _REF.match(ref.replace("$", ""))
+    if not match:
+        raise WorkbookError(f"not a cell reference: {ref}")
+    return int(match.group(2)), col_number(match.group(1))
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row}"
+
+
+def range_cells(ref: str) -> list[tuple[int, int]]:
+    first, _, last = ref.partition(":")
+    r1, c1 = split_ref(first)
+    r2, c2 = split_ref(last or first)
+    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+@dataclass
+class Cell:
+    """One ``<c>`` element: its position, XML and, for a formula cell, the formula."""
+
+    row: int
+    col: int
+    xml: str
+    formula: str | None = None
+    array_ref: str | None = None
+    dynamic: bool = False
+
+    @property
+    def ref(self) -> str:
+        return cell_ref(self.row, self.col)
+
+    @property
+    def has_value(self) -> bool:
+        return "<v>" in self.xml or "<v " in self.xml or "<is>" in self.xml
+
+
+def parse_cell(xml: str) -> Cell:
+    head = xml[: xml.index(">") + 1]
+    attrs = dict(_ATTR.findall(head))
+    row, col = split_ref(attrs["r"])
+    cell = Cell(row, col, xml)
+    f = _FORMULA.search(xml)
+    if f:
+        f_head = f.group(0)[: f.group(0).index(">") + 1]
+        f_attrs = dict(_ATTR.findall(f_head))
+        text = re.sub(r"^<f\b[^>]*>|</f>$", "", f.group(0)) if not f_head.endswith("/>") else ""
+        cell.formula = unescape(text, {"&quot;": '"', "&apos;": "'"})
+        if f_attrs.get("t") == "array":
+            cell.array_ref = f_attrs.get("ref", cell.ref)
+            cell.dynamic = "cm" in attrs
+    return cell
+
+
+def value_xml(cell_xml: str | None, row: int, col: int, value: Any) -> str:
+    """The ``<c>`` element with ``value`` as its cached value; style and formula kept."""
+    if cell_xml is None:
+        cell_xml = f'<c r="{cell_ref(row, col)}"/>'
+    head = cell_xml[: cell_xml.index(">") + 1].rstrip("/>").rstrip()
+    attrs = [(k, v) for k, v in _ATTR.findall(head) if k != "t"]
+    f = _FORMULA.search(cell_xml)
+    formula = f.group(0) if f else ""
+    kind, body = _encode(value, bool(formula))
+    if kind:
+        attrs.append(("t", kind))
+    attr_text = "".join(f' {k}="{v}"' for k, v in attrs)
+    inner = formula + body
+    return f"<c{attr_text}>{inner}</c>" if inner else f"<c{attr_text}/>"
+
+
+def _encode(value: Any, is_formula: bool) -> tuple[str, str]:
+    if value is None or (isinstance(value, str) and value == ""):
+        return ("str", "<v></v>") if is_formula else ("", "")
+    if isinstance(value, bool):
+        return "b", f"<v>{int(value)}</v>"
+    if isinstance(value, int | float):
+        x = float(value)
+        if not math.isfinite(x):
+            return "e", "<v>#NUM!</v>"
+        text = repr(x)
+        if text.endswith(".0"):
+            text = text[:-2]
+        return "", f"<v>{text}</v>"
+    text = str(value)
+    if text in EXCEL_ERRORS:
+        return "e", f"<v>{text}</v>"
+    if is_formula:
+        return "str", f"<v>{escape(text)}</v>"
+    return "inlineStr", f"<is><t>{escape(text)}</t></is>"
+
+
+@dataclass
+class Sheet:
+    """A worksheet part, its rows kept as text so untouched rows are written back verbatim."""
+
+    name: str
+    part: str
+    before: str
+    after: str
+    rows: dict[int, tuple[str, dict[int, str]]] = field(default_factory=dict)
+    touched: set[int] = field(default_factory=set)
+    _cache: dict[tuple[int, int], Cell] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def parse(cls, name: str, part: str, xml: str) -> Sheet:
+        start = xml.find("<sheetData")
+        if start < 0:
+            raise WorkbookError(f"sheet {name} has no sheetData")
+        if xml.startswith("<sheetData/>", start):
+            body_start = body_end = start + len("<sheetData/>")
+            before = xml[:start] + "<sheetData>"
+            after = "</sheetData>" + xml[body_end:]
+            return cls(name, part, before, after)
+        body_start = xml.index(">", start) + 1
+        body_end = xml.index("</sheetData>", body_start)
+        sheet = cls(name, part, xml[:body_start], xml[body_end:])
+        for match in _ROW.finditer(xml, body_start, body_end):
+            row_xml = match.group(0)
+            head_end = row_xml.index(">") + 1
+            head = row_xml[:head_end]
+            rnum = int(dict(_ATTR.findall(head))["r"])
+            cells = {}
+            for c in _CELL.finditer(row_xml):
+                cell = parse_cell(c.group(0))
+                cells[cell.col] = c.group(0)
+                sheet._cache[(rnum, cell.col)] = cell
+            open_tag = head if not head.endswith("/>") else head[:-2].rstrip() + ">"
+            sheet.rows[rnum] = (open_tag, cells)
+        return sheet
+
+    def cells(self) -> list[Cell]:
+        return [
+            self._parsed(r, c) for r, (_, cells) in sorted(self.rows.items()) for c in sorted(cells)
+        ]
+
+    def _parsed(self, row: int, col: int) -> Cell:
+        xml = self.rows[row][1][col]
+        cached = self._cache.get((row, col))
+        if cached is None or cached.xml != xml:
+            cached = self._cache[(row, col)] = parse_cell(xml)
+        return cached
+
+    def get(self, row: int, col: int) -> Cell | None:
+        if col not in self.rows.get(row, ("", {}))[1]:
+            return None
+        return self._parsed(row, col)
+
+    def set_value(self, row: int, col: int, value: Any) -> None:
+        open_tag, cells = self.rows.get(row, (f'<row r="{row}">', {}))
+        new = value_xml(cells.get(col), row, col, value)
+        if cells.get(col) == new:
+            return
+        cells[col] = new
+        self.rows[row] = (open_tag, cells)
+        self.touched.add(row)
+
+    def set_array_ref(self, row: int, col: int, ref: str) -> None:
+        open_tag, cells = self.rows[row]
+        xml = cells[col]
+        f = _FORMULA.search(xml)
+        assert f is not None
+        new_f = re.sub(r'\bref="[^"]*"', f'ref="{ref}"', f.group(0), count=1)
+        cells[col] = xml[: f.start()] + new_f + xml[f.end() :]
+        self.touched.add(row)
+
+    def xml(self) -> str:
+        parts = [self.before]
+        for rnum in sorted(self.rows):
+            open_tag, cells = self.rows[rnum]
+            if rnum in self.touched:
+                open_tag = re.sub(r'\sspans="[^"]*"', "", open_tag)
+            body = "".join(cells[c] for c in sorted(cells))
+            parts.append(f"{open_tag}{body}</row>" if body else open_tag[:-1] + "/>")
+        parts.append(self.after)
+        return "".join(parts)
+
+
+class Package:
+    """An .xlsx opened for reading sheets and writing a copy with some parts replaced."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise WorkbookError(f"no such workbook: {self.path}")
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+        except zipfile.BadZipFile:
+            raise WorkbookError(f"{self.path.name} is not an .xlsx workbook (not a zip file)") from None
+        infos = self.zip.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > MAX_TOTAL_BYTES or any(i.file_size > MAX_PART_BYTES for i in infos):
+            raise WorkbookError(f"{self.path.name} is too large to open safely ({total:,} bytes unpacked)")
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            raise WorkbookError(f"{self.path.name} is not an .xlsx workbook (no xl/workbook.xml)")
+        self.sheet_parts = self._sheet_parts()
+
+    def read(self, part: str) -> bytes:
+        return self.zip.read(part)
+
+    def _xml(self, part: str) -> Any:
+        try:
+            return ElementTree.fromstring(self.read(part))
+        except ElementTree.ParseError as exc:
+            raise WorkbookError(f"{self.path.name}: malformed XML in {part}: {exc}") from None
+
+    def _sheet_parts(self) -> dict[str, str]:
+        book = self._xml("xl/workbook.xml")
+        rels = self._xml("xl/_rels/workbook.xml.rels")
+        targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", NS)}
+        out = {}
+        for sheet in book.findall("m:sheets/m:sheet", NS):
+            target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "")
+            if not target:
+                continue
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if part in self.zip.namelist() and "worksheets/" in part:
+                out[sheet.get("name")] = part
+        return out
+
+    def sheet(self, name: str) -> Sheet:
+        part = self.sheet_parts[name]
+        return Sheet.parse(name, part, self.read(part).decode("utf-8"))
+
+    def save(self, target: str | os.PathLike[str], replace: dict[str, bytes]) -> None:
+        """Write a copy with ``replace``d parts to ``target`` atomically (temp file + rename)."""
+        target = Path(target)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as out:
+                for info in self.zip.infolist():
+                    data = replace.get(info.filename)
+                    if data is None:
+                        data = self.zip.read(info.filename)
+                    out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def close(self) -> None:
+        self.zip.close()
