@@ -10,6 +10,7 @@ written to a temporary file and renamed over the target.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -100,6 +101,10 @@ class _Calculation:
         import formulas
 
         engine.register()
+        # The engine logs each failed node with a traceback; failures show as errors in the
+        # report instead (a formula cell left without a value is one).
+        logging.getLogger("schedula").setLevel(logging.CRITICAL)
+        logging.getLogger("formulas").setLevel(logging.CRITICAL)
         quiet = os.environ.get("TQDM_DISABLE")
         os.environ["TQDM_DISABLE"] = "1"  # the engine's own progress bars; ours is enough
         try:
@@ -120,8 +125,14 @@ class _Calculation:
         import formulas
 
         func = formulas.Parser().ast("=" + formula, context={"sheet": sheet.upper()})[1].compile()
-        inputs = [self.values.get(_key(name if "!" in name else f"{sheet}!{name}")) for name in func.inputs]
+        inputs = [self._input(sheet, name) for name in func.inputs]
         return _grid(func(*inputs))
+
+    def _input(self, sheet: str, name: str) -> Any:
+        if "!" in name:
+            return self.values.get(_key(name))
+        # a cell on the formula's own sheet, or a defined name (workbook scope)
+        return self.values.get(_key(f"{sheet}!{name}"), self.values.get(_key(f"!{name}")))
 
 
 def _anchors(sheets: dict[str, Sheet]) -> list[tuple[str, Cell]]:
@@ -203,6 +214,9 @@ def _write_values(sheets: dict[str, Sheet], calc: _Calculation,
                 _write_array(name, sheet, cell, calc, original, report)
                 continue
             value = _scalar(calc.lookup(name, cell.ref))
+            if value is None:
+                report.errors.append((name, cell.ref, "the formula engine computed no value"))
+                continue
             sheet.set_value(cell.row, cell.col, value)
             report.values[(name, cell.ref)] = value
             if _is_error(value):

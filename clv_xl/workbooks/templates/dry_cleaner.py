@@ -1,0 +1,156 @@
+"""dry_cleaner.xlsx: Mary's visits (seed 000), her lifetime value and profit, then a customer list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from clv_xl.workbooks.templates.kit import Template
+
+VISITS = [(dt.date(2026, 3, 2), "Slacks", 8.0), (dt.date(2026, 3, 9), "Clothes and blouses", 20.0)]
+CUSTOMERS = [  # name, visits so far, spent so far, expected visits over the lifetime
+    ("Mary", 2, 28.0, 24),
+    ("Ahmed", 6, 93.0, 30),
+    ("Beth", 1, 12.0, 4),
+    ("Carlos", 12, 210.0, 40),
+    ("Dana", 3, 36.0, 10),
+    ("Eun-ji", 8, 152.0, 36),
+    ("Farid", 2, 45.0, 6),
+    ("Grace", 5, 61.0, 20),
+]
+LOG_ROWS = 6  # room for more visits
+LIST_ROWS = 20  # room for more customers
+
+
+def build(path: str) -> None:
+    t = Template(path, "Dry cleaner: what is a customer worth?", "Seed 000: Mary and the $28")
+    t.cover(
+        "How much a dry-cleaning customer is worth over the whole relationship, how much of that "
+        "is profit, and so how much you can afford to spend to win another customer like her.",
+        [
+            "On 'Mary', replace the visit log and the assumptions (blue on yellow) with a customer of yours.",
+            "Read the answers in green: lifetime value, lifetime profit, what you could spend to win her.",
+            "On 'Customers', type your customer list; every column to the right follows.",
+            "Keep the master check below at OK.",
+        ],
+        [("Mary", "one customer, from her visits to her lifetime value"),
+         ("Customers", "the same for a list of customers, with tiers and a chart")],  # fmt: skip
+        [
+            "Lifetime value = average sale x expected number of visits (seed 000).",
+            "Lifetime profit = visits x (average sale x margin - cost per visit).",
+            "Headroom = lifetime profit / target LTV:CAC ratio - acquisition cost already spent.",
+        ],
+    )
+    mary(t)
+    customers(t)
+    t.close()
+
+
+def mary(t: Template) -> None:
+    ws = t.sheet("Mary", {"A": 2, "B": 44, "C": 16, "D": 26, "E": 14, "F": 40}, freeze=(3, 0))
+    t.heading(ws, "Mary at the dry cleaner", "Her visits so far, and what she is worth")
+    t.section(ws, "B4", "Inputs: visit log", 4)
+    t.header_row(ws, "B5", ["Visit", "Date", "What she had cleaned", "Amount ($)"])
+    for i in range(LOG_ROWS):
+        row = 6 + i
+        ws.write(f"B{row}", i + 1, t.fmt("label", "count"))
+        date, item, amount = VISITS[i] if i < len(VISITS) else (None, None, None)
+        t.input(ws, f"C{row}", date if date else "", "date", prompt="Date of the visit")
+        t.input(ws, f"D{row}", item or "", "text", prompt="What was cleaned (optional)")
+        t.input(ws, f"E{row}", amount if amount is not None else "", "money",
+                prompt="Amount she paid, in dollars")  # fmt: skip
+    t.section(ws, "B13", "Inputs: assumptions", 4)
+    rows = [
+        ("Expected visits over her lifetime", 24, "count", "visits", "ExpectedVisits",
+         "How many visits you expect in all (2 so far; twice a month for a year is 24)"),
+        ("Profit margin on cleaning", 0.6, "rate", "% of sales", "Margin",
+         "Share of each sale left after materials and labour, e.g. 60%"),
+        ("Cost to serve per visit", 1.5, "money", "$ per visit", "CostPerVisit",
+         "Bags, hangers, reminders: cost of each visit beyond the margin"),
+        ("Already spent to win her", 5.0, "money", "$", "AcquisitionCost",
+         "Marketing spent to win this customer, e.g. a $5 coupon"),
+        ("Required LTV:CAC ratio", 3, "number", "times", "TargetRatio",
+         "Lifetime profit per $ of acquisition cost you insist on: 1 = break-even, 3 = the 3:1 rule"),
+    ]  # fmt: skip
+    for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
+        row = 14 + i
+        t.label(ws, f"B{row}", label, unit)
+        t.input(ws, f"C{row}", value, kind, name=name, prompt=prompt)
+    log = f"E6:E{5 + LOG_ROWS}"
+    t.section(ws, "B20", "Calculations", 4)
+    calcs = [
+        ("Worth so far", f"=SUM({log})", "money", "$"),
+        ("Visits so far", f"=COUNT({log})", "count", "visits"),
+        ("Average sale", "=IF(C22=0,0,C21/C22)", "money", "$ per visit"),
+        ("Average sale x visits so far", "=CLV_VALUE(C23, C22)", "money", "$"),
+    ]
+    for i, (label, formula, kind, unit) in enumerate(calcs):
+        t.label(ws, f"B{21 + i}", label, unit)
+        t.formula(ws, f"C{21 + i}", formula, kind)
+    t.section(ws, "B26", "Outputs", 4)
+    outputs = [
+        ("Estimated lifetime value", "=CLV_VALUE(C23, ExpectedVisits)", "money", "$"),
+        ("Estimated lifetime profit",
+         "=CLV_PROFIT(C23, ExpectedVisits, Margin, CostPerVisit)", "money", "$"),
+        ("Most you could spend to win a customer like her", "=CLV_HEADROOM(C28, 0, TargetRatio)",
+         "money", "$ at the target ratio"),
+        ("Left to spend after what was spent on her", "=CLV_HEADROOM(C28, AcquisitionCost, TargetRatio)",
+         "money", "$"),
+        ("LTV:CAC for her", "=CLV_RATIO(C28, AcquisitionCost)", "number", "times"),
+    ]  # fmt: skip
+    for i, (label, formula, kind, unit) in enumerate(outputs):
+        t.label(ws, f"B{27 + i}", label, unit)
+        t.formula(ws, f"C{27 + i}", formula, kind, "output")
+    t.section(ws, "B33", "Checks", 4)
+    t.check(ws, "C34", "ABS(C24-C21)<0.005", "Average sale x visits = worth so far")
+    t.check(ws, "C35", "C22>0", "At least one visit in the log")
+    t.check(ws, "C36", "ISNUMBER(C27)", "Lifetime value computed")
+
+
+def customers(t: Template) -> None:
+    ws = t.sheet("Customers", {"A": 2, "B": 14, "C": 11, "D": 12, "E": 13, "F": 12, "G": 14,
+                               "H": 14, "I": 16, "J": 10}, landscape=True, freeze=(5, 2))  # fmt: skip
+    t.heading(ws, "A small customer list", "The same sums for every customer, with tiers")
+    t.section(ws, "B4", "Inputs: customers                                    Calculations and outputs", 9)
+    t.header_row(ws, "B5", ["Customer", "Visits so far", "Spent so far ($)",
+                            "Expected visits (lifetime)", "Average sale ($)", "Lifetime value ($)",
+                            "Lifetime profit ($)", "Most to spend to win one ($)", "Tier"])  # fmt: skip
+    last = 5 + LIST_ROWS
+    for i in range(LIST_ROWS):
+        row = 6 + i
+        name, visits, spent, expected = CUSTOMERS[i] if i < len(CUSTOMERS) else ("", "", "", "")
+        t.input(ws, f"B{row}", name, "text")
+        t.input(ws, f"C{row}", visits, "count", prompt="Visits so far")
+        t.input(ws, f"D{row}", spent, "money", prompt="Total spent so far")
+        t.input(ws, f"E{row}", expected, "count", prompt="Visits you expect in all")
+    t.spill(ws, f"F6:F{last}", f'=IF(C6:C{last}="","",D6:D{last}/C6:C{last})', "money")
+    t.spill(ws, f"G6:G{last}", f"=CLV_VALUE(F6:F{last}, E6:E{last})", "money", "output")
+    t.spill(ws, f"H6:H{last}", f"=CLV_PROFIT(F6:F{last}, E6:E{last}, Margin, CostPerVisit)", "money", "output")
+    t.spill(ws, f"I6:I{last}", f"=CLV_HEADROOM(H6:H{last}, 0, TargetRatio)", "money")
+    t.spill(ws, f"J6:J{last}", f"=CLV_SEGMENT(G6:G{last}, 3, $M$6:$M$8)", "text")
+    ws.write("L5", "Tier names", t.fmt("header"))
+    ws.write("M5", "", t.fmt("header"))
+    for i, label in enumerate(["Gold", "Silver", "Bronze"]):
+        ws.write(f"L{6 + i}", f"Tier {i + 1}", t.fmt("label"))
+        t.input(ws, f"M{6 + i}", label, "text", prompt="Name of this tier (best first)")
+    total = last + 1
+    ws.write(f"B{total}", "Total", t.fmt("output"))
+    for col in "CDG":
+        t.formula(ws, f"{col}{total}", f"=SUM({col}6:{col}{last})", "money" if col != "C" else "count", "output")
+    t.formula(ws, f"H{total}", f"=SUM(H6:H{last})", "money", "output")
+    t.section(ws, f"B{total + 2}", "Checks", 9)
+    t.check(ws, f"F{total + 3}", f"COUNTA(B6:B{last})=COUNT(C6:C{last})",
+            "Every customer in the list has a number of visits", f"B{total + 3}")  # fmt: skip
+    chart = t.book.add_chart({"type": "bar"})
+    chart.add_series({
+        "name": "Lifetime value",
+        "categories": f"=Customers!$B$6:$B${5 + len(CUSTOMERS)}",
+        "values": f"=Customers!$G$6:$G${5 + len(CUSTOMERS)}",
+        "fill": {"color": "#2F5597"},
+        "data_labels": {"value": True, "num_format": "$#,##0"},
+    })  # fmt: skip
+    chart.set_title({"name": "Lifetime value by customer"})
+    chart.set_legend({"none": True})
+    chart.set_x_axis({"num_format": "$#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_size({"width": 480, "height": 330})
+    ws.insert_chart("L11", chart)
