@@ -102,7 +102,9 @@ def test_blank_rows_of_ranges_stay_blank_beside_a_single_cell():
     assert CLV_VALUE(2.5, [[4], [None], [2]]) == [[10.0], [""], [5.0]]
     # only an optional argument is a range: nothing is "blank row", every row computes
     out = CLV_RETENTION(100, 0.8, 0.1, [[1], [None]])
-    assert out[0][0] == pytest.approx(72.7273, abs=1e-4) and out[1][0] == pytest.approx(266.6667, abs=1e-4)
+    assert out[0][0] == pytest.approx(72.7273, abs=1e-4) and out[1][0] == pytest.approx(
+        266.6667, abs=1e-4
+    )
 
 
 def test_numeric_text_and_percentages_are_numbers():

@@ -50,7 +50,11 @@ def test_names_are_valid_vba_and_not_cell_references(functions):
 
 
 def test_no_clash_with_excel_builtin_functions(functions):
-    builtins = {k.upper() for k in formulas.get_functions()}
+    builtins = {
+        k.upper()
+        for k, f in formulas.get_functions().items()
+        if not getattr(f, "__module__", "").startswith("clv_xl")  # ours, once registered
+    }
     assert len(builtins) > 300  # the engine knows Excel's function list
     assert not (set(functions) & builtins)
 

@@ -34,11 +34,13 @@ def cell_in(x: Any) -> Any:
 
 
 def arg_in(arg: Any) -> Any:
+    """One argument as xlwings hands it over: a single cell as its value (what an argument
+    without ``ndim=2`` gets; the ``ndim=2`` ones accept it too), a range as rows of cells."""
     value = getattr(arg, "value", arg)  # Ranges -> its 2-D array
     if isinstance(value, np.ndarray):
         grid = np.asarray(value, dtype=object)
-        if grid.ndim == 0:
-            return cell_in(grid.item())
+        if grid.size == 1:
+            return cell_in(grid.reshape(()).item())
         if grid.ndim == 1:
             grid = grid[None, :]
         return [[cell_in(x) for x in row] for row in grid.tolist()]

@@ -25,7 +25,15 @@ import numpy as np
 
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks import engine
-from clv_xl.workbooks.xlsx import Cell, Package, Sheet, WorkbookError, cell_ref, range_cells, split_ref
+from clv_xl.workbooks.xlsx import (
+    Cell,
+    Package,
+    Sheet,
+    WorkbookError,
+    cell_ref,
+    range_cells,
+    split_ref,
+)
 
 MAX_PASSES = 5
 Progress = Callable[[str, float], None]
@@ -84,7 +92,7 @@ def _scalar(raw: Any) -> Any:
 def _is_error(value: Any) -> bool:
     if not isinstance(value, str):
         return False
-    return value.startswith("#") and value.endswith(("!", "?", "A")) or bool(
+    return (value.startswith("#") and value.endswith(("!", "?", "A"))) or bool(
         re.match(r"^CLV_[A-Z_]+: ", value)
     )
 
@@ -180,14 +188,18 @@ def refresh(
     try:
         sheets = {name: package.sheet(name) for name in package.sheet_parts}
         original_refs = {(n, c.ref): c.array_ref or c.ref for n, c in _anchors(sheets)}
-        formula_cells = [(n, c) for n, s in sheets.items() for c in s.cells() if c.formula is not None]
+        formula_cells = [
+            (n, c) for n, s in sheets.items() for c in s.cells() if c.formula is not None
+        ]
         report.formulas = len(formula_cells)
         report.clv_formulas = sum("CLV_" in (c.formula or "").upper() for _, c in formula_cells)
         clear_cache()  # a refresh recomputes every fit once
         calc_path = source
         with tempfile.TemporaryDirectory() as scratch:
             for number in range(1, MAX_PASSES + 1):
-                _say(progress, f"calculating (pass {number})", 0.1 + 0.7 * (number - 1) / MAX_PASSES)
+                _say(
+                    progress, f"calculating (pass {number})", 0.1 + 0.7 * (number - 1) / MAX_PASSES
+                )
                 calc = _Calculation(calc_path)
                 report.passes = number
                 if not _resize(sheets, calc, original_refs, report):
@@ -196,7 +208,9 @@ def refresh(
                 package.save(calc_path, {s.part: s.xml().encode("utf-8") for s in sheets.values()})
             _say(progress, "writing values", 0.85)
             _write_values(sheets, calc, original_refs, report)
-        package.save(target, {s.part: s.xml().encode("utf-8") for s in sheets.values() if s.touched})
+        package.save(
+            target, {s.part: s.xml().encode("utf-8") for s in sheets.values() if s.touched}
+        )
     finally:
         package.close()
     report.seconds = time.perf_counter() - started

@@ -46,7 +46,9 @@ def flatten(book: Path, target: Path) -> None:
 def render(book: Path, out_dir: Path, dpi: int = 70) -> list[Path]:
     office = shutil.which("libreoffice") or shutil.which("soffice")
     if office is None or shutil.which("pdftoppm") is None:
-        raise RuntimeError("rendering needs libreoffice and pdftoppm (apt-get install libreoffice-calc poppler-utils)")
+        raise RuntimeError(
+            "rendering needs libreoffice and pdftoppm (apt-get install libreoffice-calc poppler-utils)"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         profile = Path(scratch) / "profile"

@@ -30,7 +30,17 @@ NS = {
 }
 MAX_PART_BYTES = 200 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
-EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!"}
+EXCEL_ERRORS = {
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#SPILL!",
+    "#CALC!",
+}
 
 _ROW = re.compile(r"<row\b[^>]*?/>|<row\b[^>]*>.*?</row>", re.S)
 _CELL = re.compile(r"<c\b[^>]*?/>|<c\b[^>]*>.*?</c>", re.S)
@@ -216,7 +226,7 @@ class Sheet:
         self.touched.add(row)
 
     def set_array_ref(self, row: int, col: int, ref: str) -> None:
-        open_tag, cells = self.rows[row]
+        cells = self.rows[row][1]
         xml = cells[col]
         f = _FORMULA.search(xml)
         assert f is not None
@@ -236,6 +246,15 @@ class Sheet:
         return "".join(parts)
 
 
+def _mode_for(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual umask default."""
+    if target.exists():
+        return target.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 class Package:
     """An .xlsx opened for reading sheets and writing a copy with some parts replaced."""
 
@@ -246,11 +265,15 @@ class Package:
         try:
             self.zip = zipfile.ZipFile(self.path)
         except zipfile.BadZipFile:
-            raise WorkbookError(f"{self.path.name} is not an .xlsx workbook (not a zip file)") from None
+            raise WorkbookError(
+                f"{self.path.name} is not an .xlsx workbook (not a zip file)"
+            ) from None
         infos = self.zip.infolist()
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_BYTES or any(i.file_size > MAX_PART_BYTES for i in infos):
-            raise WorkbookError(f"{self.path.name} is too large to open safely ({total:,} bytes unpacked)")
+            raise WorkbookError(
+                f"{self.path.name} is too large to open safely ({total:,} bytes unpacked)"
+            )
         names = {i.filename for i in infos}
         if "xl/workbook.xml" not in names:
             raise WorkbookError(f"{self.path.name} is not an .xlsx workbook (no xl/workbook.xml)")
@@ -296,6 +319,7 @@ class Package:
                     out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(tmp, _mode_for(target))
             os.replace(tmp, target)
         except BaseException:
             if os.path.exists(tmp):

@@ -15,11 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clv_xl.workbooks.refresh import Report, refresh
+from clv_xl.workbooks.templates import (
+    acquisition_budget,
+    customer_base,
+    dry_cleaner,
+    subscription_retention,
+)
 from clv_xl.workbooks.xlsx import Package
-from clv_xl.workbooks.templates import dry_cleaner
 
 TEMPLATES: dict[str, Callable[[str], None]] = {
     "dry_cleaner.xlsx": dry_cleaner.build,
+    "acquisition_budget.xlsx": acquisition_budget.build,
+    "customer_base.xlsx": customer_base.build,
+    "subscription_retention.xlsx": subscription_retention.build,
 }
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[3] / "workbook_templates"

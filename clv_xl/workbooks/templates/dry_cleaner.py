@@ -32,8 +32,10 @@ def build(path: str) -> None:
             "On 'Customers', type your customer list; every column to the right follows.",
             "Keep the master check below at OK.",
         ],
-        [("Mary", "one customer, from her visits to her lifetime value"),
-         ("Customers", "the same for a list of customers, with tiers and a chart")],  # fmt: skip
+        [
+            ("Mary", "one customer, from her visits to her lifetime value"),
+            ("Customers", "the same for a list of customers, with tiers and a chart"),
+        ],
         [
             "Lifetime value = average sale x expected number of visits (seed 000).",
             "Lifetime profit = visits x (average sale x margin - cost per visit).",
@@ -110,7 +112,9 @@ def customers(t: Template) -> None:
     ws = t.sheet("Customers", {"A": 2, "B": 14, "C": 11, "D": 12, "E": 13, "F": 12, "G": 14,
                                "H": 14, "I": 16, "J": 10}, landscape=True, freeze=(5, 2))  # fmt: skip
     t.heading(ws, "A small customer list", "The same sums for every customer, with tiers")
-    t.section(ws, "B4", "Inputs: customers                                    Calculations and outputs", 9)
+    t.section(
+        ws, "B4", "Inputs: customers                                    Calculations and outputs", 9
+    )
     t.header_row(ws, "B5", ["Customer", "Visits so far", "Spent so far ($)",
                             "Expected visits (lifetime)", "Average sale ($)", "Lifetime value ($)",
                             "Lifetime profit ($)", "Most to spend to win one ($)", "Tier"])  # fmt: skip
@@ -124,7 +128,13 @@ def customers(t: Template) -> None:
         t.input(ws, f"E{row}", expected, "count", prompt="Visits you expect in all")
     t.spill(ws, f"F6:F{last}", f'=IF(C6:C{last}="","",D6:D{last}/C6:C{last})', "money")
     t.spill(ws, f"G6:G{last}", f"=CLV_VALUE(F6:F{last}, E6:E{last})", "money", "output")
-    t.spill(ws, f"H6:H{last}", f"=CLV_PROFIT(F6:F{last}, E6:E{last}, Margin, CostPerVisit)", "money", "output")
+    t.spill(
+        ws,
+        f"H6:H{last}",
+        f"=CLV_PROFIT(F6:F{last}, E6:E{last}, Margin, CostPerVisit)",
+        "money",
+        "output",
+    )
     t.spill(ws, f"I6:I{last}", f"=CLV_HEADROOM(H6:H{last}, 0, TargetRatio)", "money")
     t.spill(ws, f"J6:J{last}", f"=CLV_SEGMENT(G6:G{last}, 3, $M$6:$M$8)", "text")
     ws.write("L5", "Tier names", t.fmt("header"))
@@ -135,7 +145,13 @@ def customers(t: Template) -> None:
     total = last + 1
     ws.write(f"B{total}", "Total", t.fmt("output"))
     for col in "CDG":
-        t.formula(ws, f"{col}{total}", f"=SUM({col}6:{col}{last})", "money" if col != "C" else "count", "output")
+        t.formula(
+            ws,
+            f"{col}{total}",
+            f"=SUM({col}6:{col}{last})",
+            "money" if col != "C" else "count",
+            "output",
+        )
     t.formula(ws, f"H{total}", f"=SUM(H6:H{last})", "money", "output")
     t.section(ws, f"B{total + 2}", "Checks", 9)
     t.check(ws, f"F{total + 3}", f"COUNTA(B6:B{last})=COUNT(C6:C{last})",
@@ -150,7 +166,9 @@ def customers(t: Template) -> None:
     })  # fmt: skip
     chart.set_title({"name": "Lifetime value by customer"})
     chart.set_legend({"none": True})
-    chart.set_x_axis({"num_format": "$#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_x_axis(
+        {"num_format": "$#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    )
     chart.set_y_axis({"reverse": True})
     chart.set_size({"width": 480, "height": 330})
     ws.insert_chart("L11", chart)

@@ -122,6 +122,8 @@ class Template:
         ws.set_footer(f"&L{self.title}&C&A&RPage &P of &N")
         if freeze:
             ws.freeze_panes(*freeze)
+            if freeze[0] > 0:
+                ws.repeat_rows(0, freeze[0] - 1)  # headers on every printed page
         if tab:
             ws.set_tab_color(tab)
         return ws
@@ -153,14 +155,14 @@ class Template:
             ws.write(row, col + 3, note, self.fmt("note", text_wrap=False))
 
     def input(self, ws: Worksheet, cell: str, value: Any, kind: str = "number", *,
-              name: str | None = None, prompt: str = "") -> None:  # fmt: skip
+              name: str | None = None, prompt: str = "", rule: dict[str, Any] | None = None) -> None:  # fmt: skip
         row, col = _rc(cell)
         fmt = self.fmt("input", kind)
         if isinstance(value, dt.datetime | dt.date):
             ws.write_datetime(row, col, _as_datetime(value), fmt)
         else:
             ws.write(row, col, value, fmt)
-        rule = dict(VALIDATION.get(_validation_kind(kind), {}))
+        rule = dict(rule or VALIDATION.get(_validation_kind(kind), {}))
         if rule or prompt:
             rule = rule or {"validate": "any"}
             if prompt:
@@ -176,15 +178,17 @@ class Template:
         ws.write_formula(row, col, formula, self.fmt(role, kind), 0)
 
     def spill(self, ws: Worksheet, ref: str, formula: str, kind: str = "number",
-              role: str = "calc") -> None:  # fmt: skip
-        """A dynamic-array formula: spills in Excel 365, never opened with an implicit '@'."""
-        ws.write_dynamic_array_formula(ref, formula, self.fmt(role, kind), 0)
+              role: str = "calc", columns: list[str] | None = None) -> None:  # fmt: skip
+        """A dynamic-array formula: spills in Excel 365, never opened with an implicit '@'.
+        ``columns`` gives a number format per column of the result (default: ``kind``)."""
         first, _, last = ref.partition(":")
         (r1, c1), (r2, c2) = _rc(first), _rc(last or first)
+        kinds = columns or [kind] * (c2 - c1 + 1)
+        ws.write_dynamic_array_formula(ref, formula, self.fmt(role, kinds[0]), 0)
         for r in range(r1, r2 + 1):  # spill cells styled (values come from the refresh)
             for c in range(c1, c2 + 1):
                 if (r, c) != (r1, c1):
-                    ws.write_blank(r, c, None, self.fmt(role, kind))
+                    ws.write_blank(r, c, None, self.fmt(role, kinds[c - c1]))
 
     def check(self, ws: Worksheet, cell: str, condition: str, text: str,
               label_from: str | None = None) -> None:  # fmt: skip
@@ -265,7 +269,9 @@ def _validation_kind(kind: str) -> str:
 
 
 def _as_datetime(value: dt.date) -> dt.datetime:
-    return value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+    return (
+        value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+    )
 
 
 def _col(col: int) -> str:

@@ -1,0 +1,220 @@
+"""acquisition_budget.xlsx: the marketing budget a customer's value allows (seeds 001, 002, 004)."""
+
+from __future__ import annotations
+
+from clv_xl.workbooks.templates.kit import Template
+
+SCENARIOS = [
+    ("Free installation for a $10,000 customer (seed 001)", 10000.0, 199.0),
+    ("$50 to win a $500 customer (seed 002)", 500.0, 50.0),
+    ("$50 to win a $20 customer (seed 002)", 20.0, 50.0),
+]
+ROWS = 8  # scenario rows, room for the user's own
+YEARS = 15
+
+
+def build(path: str) -> None:
+    t = Template(path, "Acquisition budget: what may a new customer cost?",
+                 "Seeds 001, 002 and 004: lifetime profit sets the marketing budget")  # fmt: skip
+    t.cover(
+        "How much you can afford to spend to win a customer, given what that customer is worth "
+        "over the whole relationship: headroom, LTV:CAC, payback, retention-based value and a "
+        "campaign budget.",
+        [
+            "On 'Headroom', type each offer: the customer's lifetime profit and what winning them costs.",
+            "On 'Retention', type your margin, retention and discount rates to value a customer.",
+            "On 'Campaign', plan how many customers to win and compare acquiring with retaining.",
+            "Blue on yellow cells are inputs; green cells are answers; keep the master check at OK.",
+        ],
+        [
+            ("Headroom", "the seeds' offers: worth it or not, LTV:CAC, payback"),
+            ("Retention", "retention-based CLV in the three timing conventions, year by year"),
+            ("Campaign", "budget for a campaign; acquiring vs retaining"),
+        ],
+        [
+            "Headroom = lifetime profit / target ratio - acquisition cost (1 = break-even, 3 = 3:1).",
+            'Retention CLV: Fader & Hardie, note 024 ("What\'s wrong with this CLV formula?"): '
+            "m r/(1+d-r), m/(1+d-r), m(1+d)/(1+d-r).",
+            "Payback: periods until discounted expected margin covers the acquisition cost.",
+            "Acquiring a customer is often said to cost 3 to 8 times (seed 004) or 5 times (seed 003) keeping one.",
+        ],
+    )
+    headroom(t)
+    retention(t)
+    campaign(t)
+    t.close()
+
+
+def headroom(t: Template) -> None:
+    ws = t.sheet("Headroom", {"A": 2, "B": 48, "C": 15, "D": 14, "E": 15, "F": 15, "G": 11, "H": 14},
+                 landscape=True, freeze=(6, 2))  # fmt: skip
+    t.heading(
+        ws, "Is the offer worth it?", "Lifetime profit against the cost of winning the customer"
+    )
+    t.section(ws, "B4", "Inputs", 3)
+    t.label(ws, "B5", "Required LTV:CAC ratio", "")
+    t.input(ws, "C5", 3, "number", name="TargetRatio",
+            prompt="Lifetime profit you want per $1 of acquisition cost: 3 is the common 3:1 rule")  # fmt: skip
+    t.header_row(ws, "B7", ["Offer", "Lifetime profit ($)", "Cost to win ($)", "Headroom at break-even ($)",
+                            "Headroom at target ratio ($)", "LTV:CAC", "Verdict"])  # fmt: skip
+    last = 7 + ROWS
+    for i in range(ROWS):
+        name, profit, cost = SCENARIOS[i] if i < len(SCENARIOS) else ("", "", "")
+        row = 8 + i
+        t.input(ws, f"B{row}", name, "text")
+        t.input(ws, f"C{row}", profit, "money", prompt="The customer's lifetime profit")
+        t.input(ws, f"D{row}", cost, "money", prompt="What winning the customer costs")
+    t.spill(ws, f"E8:E{last}", f"=CLV_HEADROOM(C8:C{last}, D8:D{last})", "money", "output")
+    t.spill(
+        ws, f"F8:F{last}", f"=CLV_HEADROOM(C8:C{last}, D8:D{last}, TargetRatio)", "money", "output"
+    )
+    t.spill(ws, f"G8:G{last}", f"=CLV_RATIO(C8:C{last}, D8:D{last})", "number")
+    t.spill(ws, f"H8:H{last}",
+            f'=IF(C8:C{last}="","",IF(F8:F{last}>=0,"Worth it",IF(E8:E{last}>=0,"Marginal","Not worth it")))',
+            "text", "output")  # fmt: skip
+    t.section(ws, f"B{last + 2}", "Payback: how long until the customer has paid back", 3)
+    rows = [("Cost to win one customer", 50, "money", "$", "PaybackCost", "What you spend to win one customer"),
+            ("Margin the customer brings each month", 25, "money", "$ per month", "MonthlyMargin",
+             "Profit per month while the customer stays"),
+            ("Monthly retention rate", 0.9, "rate", "per month", "MonthlyRetention",
+             "Share of customers still with you a month later"),
+            ("Monthly discount rate", 0.01, "rate", "per month", "MonthlyDiscount",
+             "Your cost of money per month, e.g. 1%")]  # fmt: skip
+    for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
+        row = last + 3 + i
+        t.label(ws, f"B{row}", label, unit)
+        t.input(ws, f"C{row}", value, kind, name=name, prompt=prompt)
+    out = last + 8
+    t.label(ws, f"B{out}", "Simple payback (no churn, no discounting)", "months")
+    t.formula(ws, f"C{out}", "=CLV_PAYBACK(PaybackCost, MonthlyMargin)", "number", "output")
+    t.label(ws, f"B{out + 1}", "Payback with retention and discounting", "months")
+    t.formula(ws, f"C{out + 1}",
+              "=CLV_PAYBACK(PaybackCost, MonthlyMargin, MonthlyRetention, MonthlyDiscount)",
+              "number", "output")  # fmt: skip
+    t.section(ws, f"B{out + 3}", "Checks", 3)
+    t.check(
+        ws,
+        f"C{out + 4}",
+        f"COUNT(C8:C{last})=COUNT(D8:D{last})",
+        "Every offer has a profit and a cost",
+    )
+    t.check(ws, f"C{out + 5}", f"ISNUMBER(C{out})", "Payback computed")
+    chart = t.book.add_chart({"type": "bar"})
+    n = len(SCENARIOS)
+    for col, name, color in (("C", "Lifetime profit", "#2F5597"), ("D", "Cost to win", "#C55A11")):
+        chart.add_series({"name": name, "categories": f"=Headroom!$B$8:$B${7 + n}",
+                          "values": f"=Headroom!${col}$8:${col}${7 + n}", "fill": {"color": color}})  # fmt: skip
+    chart.set_title({"name": "Lifetime profit vs cost to win"})
+    chart.set_x_axis({"log_base": 10, "num_format": "$#,##0"})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 300})
+    ws.insert_chart(f"E{last + 2}", chart)
+
+
+def retention(t: Template) -> None:
+    ws = t.sheet("Retention", {"A": 2, "B": 40, "C": 16, "D": 16, "E": 16, "F": 12}, freeze=(3, 0))
+    t.heading(ws, "Retention-based customer value", "Three timing conventions side by side")
+    t.section(ws, "B4", "Inputs", 4)
+    rows = [("Margin per customer per year", 100, "money", "$ per year", "Margin",
+             "Profit a customer brings each year"),
+            ("Retention rate", 0.8, "rate", "per year", "Retention",
+             "Share of customers who stay from one year to the next"),
+            ("Discount rate", 0.1, "rate", "per year", "Discount", "Your cost of money per year"),
+            ("Horizon", 10, "count", "years", "Horizon", "A finite horizon to compare with no end")]  # fmt: skip
+    for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
+        t.label(ws, f"B{5 + i}", label, unit)
+        t.input(ws, f"C{5 + i}", value, kind, name=name, prompt=prompt)
+    t.label(ws, "B9", "No end (leave blank)", "")
+    t.input(ws, "C9", "", "count", name="NoEnd", prompt="Leave blank: a blank horizon means no end")
+    t.section(ws, "B11", "Outputs", 4)
+    t.header_row(
+        ws, "B12", ["Timing", "No end ($)", "Over the horizon ($)", "Expected lifetime (years)"]
+    )
+    timings = [("retained", "Margin at the end of each year the customer is retained"),
+               ("end", "Margin at the end of every active year, the first included"),
+               ("start", "Margin at the start of every active year, the first one now")]  # fmt: skip
+    for i, (key, text) in enumerate(timings):
+        row = 13 + i
+        ws.write(f"B{row}", key, t.fmt("label"))
+        t.formula(
+            ws,
+            f"C{row}",
+            f"=CLV_RETENTION(Margin, Retention, Discount, NoEnd, B{row})",
+            "money",
+            "output",
+        )
+        t.formula(
+            ws,
+            f"D{row}",
+            f"=CLV_RETENTION(Margin, Retention, Discount, Horizon, B{row})",
+            "money",
+            "output",
+        )
+        ws.write(f"F{row}", text, t.fmt("note", text_wrap=False))
+    t.formula(ws, "E13", "=CLV_LIFESPAN(1-Retention)", "number")
+    t.section(ws, "B17", "Year by year: value counted up to each year", 4)
+    t.header_row(ws, "B18", ["Years counted", "retained ($)", "end ($)", "start ($)"])
+    first, last = 19, 18 + YEARS
+    for i in range(YEARS):
+        ws.write_number(f"B{first + i}", i + 1, t.fmt("calc", "count"))
+    for col, key in (("C", "retained"), ("D", "end"), ("E", "start")):
+        t.spill(ws, f"{col}{first}:{col}{last}",
+                f'=CLV_RETENTION(Margin, Retention, Discount, B{first}:B{last}, "{key}")', "money")  # fmt: skip
+    t.section(ws, f"B{last + 2}", "Checks", 4)
+    t.check(ws, f"C{last + 3}", "AND(C13<=C14,C14<=C15)", "retained <= end <= start")
+    t.check(ws, f"C{last + 4}", "D13<=C13+0.005", "A finite horizon is worth no more than no end")
+    chart = t.book.add_chart({"type": "line"})
+    for col, key, color in (
+        ("C", "retained", "#2F5597"),
+        ("D", "end", "#548235"),
+        ("E", "start", "#C55A11"),
+    ):
+        chart.add_series({"name": key, "categories": f"=Retention!$B${first}:$B${last}",
+                          "values": f"=Retention!${col}${first}:${col}${last}",
+                          "line": {"color": color, "width": 2.25}})  # fmt: skip
+    chart.set_title({"name": "Customer value by years counted"})
+    chart.set_x_axis({"name": "years counted"})
+    chart.set_y_axis(
+        {"num_format": "$#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    )
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 520, "height": 320})
+    ws.insert_chart("G17", chart)
+
+
+def campaign(t: Template) -> None:
+    ws = t.sheet("Campaign", {"A": 2, "B": 52, "C": 16, "D": 16, "E": 40})
+    t.heading(ws, "Campaign planner", "How much a campaign may cost, and acquiring vs retaining")
+    t.section(ws, "B4", "Inputs", 4)
+    rows = [("Customers to win", 200, "count", "customers", "CustomersToWin", "How many new customers the campaign should bring"),
+            ("Lifetime profit of one such customer", 500, "money", "$", "ProfitPerCustomer", "From the Retention sheet or your own estimate"),
+            ("Planned cost to win one customer", 50, "money", "$", "PlannedCAC", "Your current cost per acquired customer"),
+            ("Cost to keep an existing customer a year", 10, "money", "$ per year", "RetainCost", "Service, loyalty offers, reminders"),
+            ("Customers lost a year", 100, "count", "customers", "LostPerYear", "Customers who leave each year")]  # fmt: skip
+    for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
+        t.label(ws, f"B{5 + i}", label, unit)
+        t.input(ws, f"C{5 + i}", value, kind, name=name, prompt=prompt)
+    t.section(ws, "B11", "Outputs: the campaign", 4)
+    outputs = [
+        ("Most to spend per customer at the target LTV:CAC", "=CLV_HEADROOM(ProfitPerCustomer, 0, TargetRatio)", "money", "$"),
+        ("Campaign budget: customers x that amount", "=CustomersToWin*C12", "money", "$"),
+        ("Planned spend", "=CustomersToWin*PlannedCAC", "money", "$"),
+        ("Left in the budget (negative: over budget)", "=C13-C14", "money", "$"),
+        ("LTV:CAC of the plan", "=CLV_RATIO(ProfitPerCustomer, PlannedCAC)", "number", "times"),
+    ]  # fmt: skip
+    for i, (label, formula, kind, unit) in enumerate(outputs):
+        t.label(ws, f"B{12 + i}", label, unit)
+        t.formula(ws, f"C{12 + i}", formula, kind, "output")
+    t.section(ws, "B18", "Outputs: acquiring vs retaining", 4)
+    compare = [
+        ("Cost to replace lost customers with new ones", "=LostPerYear*PlannedCAC", "money", "$ per year"),
+        ("Cost to keep them instead", "=LostPerYear*RetainCost", "money", "$ per year"),
+        ("Acquiring costs this many times retaining", "=IF(RetainCost=0,0,PlannedCAC/RetainCost)", "number", "times (seeds: 3 to 8)"),
+    ]  # fmt: skip
+    for i, (label, formula, kind, unit) in enumerate(compare):
+        t.label(ws, f"B{19 + i}", label, unit)
+        t.formula(ws, f"C{19 + i}", formula, kind, "output")
+    t.section(ws, "B23", "Checks", 4)
+    t.check(ws, "C24", "ISNUMBER(C12)", "Headroom computed")
+    t.check(ws, "C25", "C13>=0", "The budget is not negative")

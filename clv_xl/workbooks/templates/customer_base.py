@@ -1,0 +1,256 @@
+"""customer_base.xlsx: from a transaction log to each customer's predicted value (seed 003).
+
+Shipped with part of the CDNOW sample (Fader, Hardie & Lee 2005; see clv_xl/datasets): the
+customers with sample ids 1 to 300, every transaction from January 1997 to June 1998.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from clv_xl.workbooks.templates.kit import Template
+
+CUSTOMERS_SHIPPED = 300
+LOG_ROWS = 2500  # room in the Transactions sheet
+CUSTOMER_ROWS = 500  # room for customers in the summary and predictions
+MAX_TIERS = 6
+
+
+def example_log() -> pd.DataFrame:
+    path = resources.files("clv_xl.datasets") / "CDNOW_sample.txt"
+    raw = pd.read_csv(
+        str(path), sep=r"\s+", header=None, names=["orig", "id", "date", "cds", "amount"]
+    )
+    raw = raw[raw["id"] <= CUSTOMERS_SHIPPED]
+    raw["date"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    return raw[["id", "date", "amount"]].reset_index(drop=True)
+
+
+def build(path: str) -> None:
+    t = Template(path, "Customer base: what is each customer worth?",
+                 "Seed 003: who are your most valuable customers, with the BG/NBD and Gamma-Gamma models")  # fmt: skip
+    t.cover(
+        "From a sales history (customer, date, amount) to each customer's chance of still being "
+        "active, expected purchases and spend, cost to serve, predicted lifetime value and tier, "
+        "with totals per tier and a check of the model against later purchases.",
+        [
+            "Paste your sales history into 'Transactions' (customer, date, amount), replacing the CDNOW example.",
+            "On 'Settings', set the end of the calibration period, the holdout end, margin, costs and horizon.",
+            "'Summary' and 'Model' follow; 'Customers' values each customer; 'Segments' totals the tiers.",
+            "'Holdout' compares predicted with actual purchases after the calibration period.",
+            "With the add-in, press CLV > Refresh; without Excel, run: clv-xl refresh customer_base.xlsx",
+        ],
+        [
+            ("Settings", "the inputs that drive every sheet"),
+            ("Transactions", "the sales history to paste into"),
+            ("Summary", "one row per customer: frequency, recency, T, average spend"),
+            ("Model", "fitted BG/NBD (or Pareto/NBD, MBG/NBD) and Gamma-Gamma parameters"),
+            ("Customers", "P(alive), expected purchases and spend, cost to serve, value, tier"),
+            ("Segments", "customers and value per tier, with a chart"),
+            ("Holdout", "calibration/holdout check, with a chart"),
+        ],
+        [
+            "BG/NBD: Fader, Hardie & Lee (2005), Marketing Science 24(2).",
+            "Gamma-Gamma: Fader, Hardie & Lee (2005), JMR 42(4); Hardie's note 025.",
+            "Lifetime value month by month as lifetimes' customer_lifetime_value (a month is 4.345 weeks).",
+            "Example data: CDNOW sample of Fader, Hardie & Lee (2005), via the MIT-licensed lifetimes package.",
+        ],
+    )
+    settings(t)
+    transactions(t)
+    summary(t)
+    model(t)
+    customers(t)
+    segments(t)
+    holdout(t)
+    t.close()
+
+
+def settings(t: Template) -> None:
+    ws = t.sheet("Settings", {"A": 2, "B": 44, "C": 16, "D": 16, "E": 60}, tab="#FFC000")
+    t.heading(ws, "Settings", "Every input that is not the transaction log")
+    t.section(ws, "B4", "Inputs", 4)
+    rows = [
+        ("End of calibration period", dt.date(1997, 9, 30), "date", "date", "AsOf",
+         "Transactions after this date are the holdout; the models learn from those before"),
+        ("End of holdout period", dt.date(1998, 6, 30), "date", "date", "HoldoutEnd",
+         "Last date of the data used to check the predictions"),
+        ("Time unit of recency and T", "W", "text", "W, D or M", "Period", 'W for weeks, D for days, M for 30 days'),
+        ("Purchase model", "BG/NBD", "text", "", "ModelName", "BG/NBD, MBG/NBD or Pareto/NBD"),
+        ("Prediction window", 52, "count", "weeks", "Window", "Expected purchases are counted over this window"),
+        ("Lifetime value horizon", 12, "count", "months", "Months", "Months of future purchases counted in the value"),
+        ("Monthly discount rate", 0.01, "rate", "per month", "MonthlyDiscount", "Cost of money per month, e.g. 1%"),
+        ("Profit margin on sales", 0.3, "rate", "of spend", "Margin", "Share of spend that is profit"),
+        ("Cost to serve per purchase", 1.0, "money", "$ per purchase", "ServeCost", "Packing, shipping, support per order"),
+        ("Number of tiers", 4, "count", "tiers", "Tiers", f"Customers split into this many tiers of equal size (at most {MAX_TIERS})"),
+    ]  # fmt: skip
+    rules: dict[str, dict[str, Any]] = {
+        "Period": {"validate": "list", "source": ["W", "D", "M"]},
+        "ModelName": {"validate": "list", "source": ["BG/NBD", "MBG/NBD", "Pareto/NBD"]},
+        "Tiers": {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": MAX_TIERS,
+                  "error_message": f"Enter a whole number of tiers from 1 to {MAX_TIERS}."},
+    }  # fmt: skip
+    for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
+        t.label(ws, f"B{5 + i}", label, unit, prompt)
+        t.input(ws, f"C{5 + i}", value, kind, name=name, prompt=prompt, rule=rules.get(name))
+
+
+def transactions(t: Template) -> None:
+    log = example_log()
+    ws = t.sheet("Transactions", {"A": 12, "B": 12, "C": 12, "D": 50}, freeze=(1, 0), tab="#FFC000")
+    t.header_row(ws, "A1", ["Customer", "Date", "Amount ($)"])
+    ws.set_row(0, 30)
+    money, date, ident = t.fmt("input", "money"), t.fmt("input", "date"), t.fmt("input", "general")
+    ws.set_column("A:A", 12, ident)
+    ws.set_column("B:B", 12, date)
+    ws.set_column("C:C", 12, money)
+    ids = log["id"].astype(int).tolist()
+    days = [d.to_pydatetime() for d in pd.to_datetime(log["date"])]
+    amounts = log["amount"].astype(float).tolist()
+    for i, (ident_value, day, amount) in enumerate(zip(ids, days, amounts, strict=True), start=1):
+        ws.write_number(i, 0, ident_value, ident)
+        ws.write_datetime(i, 1, day, date)
+        ws.write_number(i, 2, amount, money)
+    ws.write("D1", f"Paste up to {LOG_ROWS:,} rows (row 2 to {LOG_ROWS + 1}). Returns: negative amounts.",
+             t.fmt("note", text_wrap=False))  # fmt: skip
+    ws.data_validation(1, 2, LOG_ROWS, 2, {"validate": "decimal", "criteria": "between",
+                                           "minimum": -1e9, "maximum": 1e9})  # fmt: skip
+    ws.data_validation(1, 1, LOG_ROWS, 1, {"validate": "date", "criteria": ">=",
+                                           "value": dt.date(1900, 1, 1)})  # fmt: skip
+
+
+LOG = f"Transactions!$A$2:$A${LOG_ROWS + 1}"
+DATES = f"Transactions!$B$2:$B${LOG_ROWS + 1}"
+AMOUNTS = f"Transactions!$C$2:$C${LOG_ROWS + 1}"
+LAST = CUSTOMER_ROWS + 1
+X, TX, T, M = (f"Summary!${c}$2:${c}${LAST}" for c in "BCDE")
+PARAMS, SPEND = "Model!$B$5:$C$16", "Model!$E$5:$F$14"
+
+
+def summary(t: Template) -> None:
+    ws = t.sheet("Summary", {"A": 11, "B": 11, "C": 11, "D": 11, "E": 15, "F": 11, "G": 13, "H": 14, "I": 14},
+                 freeze=(1, 1), landscape=True)  # fmt: skip
+    customers = example_log()["id"].nunique()
+    t.spill(ws, f"A1:I{customers + 1}", f"=CLV_SUMMARY({LOG}, {DATES}, {AMOUNTS}, AsOf, Period)",
+            columns=["general", "count", "number", "number", "money", "count", "money", "date", "date"])  # fmt: skip
+
+
+def model(t: Template) -> None:
+    ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14, "G": 4, "H": 48})
+    t.heading(ws, "Fitted models", "Maximum likelihood on the calibration summary")
+    t.section(ws, "B4", "Purchases", 2)
+    t.spill(ws, "B5:C16", f"=CLV_FIT(ModelName, {X}, {TX}, {T})", "decimal", "output")
+    t.section(ws, "E4", "Spend (Gamma-Gamma)", 2)
+    t.spill(ws, "E5:F14", f"=CLV_FIT_SPEND({X}, {M})", "decimal", "output")
+    notes = ["r, alpha: how often customers buy (gamma-distributed rates).",
+             "a, b (or s, beta): how soon they drop out.",
+             "p, q, gamma: how much they spend per purchase.",
+             "se_: standard errors; converged must be TRUE."]  # fmt: skip
+    for i, text in enumerate(notes):
+        ws.write(f"H{5 + i}", text, t.fmt("note", text_wrap=False))
+    t.section(ws, "B18", "Checks", 5)
+    t.check(ws, "C19", "AND(C16=TRUE,F14=TRUE)", "Both fits converged")
+
+
+def customers(t: Template) -> None:
+    ws = t.sheet("Customers", {"A": 2, "B": 11, "C": 10, "D": 13, "E": 13, "F": 13, "G": 15, "H": 15, "I": 10},
+                 freeze=(4, 2), landscape=True)  # fmt: skip
+    t.heading(ws, "Customers", "What each customer is worth")
+    t.header_row(ws, "B4", ["Customer", "P(alive)", "Expected purchases (window)", "Expected spend per purchase ($)",
+                            "Cost to serve (window, $)", "Lifetime value (profit, discounted, $)",
+                            "Net of cost to serve ($)", "Tier"])  # fmt: skip
+    first, last = 5, 4 + CUSTOMER_ROWS
+    ids = f"Summary!$A$2:$A${LAST}"
+    t.spill(ws, f"B{first}:B{last}", f'=IF({ids}="","",{ids})', "general")
+    t.spill(ws, f"C{first}:C{last}", f"=CLV_P_ALIVE({PARAMS}, {X}, {TX}, {T})", "rate")
+    t.spill(
+        ws,
+        f"D{first}:D{last}",
+        f"=CLV_EXPECTED_PURCHASES({PARAMS}, Window, {X}, {TX}, {T})",
+        "number",
+    )
+    t.spill(ws, f"E{first}:E{last}", f"=CLV_EXPECTED_SPEND({SPEND}, {X}, {M})", "money")
+    t.spill(ws, f"F{first}:F{last}", f"=CLV_VALUE(ServeCost, D{first}:D{last})", "money")
+    t.spill(ws, f"G{first}:G{last}",
+            f"=CLV_LIFETIME_VALUE({PARAMS}, {SPEND}, {X}, {TX}, {T}, {M}, Months, MonthlyDiscount, Margin, Period)",
+            "money", "output")  # fmt: skip
+    t.spill(
+        ws,
+        f"H{first}:H{last}",
+        f'=IF(G{first}:G{last}="","",G{first}:G{last}-F{first}:F{last})',
+        "money",
+        "output",
+    )
+    t.spill(ws, f"I{first}:I{last}", f"=CLV_SEGMENT(H{first}:H{last}, Tiers)", "text")
+    ws.conditional_format(
+        f"C{first}:C{last}", {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True}
+    )
+
+
+def segments(t: Template) -> None:
+    ws = t.sheet("Segments", {"A": 2, "B": 12, "C": 12, "D": 16, "E": 14, "F": 16, "G": 14})
+    t.heading(ws, "Segments", "Customers and value per tier (Tier 1 = most valuable)")
+    t.header_row(ws, "B4", ["Tier", "Customers", "Net value ($)", "Share of value", "Expected purchases",
+                            "Average P(alive)"])  # fmt: skip
+    c = "Customers!"
+    tiers, net, purchases, alive = (f"{c}$I$5:$I${4 + CUSTOMER_ROWS}", f"{c}$H$5:$H${4 + CUSTOMER_ROWS}",
+                                    f"{c}$D$5:$D${4 + CUSTOMER_ROWS}", f"{c}$C$5:$C${4 + CUSTOMER_ROWS}")  # fmt: skip
+    for i in range(MAX_TIERS):
+        row = 5 + i
+        ws.write_formula(
+            f"B{row}", f'=IF({i + 1}<=Tiers,"Tier {i + 1}","")', t.fmt("label"), f"Tier {i + 1}"
+        )
+        t.formula(ws, f"C{row}", f'=IF(B{row}="",0,COUNTIF({tiers},B{row}))', "count")
+        t.formula(ws, f"D{row}", f'=IF(B{row}="",0,SUMIF({tiers},B{row},{net}))', "money", "output")
+        t.formula(ws, f"E{row}", f"=IF($D${6 + MAX_TIERS}=0,0,D{row}/$D${6 + MAX_TIERS})", "rate")
+        t.formula(ws, f"F{row}", f'=IF(B{row}="",0,SUMIF({tiers},B{row},{purchases}))', "number")
+        t.formula(ws, f"G{row}", f"=IF(C{row}=0,0,SUMIF({tiers},B{row},{alive})/C{row})", "rate")
+    total = 6 + MAX_TIERS
+    ws.write(f"B{total}", "Total", t.fmt("output"))
+    t.formula(ws, f"C{total}", f"=SUM(C5:C{4 + MAX_TIERS})", "count", "output")
+    t.formula(ws, f"D{total}", f"=SUM(D5:D{4 + MAX_TIERS})", "money", "output")
+    t.formula(ws, f"F{total}", f"=SUM(F5:F{4 + MAX_TIERS})", "number", "output")
+    t.section(ws, f"B{total + 2}", "Checks", 6)
+    t.check(ws, f"F{total + 3}", f"C{total}=COUNT(Summary!$B$2:$B${LAST})",
+            "Every customer of the summary has a tier", f"B{total + 3}")  # fmt: skip
+    t.check(
+        ws,
+        f"F{total + 4}",
+        f"ABS(D{total}-SUM({net}))<0.01",
+        "Tier values add up to the total",
+        f"B{total + 4}",
+    )
+    chart = t.book.add_chart({"type": "column"})
+    chart.add_series({"name": "Net value", "categories": "=Segments!$B$5:$B$8", "values": "=Segments!$D$5:$D$8",
+                      "fill": {"color": "#2F5597"}, "data_labels": {"value": True, "num_format": "$#,##0"}})  # fmt: skip
+    chart.set_title({"name": "Net customer value per tier"})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"num_format": "$#,##0"})
+    chart.set_size({"width": 520, "height": 300})
+    ws.insert_chart(f"B{total + 7}", chart)
+
+
+def holdout(t: Template) -> None:
+    ws = t.sheet("Holdout", {"A": 2, "B": 12, "C": 12, "D": 12, "E": 12, "F": 4, "G": 60})
+    t.heading(ws, "Calibration / holdout check",
+              "Mean purchases per customer after the calibration period: predicted vs actual")  # fmt: skip
+    t.spill(ws, "B4:E13", f"=CLV_HOLDOUT({LOG}, {DATES}, AsOf, HoldoutEnd, ModelName)", "number",
+            columns=["general", "count", "number", "number"])  # fmt: skip
+    ws.write("G4", "Customers grouped by repeat purchases in the calibration period (as Figure 4 of "
+                   "Fader, Hardie & Lee 2005).", t.fmt("note", text_wrap=False))  # fmt: skip
+    chart = t.book.add_chart({"type": "column"})
+    for col, name, color in (("D", "Actual", "#7F7F7F"), ("E", "Predicted", "#2F5597")):
+        chart.add_series({"name": name, "categories": "=Holdout!$B$5:$B$12",
+                          "values": f"=Holdout!${col}$5:${col}$12", "fill": {"color": color}})  # fmt: skip
+    chart.set_title({"name": "Holdout purchases per customer"})
+    chart.set_x_axis({"name": "repeat purchases in calibration"})
+    chart.set_y_axis({"num_format": "0.0"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 320})
+    ws.insert_chart("B16", chart)
+    t.section(ws, "G6", "Checks", 2)
+    t.check(ws, "H7", "ABS(E13-D13)<=0.5*D13", "Predicted within 50% of actual, all customers")

@@ -1,0 +1,202 @@
+"""subscription_retention.xlsx: contractual cohorts, the sBG model, survival, DERL and value.
+
+Data: Fader & Hardie (2007), "How to Project Customer Retention", the "regular" and "high end"
+cohorts of 1,000 customers observed for 7 years.
+"""
+
+from __future__ import annotations
+
+from clv_xl.workbooks.templates.kit import Template
+
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+YEARS = 12
+RENEWALS = 6
+
+
+def build(path: str) -> None:
+    t = Template(path, "Subscription retention: project survival, value subscribers",
+                 "Fader & Hardie's shifted-beta-geometric model on yearly cohorts")  # fmt: skip
+    t.cover(
+        "Project how many subscribers of a cohort will still be with you in the years ahead, and "
+        "what a subscriber is worth, from the numbers still active each year so far.",
+        [
+            "On 'Cohorts', type each cohort's customers still active at year 0, 1, 2, ... (blank after the last year observed).",
+            "'Model' fits the sBG model to each cohort (alpha, beta, with standard errors).",
+            "'Projection' compares projected survival with the actual counts, on a chart.",
+            "On 'Value', type the margin per renewal and a discount rate: DERL and value per subscriber follow.",
+        ],
+        [
+            ("Cohorts", "active subscribers by year: the inputs"),
+            ("Model", "fitted sBG parameters for each cohort"),
+            ("Projection", "projected survival and retention vs actual"),
+            ("Value", "discounted expected residual lifetime (DERL) and value per subscriber"),
+        ],
+        [
+            "Fader, P. S. & Hardie, B. G. S. (2007), How to Project Customer Retention, Journal of "
+            "Interactive Marketing 21(1): regular alpha 0.704, beta 1.182; high end 0.668, 3.806.",
+            "Fader & Hardie (2010), Customer-Base Valuation in a Contractual Setting, Marketing "
+            "Science 29(1): DERL.",
+        ],
+    )
+    cohorts(t)
+    model(t)
+    projection(t)
+    value(t)
+    t.close()
+
+
+def cohorts(t: Template) -> None:
+    ws = t.sheet("Cohorts", {"A": 2, "B": 12, "C": 16, "D": 16, "E": 50}, freeze=(5, 0))
+    t.heading(ws, "Cohorts", "Customers still active at the start of each year")
+    t.section(ws, "B4", "Inputs", 3)
+    t.header_row(ws, "B5", ["Year", "Regular", "High end"])
+    for i in range(YEARS + 1):
+        row = 6 + i
+        ws.write_number(f"B{row}", i, t.fmt("label", "count"))
+        t.input(
+            ws,
+            f"C{row}",
+            REGULAR[i] if i < len(REGULAR) else "",
+            "count",
+            prompt="Active subscribers",
+        )
+        t.input(
+            ws,
+            f"D{row}",
+            HIGH_END[i] if i < len(HIGH_END) else "",
+            "count",
+            prompt="Active subscribers",
+        )
+    ws.write("E6", "Year 0 is the cohort's size when acquired.", t.fmt("note", text_wrap=False))
+
+
+def model(t: Template) -> None:
+    ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14})
+    t.heading(ws, "sBG model", "Maximum likelihood fit of each cohort")
+    last = 6 + YEARS
+    t.section(ws, "B4", "Regular", 2)
+    t.spill(ws, "B5:C12", f"=CLV_FIT_RETENTION(Cohorts!C6:C{last})", "decimal", "output")
+    t.section(ws, "E4", "High end", 2)
+    t.spill(ws, "E5:F12", f"=CLV_FIT_RETENTION(Cohorts!D6:D{last})", "decimal", "output")
+    t.section(ws, "B14", "Checks", 5)
+    t.check(ws, "C15", "AND(C12=TRUE,F12=TRUE)", "Both fits converged")
+
+
+def projection(t: Template) -> None:
+    ws = t.sheet("Projection", {"A": 2, "B": 8, "C": 12, "D": 12, "E": 12, "F": 4, "G": 8, "H": 12,
+                                "I": 12, "J": 12, "K": 4, "L": 22, "M": 12, "N": 10},
+                 landscape=True, freeze=(5, 0))  # fmt: skip
+    t.heading(ws, "Projected survival", "Share of the cohort still active after each year")
+    t.section(ws, "B4", "Regular: projected", 4)
+    t.spill(ws, f"B5:D{5 + YEARS}", f"=CLV_RETENTION_CURVE(Model!B5:C12, {YEARS})", "decimal",
+            columns=["count", "rate", "rate"])  # fmt: skip
+    t.section(ws, "G4", "High end: projected", 4)
+    t.spill(ws, f"G5:I{5 + YEARS}", f"=CLV_RETENTION_CURVE(Model!E5:F12, {YEARS})", "decimal",
+            columns=["count", "rate", "rate"])  # fmt: skip
+    ws.write("E5", "actual", t.fmt("header"))
+    ws.write("J5", "actual", t.fmt("header"))
+    first, last = 6, 5 + YEARS
+    t.spill(
+        ws,
+        f"E{first}:E{last}",
+        f'=IF(Cohorts!C7:C{6 + YEARS}="","",Cohorts!C7:C{6 + YEARS}/Cohorts!C6)',
+        "rate",
+    )
+    t.spill(
+        ws,
+        f"J{first}:J{last}",
+        f'=IF(Cohorts!D7:D{6 + YEARS}="","",Cohorts!D7:D{6 + YEARS}/Cohorts!D6)',
+        "rate",
+    )
+    chart = t.book.add_chart({"type": "scatter", "subtype": "straight"})
+    for col, name, color, dash in (
+        ("C", "Regular: projected", "#2F5597", "dash"),
+        ("H", "High end: projected", "#C55A11", "dash"),
+    ):
+        chart.add_series({"name": name, "categories": f"=Projection!$B${first}:$B${last}",
+                          "values": f"=Projection!${col}${first}:${col}${last}",
+                          "line": {"color": color, "dash_type": dash, "width": 2}, "marker": {"type": "none"}})  # fmt: skip
+    for col, name, color in (
+        ("E", "Regular: actual", "#2F5597"),
+        ("J", "High end: actual", "#C55A11"),
+    ):
+        chart.add_series({"name": name, "categories": f"=Projection!$B${first}:$B${first + 6}",
+                          "values": f"=Projection!${col}${first}:${col}${first + 6}",
+                          "line": {"none": True},
+                          "marker": {"type": "circle", "size": 6, "fill": {"color": color}, "border": {"color": color}}})  # fmt: skip
+    chart.set_title({"name": "Survival: projected (dashed) vs actual (dots)"})
+    chart.set_x_axis({"name": "year", "min": 0, "max": YEARS})
+    chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1,
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})  # fmt: skip
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 620, "height": 340})
+    ws.insert_chart(f"B{last + 3}", chart)
+    t.section(ws, "L4", "Checks", 3)
+    t.check(ws, "M5", f"C{first}>=C{last}", "Projected survival falls")
+
+
+def value(t: Template) -> None:
+    ws = t.sheet("Value", {"A": 2, "B": 34, "C": 14, "D": 16, "E": 16, "F": 16, "G": 16})
+    t.heading(ws, "What a subscriber is worth", "Discounted expected residual lifetime (DERL)")
+    t.section(ws, "B4", "Inputs", 4)
+    t.label(ws, "B5", "Margin per renewal", "$ per year")
+    t.input(
+        ws,
+        "C5",
+        100,
+        "money",
+        name="MarginPerRenewal",
+        prompt="Profit from one more year of a subscriber",
+    )
+    t.label(ws, "B6", "Discount rate", "per year")
+    t.input(
+        ws, "C6", 0.1, "rate", name="DiscountRate", prompt="Your cost of money per year, e.g. 10%"
+    )
+    t.section(ws, "B8", "Outputs, by renewals made so far", 6)
+    t.header_row(ws, "B9", ["Renewals so far", "DERL regular (years)", "DERL high end (years)",
+                            "Value regular ($)", "Value high end ($)"])  # fmt: skip
+    first, last = 10, 9 + RENEWALS + 1
+    for i in range(RENEWALS + 1):
+        ws.write_number(f"B{first + i}", i, t.fmt("calc", "count"))
+    t.spill(
+        ws,
+        f"C{first}:C{last}",
+        f"=CLV_DERL(Model!B5:C12, DiscountRate, B{first}:B{last})",
+        "number",
+    )
+    t.spill(
+        ws,
+        f"D{first}:D{last}",
+        f"=CLV_DERL(Model!E5:F12, DiscountRate, B{first}:B{last})",
+        "number",
+    )
+    t.spill(
+        ws,
+        f"E{first}:E{last}",
+        f"=CLV_VALUE(MarginPerRenewal, C{first}:C{last})",
+        "money",
+        "output",
+    )
+    t.spill(
+        ws,
+        f"F{first}:F{last}",
+        f"=CLV_VALUE(MarginPerRenewal, D{first}:D{last})",
+        "money",
+        "output",
+    )
+    ws.write(f"B{last + 2}", "DERL counts the renewals still to come, each discounted; the value multiplies it by the margin per renewal.",
+             t.fmt("note", text_wrap=False))  # fmt: skip
+    t.section(ws, f"B{last + 4}", "Checks", 4)
+    t.check(ws, f"C{last + 5}", f"AND(C{first}<C{last},D{first}<D{last})",
+            "Loyal subscribers are worth more (DERL rises with renewals)")  # fmt: skip
+    chart = t.book.add_chart({"type": "column"})
+    for col, name, color in (("E", "Regular", "#2F5597"), ("F", "High end", "#C55A11")):
+        chart.add_series({"name": name, "categories": f"=Value!$B${first}:$B${last}",
+                          "values": f"=Value!${col}${first}:${col}${last}", "fill": {"color": color}})  # fmt: skip
+    chart.set_title({"name": "Value per subscriber by renewals made"})
+    chart.set_x_axis({"name": "renewals so far"})
+    chart.set_y_axis({"num_format": "$#,##0"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 300})
+    ws.insert_chart(f"B{last + 8}", chart)
