@@ -1,8 +1,17 @@
 """Set up clv_xl on this machine: ``python install.py``.
 
-Installs clv_xl and its dependencies into the running interpreter, then runs the main job on the
-bundled examples. Each step prints what it did; a failing step says what to do next.
-Options: ``--dry-run`` prints the steps and changes nothing; ``--no-dev`` skips the test tools.
+1. installs clv_xl and its dependencies into the running interpreter (with the test tools when
+   run from a source checkout);
+2. builds the Excel add-in, dist/clv_xl.xlam, from xlwings' ribbon template;
+3. on Windows with Excel: imports the CLV_ functions into the add-in (asking before it turns on
+   "Trust access to the VBA project object model", and turning it off again) and installs the
+   add-in into XLSTART; on macOS: installs the add-in for the ribbon; on Linux: nothing to install;
+4. everywhere: the main job, a headless refresh of the bundled templates into a folder of yours
+   (default ~/clv_xl_workbooks), printing the dry-cleaner answers.
+
+Options: --build-only (only step 2), --check (diagnose, change nothing), --dry-run (print every
+step, change nothing), --uninstall, --workbooks DIR, --no-dev. Every step prints what it did; a
+failure says what to do next.
 """
 
 from __future__ import annotations
@@ -15,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DIST = HERE / "dist"
+TEMPLATES = HERE / "workbook_templates"
+PINNED_XLWINGS = "0.37.8"
 
 
 @dataclass
@@ -27,49 +39,254 @@ class StepFailed(RuntimeError):
     """A step could not complete; the message says what to do next."""
 
 
-def pip_install(dev: bool) -> Callable[[], None]:
-    target = f"{HERE}[test]" if dev and (HERE / "tests").is_dir() else str(HERE)
+def say(text: str) -> None:
+    for line in text.splitlines():
+        print("  " + line)
 
+
+def ask(question: str) -> bool:
+    """Explicit consent only: anything but y/yes, or no terminal at all, is a no."""
+    try:
+        return input("  " + question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def pip(*args: str) -> None:
+    cmd = [sys.executable, "-m", "pip", *args]
+    print("  $", " ".join(cmd))
+    if subprocess.run(cmd, check=False).returncode != 0:
+        raise StepFailed("pip failed (see above); check access to PyPI and run again")
+
+
+def install_package(dev: bool) -> Callable[[], None]:
+    target = f"{HERE}[test]" if dev and (HERE / "tests").is_dir() else str(HERE)
+    return lambda: pip("install", "--quiet", "-e", target)
+
+
+def build_addin() -> None:
+    from clv_xl.addin.build import build_addin as build
+
+    say(f"Built {build(DIST)} (ribbon tab CLV > Refresh; configured for {sys.executable}).")
+
+
+def install_addin() -> None:
+    from clv_xl.addin import install_steps
+    from clv_xl.addin.build import ADDIN_NAME
+
+    addin = DIST / ADDIN_NAME
+    try:
+        if sys.platform.startswith("win"):
+            from clv_xl.addin.platforms import WindowsExcel
+
+            install_steps.install_windows(WindowsExcel(), addin, ask, say)
+        elif sys.platform == "darwin":
+            from clv_xl.addin.platforms import mac_excel_found, mac_startup_folder
+
+            install_steps.install_mac(addin, mac_startup_folder(), mac_excel_found(), say)
+        else:
+            say(f"No Excel on {sys.platform}: nothing to install. The add-in is at {addin}; "
+                "install it on Windows with `python install.py` there.")  # fmt: skip
+    except install_steps.InstallFailed as exc:
+        raise StepFailed(str(exc)) from None
+
+
+def main_job(folder: Path) -> Callable[[], None]:
     def run() -> None:
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "-e", target]
-        print("  $", " ".join(cmd))
-        done = subprocess.run(cmd, check=False)
-        if done.returncode != 0:
-            raise StepFailed(
-                "pip could not install clv_xl; check the network access to PyPI and run again"
-            )
+        from clv_xl.workbooks.refresh import refresh
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for source in sorted(TEMPLATES.glob("*.xlsx")):
+            target = folder / source.name
+            if target.exists():  # the user's copy: refresh it in place, inputs kept
+                report = refresh(target)
+            else:
+                report = refresh(source, target)
+            say("\n".join(report.lines()))
+        print_dry_cleaner(folder / "dry_cleaner.xlsx")
 
     return run
 
 
-def main_job() -> None:
-    # Imported only now: the package is installed by the previous step.
-    from clv_xl.examples import dry_cleaner_lines
+def print_dry_cleaner(book: Path) -> None:
+    import openpyxl
 
-    for line in dry_cleaner_lines():
-        print("  " + line)
+    mary = openpyxl.load_workbook(book, data_only=True, read_only=True)["Mary"]
+    rows = [("Worth so far", "C21"), ("Average sale", "C23"), ("Average sale x visits so far", "C24"),
+            ("Estimated lifetime value", "C27"), ("Estimated lifetime profit", "C28"),
+            ("Most to spend to win a customer like her", "C29")]  # fmt: skip
+    say(f"Dry cleaner ({book}):")
+    for label, cell in rows:
+        value = mary[cell].value
+        say(
+            f"  {label:<44} ${value:,.2f}"
+            if isinstance(value, int | float)
+            else f"  {label:<44} {value}"
+        )
+
+
+def check() -> int:
+    """Diagnose: each line OK or what to do."""
+    results: list[tuple[bool, str]] = []
+    results.append(
+        (sys.version_info >= (3, 11), f"Python {sys.version.split()[0]} (3.11 or newer needed)")
+    )
+    try:
+        import clv_xl
+
+        results.append((True, f"clv_xl {clv_xl.__version__} importable"))
+    except ImportError:
+        results.append((False, "clv_xl is not installed: run `python install.py`"))
+    try:
+        import xlwings
+
+        ok = xlwings.__version__ == PINNED_XLWINGS
+        results.append(
+            (
+                ok,
+                f"xlwings {xlwings.__version__}"
+                + ("" if ok else f": the add-in needs {PINNED_XLWINGS}; run `python install.py`"),
+            )
+        )
+    except ImportError:
+        results.append((False, "xlwings is not installed: run `python install.py`"))
+    addin = DIST / "clv_xl.xlam"
+    results.append(
+        (
+            addin.exists(),
+            f"add-in built at {addin}"
+            if addin.exists()
+            else "add-in not built: run `python install.py --build-only`",
+        )
+    )
+    if addin.exists():
+        from clv_xl.addin.build import UDF_MODULE, read_configuration
+
+        conf = read_configuration(addin)
+        ok = conf.get("UDF Modules") == UDF_MODULE
+        results.append((ok, f"add-in configuration: UDF Modules = {conf.get('UDF Modules')}"))
+    if sys.platform.startswith("win"):
+        from clv_xl.addin.platforms import WindowsExcel
+
+        excel = WindowsExcel()
+        results.append(
+            (
+                excel.dll_present(),
+                "xlwings DLL next to Python"
+                if excel.dll_present()
+                else "xlwings DLL missing: reinstall xlwings (`pip install --force-reinstall xlwings==0.37.8`)",
+            )
+        )
+        found = excel.found()
+        results.append(
+            (
+                found,
+                "Excel found"
+                if found
+                else "Excel not found: the CLV_ functions need Excel; `clv-xl refresh` works without it",
+            )
+        )
+        if found:
+            target = excel.startup_path() / "clv_xl.xlam"
+            results.append(
+                (
+                    target.exists(),
+                    f"add-in installed at {target}"
+                    if target.exists()
+                    else "add-in not installed: run `python install.py`",
+                )
+            )
+    elif sys.platform == "darwin":
+        from clv_xl.addin.platforms import mac_excel_found, mac_startup_folder
+
+        results.append(
+            (
+                mac_excel_found(),
+                "Excel for Mac found" if mac_excel_found() else "Excel for Mac not found",
+            )
+        )
+        target = mac_startup_folder() / "clv_xl.xlam"
+        results.append(
+            (
+                target.exists(),
+                f"add-in installed at {target}"
+                if target.exists()
+                else "add-in not installed: run `python install.py`",
+            )
+        )
+    else:
+        results.append(
+            (
+                True,
+                f"{sys.platform}: no Excel here; headless refresh (`clv-xl refresh`) is available",
+            )
+        )
+    for ok, text in results:
+        print(f"  {'OK  ' if ok else 'TODO'}  {text}")
+    return 0 if all(ok for ok, _ in results) else 1
+
+
+def uninstall() -> None:
+    from clv_xl.addin.install_steps import uninstall as remove
+
+    targets: list[Path] = []
+    if sys.platform.startswith("win"):
+        from clv_xl.addin.platforms import WindowsExcel
+
+        excel = WindowsExcel()
+        if excel.found():
+            targets.append(excel.startup_path() / "clv_xl.xlam")
+    elif sys.platform == "darwin":
+        from clv_xl.addin.platforms import mac_startup_folder
+
+        targets.append(mac_startup_folder() / "clv_xl.xlam")
+    targets.append(DIST / "clv_xl.xlam")
+    remove(targets, say)
+    pip("uninstall", "--yes", "clv_xl")
 
 
 def plan(args: argparse.Namespace) -> list[Step]:
+    if args.uninstall:
+        return [Step("remove the add-in and uninstall clv_xl", uninstall)]
+    build = Step("build the Excel add-in dist/clv_xl.xlam", build_addin)
+    if args.build_only:
+        return [build]
     return [
-        Step(f"install clv_xl into {sys.executable}", pip_install(dev=not args.no_dev)),
-        Step("run the main job on the bundled examples", main_job),
+        Step(f"install clv_xl into {sys.executable}", install_package(dev=not args.no_dev)),
+        build,
+        Step("install the add-in into Excel", install_addin),
+        Step(
+            f"main job: refresh the bundled workbooks into {args.workbooks}",
+            main_job(args.workbooks),
+        ),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Install clv_xl and run its examples.")
-    parser.add_argument("--dry-run", action="store_true", help="print the steps, change nothing")
+    parser = argparse.ArgumentParser(
+        description="Install clv_xl, its Excel add-in, and run the examples."
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print every step, change nothing")
+    parser.add_argument("--build-only", action="store_true", help="only build dist/clv_xl.xlam")
+    parser.add_argument(
+        "--check", action="store_true", help="diagnose the installation, change nothing"
+    )
+    parser.add_argument("--uninstall", action="store_true", help="remove the add-in and clv_xl")
     parser.add_argument("--no-dev", action="store_true", help="skip the test and lint tools")
+    parser.add_argument("--workbooks", type=Path, default=Path.home() / "clv_xl_workbooks",
+                        help="folder for the refreshed example workbooks (default ~/clv_xl_workbooks)")  # fmt: skip
     args = parser.parse_args(argv)
     if sys.version_info < (3, 11):  # noqa: UP036  (users may run an older Python)
         print(f"clv_xl needs Python 3.11 or newer; this is {sys.version.split()[0]}")
         return 1
+    sys.path.insert(0, str(HERE))  # the package itself, before and while it is installed
+    if args.check:
+        return check()
     steps = plan(args)
     for number, step in enumerate(steps, 1):
         print(f"[{number}/{len(steps)}] {step.title}")
         if args.dry_run:
-            print("  (dry run: nothing changed)")
+            say("(dry run: nothing changed)")
             continue
         try:
             step.run()

@@ -34,3 +34,10 @@ __all__ = [
     "segment",
     "value",
 ]
+
+
+def main() -> None:
+    """What the add-in's CLV > Refresh button calls (see clv_xl.addin.ribbon)."""
+    from clv_xl.addin.ribbon import main as ribbon_main
+
+    ribbon_main()

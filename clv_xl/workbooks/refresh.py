@@ -16,6 +16,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,9 @@ class _Calculation:
         quiet = os.environ.get("TQDM_DISABLE")
         os.environ["TQDM_DISABLE"] = "1"  # the engine's own progress bars; ours is enough
         try:
-            model = formulas.ExcelModel().loads(str(path)).finish()
+            with warnings.catch_warnings():  # openpyxl, reading for the engine, on extensions
+                warnings.simplefilter("ignore", UserWarning)
+                model = formulas.ExcelModel().loads(str(path)).finish()
             solution = model.calculate()
         finally:
             if quiet is None:

@@ -1,0 +1,203 @@
+"""The Windows-only steps, tested around their Excel calls with stand-ins."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clv_xl.addin import install_steps
+from clv_xl.addin.build import UDF_MODULE
+from clv_xl.addin.ribbon import refresh_workbook
+from clv_xl.models import cache
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---- the Refresh button ----------------------------------------------------------------------
+class FakeApi:
+    def __init__(self, cell):
+        self.cell = cell
+
+    def Dirty(self):
+        self.cell.dirtied += 1
+
+
+class FakeCell:
+    def __init__(self, address, formula, value):
+        self.address, self.formula, self._value, self.dirtied = address, formula, value, 0
+        self.api = FakeApi(self)
+
+    @property
+    def value(self):
+        return self._value
+
+    @value.setter
+    def value(self, _):
+        raise AssertionError("the refresh must not write cells")
+
+
+class FakeSheet:
+    def __init__(self, name, cells):
+        self.name, self.used_range = name, cells
+
+
+class FakeApp:
+    def __init__(self):
+        self.calculations, self.status = 0, []
+
+    def calculate(self):
+        self.calculations += 1
+
+    @property
+    def status_bar(self):
+        return self.status[-1]
+
+    @status_bar.setter
+    def status_bar(self, text):
+        self.status.append(text)
+
+
+class FakeBook:
+    def __init__(self, sheets):
+        self.sheets, self.app = sheets, FakeApp()
+
+
+def test_refresh_button_dirties_clv_cells_recalculates_once_and_reports():
+    clv = FakeCell("$B$2", "=CLV_VALUE(A1,A2)", 28.0)
+    table = FakeCell("$D$1", '=clv_fit("BG/NBD",A:A,B:B,C:C)', [["model", "BG/NBD"]])
+    broken = FakeCell("$C$3", "=CLV_RATIO(A1,0)", "CLV_RATIO: no acquisition cost")
+    plain = FakeCell("$A$1", "=SUM(A2:A3)", 5)
+    constant = FakeCell("$A$2", 8, 8)
+    book = FakeBook(
+        [FakeSheet("Mary", [constant, plain, clv, broken]), FakeSheet("Model", [table])]
+    )
+    report = refresh_workbook(book)
+    assert (clv.dirtied, table.dirtied, broken.dirtied, plain.dirtied) == (1, 1, 1, 0)
+    assert book.app.calculations == 1
+    assert book.app.status[-1] is False and any(
+        "recalculating 3" in s for s in book.app.status if s
+    )
+    assert report.formulas == 3
+    assert report.errors == [("Mary", "C3", "CLV_RATIO: no acquisition cost")]
+    assert "3 CLV formulas refreshed" in report.text() and "Mary!C3" in report.text()
+
+
+def test_refresh_button_clears_cached_fits():
+    cache._fits["x"] = object()  # a stale fit
+    refresh_workbook(FakeBook([]))
+    assert "x" not in cache._fits
+
+
+# ---- install on Windows -------------------------------------------------------------------
+class FakeExcel:
+    def __init__(self, tmp, trusted=False, found=True, import_fails=False):
+        self.calls, self.trusted, self._found, self.import_fails = [], trusted, found, import_fails
+        self.startup = tmp / "XLSTART"
+
+    def found(self):
+        return self._found
+
+    def startup_path(self):
+        return self.startup
+
+    def vbom_trusted(self):
+        self.calls.append("read trust")
+        return self.trusted
+
+    def set_vbom_trust(self, trusted):
+        self.calls.append(f"set trust {trusted}")
+        self.trusted = trusted
+
+    def import_udfs(self, addin, module):
+        self.calls.append(f"import {module} while trusted={self.trusted}")
+        if self.import_fails:
+            raise RuntimeError("Excel is busy")
+
+
+@pytest.fixture
+def built(tmp_path):
+    addin = tmp_path / "clv_xl.xlam"
+    addin.write_bytes(b"PK fake add-in")
+    return addin
+
+
+def test_consent_turns_trust_on_only_for_the_import_then_restores_it(tmp_path, built):
+    excel, said = FakeExcel(tmp_path), []
+    result = install_steps.install_windows(excel, built, lambda q: True, said.append)
+    assert excel.calls == [
+        "read trust", "set trust True", f"import {UDF_MODULE} while trusted=True", "set trust False",
+    ]  # fmt: skip
+    assert excel.trusted is False
+    assert result.udfs_imported and result.trust_changed_and_restored
+    assert (excel.startup / "clv_xl.xlam").read_bytes() == b"PK fake add-in"
+    assert any("Trust access" in s for s in said)
+
+
+def test_no_consent_changes_nothing_and_still_installs_the_ribbon(tmp_path, built):
+    excel, said = FakeExcel(tmp_path), []
+    result = install_steps.install_windows(excel, built, lambda q: False, said.append)
+    assert excel.calls == ["read trust"]
+    assert not result.udfs_imported and (excel.startup / "clv_xl.xlam").exists()
+    assert any("run `python install.py` again" in s for s in said)
+
+
+def test_trust_already_on_is_left_alone(tmp_path, built):
+    excel = FakeExcel(tmp_path, trusted=True)
+    install_steps.install_windows(
+        excel, built, lambda q: pytest.fail("must not ask"), lambda s: None
+    )
+    assert excel.calls == ["read trust", f"import {UDF_MODULE} while trusted=True"]
+    assert excel.trusted is True
+
+
+def test_failed_import_restores_trust_and_installs_nothing(tmp_path, built):
+    excel = FakeExcel(tmp_path, import_fails=True)
+    with pytest.raises(install_steps.InstallFailed, match="nothing was installed"):
+        install_steps.install_windows(excel, built, lambda q: True, lambda s: None)
+    assert excel.calls[-1] == "set trust False" and excel.trusted is False
+    assert not (excel.startup / "clv_xl.xlam").exists()
+
+
+def test_no_excel_installs_nothing(tmp_path, built):
+    excel = FakeExcel(tmp_path, found=False)
+    result = install_steps.install_windows(excel, built, lambda q: True, lambda s: None)
+    assert result.installed is None and excel.calls == []
+
+
+def test_mac_installs_the_ribbon_and_says_there_are_no_udfs(tmp_path, built):
+    said = []
+    target = install_steps.install_mac(built, tmp_path / "Startup", True, said.append)
+    assert target and target.exists()
+    assert any("no classic UDFs on a Mac" in s for s in said)
+
+
+def test_installing_twice_is_harmless_and_uninstall_removes(tmp_path, built):
+    excel = FakeExcel(tmp_path, trusted=True)
+    for _ in range(2):
+        install_steps.install_windows(excel, built, lambda q: False, lambda s: None)
+    target = excel.startup / "clv_xl.xlam"
+    assert target.exists() and len(list(excel.startup.iterdir())) == 1  # no temp files left
+    install_steps.uninstall([target], lambda s: None)
+    assert not target.exists()
+
+
+# ---- install.py itself -------------------------------------------------------------------------
+def run_install(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "install.py", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_dry_run_prints_every_step_and_changes_nothing(tmp_path):
+    done = run_install("--dry-run", "--workbooks", str(tmp_path / "wb"))
+    assert done.returncode == 0
+    assert done.stdout.count("(dry run: nothing changed)") == 4
+    assert not (tmp_path / "wb").exists()
+
+
+def test_build_only_and_check(tmp_path):
+    assert run_install("--build-only").returncode == 0
+    check = run_install("--check")
+    assert "add-in configuration: UDF Modules = clv_xl.excel.udfs" in check.stdout
+    assert check.returncode == 0, check.stdout
