@@ -15,7 +15,7 @@ def _strip_value(xml: str) -> str:
     return VALUE.sub("<v/>", xml)
 
 
-def differences(a: str, b: str, rel: float = 1e-7) -> list[str]:
+def differences(a: str, b: str, rel: float = 1e-6) -> list[str]:
     out = []
     za, zb = zipfile.ZipFile(a), zipfile.ZipFile(b)
     if sorted(za.namelist()) != sorted(zb.namelist()):

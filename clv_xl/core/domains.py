@@ -63,6 +63,16 @@ class Domain:
                 good &= np.floor(x) == x
         return good
 
+    def ok_number(self, x: float) -> bool:
+        """The same rule as :meth:`ok` for one Python float (no NumPy: the fast path)."""
+        if x != x or x in (float("inf"), float("-inf")):
+            return False
+        if (x <= self.lo) if self.lo_open else (x < self.lo):
+            return False
+        if (x >= self.hi) if self.hi_open else (x > self.hi):
+            return False
+        return not self.integer or x == int(x)
+
     def optional(self, blank: float) -> Domain:
         """The same domain with a default for a blank argument."""
         return Domain(

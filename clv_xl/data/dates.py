@@ -21,7 +21,14 @@ def to_dates(values: Any, argument: str = "dates") -> np.ndarray:
     system; fractions of a day are dropped); an 8-digit number YYYYMMDD (19970101); text in ISO
     form (1997-01-01) or any form pandas reads unambiguously (1 Jan 1997, 01/31/1997).
     """
-    arr = np.asarray(values, dtype=object).ravel()
+    native = np.asarray(values).ravel()
+    if native.dtype.kind == "M":  # already dates (pandas, NumPy): no per-cell work
+        days = native.astype("datetime64[D]")
+        if np.isnat(days).any():
+            i = int(np.argmax(np.isnat(days)))
+            raise InputError(argument, None, "a date", position=(i + 1,))
+        return days
+    arr = native.astype(object) if native.dtype != object else native
     out = np.full(arr.shape, np.datetime64("NaT"), dtype="datetime64[D]")
     if arr.size and all(isinstance(v, dt.date) for v in arr[: min(arr.size, 1000)]):
         try:  # the common case, all real dates: one vectorised conversion

@@ -10,8 +10,8 @@ Returns (negative amounts) are netted into the same customer's same-day total. A
 total is below 0 (a pure return) is not a purchase: it counts in total_spend but not in
 frequency or monetary_value. Zero-value days are purchases (CDNOW has them).
 
-Vectorised: one sort by (customer, day), then run boundaries and ``bincount``; no per-customer
-Python.
+Vectorised: one sort of a combined (customer, day) integer key, then run boundaries and
+``bincount``; no per-customer Python.
 """
 
 from __future__ import annotations
@@ -64,11 +64,9 @@ def summarize(
     period: Any = "W",
 ) -> pd.DataFrame:
     """One row per customer, in order of first appearance, with the columns SUMMARY_COLUMNS."""
-    ids = (
-        np.asarray(customer_ids, dtype=object).ravel()
-        if not isinstance(customer_ids, np.ndarray)
-        else customer_ids.ravel()
-    )
+    ids = np.asarray(customer_ids).ravel()
+    if ids.dtype.kind not in "iufO":  # numbers stay numbers; text ids become objects
+        ids = ids.astype(object)
     days = to_dates(dates)
     n = ids.size
     if days.size != n:
@@ -96,7 +94,10 @@ def summarize(
         raise InputError("customer_ids", None, "an id on every row", position=(i + 1,))
     day_num, amt = day_num[keep], amt[keep]
 
-    order = np.lexsort((day_num, codes))
+    first_day = day_num.min()
+    span = np.int64(end - first_day + 1)
+    key = codes.astype(np.int64) * span + (day_num - first_day)  # (customer, day) in one int
+    order = np.argsort(key)
     c, d, a = codes[order], day_num[order], amt[order]
     new_day = np.empty(c.size, dtype=bool)
     new_day[0] = True

@@ -54,6 +54,9 @@ def run_elementwise(
     core_fn: ElementwiseFunction, options: dict[str, Any] | None = None, **args: Any
 ) -> Any:
     """Apply an element-wise core function (see ``clv_xl.core.domains``) to Excel arguments."""
+    fast = _all_plain_numbers(core_fn, args, options)
+    if fast is not None:
+        return fast
     name = current_function()
     domains = core_fn.domains
     cells = {arg: numeric_cells(value) for arg, value in args.items()}
@@ -106,6 +109,66 @@ def run_elementwise(
     if required_ranges and int(np.prod(shape)) > 1:
         out = np.where(all_required_blank, "", out)  # empty rows of a range stay empty
     return to_excel(np.asarray(out, dtype=object))
+
+
+_PLAIN = (int, float)
+
+
+def _all_plain_numbers(
+    core_fn: ElementwiseFunction, args: dict[str, Any], options: dict[str, Any] | None
+) -> Any:
+    """The common cases, without the per-cell machinery: every argument a plain number (one
+    cell), or every argument a range of plain numbers of one shape (or a single cell). Returns
+    None when anything needs the careful path (blanks, text, bools, bad values, odd shapes)."""
+    values: dict[str, Any] = {}
+    shape: tuple[int, ...] | None = None
+    for arg, value in args.items():
+        dom = core_fn.domains[arg]
+        if value is None:
+            if dom.blank is None:  # required: the careful path says it is missing
+                return None
+            values[arg] = np.float64(dom.blank)
+            continue
+        kind = type(value)
+        if kind is float or kind is int:
+            if not dom.ok_number(float(value)):
+                return None
+            values[arg] = np.float64(value)  # NumPy scalars: inf, not ZeroDivisionError
+            continue
+        elif kind is list and value and type(value[0]) is list and len(value) * len(value[0]) > 1:
+            kinds = {type(c) for row in value for c in row}
+            if not kinds <= {float, int} or len({len(row) for row in value}) != 1:
+                return None
+            x = np.array(value, dtype=float)
+            if shape is None:
+                shape = x.shape
+            elif x.shape != shape:
+                return None
+        elif (
+            kind is list
+            and len(value) == 1
+            and type(value[0]) is list
+            and len(value[0]) == 1
+            and type(value[0][0]) in _PLAIN
+        ):
+            if not dom.ok_number(float(value[0][0])):
+                return None
+            values[arg] = np.float64(value[0][0])
+            continue
+        else:
+            return None
+        if not bool(np.all(dom.ok(np.asarray(x)))):
+            return None
+        values[arg] = x
+    with np.errstate(all="ignore"):
+        result = core_fn.formula(**values, **(options or {}))
+    if shape is None:
+        out = float(result)
+        return out if out == out and abs(out) != float("inf") else None
+    result = np.broadcast_to(np.asarray(result, dtype=np.float64), shape)
+    if not np.all(np.isfinite(result)):
+        return None
+    return result.tolist()
 
 
 def _spread(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from clv_xl.models.base import Array
+from clv_xl.models.base import Array, Grouped, per_value, plain
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
 
 
@@ -22,17 +22,57 @@ class BGNBD(RepeatBuyingModel):
     name = "BG/NBD"
     param_names = ("r", "alpha", "a", "b")
 
+    groups_columns = True  # functions of frequency, recency and T evaluated per distinct value
+
+    def _terms(
+        self, params: Array, x: Array | Grouped, tx: Array | Grouped, T: Array | Grouped
+    ) -> tuple[Array, ...]:
+        r, alpha, a, b = params
+        xs = plain(x)
+        a12 = per_value(x, lambda v: gammaln(r + v) - gammaln(r) + gammaln(a + b) + gammaln(b + v)
+                        - gammaln(b) - gammaln(a + b + v)) + r * np.log(alpha)  # fmt: skip
+        log_at = per_value(T, lambda v: np.log(alpha + v))
+        log_atx = per_value(tx, lambda v: np.log(alpha + v))
+        odds = per_value(
+            x,
+            lambda v: np.where(v > 0, np.log(a) - np.log(np.where(v > 0, b + v - 1, 1.0)), -np.inf),
+        )
+        d = odds - (r + xs) * (log_atx - log_at)  # A4 - A3
+        w4 = expit(d)  # share of the "dropped out after the last purchase" term
+        top = -(r + xs) * log_at + np.logaddexp(0.0, d)  # ln(exp(A3) + exp(A4))
+        return a12 + top, w4, log_at, log_atx
+
     def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
         """Eq. (6) in logs: ln L = A1 + A2 + ln(exp(A3) + [x > 0] exp(A4))."""
+        return self._terms(params, x, tx, T)[0]
+
+    def _value_and_gradient(
+        self, params: Array, x: Array, tx: Array, T: Array
+    ) -> tuple[Array, Array]:
+        """ln L per row and d ln L / d (r, alpha, a, b) per row (digamma functions)."""
         r, alpha, a, b = params
-        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-        a3 = -(r + x) * np.log(alpha + T)
-        repeat = x > 0
-        a4 = np.full_like(a3, -np.inf)
-        xr = x[repeat]
-        a4[repeat] = np.log(a) - np.log(b + xr - 1) - (r + xr) * np.log(alpha + tx[repeat])
-        return a1 + a2 + np.logaddexp(a3, a4)
+        ll, w4, log_at, log_atx = self._terms(params, x, tx, T)
+        xs = plain(x)
+        w3 = 1.0 - w4
+        inv_at = per_value(T, lambda v: 1.0 / (alpha + v))
+        inv_atx = per_value(tx, lambda v: 1.0 / (alpha + v))
+        d_r = (
+            per_value(x, lambda v: digamma(r + v) - digamma(r))
+            + np.log(alpha)
+            - w3 * log_at
+            - w4 * log_atx
+        )
+        d_alpha = r / alpha - (r + xs) * (w3 * inv_at + w4 * inv_atx)
+        d_a = per_value(x, lambda v: digamma(a + b) - digamma(a + b + v)) + w4 / a
+        inv_bx1 = per_value(x, lambda v: 1.0 / np.where(v > 0, b + v - 1, np.inf))
+        d_b = per_value(
+            x, lambda v: digamma(a + b) + digamma(b + v) - digamma(b) - digamma(a + b + v)
+        )
+        d_b = d_b - w4 * inv_bx1
+        return ll, np.column_stack([d_r, d_alpha, d_a, d_b])
+
+    def _gradient(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
+        return self._value_and_gradient(params, x, tx, T)[1]
 
     def _initial(self, *data: Array, weights: Array) -> Array:
         return np.array([1.0, 1.0, 1.0, 1.0])

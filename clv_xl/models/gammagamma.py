@@ -11,10 +11,19 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import Array, BaseModel, as_column, distinct_rows, same_length
+from clv_xl.models.base import (
+    Array,
+    BaseModel,
+    Grouped,
+    as_column,
+    distinct_rows,
+    per_value,
+    plain,
+    same_length,
+)
 
 
 class GammaGamma(BaseModel):
@@ -47,19 +56,35 @@ class GammaGamma(BaseModel):
         rows, counts = distinct_rows(x[use], m[use], weights=w[use])
         return self._maximise(rows, counts)
 
-    def _log_likelihood(self, params: Array, x: Array, m: Array) -> Array:
+    groups_columns = True  # functions of the frequency are evaluated per distinct value
+
+    def _log_likelihood(self, params: Array, x: Array | Grouped, m: Array) -> Array:
         """Note 025, eq. (3): the density of m-bar given x, integrated over nu."""
         p, q, gamma = params
-        px = p * x
-        return (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(gamma)
-            + (px - 1) * np.log(m)
-            + px * np.log(x)
-            - (px + q) * np.log(x * m + gamma)
-        )
+        xs = plain(x)
+        px = p * xs
+        log_xm = np.log(xs * m + gamma)
+        constant = per_value(x, lambda v: gammaln(p * v + q) - gammaln(p * v) + p * v * np.log(v))
+        return constant - gammaln(q) + q * np.log(gamma) + (px - 1) * np.log(m) - (px + q) * log_xm
+
+    def _value_and_gradient(
+        self, params: Array, x: Array | Grouped, m: Array
+    ) -> tuple[Array, Array]:
+        """ln f per row and d ln f / d (p, q, gamma) per row."""
+        p, q, gamma = params
+        xs = plain(x)
+        px = p * xs
+        log_m, log_xm = np.log(m), np.log(xs * m + gamma)
+        constant = per_value(x, lambda v: gammaln(p * v + q) - gammaln(p * v) + p * v * np.log(v))
+        ll = constant - gammaln(q) + q * np.log(gamma) + (px - 1) * log_m - (px + q) * log_xm
+        shared = per_value(x, lambda v: digamma(p * v + q))
+        d_p = xs * (shared - per_value(x, lambda v: digamma(p * v) - np.log(v)) + log_m - log_xm)
+        d_q = shared - digamma(q) + np.log(gamma) - log_xm
+        d_gamma = q / gamma - (px + q) / (xs * m + gamma)
+        return ll, np.column_stack([d_p, d_q, d_gamma])
+
+    def _gradient(self, params: Array, x: Array, m: Array) -> Array:
+        return self._value_and_gradient(params, x, m)[1]
 
     def expected_spend(self, frequency: Any, monetary_value: Any) -> Array:
         """E[M | x, m-bar] (note 025, eq. 5): a weighted mean of the customer's average and the

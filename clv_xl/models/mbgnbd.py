@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from clv_xl.models.base import Array
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
@@ -30,6 +30,25 @@ class MBGNBD(RepeatBuyingModel):
         a3 = -(r + x) * np.log(alpha + T)
         a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return a1 + a2 + a3 + np.logaddexp(a4, 0.0)
+
+    def _value_and_gradient(
+        self, params: Array, x: Array, tx: Array, T: Array
+    ) -> tuple[Array, Array]:
+        return self._log_likelihood(params, x, tx, T), self._gradient(params, x, tx, T)
+
+    def _gradient(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
+        r, alpha, a, b = params
+        ratio = np.log(alpha + T) - np.log(alpha + tx)
+        s4 = expit(np.log(a) - np.log(b + x) + (r + x) * ratio)
+        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T) + s4 * ratio
+        d_alpha = (
+            r / alpha - (r + x) / (alpha + T) + s4 * (r + x) * (1 / (alpha + T) - 1 / (alpha + tx))
+        )
+        d_a = digamma(a + b) - digamma(a + b + x + 1) + s4 / a
+        d_b = (
+            digamma(a + b) + digamma(b + x + 1) - digamma(b) - digamma(a + b + x + 1) - s4 / (b + x)
+        )
+        return np.column_stack([d_r, d_alpha, d_a, d_b])
 
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, a, b = self._params()

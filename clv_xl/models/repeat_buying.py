@@ -17,14 +17,17 @@ from clv_xl.models.base import Array, BaseModel, as_column, distinct_rows, same_
 def row_problems(x: Array, tx: Array, T: Array) -> Array:
     """Per customer: "" or what is inconsistent in (x, t_x, T). One rule set for Python (raise
     on the first) and Excel (a message in that customer's cell)."""
+    with np.errstate(invalid="ignore"):
+        rules = [
+            (~np.isfinite(x) | (x < 0), "frequency must be a number >= 0"),
+            (~np.isfinite(tx) | (tx < 0), "recency must be a number >= 0"),
+            (~np.isfinite(T) | (T < 0), "T must be a number >= 0"),
+            (tx > T * (1 + 1e-9), "recency is after T; expected recency <= T"),
+            ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
+        ]
     out = np.full(np.shape(x), "", dtype=object)
-    rules = [
-        (~np.isfinite(x) | (x < 0), "frequency must be a number >= 0"),
-        (~np.isfinite(tx) | (tx < 0), "recency must be a number >= 0"),
-        (~np.isfinite(T) | (T < 0), "T must be a number >= 0"),
-        (tx > T * (1 + 1e-9), "recency is after T; expected recency <= T"),
-        ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
-    ]
+    if not any(bad.any() for bad, _ in rules):
+        return out
     for bad, text in rules:
         out[bad & (out == "")] = text
     return out

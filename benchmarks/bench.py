@@ -1,0 +1,235 @@
+"""clv_xl against lifetimes 0.11.3, side by side, same data, same run: speed and agreement.
+
+    python benchmarks/bench.py [--repeats 3] [--transactions 1000000] [--customers 100000]
+
+Prints a table and saves it as benchmarks/results.json. Each case is timed ``repeats`` times
+(median) for both libraries, and their answers are compared. Case 5 is the peak memory
+(tracemalloc) of clv_xl's cases 1-3 against the size of the input arrays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+warnings.filterwarnings("ignore")
+
+from synthetic import transaction_log  # noqa: E402
+
+from clv_xl.data import summarize  # noqa: E402
+from clv_xl.excel.everyday import CLV_HEADROOM  # noqa: E402
+from clv_xl.models import BGNBD, GammaGamma, ParetoNBD, lifetime_value  # noqa: E402
+
+AS_OF = "2025-12-31"
+
+
+def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def rel_diff(a: Any, b: Any) -> float:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)))
+
+
+def cdnow() -> pd.DataFrame:
+    from importlib import resources
+
+    path = resources.files("clv_xl.datasets") / "cdnow_customers_summary_with_transactions.csv"
+    return pd.read_csv(str(path))
+
+
+def run(repeats: int, transactions: int, customers: int) -> list[dict[str, Any]]:
+    import lifetimes
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    log = transaction_log(transactions, customers)
+    ids, dates, amounts = (
+        log["customer"].to_numpy(),
+        log["date"].to_numpy(),
+        log["amount"].to_numpy(),
+    )
+    rows: list[dict[str, Any]] = []
+
+    def case(
+        name: str,
+        ours: Callable[[], Any],
+        theirs: Callable[[], Any],
+        agree: Callable[[Any, Any], float],
+        unit: str = "s",
+    ) -> Any:
+        t_ours, r_ours = median_time(ours, repeats)
+        t_theirs, r_theirs = median_time(theirs, repeats)
+        diff = agree(r_ours, r_theirs)
+        rows.append({"case": name, "clv_xl_s": t_ours, "lifetimes_s": t_theirs,
+                     "speedup": t_theirs / t_ours, "max_rel_diff": diff})  # fmt: skip
+        print(
+            f"{name:<46} clv_xl {t_ours:8.3f} s   lifetimes {t_theirs:8.3f} s   x{t_theirs / t_ours:6.1f}   diff {diff:.1e}",
+            flush=True,
+        )
+        return r_ours, r_theirs
+
+    # 1. transaction log -> summary
+    summary, _ = case(
+        f"1 summary: {transactions:,} transactions",
+        lambda: summarize(ids, dates, amounts, AS_OF),
+        lambda: summary_data_from_transaction_data(
+            log,
+            "customer",
+            "date",
+            "amount",
+            observation_period_end=AS_OF,
+            freq="D",
+            freq_multiplier=7,
+        ),
+        lambda ours, ref: max(
+            rel_diff(ours.set_index("customer").loc[ref.index, c], ref[c])
+            for c in ("frequency", "recency", "T", "monetary_value")
+        ),
+    )
+    x, tx, big_t, m = (
+        summary[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value")
+    )
+
+    # 2. fits
+    names = ("r", "alpha", "a", "b")
+    _, ref_bg = case(
+        f"2 BG/NBD fit: {customers:,} customers",
+        lambda: BGNBD().fit(x, tx, big_t),
+        lambda: lifetimes.BetaGeoFitter().fit(x, tx, big_t),
+        lambda ours, ref: rel_diff(
+            [ours.params_[k] for k in names], [ref.params_[k] for k in names]
+        ),
+    )
+    c = cdnow()
+    pnames = ("r", "alpha", "s", "beta")
+    case(
+        "2 Pareto/NBD fit: CDNOW 2,357 customers",
+        lambda: ParetoNBD().fit(c["x"], c["t_x"], c["T"]),
+        lambda: lifetimes.ParetoNBDFitter().fit(c["x"], c["t_x"], c["T"]),
+        lambda ours, ref: rel_diff(
+            [ours.params_[k] for k in pnames], [ref.params_[k] for k in pnames]
+        ),
+    )
+    rep = x > 0
+    _, ref_gg = case(
+        f"2 Gamma-Gamma fit: {int(rep.sum()):,} repeat customers",
+        lambda: GammaGamma().fit(x[rep], m[rep]),
+        lambda: lifetimes.GammaGammaFitter().fit(x[rep], m[rep]),
+        lambda ours, ref: rel_diff(
+            [ours.params_[k] for k in ("p", "q", "gamma")],
+            [ref.params_[k] for k in ("p", "q", "v")],
+        ),
+    )
+
+    # 3. predictions, from identical parameters
+    same_bg = BGNBD.from_params({k: ref_bg.params_[k] for k in names})
+    same_gg = GammaGamma.from_params([ref_gg.params_[k] for k in ("p", "q", "v")])
+    case(
+        f"3 P(alive): {customers:,} customers",
+        lambda: same_bg.p_alive(x, tx, big_t),
+        lambda: ref_bg.conditional_probability_alive(x, tx, big_t),
+        rel_diff,
+    )
+    case(
+        f"3 expected purchases, 52 weeks: {customers:,}",
+        lambda: same_bg.expected_purchases(52, x, tx, big_t),
+        lambda: ref_bg.conditional_expected_number_of_purchases_up_to_time(52, x, tx, big_t),
+        rel_diff,
+    )
+    frame = pd.DataFrame({"x": x, "tx": tx, "T": big_t, "m": m})
+    case(
+        f"3 12-month lifetime value: {customers:,}",
+        lambda: lifetime_value(same_bg, same_gg.expected_spend(x, m), x, tx, big_t, 12, 0.01),
+        lambda: ref_gg.customer_lifetime_value(
+            ref_bg,
+            frame["x"],
+            frame["tx"],
+            frame["T"],
+            frame["m"],
+            time=12,
+            discount_rate=0.01,
+            freq="W",
+        ),
+        lambda ours, ref: float(
+            np.max(
+                np.abs(np.asarray(ours) - np.asarray(ref))
+                / np.maximum(np.abs(np.asarray(ref)), 1.0)
+            )
+        ),
+    )
+
+    # 4. the Excel path
+    calls = 100_000
+    start = time.perf_counter()
+    for i in range(calls):
+        CLV_HEADROOM(10000.0 + i, 199.0)
+    per_call = (time.perf_counter() - start) / calls * 1e6
+    cells = [[float(v)] for v in range(calls)]
+    t_array, _ = median_time(lambda: CLV_HEADROOM(cells, [[199.0]]), repeats)
+    rows.append({"case": "4 CLV_HEADROOM scalar call via the Excel layer", "us_per_call": per_call})
+    rows.append(
+        {
+            "case": "4 CLV_HEADROOM over 100,000 cells, one call",
+            "us_per_cell": t_array / calls * 1e6,
+        }
+    )
+    print(f"{'4 scalar call via the Excel layer':<46} {per_call:8.1f} us per call")
+    print(f"{'4 one array call over 100,000 cells':<46} {t_array / calls * 1e6:8.2f} us per cell")
+
+    # 5. peak memory of cases 1-3 (clv_xl)
+    input_bytes = ids.nbytes + dates.nbytes + amounts.nbytes
+    tracemalloc.start()
+    s = summarize(ids, dates, amounts, AS_OF)
+    _, peak_summary = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    xx, tt, TT, mm = (s[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
+    model = BGNBD().fit(xx, tt, TT)
+    spend = GammaGamma().fit(xx[xx > 0], mm[xx > 0])
+    lifetime_value(model, spend.expected_spend(xx, mm), xx, tt, TT, 12, 0.01)
+    _, peak_models = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rows.append({"case": "5 peak memory, case 1 (summary)", "peak_mb": peak_summary / 2**20,
+                 "input_mb": input_bytes / 2**20, "ratio": peak_summary / input_bytes})  # fmt: skip
+    rows.append({"case": "5 peak memory, cases 2-3 (fits, predictions)", "peak_mb": peak_models / 2**20,
+                 "input_mb": input_bytes / 2**20, "ratio": peak_models / input_bytes})  # fmt: skip
+    print(
+        f"{'5 peak memory, summary':<46} {peak_summary / 2**20:8.1f} MB for {input_bytes / 2**20:.1f} MB of input (x{peak_summary / input_bytes:.2f})"
+    )
+    print(
+        f"{'5 peak memory, fits and predictions':<46} {peak_models / 2**20:8.1f} MB (x{peak_models / input_bytes:.2f})"
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.json")
+    args = parser.parse_args()
+    rows = run(args.repeats, args.transactions, args.customers)
+    args.out.write_text(json.dumps(rows, indent=2))
+    print(f"saved {args.out}")
+
+
+if __name__ == "__main__":
+    main()
