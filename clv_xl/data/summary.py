@@ -39,6 +39,26 @@ SUMMARY_COLUMNS = (
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.0}
 
 
+def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
+    """Integer codes for customer ids (a fresh int64 array) and a function from codes to ids.
+
+    Whole-number ids with a moderate range are their own codes (no hash table: faster and
+    lighter on a million rows); anything else is factorised.
+    """
+    if ids.dtype.kind in "iuf" and ids.size:
+        low, high = ids.min(), ids.max()
+        whole = ids.dtype.kind != "f" or bool(np.all(np.floor(ids) == ids))
+        if whole and np.isfinite(low) and np.isfinite(high) and (high - low + 1) * span < 2**62:
+            offset = ids.dtype.type(low)
+            codes = (ids - offset).astype(np.int64)
+            return codes, lambda c: (c + offset).astype(ids.dtype)
+    codes, uniques = pd.factorize(ids, sort=False)
+    if (codes < 0).any():
+        i = int(np.argmax(codes < 0))
+        raise InputError("customer_ids", None, "an id on every row", position=(i + 1,))
+    return codes.astype(np.int64), lambda c: np.asarray(uniques)[c]
+
+
 def period_days(period: Any) -> float:
     """Days per period: "D", "W" (default), "M" (30 days) or a positive number of days."""
     if period is None or period == "":
@@ -84,38 +104,60 @@ def summarize(
         raise InputError("customer_ids", "no rows", "at least one transaction")
     step = period_days(period)
     day_num = days.astype(np.int64)
-    end = day_num.max() if as_of is None else int(to_dates([as_of], "as_of")[0].astype(np.int64))
+    del days
+    end = int(day_num.max()) if as_of is None else int(to_dates([as_of], "as_of")[0].astype(np.int64))
     keep = day_num <= end
     if not keep.any():
         raise InputError("as_of", as_of, "a date on or after the first transaction")
-    codes, uniques = pd.factorize(ids[keep] if not keep.all() else ids, sort=False)
-    if (codes < 0).any():
-        i = int(np.argmax(codes < 0))
-        raise InputError("customer_ids", None, "an id on every row", position=(i + 1,))
-    day_num, amt = day_num[keep], amt[keep]
+    if not keep.all():
+        ids, day_num, amt = ids[keep], day_num[keep], amt[keep]
+    del keep
+    first_day = int(day_num.min())
+    span = end - first_day + 1
+    codes, labels = _customer_codes(ids, span)
 
-    first_day = day_num.min()
-    span = np.int64(end - first_day + 1)
-    key = codes.astype(np.int64) * span + (day_num - first_day)  # (customer, day) in one int
+    # one integer per (customer, day); one sort; runs of equal keys are the purchase days
+    key = codes
+    key *= span
+    day_num -= first_day
+    key += day_num
+    del codes, day_num
     order = np.argsort(key)
-    c, d, a = codes[order], day_num[order], amt[order]
-    new_day = np.empty(c.size, dtype=bool)
+    key = key[order]
+    new_day = np.empty(key.size, dtype=bool)
     new_day[0] = True
-    new_day[1:] = (c[1:] != c[:-1]) | (d[1:] != d[:-1])
-    day_id = np.cumsum(new_day) - 1
-    day_amount = np.bincount(day_id, weights=a)
-    day_cust, day_date = c[new_day], d[new_day]
-    k = uniques.size
+    np.not_equal(key[1:], key[:-1], out=new_day[1:])
+    day_starts = np.flatnonzero(new_day)
+    del new_day
+    day_amount = np.add.reduceat(amt[order], day_starts)
+    day_first_row = np.minimum.reduceat(order, day_starts)  # for first-appearance order
+    day_key = key[day_starts]
+    del key, order, day_starts
+    day_cust_code, day_date = np.divmod(day_key, span)
+    del day_key
+    day_date += first_day
+    new_cust = np.r_[True, day_cust_code[1:] != day_cust_code[:-1]]
+    cust_starts = np.flatnonzero(new_cust)
+    day_cust = np.cumsum(new_cust) - 1  # 0..k-1, customers in code order
+    k = cust_starts.size
+    customer_label = labels(day_cust_code[cust_starts])
+    del day_cust_code
+    first_row = np.minimum.reduceat(day_first_row, cust_starts)
+    del day_first_row, new_cust
     total_spend = np.bincount(day_cust, weights=day_amount, minlength=k)
 
     is_purchase = day_amount >= 0
-    p_cust, p_date, p_amount = day_cust[is_purchase], day_date[is_purchase], day_amount[is_purchase]
+    if is_purchase.all():  # no return-only days: no copies
+        p_cust, p_date, p_amount = day_cust, day_date, day_amount
+    else:
+        p_cust, p_date, p_amount = day_cust[is_purchase], day_date[is_purchase], day_amount[is_purchase]
+    del is_purchase
     purchases = np.bincount(p_cust, minlength=k)
     if np.any(purchases == 0):
         i = int(np.argmax(purchases == 0))
         raise InputError(
             "amounts",
-            f"only returns for customer {uniques[i]}",
+            f"only returns for customer {customer_label[i]}",
             "at least one purchase (amount >= 0) per customer",
         )
     starts = np.flatnonzero(np.r_[True, p_cust[1:] != p_cust[:-1]])
@@ -124,6 +166,12 @@ def summarize(
     repeat_spend = np.bincount(p_cust, weights=p_amount, minlength=k) - p_amount[starts]
     frequency = purchases - 1
     monetary = np.divide(repeat_spend, frequency, out=np.zeros(k), where=frequency > 0)
+    appearance = np.argsort(first_row, kind="stable")  # customers in order of first appearance
+    uniques = customer_label[appearance]
+    frequency, purchases, monetary, total_spend = (
+        frequency[appearance], purchases[appearance], monetary[appearance], total_spend[appearance]
+    )
+    first, last = first[appearance], last[appearance]
     return pd.DataFrame(
         {
             "customer": uniques,
