@@ -16,12 +16,15 @@ import pytest
 pytest.importorskip("lifetimes")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import bench  # noqa: E402
+import bench
 
 
 @pytest.fixture(scope="module")
 def rows():
-    return {r["case"].split(":")[0]: r for r in bench.run(repeats=1, transactions=30_000, customers=3_000, calls=500)}
+    return {
+        r["case"].split(":")[0]: r
+        for r in bench.run(repeats=1, transactions=30_000, customers=3_000, calls=500)
+    }
 
 
 def test_summary_is_identical(rows):
@@ -47,7 +50,9 @@ def test_pareto_nbd_reaches_at_least_lifetimes_likelihood():
     assert ours.log_likelihood_ >= ParetoNBD()._log_likelihood(point, x, tx, big_t).sum() - 1e-9
 
 
-@pytest.mark.parametrize("case", ["3 P(alive)", "3 expected purchases, 52 weeks", "3 12-month lifetime value"])
+@pytest.mark.parametrize(
+    "case", ["3 P(alive)", "3 expected purchases, 52 weeks", "3 12-month lifetime value"]
+)
 def test_predictions_agree(rows, case):
     assert rows[case]["max_rel_diff"] < 1e-6
 

@@ -105,7 +105,9 @@ def summarize(
     step = period_days(period)
     day_num = days.astype(np.int64)
     del days
-    end = int(day_num.max()) if as_of is None else int(to_dates([as_of], "as_of")[0].astype(np.int64))
+    end = (
+        int(day_num.max()) if as_of is None else int(to_dates([as_of], "as_of")[0].astype(np.int64))
+    )
     keep = day_num <= end
     if not keep.any():
         raise InputError("as_of", as_of, "a date on or after the first transaction")
@@ -150,7 +152,11 @@ def summarize(
     if is_purchase.all():  # no return-only days: no copies
         p_cust, p_date, p_amount = day_cust, day_date, day_amount
     else:
-        p_cust, p_date, p_amount = day_cust[is_purchase], day_date[is_purchase], day_amount[is_purchase]
+        p_cust, p_date, p_amount = (
+            day_cust[is_purchase],
+            day_date[is_purchase],
+            day_amount[is_purchase],
+        )
     del is_purchase
     purchases = np.bincount(p_cust, minlength=k)
     if np.any(purchases == 0):
@@ -169,7 +175,10 @@ def summarize(
     appearance = np.argsort(first_row, kind="stable")  # customers in order of first appearance
     uniques = customer_label[appearance]
     frequency, purchases, monetary, total_spend = (
-        frequency[appearance], purchases[appearance], monetary[appearance], total_spend[appearance]
+        frequency[appearance],
+        purchases[appearance],
+        monetary[appearance],
+        total_spend[appearance],
     )
     first, last = first[appearance], last[appearance]
     return pd.DataFrame(
