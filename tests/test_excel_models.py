@@ -168,3 +168,13 @@ def test_holdout_table(log):
     total = table[-1]
     assert total[1] == 2357
     assert total[3] == pytest.approx(total[2], rel=0.2)  # FHL 2005 Fig. 4: close in aggregate
+
+
+def test_a_bad_date_is_reported_with_its_sheet_row():
+    ids = [[1], [None], [2], [3]]  # a blank row before the bad date
+    dates = [["1997-01-01"], [None], ["1997-02-01"], ["no date"]]
+    assert "dates at row 4" in CLV_SUMMARY(ids, dates)
+    assert "dates at row 4" in CLV_HOLDOUT(ids, dates, "1997-06-30", "1997-12-31")
+    assert "dates at row 3 is missing" in CLV_HOLDOUT(
+        [[1], [2], [3]], [["1997-01-01"], ["1997-01-02"], [None]], "1997-06-30", "1997-12-31"
+    )

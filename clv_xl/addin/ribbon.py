@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clv_xl.models.cache import clear_cache
+from clv_xl.workbooks.refresh import error_lines
 
 
 @dataclass
@@ -27,15 +28,8 @@ class RibbonReport:
     errors: list[tuple[str, str, str]] = field(default_factory=list)
 
     def text(self, limit: int = 15) -> str:
-        lines = [f"{self.formulas} CLV formulas refreshed in {self.seconds:.1f} s."]
-        if self.errors:
-            lines.append(f"{len(self.errors)} show an error:")
-            lines += [f"{sheet}!{cell}: {message}" for sheet, cell, message in self.errors[:limit]]
-            if len(self.errors) > limit:
-                lines.append(f"... and {len(self.errors) - limit} more")
-        else:
-            lines.append("No errors.")
-        return "\n".join(lines)
+        head = f"{self.formulas} CLV formulas refreshed in {self.seconds:.1f} s"
+        return "\n".join([head, *error_lines(self.errors, limit)])
 
 
 def clv_cells(book: Any) -> list[tuple[Any, Any]]:

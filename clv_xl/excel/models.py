@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from clv_xl.data import holdout_check, summarize
+from clv_xl.data import holdout_check, summarize, to_dates
 from clv_xl.errors import InputError
 from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.runner import excel_function, run_elementwise
@@ -79,32 +79,47 @@ def _cells(value: Any) -> list[Any]:
 @excel_function
 def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None):
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
-    ids = [x for x in _cells(customer_ids)]
-    rows = [i for i, x in enumerate(ids) if x not in (None, "")]
-    date_cells = _cells(dates)
-    if len(date_cells) != len(ids):
-        raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
+    rows, ids, days = _transactions(customer_ids, dates)
+    n_cells = len(_cells(customer_ids))
     amount_values = None
     if amounts is not None:
         acells = numeric_cells(amounts)
-        if acells.values.size != len(ids):
+        if acells.values.size != n_cells:
             raise InputError(
-                "amounts", f"{acells.values.size} cells for {len(ids)} ids", "one amount per id"
+                "amounts", f"{acells.values.size} cells for {n_cells} ids", "one amount per id"
             )
         bad = (acells.problem.ravel() != "")[rows]
         if bad.any():
             i = rows[int(np.argmax(bad))]
             raise InputError("amounts", to_grid(amounts).ravel()[i], "a number", position=(i + 1,))
         amount_values = np.nan_to_num(acells.values.ravel()[rows])
-    picked_dates = [date_cells[i] for i in rows]
-    missing = [rows[i] for i, d in enumerate(picked_dates) if d in (None, "")]
+    as_of_value = None if as_of in (None, "") else as_of
+    frame = summarize(ids, days, amount_values, as_of_value, period)
+    return spill(frame)
+
+
+def _transactions(customer_ids, dates) -> tuple[list[int], list[Any], np.ndarray]:
+    """The rows of a transaction log that name a customer, their ids and parsed dates; a bad
+    or missing date is reported with its row in the sheet."""
+    ids = _cells(customer_ids)
+    date_cells = _cells(dates)
+    if len(date_cells) != len(ids):
+        raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
+    rows = [i for i, x in enumerate(ids) if x not in (None, "")]
+    picked = [date_cells[i] for i in rows]
+    missing = [rows[i] for i, d in enumerate(picked) if d in (None, "")]
     if missing:
         raise InputError(
             "dates", None, "a date on every row with a customer", position=(missing[0] + 1,)
         )
-    as_of_value = None if as_of in (None, "") else as_of
-    frame = summarize([ids[i] for i in rows], picked_dates, amount_values, as_of_value, period)
-    return spill(frame)
+    try:
+        days = to_dates(picked)
+    except InputError as exc:
+        row = rows[exc.position[0] - 1] + 1 if exc.position else None
+        raise InputError(
+            "dates", exc.value, exc.allowed, position=(row,) if row else None
+        ) from None
+    return rows, [ids[i] for i in rows], days
 
 
 def _fit_table(model_name, frequency, recency, T, weights):
@@ -384,13 +399,8 @@ def CLV_DERL(retention_params, discount_rate, renewals):
 @excel_function
 def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
     """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""
-    ids = _cells(customer_ids)
-    date_cells = _cells(dates)
-    if len(ids) != len(date_cells):
-        raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
-    rows = [i for i, x in enumerate(ids) if x not in (None, "")]
+    _, ids, days = _transactions(customer_ids, dates)
     table, _ = holdout_check(
-        [ids[i] for i in rows], [date_cells[i] for i in rows], calibration_end, holdout_end,
-        "BG/NBD" if model in (None, "") else model,
-    )  # fmt: skip
+        ids, days, calibration_end, holdout_end, "BG/NBD" if model in (None, "") else model
+    )
     return spill(table)

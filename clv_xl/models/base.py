@@ -214,6 +214,16 @@ def _lbfgsb(objective: Objective, x0: Array, tol: float, max_iter: int) -> Any:
                              bounds=bounds, options=options)  # fmt: skip
 
 
+def rule_messages(shape: tuple[int, ...], rules: list[tuple[Array, str]]) -> Array:
+    """Per row "" or the first rule it breaks; nothing is built when every row is fine."""
+    out = np.full(shape, "", dtype=object)
+    if not any(bool(np.any(bad)) for bad, _ in rules):
+        return out
+    for bad, text in rules:
+        out[bad & (out == "")] = text
+    return out
+
+
 class BaseModel:
     """Shared fitting machinery. Subclasses define ``name``, ``param_names`` and
     ``_log_likelihood(params, *data) -> per-row log-likelihood``."""

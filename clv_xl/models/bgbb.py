@@ -14,7 +14,14 @@ import numpy as np
 from scipy.special import betaln, gammaln
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import Array, BaseModel, as_column, distinct_rows, same_length
+from clv_xl.models.base import (
+    Array,
+    BaseModel,
+    as_column,
+    distinct_rows,
+    rule_messages,
+    same_length,
+)
 
 
 class BGBB(BaseModel):
@@ -42,20 +49,19 @@ class BGBB(BaseModel):
     @staticmethod
     def row_problems(x: Array, tx: Array, n: Array) -> Array:
         """Per customer: "" or what is inconsistent in (x, t_x, n)."""
-        out = np.full(np.shape(x), "", dtype=object)
         whole = lambda v: np.isfinite(v) & (v >= 0) & (np.floor(v) == v)  # noqa: E731
-        rules = [
-            (
-                ~whole(x) | ~whole(tx) | ~whole(n),
-                "frequency, recency and T must be whole numbers >= 0",
-            ),
-            (x > tx, "frequency is above recency; expected frequency <= recency"),
-            (tx > n, "recency is above T; expected recency <= T (the opportunities)"),
-            ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
-        ]
-        for bad, text in rules:
-            out[bad & (out == "")] = text
-        return out
+        return rule_messages(
+            np.shape(x),
+            [
+                (
+                    ~whole(x) | ~whole(tx) | ~whole(n),
+                    "frequency, recency and T must be whole numbers >= 0",
+                ),
+                (x > tx, "frequency is above recency; expected frequency <= recency"),
+                (tx > n, "recency is above T; expected recency <= T (the opportunities)"),
+                ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
+            ],
+        )
 
     @classmethod
     def _check(cls, x: Array, tx: Array, n: Array) -> None:

@@ -11,7 +11,14 @@ from typing import Any, Self
 import numpy as np
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import Array, BaseModel, as_column, distinct_rows, same_length
+from clv_xl.models.base import (
+    Array,
+    BaseModel,
+    as_column,
+    distinct_rows,
+    rule_messages,
+    same_length,
+)
 
 
 def row_problems(x: Array, tx: Array, T: Array) -> Array:
@@ -25,12 +32,7 @@ def row_problems(x: Array, tx: Array, T: Array) -> Array:
             (tx > T * (1 + 1e-9), "recency is after T; expected recency <= T"),
             ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
         ]
-    out = np.full(np.shape(x), "", dtype=object)
-    if not any(bad.any() for bad, _ in rules):
-        return out
-    for bad, text in rules:
-        out[bad & (out == "")] = text
-    return out
+    return rule_messages(np.shape(x), rules)
 
 
 def check_customers(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array, Array]:

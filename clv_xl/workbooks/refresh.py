@@ -53,18 +53,22 @@ class Report:
     values: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def lines(self, limit: int = 20) -> list[str]:
-        out = [
+        head = (
             f"{self.workbook}: {self.formulas} formulas refreshed ({self.clv_formulas} use CLV_"
-            f" functions) in {self.seconds:.1f} s",
-        ]
-        if self.errors:
-            out.append(f"{len(self.errors)} cells show an error:")
-            out += [f"  {sheet}!{ref}: {text}" for sheet, ref, text in self.errors[:limit]]
-            if len(self.errors) > limit:
-                out.append(f"  ... and {len(self.errors) - limit} more")
-        else:
-            out.append("no errors")
-        return out
+            f" functions) in {self.seconds:.1f} s"
+        )
+        return [head, *error_lines(self.errors, limit)]
+
+
+def error_lines(errors: list[tuple[str, str, str]], limit: int) -> list[str]:
+    """The error part of a refresh report, the same for the ribbon and the command line."""
+    if not errors:
+        return ["no errors"]
+    out = [f"{len(errors)} cells show an error:"]
+    out += [f"  {sheet}!{ref}: {text}" for sheet, ref, text in errors[:limit]]
+    if len(errors) > limit:
+        out.append(f"  ... and {len(errors) - limit} more")
+    return out
 
 
 def _key(text: str) -> str:
