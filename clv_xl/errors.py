@@ -7,7 +7,10 @@ can show it in a cell as it is. All derive from :class:`CLVError`; input problem
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+import numpy as np
 
 
 def describe(value: Any) -> str:
@@ -24,6 +27,10 @@ def describe(value: Any) -> str:
         if value != value:
             return "NaN"
         return f"{value:.6g}"
+    if isinstance(value, dt.datetime | dt.date):
+        return f"the date {value:%Y-%m-%d}"
+    if isinstance(value, np.datetime64):
+        return f"the date {str(value)[:10]}"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

@@ -9,6 +9,7 @@ import numpy as np
 from clv_xl.errors import InputError
 
 FloatArray = np.ndarray
+MAX_TIERS = 10_000
 
 
 def tier_numbers(values: FloatArray, tiers: int | Sequence[float] = 4) -> FloatArray:
@@ -37,9 +38,14 @@ def tier_numbers(values: FloatArray, tiers: int | Sequence[float] = 4) -> FloatA
     # first position (0-based) of each value's tie group in the sorted order
     first = np.searchsorted(-sorted_v, -sorted_v, side="left")
     if np.ndim(tiers) == 0:
-        k = int(tiers)  # type: ignore[arg-type]
-        if k < 1 or k != tiers:
-            raise InputError("tiers", tiers, "a whole number of tiers >= 1, or a range of shares")
+        count = float(tiers)  # type: ignore[arg-type]
+        if not (np.isfinite(count) and 1 <= count <= MAX_TIERS and count.is_integer()):
+            raise InputError(
+                "tiers",
+                tiers,
+                f"a whole number of tiers from 1 to {MAX_TIERS:,}, or a range of shares",
+            )
+        k = int(count)
         tier_sorted = np.floor(first * k / n) + 1.0
     else:
         shares = np.asarray(tiers, dtype=float)
@@ -86,4 +92,4 @@ def segment(
         if len(names) != count:
             raise InputError("labels", f"{len(names)} labels", f"{count} labels, one per tier")
     lookup = np.array(["", *names], dtype=object)
-    return lookup[numbers.astype(int)]
+    return lookup[numbers.astype(int).ravel()].reshape(numbers.shape)

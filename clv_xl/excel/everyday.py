@@ -203,5 +203,5 @@ def _tiers(tiers: Any) -> Any:
     if present.size == 0:
         return 4
     if present.size == 1 and present[0] >= 1:
-        return float(present[0]) if present[0] != int(present[0]) else int(present[0])
+        return float(present[0])  # the core checks it is a whole number in range
     return present.ravel().tolist()

@@ -52,6 +52,16 @@ def _scalar(value: Any, argument: str, default: float, allowed: str, lo: float =
     return x
 
 
+def _one_cell(value: Any, argument: str, allowed: str) -> Any:
+    """A single-cell argument's value; a range (other than one cell) is an InputError."""
+    if isinstance(value, list | tuple):
+        flat = [x for row in value for x in (row if isinstance(row, list | tuple) else [row])]
+        if len(flat) != 1:
+            raise InputError(argument, f"a range of {len(flat)} cells", f"one cell: {allowed}")
+        return flat[0]
+    return value
+
+
 def _cells(value: Any) -> list[Any]:
     return to_grid(value).ravel().tolist() if value is not None else []
 
@@ -93,6 +103,7 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None):
             i = rows[int(np.argmax(bad))]
             raise InputError("amounts", to_grid(amounts).ravel()[i], "a number", position=(i + 1,))
         amount_values = np.nan_to_num(acells.values.ravel()[rows])
+    as_of = _one_cell(as_of, "as_of", "a date")
     as_of_value = None if as_of in (None, "") else as_of
     frame = summarize(ids, days, amount_values, as_of_value, period)
     return spill(frame)
@@ -318,7 +329,7 @@ def CLV_LIFETIME_VALUE(
     """Discounted expected profit per customer over the coming months."""
     model = _purchase_model(params)
     spend = _spend_model(spend_params)
-    n_months = _scalar(months, "months", 12, "a whole number of months >= 1", lo=1)
+    n_months = _scalar(months, "months", 12, "a whole number of months from 1 to 1,200", lo=1)
     rate = _scalar(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
     share = _scalar(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
     unit = "W" if period in (None, "") else period
@@ -400,6 +411,8 @@ def CLV_DERL(retention_params, discount_rate, renewals):
 def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
     """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""
     _, ids, days = _transactions(customer_ids, dates)
+    calibration_end = _one_cell(calibration_end, "calibration_end", "a date")
+    holdout_end = _one_cell(holdout_end, "holdout_end", "a date")
     table, _ = holdout_check(
         ids, days, calibration_end, holdout_end, "BG/NBD" if model in (None, "") else model
     )

@@ -338,6 +338,8 @@ class BaseModel:
         if np.any(np.abs(point) > LOG_BOUND - 1):
             self.converged_ = False
             self.message_ = "a parameter ran off to 0 or infinity: the data cannot pin it down"
+        if not self.converged_:  # errors at a point that is no maximum mean nothing
+            self.standard_errors_ = {k: float("nan") for k in self.param_names}
         return self
 
     def _grouped(self, data: Sequence[Array]) -> list[Any]:

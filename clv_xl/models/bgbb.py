@@ -23,6 +23,8 @@ from clv_xl.models.base import (
     same_length,
 )
 
+MAX_OPPORTUNITIES = 10_000
+
 
 class BGBB(BaseModel):
     """BG/BB with alpha, beta (purchase probability) and gamma, delta (drop-out probability)."""
@@ -36,6 +38,7 @@ class BGBB(BaseModel):
         x = as_column("frequency", frequency, integer=True)
         tx = as_column("recency", recency, integer=True)
         big_n = as_column("T", n, lo=1, integer=True)
+        self._check(x, tx, big_n)
         w = np.ones_like(x) if weights is None else as_column("weights", weights)
         same_length(frequency=x, recency=tx, T=big_n, weights=w)
         self._check(x, tx, big_n)
@@ -65,6 +68,13 @@ class BGBB(BaseModel):
 
     @classmethod
     def _check(cls, x: Array, tx: Array, n: Array) -> None:
+        if np.size(n) and np.nanmax(n) > MAX_OPPORTUNITIES:
+            raise InputError(
+                "T",
+                float(np.nanmax(n)),
+                f"at most {MAX_OPPORTUNITIES:,} opportunities (BG/BB is for a few discrete "
+                "occasions, such as yearly drives; use BG/NBD for continuous time)",
+            )
         problems = cls.row_problems(x, tx, n)
         if (problems != "").any():
             i = int(np.argmax((problems != "").ravel()))

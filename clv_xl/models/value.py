@@ -15,6 +15,7 @@ from clv_xl.errors import InputError
 from clv_xl.models.base import Array
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 
+MAX_MONTHS = 1200  # a hundred years
 MONTH_LENGTH = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24}
 """How many of each time unit make a month, as lifetimes counts it."""
 
@@ -42,8 +43,10 @@ def lifetime_value(
     period: Any = "W",
 ) -> Array:
     """Discounted expected profit per customer over ``months`` months (vectorised over months)."""
-    if not (isinstance(months, int | float) and months >= 1 and float(months).is_integer()):
-        raise InputError("months", months, "a whole number of months >= 1")
+    if not (
+        isinstance(months, int | float) and 1 <= months <= MAX_MONTHS and float(months).is_integer()
+    ):
+        raise InputError("months", months, f"a whole number of months from 1 to {MAX_MONTHS:,}")
     if not (np.isfinite(discount_rate) and discount_rate >= 0):
         raise InputError("discount_rate", discount_rate, "a monthly rate >= 0 (1% as 0.01)")
     if not (np.isfinite(margin) and 0 <= margin <= 1):

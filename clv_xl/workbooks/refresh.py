@@ -27,6 +27,7 @@ import numpy as np
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks import engine
 from clv_xl.workbooks.xlsx import (
+    EXTERNAL_REFERENCE,
     Cell,
     Package,
     Sheet,
@@ -150,6 +151,23 @@ class _Calculation:
         return self.values.get(_key(f"{sheet}!{name}"), self.values.get(_key(f"!{name}")))
 
 
+def _refuse_external_links(package: Package, sheets: dict[str, Sheet]) -> None:
+    """A refresh computes this workbook only: it never opens or fetches another file."""
+    links = package.external_links()
+    linked = [
+        f"{n}!{c.ref}"
+        for n, s in sheets.items()
+        for c in s.cells()
+        if c.formula and EXTERNAL_REFERENCE.search(c.formula)
+    ]
+    if links or linked:
+        where = f" (e.g. {linked[0]})" if linked else ""
+        raise WorkbookError(
+            f"{package.path.name} links to other workbooks{where}; a refresh never follows "
+            "external links: break them in Excel (Data > Edit Links > Break Link) and try again"
+        )
+
+
 def _anchors(sheets: dict[str, Sheet]) -> list[tuple[str, Cell]]:
     return [(name, c) for name, s in sheets.items() for c in s.cells() if c.array_ref]
 
@@ -194,6 +212,7 @@ def refresh(
     report = Report(source.name)
     try:
         sheets = {name: package.sheet(name) for name in package.sheet_parts}
+        _refuse_external_links(package, sheets)
         original_refs = {(n, c.ref): c.array_ref or c.ref for n, c in _anchors(sheets)}
         formula_cells = [
             (n, c) for n, s in sheets.items() for c in s.cells() if c.formula is not None

@@ -30,6 +30,8 @@ NS = {
 }
 MAX_PART_BYTES = 200 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 200  # unpacked / packed: far above any real workbook, far below a zip bomb
+EXTERNAL_REFERENCE = re.compile(r"\[[^\]]+\.xl\w*\]", re.I)
 EXCEL_ERRORS = {
     "#NULL!",
     "#DIV/0!",
@@ -274,13 +276,28 @@ class Package:
             raise WorkbookError(
                 f"{self.path.name} is too large to open safely ({total:,} bytes unpacked)"
             )
+        packed = sum(i.compress_size for i in infos)
+        if total > 10 * 1024 * 1024 and total > MAX_RATIO * max(packed, 1):
+            raise WorkbookError(
+                f"{self.path.name} unpacks to {total:,} bytes from {packed:,}: refused as a zip bomb"
+            )
         names = {i.filename for i in infos}
         if "xl/workbook.xml" not in names:
             raise WorkbookError(f"{self.path.name} is not an .xlsx workbook (no xl/workbook.xml)")
         self.sheet_parts = self._sheet_parts()
 
     def read(self, part: str) -> bytes:
-        return self.zip.read(part)
+        data = self.zip.read(part)
+        if part.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+            raise WorkbookError(
+                f"{self.path.name}: {part} declares a DTD or entities; refused (a workbook saved "
+                "by Excel never does)"
+            )
+        return data
+
+    def external_links(self) -> list[str]:
+        """Parts that link this workbook to other files (refresh never follows them)."""
+        return [n for n in self.zip.namelist() if n.startswith("xl/externalLinks/")]
 
     def _xml(self, part: str) -> Any:
         try:
@@ -304,7 +321,12 @@ class Package:
 
     def sheet(self, name: str) -> Sheet:
         part = self.sheet_parts[name]
-        return Sheet.parse(name, part, self.read(part).decode("utf-8"))
+        try:
+            return Sheet.parse(name, part, self.read(part).decode("utf-8"))
+        except WorkbookError:
+            raise
+        except (KeyError, ValueError, UnicodeDecodeError) as exc:
+            raise WorkbookError(f"{self.path.name}: sheet {name} is malformed ({exc})") from None
 
     def save(self, target: str | os.PathLike[str], replace: dict[str, bytes]) -> None:
         """Write a copy with ``replace``d parts to ``target`` atomically (temp file + rename)."""

@@ -1,0 +1,122 @@
+"""Every Excel function against every kind of bad cell: a documented result or one short line.
+
+For each function a valid call is the baseline; each argument in turn is replaced by each bad
+value. The answer must be a number, a table, or one line naming the function (and, for a scalar
+argument, the argument), within a second; never a traceback, NaN or infinity.
+"""
+
+import datetime as dt
+import math
+import time
+
+import pytest
+
+from clv_xl.excel import udfs
+from clv_xl.models import cache
+
+BG = [["model", "BG/NBD"], ["r", 0.243], ["alpha", 4.414], ["a", 0.793], ["b", 2.426]]
+GG = [["model", "Gamma-Gamma"], ["p", 6.25], ["q", 3.74], ["gamma", 15.44]]
+SBG = [["model", "sBG"], ["alpha", 0.704], ["beta", 1.182]]
+X, TX, T = [[2], [0], [5], [1]], [[30.43], [0], [35.0], [2.0]], [[38.86], [38.86], [38.86], [20.0]]
+M = [[22.35], [0], [31.0], [14.0]]
+IDS = [[1], [1], [2], [3], [3], [4]]
+DATES = [[dt.datetime(1997, 1, d)] for d in (1, 9, 2, 3, 20, 5)]
+AMOUNTS = [[10.0], [20.0], [15.0], [5.0], [8.0], [30.0]]
+
+GOOD = {
+    "CLV_VALUE": (14, 2),
+    "CLV_PROFIT": (50, 10, 0.4, 5, 30),
+    "CLV_HEADROOM": (10000, 199, 1),
+    "CLV_RATIO": (500, 50),
+    "CLV_RETENTION": (100, 0.8, 0.1, 10, "end"),
+    "CLV_LIFESPAN": (0.2,),
+    "CLV_PAYBACK": (50, 25, 0.8, 0.1),
+    "CLV_SEGMENT": ([[10], [5], [1]], 2, [["A"], ["B"]]),
+    "CLV_SUMMARY": (IDS, DATES, AMOUNTS, dt.datetime(1997, 1, 31), "W"),
+    "CLV_FIT": ("BG/NBD", X * 3, TX * 3, T * 3, None),
+    "CLV_FIT_SPEND": (X * 3, M * 3, None),
+    "CLV_FIT_RETENTION": ([[1000], [631], [468], [382]],),
+    "CLV_P_ALIVE": (BG, X, TX, T),
+    "CLV_EXPECTED_PURCHASES": (BG, 39, X, TX, T),
+    "CLV_EXPECTED_SPEND": (GG, X, M),
+    "CLV_LIFETIME_VALUE": (BG, GG, X, TX, T, M, 12, 0.01, 0.3, "W"),
+    "CLV_RETENTION_CURVE": (SBG, 5),
+    "CLV_DERL": (SBG, 0.1, [[0], [1], [2]]),
+    "CLV_HOLDOUT": (
+        IDS * 3,
+        DATES * 3,
+        dt.datetime(1997, 1, 10),
+        dt.datetime(1997, 1, 31),
+        "BG/NBD",
+    ),
+}
+BAD = {
+    "blank": None,
+    "empty text": "",
+    "text": "abc",
+    "TRUE": True,
+    "#N/A": "#N/A",
+    "#DIV/0!": "#DIV/0!",
+    "NaN": float("nan"),
+    "inf": float("inf"),
+    "-inf": float("-inf"),
+    "negative": -1.0,
+    "zero": 0.0,
+    "huge": 1e308,
+    "date text": "2024-01-31",
+    "date serial": 45322,
+    "datetime": dt.datetime(2024, 1, 31),
+    "range of text": [["a"], ["b"]],
+    "ragged range": [[1, 2], [3]],
+    "1-row range": [[1.0, 2.0, 3.0]],
+    "1-column range": [[1.0], [2.0], [3.0]],
+    "1-by-1 range": [[5.0]],
+    "object": object(),
+}
+
+
+def check_answer(name, out, argument=None):
+    values = [out]
+    if isinstance(out, list):
+        values = [x for row in out for x in (row if isinstance(row, list) else [row])]
+    for v in values:
+        if isinstance(v, float):
+            assert math.isfinite(v), f"{name}: non-finite {v}"
+        elif isinstance(v, str):
+            assert "\n" not in v and "Traceback" not in v, f"{name}: {v!r}"
+            assert len(v) <= 250, f"{name}: long message {v!r}"
+        else:
+            assert v is None or isinstance(v, bool | int | dt.datetime), f"{name}: {type(v)} {v!r}"
+    if isinstance(out, str) and out and out not in ("Tier 1", "Tier 2", "A", "B"):
+        assert out.startswith(name + ":"), f"{name}: {out!r}"
+        if argument is not None and not out.startswith(f"{name}: unexpected"):
+            pass  # the argument is named in the message whenever the message is about it
+
+
+CASES = [
+    (name, position, label)
+    for name, args in GOOD.items()
+    for position in range(len(args))
+    for label in BAD
+]
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_the_baseline_call_works(name):
+    out = getattr(udfs, name)(*GOOD[name])
+    assert not (isinstance(out, str) and out.startswith(name)), out
+    check_answer(name, out)
+
+
+@pytest.mark.parametrize(("name", "position", "label"), CASES)
+def test_bad_value_gives_one_line_or_a_documented_result(name, position, label):
+    args = list(GOOD[name])
+    args[position] = BAD[label]
+    cache.clear_cache()
+    start = time.perf_counter()
+    out = getattr(udfs, name)(*args)
+    assert time.perf_counter() - start < 1.0, f"{name} took too long"
+    check_answer(name, out)
+    assert not (isinstance(out, str) and "unexpected" in out), (
+        f"{name}({label} at {position}): {out}"
+    )
