@@ -26,6 +26,31 @@ def main(argv: list[str] | None = None) -> int:
     templates.add_argument(
         "folder", type=Path, nargs="?", help="where (default: workbook_templates/)"
     )
+    summ = commands.add_parser(
+        "summarize", help="summarise a transaction log where it lives (file, folder or query)"
+    )
+    summ.add_argument("source", help="a CSV or Parquet file, a folder of them, or a SELECT query")
+    summ.add_argument("-o", "--output", type=Path, required=True, help="summary (.parquet/.csv)")
+    summ.add_argument("--engine", choices=["duckdb", "spark", "pandas"], default="duckdb")
+    summ.add_argument("--as-of", help="end of the observation period (default: the last date)")
+    summ.add_argument("--period", default="W", help="W (weeks), D, M (30 days) or days")
+    summ.add_argument(
+        "--memory-limit", default="4GB", help="DuckDB's memory cap; it spills past it"
+    )
+    for role in ("customer", "date", "amount"):
+        summ.add_argument(f"--{role}", help=f"name of the {role} column (default: guessed)")
+    fit = commands.add_parser("fit", help="fit a purchase model (and spend) to a summary file")
+    fit.add_argument("summary", type=Path)
+    fit.add_argument("--model", default="BG/NBD", help="BG/NBD, MBG/NBD or Pareto/NBD")
+    fit.add_argument("-o", "--output", type=Path, required=True, help="parameters (.json)")
+    predict = commands.add_parser("predict", help="per-customer predictions from a summary")
+    predict.add_argument("summary", type=Path)
+    predict.add_argument("--params", type=Path, required=True, help="what `clv-xl fit` wrote")
+    predict.add_argument("-o", "--output", type=Path, required=True, help="(.parquet or .csv)")
+    predict.add_argument("--weeks", type=float, default=52, help="window for expected purchases")
+    predict.add_argument("--months", type=int, default=12)
+    predict.add_argument("--discount-rate", type=float, default=0.01, help="per month")
+    predict.add_argument("--margin", type=float, default=1.0)
     addin = commands.add_parser(
         "build-addin", help="build clv_xl.xlam from xlwings' ribbon template"
     )
@@ -35,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "refresh":
             return _refresh(args.book, args.output, not args.quiet)
+        if args.command in ("summarize", "fit", "predict"):
+            from clv_xl import bigdata
+
+            return int(getattr(bigdata, f"cli_{args.command}")(args))
         if args.command == "build-templates":
             from clv_xl.workbooks.templates import build
 

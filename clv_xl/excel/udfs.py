@@ -27,6 +27,7 @@ from clv_xl.excel.models import (
     CLV_RETENTION_CURVE,
     CLV_SUMMARY,
 )
+from clv_xl.excel.sources import CLV_SUMMARY_FILE
 
 __all__ = [
     "CLV_DERL",
@@ -47,5 +48,6 @@ __all__ = [
     "CLV_RETENTION_CURVE",
     "CLV_SEGMENT",
     "CLV_SUMMARY",
+    "CLV_SUMMARY_FILE",
     "CLV_VALUE",
 ]

@@ -1,0 +1,112 @@
+"""Summaries past Excel's row limit: 50,000,000 transactions as Parquet, summarised by DuckDB
+(and Spark local for comparison), then BG/NBD fitted on the summary.
+
+    python benchmarks/big_summary.py [--rows 50000000] [--customers 5000000] [--spark]
+
+Each engine runs in a child process so its peak memory (max RSS) is measured on its own. The
+data is written in chunks (never all in memory) to a folder of Parquet files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CHUNK = 5_000_000
+
+
+def write_log(folder: Path, rows: int, customers: int, seed: int = 7) -> int:
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2023-01-01")
+    written = 0
+    for part in range(0, rows, CHUNK):
+        n = min(CHUNK, rows - part)
+        table = pa.table(
+            {
+                "customer": rng.integers(1, customers + 1, n),
+                "date": start + rng.integers(0, 730, n).astype("timedelta64[D]"),
+                "amount": np.round(rng.gamma(2.0, 20.0, n), 2),
+            }
+        )
+        pq.write_table(table, folder / f"part-{part // CHUNK:03d}.parquet")
+        written += n
+    return sum(p.stat().st_size for p in folder.glob("*.parquet"))
+
+
+CHILD = """
+import json, resource, sys, time
+from clv_xl.data.sources import summarize_source
+start = time.perf_counter()
+summary = summarize_source(sys.argv[1], sys.argv[2], memory_limit=sys.argv[4])
+seconds = time.perf_counter() - start
+summary.to_parquet(sys.argv[3])
+print("RESULT " + json.dumps({"seconds": seconds, "customers": len(summary),
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_engine(folder: Path, engine: str, out: Path, memory: str = "4GB") -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(folder), engine, str(out), memory],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    line = next(x for x in done.stdout.splitlines() if "RESULT " in x)
+    result = json.loads(line.split("RESULT ", 1)[1])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result["children_max_rss_mb"] = children  # includes a Spark JVM, started by the child
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=50_000_000)
+    parser.add_argument("--customers", type=int, default=5_000_000)
+    parser.add_argument("--spark", action="store_true", help="also run Spark local (slow)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "big_results.json")
+    args = parser.parse_args()
+    results: dict[str, object] = {"rows": args.rows, "customers": args.customers}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "log"
+        folder.mkdir()
+        t = time.perf_counter()
+        size = write_log(folder, args.rows, args.customers)
+        in_memory_mb = args.rows * (8 + 8 + 8) / 2**20
+        results["parquet_mb"] = size / 2**20
+        results["in_memory_mb"] = in_memory_mb
+        print(f"wrote {args.rows:,} rows as {size / 2**20:.0f} MB of Parquet in {time.perf_counter() - t:.0f} s "
+              f"({in_memory_mb:.0f} MB as in-memory arrays)", flush=True)  # fmt: skip
+        for engine, memory in [
+            ("duckdb", "4GB"),
+            ("duckdb", "500MB"),
+            *([("spark", "-")] if args.spark else []),
+        ]:
+            out = Path(scratch) / f"summary-{engine}.parquet"
+            label = f"{engine} (memory limit {memory})" if engine == "duckdb" else engine
+            results[label] = run_engine(folder, engine, out, memory)
+            print(label, results[label], flush=True)
+        import pandas as pd
+
+        from clv_xl.models import BGNBD
+
+        summary = pd.read_parquet(Path(scratch) / "summary-duckdb.parquet")
+        t = time.perf_counter()
+        model = BGNBD().fit(summary["frequency"], summary["recency"], summary["T"])
+        results["bgnbd_fit_seconds"] = time.perf_counter() - t
+        results["bgnbd"] = model.params_
+        print(
+            f"BG/NBD on {len(summary):,} customers: {results['bgnbd_fit_seconds']:.1f} s, {model}",
+            flush=True,
+        )
+    args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""CLV_SUMMARY_FILE: a transaction log too big for a sheet, summarised where it lives (DuckDB)."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlwings as xw
+
+from clv_xl.core import segment
+from clv_xl.data.sources import Source, SourceError, summarize_source
+from clv_xl.errors import InputError
+from clv_xl.excel.runner import excel_function
+from clv_xl.excel.tables import spill
+from clv_xl.models import BGNBD, GammaGamma, fit_cached, lifetime_value
+
+CATEGORY = "CLV"
+_summaries: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
+MAX_SUMMARIES = 8
+
+
+def _text(value: Any, argument: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, list):
+        raise InputError(argument, "a range", "one cell of text")
+    return str(value).strip()
+
+
+def summary_of(
+    source: str, as_of: Any, period: Any, columns: tuple[str | None, ...]
+) -> pd.DataFrame:
+    """The summary, computed once per file content (path, size, modification time) and options."""
+    stat = os.stat(source) if os.path.exists(source) else None
+    key = (
+        source,
+        stat.st_size if stat else None,
+        stat.st_mtime_ns if stat else None,
+        str(as_of),
+        str(period),
+        columns,
+    )
+    if key not in _summaries:
+        _summaries[key] = summarize_source(Source(source, *columns), "duckdb", as_of, period or "W")
+        while len(_summaries) > MAX_SUMMARIES:
+            _summaries.popitem(last=False)
+    _summaries.move_to_end(key)
+    return _summaries[key]
+
+
+def tier_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Customers, 12-month value and mean P(alive) per tier (4 equal-size tiers by value)."""
+    x, tx, big_t, m = (
+        summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
+    )
+    model = fit_cached(BGNBD, x, tx, big_t)
+    usable = (x > 0) & (m > 0)
+    spend = fit_cached(GammaGamma, x[usable], m[usable])
+    value = lifetime_value(model, spend.expected_spend(x, m), x, tx, big_t, 12, 0.01)  # type: ignore[attr-defined,arg-type]
+    alive = model.p_alive(x, tx, big_t)  # type: ignore[attr-defined]
+    tiers = segment(value, 4)
+    frame = pd.DataFrame({"tier": tiers, "value": value, "alive": alive})
+    table = frame.groupby("tier").agg(
+        customers=("value", "size"),
+        value_12_months=("value", "sum"),
+        mean_p_alive=("alive", "mean"),
+    )
+    table = table.reset_index()
+    table["share_of_value"] = table["value_12_months"] / table["value_12_months"].sum()
+    return table[["tier", "customers", "value_12_months", "share_of_value", "mean_p_alive"]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "source",
+    doc="Path of a CSV or Parquet file, or a folder of them, holding customer, date and amount columns.",
+)
+@xw.arg(
+    "as_of",
+    doc="Optional end of the observation period (a date); blank = the last date in the data.",
+)
+@xw.arg("period", doc='Optional time unit: "W" weeks (blank), "D" days, "M" 30 days.')
+@xw.arg(
+    "level",
+    doc='Optional: "customers" (blank) spills one row per customer; "tiers" spills totals for 4 value tiers.',
+)
+@xw.arg(
+    "customer_col", doc="Optional name of the customer column (blank: guessed, e.g. customer_id)."
+)
+@xw.arg("date_col", doc="Optional name of the date column (blank: guessed).")
+@xw.arg("amount_col", doc="Optional name of the amount column (blank: guessed).")
+@excel_function
+def CLV_SUMMARY_FILE(
+    source, as_of=None, period=None, level=None, customer_col=None, date_col=None, amount_col=None
+):
+    """Summary of a transaction file too big for a sheet, computed by DuckDB where it lives."""
+    path = _text(source, "source")
+    if path is None:
+        raise InputError("source", None, "the path of a CSV or Parquet file or folder")
+    if Source(path).is_query:
+        raise InputError(
+            "source", "a SQL query", "a file or folder (queries run from Python or clv-xl)"
+        )
+    columns = (
+        _text(customer_col, "customer_col"),
+        _text(date_col, "date_col"),
+        _text(amount_col, "amount_col"),
+    )
+    kind = (_text(level, "level") or "customers").lower()
+    if kind not in ("customers", "tiers"):
+        raise InputError("level", level, '"customers" or "tiers"')
+    summary = summary_of(
+        path, None if as_of in (None, "") else as_of, _text(period, "period"), columns
+    )
+    if kind == "tiers":
+        return spill(tier_table(summary))
+    return spill(summary)
+
+
+__all__ = ["CLV_SUMMARY_FILE", "SourceError", "np"]
