@@ -18,40 +18,42 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 CHUNK = 5_000_000
+sys.path.insert(0, str(Path(__file__).parent))
 
 
-def write_log(folder: Path, rows: int, customers: int, seed: int = 7) -> int:
-    rng = np.random.default_rng(seed)
-    start = np.datetime64("2023-01-01")
-    written = 0
-    for part in range(0, rows, CHUNK):
-        n = min(CHUNK, rows - part)
-        table = pa.table(
-            {
-                "customer": rng.integers(1, customers + 1, n),
-                "date": start + rng.integers(0, 730, n).astype("timedelta64[D]"),
-                "amount": np.round(rng.gamma(2.0, 20.0, n), 2),
-            }
-        )
-        pq.write_table(table, folder / f"part-{part // CHUNK:03d}.parquet")
-        written += n
+def write_log(folder: Path, rows: int, customers: int) -> int:
+    """The seeded synthetic log of benchmarks/synthetic.py, written in chunks of customers."""
+    from synthetic import transaction_log
+
+    chunks = max(1, rows // CHUNK)
+    for part in range(chunks):
+        n, k = rows // chunks, customers // chunks
+        log = transaction_log(n, k, seed=100 + part)
+        log["customer"] += part * k
+        table = pa.Table.from_pandas(log, preserve_index=False)
+        pq.write_table(table, folder / f"part-{part:03d}.parquet")
     return sum(p.stat().st_size for p in folder.glob("*.parquet"))
 
 
 CHILD = """
 import json, resource, sys, time
-from clv_xl.data.sources import summarize_source
+from pathlib import Path
+import pyarrow.parquet as pq
+from clv_xl.data.engines import duckdb_summary
+from clv_xl.data.sources import Source, summarize_source
 start = time.perf_counter()
-summary = summarize_source(sys.argv[1], sys.argv[2], memory_limit=sys.argv[4])
+if sys.argv[2] == "duckdb":  # as `clv-xl summarize` does: DuckDB writes the file itself
+    duckdb_summary(Source(sys.argv[1]), None, 7.0, sys.argv[4], to_file=Path(sys.argv[3]))
+else:
+    summarize_source(sys.argv[1], sys.argv[2]).to_parquet(sys.argv[3])
 seconds = time.perf_counter() - start
-summary.to_parquet(sys.argv[3])
-print("RESULT " + json.dumps({"seconds": seconds, "customers": len(summary),
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+customers = pq.ParquetFile(sys.argv[3]).metadata.num_rows
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("RESULT " + json.dumps({"seconds": seconds, "customers": customers, "max_rss_mb": rss}))
 """
 
 

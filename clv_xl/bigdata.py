@@ -54,14 +54,33 @@ def cli_summarize(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     source = Source(args.source, args.customer, args.date, args.amount)
     bar(f"summarising with {args.engine}", 0.1)
-    summary = summarize_source(
-        source, args.engine, args.as_of, args.period, memory_limit=args.memory_limit
-    )
-    bar("writing", 0.9)
-    write_table(summary, args.output)
+    if args.engine == "duckdb":  # DuckDB writes the file itself: memory stays within its limit
+        from clv_xl.data.engines import duckdb_summary
+        from clv_xl.data.summary import period_days
+
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.output.with_name(f".{args.output.name}.tmp{args.output.suffix}")
+        as_of = None if args.as_of in (None, "") else pd.Timestamp(args.as_of).date()
+        duckdb_summary(source, as_of, period_days(args.period), args.memory_limit, to_file=tmp)
+        tmp.replace(args.output)
+        count = _rows(args.output)
+    else:
+        summary = summarize_source(source, args.engine, args.as_of, args.period)
+        bar("writing", 0.9)
+        write_table(summary, args.output)
+        count = len(summary)
     bar("done", 1.0)
-    print(f"{len(summary):,} customers -> {args.output} ({time.perf_counter() - started:.1f} s)")
+    print(f"{count:,} customers -> {args.output} ({time.perf_counter() - started:.1f} s)")
     return 0
+
+
+def _rows(path: Path) -> int:
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with open(path, "rb") as handle:
+        return max(sum(1 for _ in handle) - 1, 0)
 
 
 def cli_fit(args: argparse.Namespace) -> int:

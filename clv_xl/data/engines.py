@@ -79,8 +79,15 @@ DUCKDB_MEMORY = "4GB"  # beyond this DuckDB spills to disk: a log larger than me
 
 
 def duckdb_summary(
-    src: Source, as_of: dt.date | None, step: float, memory_limit: str = DUCKDB_MEMORY
+    src: Source,
+    as_of: dt.date | None,
+    step: float,
+    memory_limit: str = DUCKDB_MEMORY,
+    to_file: Path | None = None,
 ) -> pd.DataFrame:
+    """The summary as a DataFrame, or, with ``to_file``, written by DuckDB straight to a Parquet
+    or CSV file (nothing materialised in Python: memory stays within ``memory_limit``); the
+    returned frame is then empty."""
     import duckdb
 
     con = duckdb.connect(
@@ -114,6 +121,17 @@ def duckdb_summary(
             step=repr(float(step)),
         )
         try:
+            if to_file is not None:
+                checked = con.execute(
+                    "SELECT count(*) FILTER (WHERE purchases IS NULL), any_value(customer) "
+                    f"FILTER (WHERE purchases IS NULL) FROM ({sql})"
+                ).fetchone()
+                if checked and checked[0]:
+                    _finish(pd.DataFrame({"customer": [checked[1]], "purchases": [None]}))
+                kind = "PARQUET" if to_file.suffix.lower() in (".parquet", ".pq") else "CSV"
+                target = str(to_file).replace("'", "''")
+                con.execute(f"COPY ({sql}) TO '{target}' (FORMAT {kind})")
+                return pd.DataFrame(columns=["customer"])
             frame = con.execute(sql).fetchdf()
         except duckdb.Error as exc:
             raise SourceError(
