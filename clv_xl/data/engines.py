@@ -51,8 +51,52 @@ ORDER BY s.customer
 """
 
 
+DIALECTS = {
+    "duckdb": {
+        "quote": lambda name: '"' + name.replace('"', '""') + '"',
+        "first_amount": "arg_min(amount, day)",
+        "recency": "date_diff('day', p.first_purchase, p.last_purchase)",
+        "age": "date_diff('day', p.first_purchase, b.as_of)",
+    },
+    "spark": {
+        "quote": lambda name: "`" + name.replace("`", "``") + "`",
+        "first_amount": "min_by(amount, day)",
+        "recency": "datediff(p.last_purchase, p.first_purchase)",
+        "age": "datediff(b.as_of, p.first_purchase)",
+    },
+}
+
+
+def summary_sql(
+    dialect: str,
+    customer: str,
+    day: str,
+    amount: str | None,
+    relation: str,
+    as_of: dt.date | None,
+    step: float,
+) -> str:
+    """SUMMARY_SQL in one engine's dialect."""
+    words = DIALECTS[dialect]
+    quote = words["quote"]
+    assert callable(quote)
+    return SUMMARY_SQL.format(
+        customer=quote(customer),
+        day=day,
+        amount=f"COALESCE(CAST({quote(amount)} AS DOUBLE), 0.0)" if amount else "0.0",
+        relation=relation,
+        bounds=_bounds(as_of),
+        first_amount=words["first_amount"],
+        recency=words["recency"],
+        age=words["age"],
+        step=repr(float(step)),
+    )
+
+
 def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    quote = DIALECTS["duckdb"]["quote"]
+    assert callable(quote)
+    return str(quote(name))
 
 
 def _bounds(value: dt.date | None) -> str:
@@ -109,17 +153,7 @@ def duckdb_summary(
             day = _duckdb_day(con, relation, customer, date)
         except duckdb.Error as exc:
             raise SourceError(f"cannot read {src.location}: {str(exc).splitlines()[0]}") from None
-        sql = SUMMARY_SQL.format(
-            customer=_quote(customer),
-            day=day,
-            amount=f"COALESCE(CAST({_quote(amount)} AS DOUBLE), 0.0)" if amount else "0.0",
-            relation=relation,
-            bounds=_bounds(as_of),
-            first_amount="arg_min(amount, day)",
-            recency="date_diff('day', p.first_purchase, p.last_purchase)",
-            age="date_diff('day', p.first_purchase, b.as_of)",
-            step=repr(float(step)),
-        )
+        sql = summary_sql("duckdb", customer, day, amount, relation, as_of, step)
         try:
             if to_file is not None:
                 checked = con.execute(
@@ -244,17 +278,7 @@ def spark_summary(src: Source, as_of: dt.date | None, step: float) -> pd.DataFra
                 f"mixed date formats: {bad[0]!r} is not in the form {form[2]} of the column's "
                 "first date; give every date in one form"
             )
-    sql = SUMMARY_SQL.format(
-        customer=f"`{customer}`",
-        day=day,
-        amount=f"COALESCE(CAST(`{amount}` AS DOUBLE), 0.0)" if amount else "0.0",
-        relation=view,
-        bounds=_bounds(as_of),
-        first_amount="min_by(amount, day)",
-        recency="datediff(p.last_purchase, p.first_purchase)",
-        age="datediff(b.as_of, p.first_purchase)",
-        step=repr(float(step)),
-    )
+    sql = summary_sql("spark", customer, day, amount, view, as_of, step)
     with warnings.catch_warnings():  # pyspark's notice about pandas 3; the conversion works
         warnings.simplefilter("ignore", FutureWarning)
         return _finish(spark.sql(sql).toPandas())
