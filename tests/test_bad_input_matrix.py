@@ -2,7 +2,9 @@
 
 For each function a valid call is the baseline; each argument in turn is replaced by each bad
 value. The answer must be a number, a table, or one line naming the function (and, for a scalar
-argument, the argument), within a second; never a traceback, NaN or infinity.
+argument, the argument); never a traceback, NaN or infinity, and never a hang. The time bound is a
+hang guard, not a speed test (speed is the benchmark's business): each call takes well under a
+second on an idle machine; the guard allows ten, for a loaded CI machine.
 """
 
 import datetime as dt
@@ -93,6 +95,8 @@ def check_answer(name, out, argument=None):
             pass  # the argument is named in the message whenever the message is about it
 
 
+HANG_GUARD_SECONDS = 10.0
+
 CASES = [
     (name, position, label)
     for name, args in GOOD.items()
@@ -115,7 +119,7 @@ def test_bad_value_gives_one_line_or_a_documented_result(name, position, label):
     cache.clear_cache()
     start = time.perf_counter()
     out = getattr(udfs, name)(*args)
-    assert time.perf_counter() - start < 1.0, f"{name} took too long"
+    assert time.perf_counter() - start < HANG_GUARD_SECONDS, f"{name} hung"
     check_answer(name, out)
     assert not (isinstance(out, str) and "unexpected" in out), (
         f"{name}({label} at {position}): {out}"
