@@ -6,12 +6,11 @@ import os
 from collections import OrderedDict
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import xlwings as xw
 
 from clv_xl.core import segment
-from clv_xl.data.sources import Source, SourceError, summarize_source
+from clv_xl.data.sources import Source, summarize_source
 from clv_xl.errors import InputError
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import spill
@@ -120,4 +119,4 @@ def CLV_SUMMARY_FILE(
     return spill(summary)
 
 
-__all__ = ["CLV_SUMMARY_FILE", "SourceError", "np"]
+__all__ = ["CLV_SUMMARY_FILE"]
