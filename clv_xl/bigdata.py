@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -20,16 +19,7 @@ from clv_xl.models import (
     lifetime_value,
     model_class,
 )
-
-
-def bar(text: str, share: float) -> None:
-    """A one-line progress bar on standard error."""
-    width = 30
-    filled = int(width * min(max(share, 0.0), 1.0))
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text:<34}")
-    if share >= 1.0:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+from clv_xl.progress import bar
 
 
 def read_table(path: Path) -> pd.DataFrame:

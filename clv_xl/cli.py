@@ -78,9 +78,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _refresh(book: Path, output: Path | None, progress: bool) -> int:
-    from clv_xl.workbooks.refresh import print_progress, refresh
+    from clv_xl.progress import bar
+    from clv_xl.workbooks.refresh import refresh
 
-    report = refresh(book, output, print_progress if progress and sys.stderr.isatty() else None)
+    report = refresh(book, output, bar if progress and sys.stderr.isatty() else None)
     print("\n".join(report.lines()))
     return 1 if report.errors else 0
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import sys
 import tempfile
 import time
 import warnings
@@ -282,15 +281,6 @@ def _write_array(name: str, sheet: Sheet, cell: Cell, calc: _Calculation,
     for r, c in range_cells(original.get((name, cell.ref), cell.array_ref)):
         if (r, c) not in new_cells:  # the spill shrank: clear what it no longer covers
             sheet.set_value(r, c, None)
-
-
-def print_progress(text: str, share: float) -> None:
-    width = 30
-    filled = int(width * share)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text:<28}")
-    if share >= 1.0:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 __all__ = ["Report", "WorkbookError", "refresh"]
