@@ -201,11 +201,7 @@ class Template:
         else:
             ws.write(row, col - 1, text, self.fmt("label"))
         ws.write_formula(row, col, f'=IF({condition},"OK","CHECK")', self.fmt("check"), "OK")
-        rng = f"{_col(col)}{row + 1}"
-        ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"OK"',
-                                    "format": self.book.add_format({"bg_color": CHECK_OK})})  # fmt: skip
-        ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"CHECK"',
-                                    "format": self.book.add_format({"bg_color": CHECK_BAD})})  # fmt: skip
+        self._colour_check(ws, f"{_col(col)}{row + 1}")
         self.checks.append(Check(ws.get_name(), f"${_col(col)}${row + 1}", text))
 
     # cover --------------------------------------------------------------------------------
@@ -255,12 +251,22 @@ class Template:
             conditions = ",".join(f"'{c.sheet}'!{c.cell}=\"OK\"" for c in self.checks)
             self.formula(self._cover, self._cover_check_cell,
                          f'=IF(AND({conditions}),"OK","CHECK")', "general", "check")  # fmt: skip
-            rng = self._cover_check_cell
-            self._cover.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"OK"',
-                                                 "format": self.book.add_format({"bg_color": CHECK_OK})})  # fmt: skip
-            self._cover.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"CHECK"',
-                                                 "format": self.book.add_format({"bg_color": CHECK_BAD})})  # fmt: skip
+            self._colour_check(self._cover, self._cover_check_cell)
         self.book.close()
+
+    def _colour_check(self, ws: Worksheet, cell: str) -> None:
+        """Green when a check cell says OK, red when it says CHECK."""
+        for text, colour in (("OK", CHECK_OK), ("CHECK", CHECK_BAD)):
+            key = f"check colour:{text}"
+            if key not in self.formats:
+                self.formats[key] = self.book.add_format({"bg_color": colour})
+            rule = {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{text}"',
+                "format": self.formats[key],
+            }
+            ws.conditional_format(cell, rule)
 
 
 def _validation_kind(kind: str) -> str:
