@@ -13,14 +13,14 @@ import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from clv_xl.models.base import Array, Grouped, per_value, plain
-from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
+from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 
-class BGNBD(RepeatBuyingModel):
+class BGNBD(BetaGeometricFamily):
     """BG/NBD with parameters r, alpha (gamma purchase rates) and a, b (beta drop-out)."""
 
     name = "BG/NBD"
-    param_names = ("r", "alpha", "a", "b")
+    shift = 1  # drop-out only after a repeat purchase
 
     groups_columns = True  # functions of frequency, recency and T evaluated per distinct value
 
@@ -87,26 +87,6 @@ class BGNBD(RepeatBuyingModel):
                 + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
             )
         return np.where(x > 0, odds, -np.inf)
-
-    def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
-        """P(alive | x, t_x, T), eq. (A4) of Fader, Hardie & Lee's note 2008."""
-        x, tx, big_t = check_customers(frequency, recency, T)
-        return expit(-self._log_odds_dead(x, tx, big_t))
-
-    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
-        """E[Y(t) | x, t_x, T], eq. (10)."""
-        x, tx, big_t = check_customers(frequency, recency, T)
-        t = check_horizon(t)
-        r, alpha, a, b = self._params()
-        with np.errstate(all="ignore"):
-            # ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) rewritten by Euler's
-            # transformation as (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z): no overflow for
-            # large x (z = t / (alpha + T + t)).
-            z = t / (alpha + big_t + t)
-            hyp = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-            growth = 1 - (1 - z) ** (a - 1) * hyp
-            result = (a + b + x - 1) / (a - 1) * growth * expit(-self._log_odds_dead(x, tx, big_t))
-        return np.where(t == 0, 0.0, np.maximum(result, 0.0))
 
     def expected_purchases_new(self, t: Any) -> Array:
         """E[X(t)] for a new customer, eq. (7)."""

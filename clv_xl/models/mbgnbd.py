@@ -14,14 +14,14 @@ import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from clv_xl.models.base import Array
-from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
+from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 
-class MBGNBD(RepeatBuyingModel):
+class MBGNBD(BetaGeometricFamily):
     """MBG/NBD with parameters r, alpha, a, b."""
 
     name = "MBG/NBD"
-    param_names = ("r", "alpha", "a", "b")
+    shift = 0  # drop-out possible after the first purchase too
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, a, b = params
@@ -53,22 +53,6 @@ class MBGNBD(RepeatBuyingModel):
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, a, b = self._params()
         return np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
-
-    def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
-        x, tx, big_t = check_customers(frequency, recency, T)
-        return expit(-self._log_odds_dead(x, tx, big_t))
-
-    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
-        x, tx, big_t = check_customers(frequency, recency, T)
-        t = check_horizon(t)
-        r, alpha, a, b = self._params()
-        with np.errstate(all="ignore"):
-            # Euler's transformation, as in BG/NBD: (1-z)^(a-1) 2F1(a+b-r, a-1; a+b+x; z).
-            z = t / (alpha + big_t + t)
-            hyp = hyp2f1(a + b - r, a - 1, a + b + x, z)
-            growth = 1 - (1 - z) ** (a - 1) * hyp
-            result = (a + b + x) / (a - 1) * growth * expit(-self._log_odds_dead(x, tx, big_t))
-        return np.where(t == 0, 0.0, np.maximum(result, 0.0))
 
     def expected_purchases_new(self, t: Any) -> Array:
         t = check_horizon(t)

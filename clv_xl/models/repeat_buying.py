@@ -6,9 +6,10 @@ the first) and T (time since the first purchase), all in one time unit (weeks, s
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
+from scipy.special import expit, hyp2f1
 
 from clv_xl.errors import FitError, InputError
 from clv_xl.models.base import (
@@ -108,6 +109,47 @@ class RepeatBuyingModel(BaseModel):
         """Each customer's log-likelihood under the fitted parameters."""
         x, tx, big_t = check_customers(frequency, recency, T)
         return self._log_likelihood(self._params(), x, tx, big_t)
+
+
+class BetaGeometricFamily(RepeatBuyingModel):
+    """BG/NBD and MBG/NBD: gamma purchase rates, beta-geometric drop-out at purchases.
+
+    Their predictions differ only by where drop-out may happen: BG/NBD after a repeat purchase
+    (``shift`` 1), MBG/NBD after any purchase, the first included (``shift`` 0). Each model gives
+    its ``_log_odds_dead``, the log-odds of having dropped out by T.
+    """
+
+    shift: ClassVar[int] = 1
+    param_names = ("r", "alpha", "a", "b")
+
+    def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
+        raise NotImplementedError
+
+    def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
+        """P(alive | x, t_x, T) = 1 / (1 + odds of having dropped out)."""
+        x, tx, big_t = check_customers(frequency, recency, T)
+        return expit(-self._log_odds_dead(x, tx, big_t))
+
+    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
+        """E[Y(t) | x, t_x, T]: BG/NBD's eq. (10) (Fader, Hardie & Lee 2005), and its MBG/NBD
+        counterpart, with k = a + b + x - shift:
+
+        k / (a - 1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1-shift; k; z)] P(alive),
+
+        where the product is rewritten by Euler's transformation as
+        (1-z)^(a-1) 2F1(a+b-shift-r, a-1; k; z), with z = t / (alpha + T + t): no overflow for
+        large x.
+        """
+        x, tx, big_t = check_customers(frequency, recency, T)
+        t = check_horizon(t)
+        r, alpha, a, b = self._params()
+        k = a + b + x - self.shift
+        with np.errstate(all="ignore"):
+            z = t / (alpha + big_t + t)
+            hyp = hyp2f1(a + b - self.shift - r, a - 1, k, z)
+            growth = 1 - (1 - z) ** (a - 1) * hyp
+            result = k / (a - 1) * growth * expit(-self._log_odds_dead(x, tx, big_t))
+        return np.where(t == 0, 0.0, np.maximum(result, 0.0))
 
 
 def check_horizon(t: Any) -> Array:
