@@ -79,15 +79,11 @@ def read_table(value: Any, argument: str) -> dict[str, Any]:
 
 def model_from_cells(value: Any, argument: str, allowed: dict[str, Any] | None = None) -> BaseModel:
     table = read_table(value, argument)
-    numeric = {}
-    for k, v in table.items():
-        if k == "model":
-            numeric[k] = v
-        elif isinstance(v, int | float) and not isinstance(v, bool):
-            numeric[k] = float(v)
-        else:
-            numeric[k] = v
-    return model_from_table(numeric, argument, allowed)
+    numbers = {
+        k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in table.items()
+    }
+    return model_from_table(numbers, argument, allowed)
 
 
 def spill(frame: pd.DataFrame, header: bool = True) -> list[list[Any]]:

@@ -15,6 +15,8 @@ from clv_xl.models.paretonbd import ParetoNBD
 from clv_xl.models.sbg import ShiftedBetaGeometric
 
 PURCHASE_MODELS: dict[str, type[BaseModel]] = {m.name: m for m in (BGNBD, MBGNBD, ParetoNBD, BGBB)}
+CONTINUOUS_MODELS: dict[str, type[BaseModel]] = {m.name: m for m in (BGNBD, MBGNBD, ParetoNBD)}
+"""The purchase models in continuous time (all but BG/BB): those a holdout check can use."""
 ALL_MODELS: dict[str, type[BaseModel]] = {
     **PURCHASE_MODELS,
     GammaGamma.name: GammaGamma,
