@@ -108,7 +108,7 @@ def test_bad_cells_give_one_line_per_row():
         params, [[2], ["x"], [None], [1]], [[30], [1], [None], [50]], [[38], [3], [None], [40]]
     )
     assert 0 < out[0][0] < 1
-    assert out[1][0].startswith("CLV_P_ALIVE: frequency got the text")
+    assert out[1][0].startswith("CLV_P_ALIVE: repeat_purchases got the text")
     assert out[2][0] == ""
     assert "recency" in out[3][0] or "CLV_P_ALIVE" in out[3][0]
 
@@ -129,7 +129,7 @@ def test_bad_cells_give_one_line_per_row():
             lambda: CLV_EXPECTED_PURCHASES(
                 [["model", "BG/NBD"], ["r", 1], ["alpha", 1], ["a", 1.5], ["b", 1]], 10, 1
             ),
-            "frequency, recency and T",
+            "repeat_purchases, recency and age",
         ),
     ],
 )

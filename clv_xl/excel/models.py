@@ -133,14 +133,14 @@ def _transactions(customer_ids, dates) -> tuple[list[int], list[Any], np.ndarray
     return rows, [ids[i] for i in rows], days
 
 
-def _fit_table(model_name, frequency, recency, T, weights):
+def _fit_table(model_name, repeat_purchases, recency, age, weights):
     cls = model_class(model_name, PURCHASE_MODELS)
     cols = customer_columns(
-        {"frequency": frequency, "recency": recency, "T": T}, {"weights": weights}
+        {"repeat_purchases": repeat_purchases, "recency": recency, "age": age}, {"weights": weights}
     )
     require_clean(cols)
     used = cols.used
-    data = [cols.values[k][used] for k in ("frequency", "recency", "T")]
+    data = [cols.values[k][used] for k in ("repeat_purchases", "recency", "age")]
     w = cols.values["weights"][used] if "weights" in cols.values else None
     return fit_cached(cls, *data, w).table()
 
@@ -148,24 +148,26 @@ def _fit_table(model_name, frequency, recency, T, weights):
 @xw.func(category=CATEGORY)
 @xw.arg("model", doc='"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".')
 @xw.arg(
-    "frequency", ndim=2, doc="Repeat purchases of each customer (CLV_SUMMARY's frequency column)."
+    "repeat_purchases",
+    ndim=2,
+    doc="Repeat purchases of each customer (CLV_SUMMARY's frequency column).",
 )
 @xw.arg("recency", ndim=2, doc="Time from first to last purchase (CLV_SUMMARY's recency column).")
 @xw.arg(
-    "T",
+    "age",
     ndim=2,
-    doc="Time from first purchase to the end of the data; for BG/BB the number of opportunities.",
+    doc="Customer age T: time from first purchase to the end of the data (CLV_SUMMARY's T column); BG/BB: opportunities.",
 )
 @xw.arg("weights", ndim=2, doc="Optional number of customers each row stands for (blank = 1 each).")
 @excel_function
-def CLV_FIT(model, frequency, recency, T, weights=None):
+def CLV_FIT(model, repeat_purchases, recency, age, weights=None):
     """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood."""
-    return _fit_table(model, frequency, recency, T, weights)
+    return _fit_table(model, repeat_purchases, recency, age, weights)
 
 
 @xw.func(category=CATEGORY)
 @xw.arg(
-    "frequency",
+    "repeat_purchases",
     ndim=2,
     doc="Repeat purchases of each customer; customers with 0 are left out of the fit.",
 )
@@ -176,16 +178,17 @@ def CLV_FIT(model, frequency, recency, T, weights=None):
 )
 @xw.arg("weights", ndim=2, doc="Optional number of customers each row stands for (blank = 1 each).")
 @excel_function
-def CLV_FIT_SPEND(frequency, monetary_value, weights=None):
+def CLV_FIT_SPEND(repeat_purchases, monetary_value, weights=None):
     """Fit the Gamma-Gamma spend model; spills name/value rows for p, q, gamma."""
     cols = customer_columns(
-        {"frequency": frequency, "monetary_value": monetary_value}, {"weights": weights}
+        {"repeat_purchases": repeat_purchases, "monetary_value": monetary_value},
+        {"weights": weights},
     )
     require_clean(cols)
     used = cols.used
     w = cols.values["weights"][used] if "weights" in cols.values else None
     return fit_cached(
-        GammaGamma, cols.values["frequency"][used], cols.values["monetary_value"][used], w
+        GammaGamma, cols.values["repeat_purchases"][used], cols.values["monetary_value"][used], w
     ).table()
 
 
@@ -222,10 +225,10 @@ def _purchase_model(params) -> RepeatBuyingModel | Any:
     return model_from_cells(params, "params", PURCHASE_MODELS)
 
 
-def _predict(params, frequency, recency, T, predict):
+def _predict(params, repeat_purchases, recency, age, predict):
     model = _purchase_model(params)
-    cols = customer_columns({"frequency": frequency, "recency": recency, "T": T})
-    x, tx, big_t = (cols.values[k] for k in ("frequency", "recency", "T"))
+    cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency, "age": age})
+    x, tx, big_t = (cols.values[k] for k in ("repeat_purchases", "recency", "age"))
     rules = model.row_problems(x, tx, big_t)
     fresh = cols.used & (cols.problem == "") & (rules != "")
     cols.problem[fresh] = rules[fresh]
@@ -233,77 +236,93 @@ def _predict(params, frequency, recency, T, predict):
     result = np.full(cols.length, np.nan)
     if ok.any():
         result[ok] = predict(model, x[ok], tx[ok], big_t[ok])
-    return per_customer(result, cols, frequency)
+    return per_customer(result, cols, repeat_purchases)
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("params", ndim=2, doc=PARAMS_DOC)
-@xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
 @xw.arg(
     "recency", ndim=2, doc="Time from first to last purchase, in the unit the model was fitted in."
 )
-@xw.arg("T", ndim=2, doc="Time from first purchase to the end of the data (BG/BB: opportunities).")
+@xw.arg(
+    "age",
+    ndim=2,
+    doc="Customer age T: time from first purchase to the end of the data (BG/BB: opportunities).",
+)
 @excel_function
-def CLV_P_ALIVE(params, frequency, recency, T):
+def CLV_P_ALIVE(params, repeat_purchases, recency, age):
     """Probability that each customer is still active (has not silently left)."""
-    return _predict(params, frequency, recency, T, lambda m, x, tx, t: m.p_alive(x, tx, t))
+    return _predict(params, repeat_purchases, recency, age, lambda m, x, tx, t: m.p_alive(x, tx, t))
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("params", ndim=2, doc=PARAMS_DOC)
 @xw.arg(
-    "t",
+    "horizon",
     doc="Length of the future period, in the fitted time unit (e.g. 52 weeks; BG/BB: opportunities).",
 )
 @xw.arg(
-    "frequency", ndim=2, doc="Optional repeat purchases of each customer; blank = a new customer."
+    "repeat_purchases",
+    ndim=2,
+    doc="Optional repeat purchases of each customer; blank = a new customer.",
 )
 @xw.arg("recency", ndim=2, doc="Optional time from first to last purchase.")
-@xw.arg("T", ndim=2, doc="Optional time from first purchase to the end of the data.")
+@xw.arg(
+    "age", ndim=2, doc="Optional customer age T: time from first purchase to the end of the data."
+)
 @excel_function
-def CLV_EXPECTED_PURCHASES(params, t, frequency=None, recency=None, T=None):
-    """Expected purchases in the next t periods per customer, or for a new customer."""
-    horizon = _scalar(t, "t", float("nan"), "a number of periods >= 0")
-    if not np.isfinite(horizon):
-        raise InputError("t", None, "a number of periods >= 0")
-    if frequency is None and recency is None and T is None:
-        return float(_purchase_model(params).expected_purchases_new(horizon))
-    given = [k for k, v in (("frequency", frequency), ("recency", recency), ("T", T)) if v is None]
+def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None, age=None):
+    """Expected purchases in the next horizon periods per customer, or for a new customer."""
+    length = _scalar(horizon, "horizon", float("nan"), "a number of periods >= 0")
+    if not np.isfinite(length):
+        raise InputError("horizon", None, "a number of periods >= 0")
+    if repeat_purchases is None and recency is None and age is None:
+        return float(_purchase_model(params).expected_purchases_new(length))
+    given = [
+        k
+        for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency), ("age", age))
+        if v is None
+    ]
     if given:
-        raise InputError(given[0], None, "frequency, recency and T together, or all three blank")
+        raise InputError(
+            given[0], None, "repeat_purchases, recency and age together, or all three blank"
+        )
     return _predict(
         params,
-        frequency,
+        repeat_purchases,
         recency,
-        T,
-        lambda m, x, tx, big_t: m.expected_purchases(horizon, x, tx, big_t),
+        age,
+        lambda m, x, tx, big_t: m.expected_purchases(length, x, tx, big_t),
     )
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("spend_params", ndim=2, doc="The parameter table CLV_FIT_SPEND spilled (p, q, gamma).")
-@xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
 @xw.arg("monetary_value", ndim=2, doc="Average value of each customer's repeat purchases.")
 @excel_function
-def CLV_EXPECTED_SPEND(spend_params, frequency, monetary_value):
+def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value):
     """Expected value per purchase for each customer (Gamma-Gamma)."""
     model = _spend_model(spend_params)
-    cols = customer_columns({"frequency": frequency, "monetary_value": monetary_value})
+    cols = customer_columns(
+        {"repeat_purchases": repeat_purchases, "monetary_value": monetary_value}
+    )
     ok = cols.used & (cols.problem == "")
     result = np.full(cols.length, np.nan)
     if ok.any():
         result[ok] = model.expected_spend(
-            cols.values["frequency"][ok], cols.values["monetary_value"][ok]
+            cols.values["repeat_purchases"][ok], cols.values["monetary_value"][ok]
         )
-    return per_customer(result, cols, frequency)
+    return per_customer(result, cols, repeat_purchases)
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("params", ndim=2, doc=PARAMS_DOC)
 @xw.arg("spend_params", ndim=2, doc="The parameter table CLV_FIT_SPEND spilled (p, q, gamma).")
-@xw.arg("frequency", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
 @xw.arg("recency", ndim=2, doc="Time from first to last purchase.")
-@xw.arg("T", ndim=2, doc="Time from first purchase to the end of the data.")
+@xw.arg("age", ndim=2, doc="Customer age T: time from first purchase to the end of the data.")
 @xw.arg("monetary_value", ndim=2, doc="Average value of each customer's repeat purchases.")
 @xw.arg("months", doc="Optional horizon in months (blank = 12).")
 @xw.arg("discount_rate", doc="Optional monthly discount rate: 1% or 0.01 (blank = 1%).")
@@ -317,9 +336,9 @@ def CLV_EXPECTED_SPEND(spend_params, frequency, monetary_value):
 def CLV_LIFETIME_VALUE(
     params,
     spend_params,
-    frequency,
+    repeat_purchases,
     recency,
-    T,
+    age,
     monetary_value,
     months=None,
     discount_rate=None,
@@ -334,20 +353,25 @@ def CLV_LIFETIME_VALUE(
     share = _scalar(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
     unit = "W" if period in (None, "") else period
     cols = customer_columns(
-        {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value}
+        {
+            "repeat_purchases": repeat_purchases,
+            "recency": recency,
+            "age": age,
+            "monetary_value": monetary_value,
+        }
     )
-    rules = model.row_problems(*(cols.values[k] for k in ("frequency", "recency", "T")))
+    rules = model.row_problems(*(cols.values[k] for k in ("repeat_purchases", "recency", "age")))
     fresh = cols.used & (cols.problem == "") & (rules != "")
     cols.problem[fresh] = rules[fresh]
     ok = cols.used & (cols.problem == "")
     result = np.full(cols.length, np.nan)
     if ok.any():
         x, tx, big_t, m = (
-            cols.values[k][ok] for k in ("frequency", "recency", "T", "monetary_value")
+            cols.values[k][ok] for k in ("repeat_purchases", "recency", "age", "monetary_value")
         )
         per_purchase = spend.expected_spend(x, m)
         result[ok] = lifetime_value(model, per_purchase, x, tx, big_t, n_months, rate, share, unit)  # type: ignore[arg-type]
-    return per_customer(result, cols, frequency)
+    return per_customer(result, cols, repeat_purchases)
 
 
 def _retention_model(value) -> ShiftedBetaGeometric:

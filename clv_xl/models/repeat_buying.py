@@ -29,8 +29,8 @@ def row_problems(x: Array, tx: Array, T: Array) -> Array:
         rules = [
             (~np.isfinite(x) | (x < 0), "frequency must be a number >= 0"),
             (~np.isfinite(tx) | (tx < 0), "recency must be a number >= 0"),
-            (~np.isfinite(T) | (T < 0), "T must be a number >= 0"),
-            (tx > T * (1 + 1e-9), "recency is after T; expected recency <= T"),
+            (~np.isfinite(T) | (T < 0), "age T must be a number >= 0"),
+            (tx > T * (1 + 1e-9), "recency is after age T; expected recency <= T"),
             ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
         ]
     return rule_messages(np.shape(x), rules)
