@@ -148,3 +148,26 @@ def test_a_spill_blocked_by_a_typed_value_is_spill_error_not_an_overwrite(tmp_pa
     report = refresh(path)
     assert any(cell == "B1" and text.startswith("#SPILL!") for _, cell, text in report.errors)
     assert input_cells(path)[("S", "B3")] == before  # the typed value is untouched
+
+
+def test_a_spill_that_grows_takes_two_passes_and_keeps_every_part(tmp_path):
+    """Regression: zipfile's writestr fills in the ZipInfo it is given, so the first pass's save
+    once pointed the source's directory into the pass file and the second save read garbage."""
+    import openpyxl
+    import xlsxwriter
+
+    book = tmp_path / "grow.xlsx"
+    workbook = xlsxwriter.Workbook(str(book))
+    ws = workbook.add_worksheet("Data")
+    for row, price in enumerate([8, 20, 14]):
+        ws.write_number(row, 0, price)
+    ws.write_dynamic_array_formula("C1:C1", "=CLV_VALUE(A1:A3, 2)")
+    ws.write_dynamic_array_formula("E1:E1", "=CLV_HEADROOM(500, 50)")
+    workbook.close()
+    report = refresh(book, tmp_path / "out.xlsx")
+    assert report.errors == [] and report.passes == 2
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Data"]
+    assert [sheet[f"C{r}"].value for r in (1, 2, 3)] == [16, 40, 28]
+    assert sheet["E1"].value == 450
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        assert z.testzip() is None

@@ -159,3 +159,23 @@ def test_replacing_an_input_changes_the_answers(tmp_path):
     assert report.errors == []
     mary = values(copy)["Mary"]
     assert mary["C21"].value == 48 and mary["C23"].value == 24
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_clv_formula_is_a_dynamic_array_so_excel_shows_no_implicit_at(name):
+    """A classic formula calling a UDF opens in Excel 365 as ``=@CLV_...``: every CLV_ call,
+    single-cell ones too, must be stored with ``t="array"`` and the dynamic-array ``cm``."""
+    with zipfile.ZipFile(FOLDER / name) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        found = 0
+        for part in sheets:
+            xml = z.read(part).decode()
+            for cell_attrs, formula_attrs, body in re.findall(
+                r"<c ([^>]*)><f([^>]*)>([^<]*)</f>", xml
+            ):
+                if "CLV_" not in body.upper():
+                    continue
+                found += 1
+                assert 't="array"' in formula_attrs, f"{name} {part}: {body} is a classic formula"
+                assert 'cm="1"' in cell_attrs, f"{name} {part}: {body} lacks dynamic-array metadata"
+        assert found > 0

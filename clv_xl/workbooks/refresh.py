@@ -179,8 +179,11 @@ def _resize(sheets: dict[str, Sheet], calc: _Calculation, original: dict[tuple[s
         if not cell.dynamic or cell.formula is None:
             continue
         rows, cols = calc.evaluate(name, cell.formula).shape
-        new_ref = f"{cell.ref}:{cell_ref(cell.row + rows - 1, cell.col + cols - 1)}"
-        if new_ref == cell.array_ref:
+        last = cell_ref(cell.row + rows - 1, cell.col + cols - 1)
+        new_ref = cell.ref if last == cell.ref else f"{cell.ref}:{last}"
+        if new_ref == cell.array_ref or (
+            new_ref == cell.ref and cell.array_ref == f"{last}:{last}"
+        ):
             continue
         old = set(range_cells(original.get((name, cell.ref), cell.array_ref or cell.ref)))
         blocked = [

@@ -10,6 +10,7 @@ file beside the target and renames it over, so a failure leaves the original unt
 from __future__ import annotations
 
 import math
+import copy
 import os
 import re
 import tempfile
@@ -338,7 +339,9 @@ class Package:
                     data = replace.get(info.filename)
                     if data is None:
                         data = self.zip.read(info.filename)
-                    out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                    # writestr fills in the ZipInfo it is given (offset, sizes, CRC): hand it a
+                    # copy, or this package's own directory would point into the new file.
+                    out.writestr(copy.copy(info), data, compress_type=zipfile.ZIP_DEFLATED)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, _mode_for(target))

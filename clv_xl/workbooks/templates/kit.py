@@ -174,8 +174,13 @@ class Template:
 
     def formula(self, ws: Worksheet, cell: str, formula: str, kind: str = "number",
                 role: str = "calc") -> None:  # fmt: skip
+        """One cell. A formula that calls a CLV_ function is stored as a dynamic-array formula
+        even when its answer is one value, or Excel 365 would show it as ``=@CLV_...``."""
         row, col = _rc(cell)
-        ws.write_formula(row, col, formula, self.fmt(role, kind), 0)
+        if "CLV_" in formula.upper():
+            ws.write_dynamic_array_formula(row, col, row, col, formula, self.fmt(role, kind), 0)
+        else:
+            ws.write_formula(row, col, formula, self.fmt(role, kind), 0)
 
     def spill(self, ws: Worksheet, ref: str, formula: str, kind: str = "number",
               role: str = "calc", columns: list[str] | None = None) -> None:  # fmt: skip
