@@ -9,8 +9,8 @@ file beside the target and renames it over, so a failure leaves the original unt
 
 from __future__ import annotations
 
-import math
 import copy
+import math
 import os
 import re
 import tempfile
