@@ -1,4 +1,4 @@
-"""The Windows-only steps, tested around their Excel calls with stand-ins."""
+"""The install steps, tested around their Excel calls with stand-ins."""
 
 import subprocess
 import sys
@@ -8,85 +8,8 @@ import pytest
 
 from clv_xl.addin import install_steps
 from clv_xl.addin.build import UDF_MODULE
-from clv_xl.addin.ribbon import refresh_workbook
-from clv_xl.models import cache
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-# ---- the Refresh button ----------------------------------------------------------------------
-class FakeApi:
-    def __init__(self, cell):
-        self.cell = cell
-
-    def Dirty(self):
-        self.cell.dirtied += 1
-
-
-class FakeCell:
-    def __init__(self, address, formula, value):
-        self.address, self.formula, self._value, self.dirtied = address, formula, value, 0
-        self.api = FakeApi(self)
-
-    @property
-    def value(self):
-        return self._value
-
-    @value.setter
-    def value(self, _):
-        raise AssertionError("the refresh must not write cells")
-
-
-class FakeSheet:
-    def __init__(self, name, cells):
-        self.name, self.used_range = name, cells
-
-
-class FakeApp:
-    def __init__(self):
-        self.calculations, self.status = 0, []
-
-    def calculate(self):
-        self.calculations += 1
-
-    @property
-    def status_bar(self):
-        return self.status[-1]
-
-    @status_bar.setter
-    def status_bar(self, text):
-        self.status.append(text)
-
-
-class FakeBook:
-    def __init__(self, sheets):
-        self.sheets, self.app = sheets, FakeApp()
-
-
-def test_refresh_button_dirties_clv_cells_recalculates_once_and_reports():
-    clv = FakeCell("$B$2", "=CLV_VALUE(A1,A2)", 28.0)
-    table = FakeCell("$D$1", '=clv_fit("BG/NBD",A:A,B:B,C:C)', [["model", "BG/NBD"]])
-    broken = FakeCell("$C$3", "=CLV_RATIO(A1,0)", "CLV_RATIO: no acquisition cost")
-    plain = FakeCell("$A$1", "=SUM(A2:A3)", 5)
-    constant = FakeCell("$A$2", 8, 8)
-    book = FakeBook(
-        [FakeSheet("Mary", [constant, plain, clv, broken]), FakeSheet("Model", [table])]
-    )
-    report = refresh_workbook(book)
-    assert (clv.dirtied, table.dirtied, broken.dirtied, plain.dirtied) == (1, 1, 1, 0)
-    assert book.app.calculations == 1
-    assert book.app.status[-1] is False and any(
-        "recalculating 3" in s for s in book.app.status if s
-    )
-    assert report.formulas == 3
-    assert report.errors == [("Mary", "C3", "CLV_RATIO: no acquisition cost")]
-    assert "3 CLV formulas refreshed" in report.text() and "Mary!C3" in report.text()
-
-
-def test_refresh_button_clears_cached_fits():
-    cache._fits["x"] = object()  # a stale fit
-    refresh_workbook(FakeBook([]))
-    assert "x" not in cache._fits
 
 
 # ---- install on Windows -------------------------------------------------------------------

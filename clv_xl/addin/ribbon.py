@@ -1,14 +1,24 @@
 """What the CLV tab's Refresh button runs inside Excel (through xlwings' RunPython).
 
-``clv_xl.main()`` -> :func:`refresh_workbook` on the active workbook: drop cached fits, mark every
-cell whose formula uses a CLV_ function dirty, recalculate once (Excel then recalculates what
-depends on them, and each distinct fit is computed once, into the emptied cache), show progress
-in the status bar, and end with a short report. No cell is written: Excel's own recalculation
-puts the values in, so no input cell can change.
+``clv_xl.main()`` -> :func:`refresh_workbook` on the active workbook. Every call to Excel is a
+cross-process round trip, so the work is done in a fixed number of calls per sheet, whatever the
+number of cells:
 
-It talks to Excel only through a few xlwings calls (``sheets``, ``used_range``, ``formula``,
-``api.Dirty``, ``app.calculate``, ``app.status_bar``, ``app.alert``), which the tests replace
-with stand-ins.
+1. read the used range's formulas in one call (``Formula2``, so dynamic arrays read as typed);
+2. re-enter the formulas that call a CLV_ function, one write per run of neighbouring cells in a
+   column, with calculation set to manual. Re-entering marks them for recalculation and binds
+   their names to the loaded add-in (a workbook opened before the add-in shows ``#NAME?`` until
+   its formulas are entered again). Cells that repeat the formula of the cell above or to the
+   left are left alone: those may be the spilled part of a dynamic array, and writing there
+   would block the spill;
+3. recalculate once (Excel recalculates what depends on them; each distinct fit is computed once);
+4. read the used range's values in one call with errors as text (xlwings hands an error cell to
+   Python as ``None`` otherwise) and report each error cell with its sheet, cell and the error,
+   with the one-line ``CLV_...:`` messages the functions return.
+
+The same code runs on Windows and on a Mac: it uses only xlwings' portable calls (``used_range``,
+``formula2``, ``options(err_to_str=True).value``, ``app.calculation``, ``app.calculate``,
+``app.status_bar``, ``app.alert``), which the tests replace with stand-ins that count them.
 """
 
 from __future__ import annotations
@@ -19,6 +29,17 @@ from typing import Any
 
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.refresh import error_lines
+
+EXCEL_ERRORS = (
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+)  # fmt: skip
+
+HINTS = {
+    "#NAME?": "the CLV add-in is not loaded, or the function name is misspelt",
+    "#SPILL!": "the result needs more room: clear the cells below and to the right",
+    "#VALUE!": "Python could not run the function: run `clv-xl doctor`",
+}
 
 
 @dataclass
@@ -32,22 +53,91 @@ class RibbonReport:
         return "\n".join([head, *error_lines(self.errors, limit)])
 
 
-def clv_cells(book: Any) -> list[tuple[Any, Any]]:
-    """(sheet, cell) for every cell whose formula uses a CLV_ function."""
+def grid(value: Any) -> list[list[Any]]:
+    """What xlwings returns for a range (a scalar, a row or a list of rows) as rows."""
+    if not isinstance(value, list | tuple):
+        return [[value]]
+    if value and all(isinstance(row, list | tuple) for row in value):
+        return [list(row) for row in value]
+    return [list(value)]
+
+
+def column_letters(col: int) -> str:
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def is_clv_formula(formula: Any) -> bool:
+    return isinstance(formula, str) and formula.startswith("=") and "CLV_" in formula.upper()
+
+
+def clv_anchors(formulas: list[list[Any]]) -> list[tuple[int, int, str]]:
+    """(row, column, formula), 0-based within the grid, of the CLV formulas to re-enter."""
     found = []
-    for sheet in book.sheets:
-        used = sheet.used_range
-        for cell in used:
-            formula = cell.formula
-            if isinstance(formula, str) and formula.startswith("=") and "CLV_" in formula.upper():
-                found.append((sheet, cell))
+    for r, row in enumerate(formulas):
+        for c, formula in enumerate(row):
+            if not is_clv_formula(formula):
+                continue
+            above = formulas[r - 1][c] if r else None
+            left = row[c - 1] if c else None
+            if formula not in (above, left):
+                found.append((r, c, formula))
     return found
 
 
-def _is_error(value: Any) -> bool:
-    return (isinstance(value, str) and (value.startswith("#") or value.startswith("CLV_"))) or (
-        isinstance(value, int) and value < -2146826000  # a COM error code (#N/A, #VALUE!, ...)
-    )
+def column_runs(anchors: list[tuple[int, int, str]]) -> list[tuple[int, int, list[str]]]:
+    """Anchors grouped into runs of consecutive rows in one column: (first row, column, formulas)."""
+    runs: list[tuple[int, int, list[str]]] = []
+    for r, c, formula in sorted(anchors, key=lambda a: (a[1], a[0])):
+        if runs and runs[-1][1] == c and runs[-1][0] + len(runs[-1][2]) == r:
+            runs[-1][2].append(formula)
+        else:
+            runs.append((r, c, [formula]))
+    return runs
+
+
+def error_text(value: Any) -> str | None:
+    """The error a cell shows, or None: Excel's errors (as xlwings' err_to_str gives them) and
+    the one-line messages of the CLV_ functions."""
+    if not isinstance(value, str):
+        return None
+    if value in EXCEL_ERRORS:
+        hint = HINTS.get(value)
+        return f"{value} ({hint})" if hint else value
+    if value.startswith("CLV_") and ": " in value:
+        return value
+    return None
+
+
+def refresh_sheet(sheet: Any, report: RibbonReport) -> None:
+    """Step 2 for one sheet: re-enter its CLV formulas, one write per run of cells."""
+    used = sheet.used_range
+    formulas = grid(used.formula2)
+    anchors = clv_anchors(formulas)
+    if not anchors:
+        return
+    top, left = used.row, used.column
+    for r, c, run in column_runs(anchors):
+        first, last = (top + r, left + c), (top + r + len(run) - 1, left + c)
+        sheet.range(first, last).formula2 = [[f] for f in run] if len(run) > 1 else run[0]
+    report.formulas += len(anchors)
+
+
+def sheet_errors(sheet: Any) -> list[tuple[str, str, str]]:
+    """Step 4 for one sheet: every error cell, read in one call."""
+    used = sheet.used_range
+    values = grid(used.options(err_to_str=True).value)
+    top, left = used.row, used.column
+    found = []
+    for r, row in enumerate(values):
+        for c, value in enumerate(row):
+            text = error_text(value)
+            if text:
+                found.append((sheet.name, f"{column_letters(left + c)}{top + r}", text))
+    return found
 
 
 def refresh_workbook(book: Any) -> RibbonReport:
@@ -55,26 +145,20 @@ def refresh_workbook(book: Any) -> RibbonReport:
     app = book.app
     report = RibbonReport()
     clear_cache()
+    mode = app.calculation
     try:
-        app.status_bar = "CLV: finding CLV formulas..."
-        cells = clv_cells(book)
-        report.formulas = len(cells)
-        for i, (_, cell) in enumerate(cells, 1):
-            cell.api.Dirty()
-            if i % 200 == 0:
-                app.status_bar = f"CLV: marking {i} of {len(cells)} formulas..."
-        app.status_bar = f"CLV: recalculating {len(cells)} formulas..."
+        app.status_bar = "CLV: re-entering CLV formulas..."
+        app.calculation = "manual"
+        sheets = list(book.sheets)
+        for sheet in sheets:
+            refresh_sheet(sheet, report)
+        app.status_bar = f"CLV: recalculating {report.formulas} formulas..."
         app.calculate()
-        for sheet, cell in cells:
-            value = cell.value
-            first = (
-                value[0][0]
-                if isinstance(value, list) and value and isinstance(value[0], list)
-                else value
-            )
-            if _is_error(first):
-                report.errors.append((sheet.name, cell.address.replace("$", ""), str(first)))
+        app.status_bar = "CLV: checking for errors..."
+        for sheet in sheets:
+            report.errors.extend(sheet_errors(sheet))
     finally:
+        app.calculation = mode
         app.status_bar = False
     report.seconds = time.perf_counter() - started
     return report
