@@ -9,8 +9,11 @@
 4. everywhere: the main job, a headless refresh of the bundled templates into a folder of yours
    (default ~/clv_xl_workbooks), printing the dry-cleaner answers.
 
+Dependencies are installed at the exact versions of requirements.lock (pip constraints);
+``--relock`` updates the lock deliberately.
+
 Options: --build-only (only step 2), --check (diagnose, change nothing), --dry-run (print every
-step, change nothing), --uninstall, --workbooks DIR, --no-dev. Every step prints what it did; a
+step, change nothing), --uninstall, --workbooks DIR, --no-dev, --relock. Every step prints what it did; a
 failure says what to do next.
 """
 
@@ -59,9 +62,40 @@ def pip(*args: str) -> None:
         raise StepFailed("pip failed (see above); check access to PyPI and run again")
 
 
+LOCK = HERE / "requirements.lock"
+
+
 def install_package(dev: bool) -> Callable[[], None]:
+    """clv_xl and its dependencies at the exact versions of requirements.lock, so every machine
+    (and CI) runs what the tests passed with, whatever the registry serves that day."""
     target = f"{HERE}[test]" if dev and (HERE / "tests").is_dir() else str(HERE)
-    return lambda: pip("install", "--quiet", "-e", target)
+    constraints = ["--constraint", str(LOCK)] if LOCK.is_file() else []
+    return lambda: pip("install", "--quiet", *constraints, "-e", target)
+
+
+def relock() -> None:
+    """Resolve today's newest allowed versions in a scratch virtualenv and write the lock."""
+    import tempfile
+    import venv
+
+    with tempfile.TemporaryDirectory() as scratch:
+        venv.create(scratch, with_pip=True)
+        python = str(
+            Path(scratch) / ("Scripts" if sys.platform.startswith("win") else "bin") / "python"
+        )
+        steps = [[python, "-m", "pip", "install", "--quiet", "-e", f"{HERE}[test]"],
+                 [python, "-m", "pip", "freeze", "--exclude-editable"]]  # fmt: skip
+        if subprocess.run(steps[0], check=False).returncode != 0:
+            raise StepFailed("pip could not resolve the dependencies (see above); lock unchanged")
+        frozen = subprocess.run(steps[1], check=True, capture_output=True, text=True).stdout
+    pins = [line for line in frozen.splitlines() if line and not line.lower().startswith("clv")]
+    header = ["# Exact versions clv_xl is installed and tested with (pip constraints): python "
+              "install.py and", "# .ci/run install from this file. Update it deliberately with: "
+              "python install.py --relock"]  # fmt: skip
+    tmp = LOCK.with_suffix(".tmp")
+    tmp.write_text("\n".join([*header, *pins]) + "\n")
+    tmp.replace(LOCK)
+    say(f"Wrote {LOCK} ({len(pins)} packages); run the tests, then commit it.")
 
 
 def build_addin() -> None:
@@ -81,9 +115,20 @@ def install_addin() -> None:
 
             install_steps.install_windows(WindowsExcel(), addin, ask, say)
         elif sys.platform == "darwin":
-            from clv_xl.addin.platforms import mac_excel_found, mac_startup_folder
+            from clv_xl.addin.platforms import (
+                mac_excel_found,
+                mac_runpython_script,
+                mac_startup_folder,
+                xlwings_applescript,
+            )
 
-            install_steps.install_mac(addin, mac_startup_folder(), mac_excel_found(), say)
+            install_steps.install_mac(
+                addin,
+                mac_startup_folder(),
+                mac_excel_found(),
+                say,
+                runpython=(xlwings_applescript(), mac_runpython_script()),
+            )
         else:
             say(f"No Excel on {sys.platform}: nothing to install. The add-in is at {addin}; "
                 "install it on Windows with `python install.py` there.")  # fmt: skip
@@ -126,7 +171,8 @@ def print_dry_cleaner(book: Path) -> None:
 
 
 def check() -> int:
-    """Diagnose: each line OK or what to do."""
+    """Diagnose, change nothing: the installation, then `clv-xl doctor` (which, where Excel
+    runs, types CLV_ formulas into a scratch workbook and compares them with the core)."""
     results: list[tuple[bool, str]] = []
     results.append(
         (sys.version_info >= (3, 11), f"Python {sys.version.split()[0]} (3.11 or newer needed)")
@@ -137,19 +183,7 @@ def check() -> int:
         results.append((True, f"clv_xl {clv_xl.__version__} importable"))
     except ImportError:
         results.append((False, "clv_xl is not installed: run `python install.py`"))
-    try:
-        import xlwings
-
-        ok = xlwings.__version__ == PINNED_XLWINGS
-        results.append(
-            (
-                ok,
-                f"xlwings {xlwings.__version__}"
-                + ("" if ok else f": the add-in needs {PINNED_XLWINGS}; run `python install.py`"),
-            )
-        )
-    except ImportError:
-        results.append((False, "xlwings is not installed: run `python install.py`"))
+        return report(results)
     addin = DIST / "clv_xl.xlam"
     results.append(
         (
@@ -177,16 +211,7 @@ def check() -> int:
                 else "xlwings DLL missing: reinstall xlwings (`pip install --force-reinstall xlwings==0.37.8`)",
             )
         )
-        found = excel.found()
-        results.append(
-            (
-                found,
-                "Excel found"
-                if found
-                else "Excel not found: the CLV_ functions need Excel; `clv-xl refresh` works without it",
-            )
-        )
-        if found:
+        if excel.found():
             target = excel.startup_path() / "clv_xl.xlam"
             results.append(
                 (
@@ -197,14 +222,8 @@ def check() -> int:
                 )
             )
     elif sys.platform == "darwin":
-        from clv_xl.addin.platforms import mac_excel_found, mac_startup_folder
+        from clv_xl.addin.platforms import mac_runpython_script, mac_startup_folder
 
-        results.append(
-            (
-                mac_excel_found(),
-                "Excel for Mac found" if mac_excel_found() else "Excel for Mac not found",
-            )
-        )
         target = mac_startup_folder() / "clv_xl.xlam"
         results.append(
             (
@@ -214,13 +233,22 @@ def check() -> int:
                 else "add-in not installed: run `python install.py`",
             )
         )
-    else:
+        script = mac_runpython_script()
         results.append(
             (
-                True,
-                f"{sys.platform}: no Excel here; headless refresh (`clv-xl refresh`) is available",
+                script.exists(),
+                f"xlwings' RunPython script at {script}"
+                if script.exists()
+                else "the Refresh button needs xlwings' AppleScript: run `python install.py`",
             )
         )
+    from clv_xl.addin import doctor
+
+    results += [(c.ok, c.text) for c in doctor.run()[1:]]  # its Python line is the first here
+    return report(results)
+
+
+def report(results: list[tuple[bool, str]]) -> int:
     for ok, text in results:
         print(f"  {'OK  ' if ok else 'TODO'}  {text}")
     return 0 if all(ok for ok, _ in results) else 1
@@ -248,6 +276,8 @@ def uninstall() -> None:
 def plan(args: argparse.Namespace) -> list[Step]:
     if args.uninstall:
         return [Step("remove the add-in and uninstall clv_xl", uninstall)]
+    if args.relock:
+        return [Step(f"resolve today's versions and rewrite {LOCK.name}", relock)]
     build = Step("build the Excel add-in dist/clv_xl.xlam", build_addin)
     if args.build_only:
         return [build]
@@ -273,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--uninstall", action="store_true", help="remove the add-in and clv_xl")
     parser.add_argument("--no-dev", action="store_true", help="skip the test and lint tools")
+    parser.add_argument("--relock", action="store_true",
+                        help="update requirements.lock to today's newest allowed versions")  # fmt: skip
     parser.add_argument("--workbooks", type=Path, default=Path.home() / "clv_xl_workbooks",
                         help="folder for the refreshed example workbooks (default ~/clv_xl_workbooks)")  # fmt: skip
     args = parser.parse_args(argv)

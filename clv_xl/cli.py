@@ -56,8 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     addin.add_argument("-o", "--output", type=Path, default=Path("dist"), help="file or folder")
     addin.add_argument("--interpreter", help="Python the add-in should run (default: this one)")
+    commands.add_parser(
+        "doctor",
+        help="check that clv_xl works here: in Excel (a scratch workbook) where Excel runs",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.command == "doctor":
+            from clv_xl.addin import doctor
+
+            return doctor.main()
         if args.command == "refresh":
             return _refresh(args.book, args.output, not args.quiet)
         if args.command in ("summarize", "fit", "predict"):

@@ -220,3 +220,12 @@ def test_refresh_clears_cached_fits():
 def test_report_text_is_short():
     report = RibbonReport(formulas=2, errors=[("S", f"A{i}", "#N/A") for i in range(40)])
     assert len(report.text().splitlines()) == 1 + 1 + 15 + 1
+
+
+def test_on_a_mac_the_button_changes_nothing_and_says_how_to_refresh():
+    _, book = mary_book()
+    book.name = "Mary.xlsx"
+    report = refresh_workbook(book, platform="darwin")
+    assert all(sheet.entered == [] for sheet in book.sheets)
+    assert book.app.calculations == 0
+    assert 'clv-xl refresh "Mary.xlsx"' in report.text() and "5 CLV formulas" in report.text()

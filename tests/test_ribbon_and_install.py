@@ -90,9 +90,29 @@ def test_no_excel_installs_nothing(tmp_path, built):
 
 def test_mac_installs_the_ribbon_and_says_there_are_no_udfs(tmp_path, built):
     said = []
-    target = install_steps.install_mac(built, tmp_path / "Startup", True, said.append)
+    script = tmp_path / "xlwings-0.37.8.applescript"
+    script.write_text("on RunPython()")
+    installed = tmp_path / "Application Scripts" / "com.microsoft.Excel" / script.name
+    target = install_steps.install_mac(
+        built, tmp_path / "Startup", True, said.append, runpython=(script, installed)
+    )
     assert target and target.exists()
+    assert installed.read_text() == "on RunPython()"  # the Refresh button's path to Python
     assert any("no classic UDFs on a Mac" in s for s in said)
+
+
+def test_mac_without_xlwings_applescript_fails_with_what_to_do(tmp_path, built):
+    with pytest.raises(install_steps.InstallFailed, match="reinstall xlwings"):
+        install_steps.install_mac(built, tmp_path / "S", True, print,
+                                  runpython=(tmp_path / "missing.applescript", tmp_path / "x"))  # fmt: skip
+    assert not (tmp_path / "S").exists()
+
+
+def test_the_applescript_ships_with_the_pinned_xlwings():
+    from clv_xl.addin.platforms import mac_runpython_script, xlwings_applescript
+
+    assert xlwings_applescript().is_file()
+    assert mac_runpython_script().parent.name == "com.microsoft.Excel"
 
 
 def test_installing_twice_is_harmless_and_uninstall_removes(tmp_path, built):

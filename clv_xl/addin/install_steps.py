@@ -107,15 +107,31 @@ def install_windows(excel: Excel, addin: Path, ask: Ask, say: Say) -> WindowsRes
     return WindowsResult(target, imported, changed)
 
 
-def install_mac(addin: Path, startup: Path, excel_found: bool, say: Say) -> Path | None:
+def install_mac(addin: Path, startup: Path, excel_found: bool, say: Say,
+                runpython: tuple[Path, Path] | None = None) -> Path | None:  # fmt: skip
+    """Copy the add-in into Excel for Mac's start-up folder and, as ``xlwings runpython
+    install`` does, xlwings' AppleScript (``runpython`` = (source, target)) into the folder
+    Excel's sandbox lets VBA run scripts from: without it the Refresh button cannot reach
+    Python on a Mac."""
     if not excel_found:
         say("Excel for Mac was not found: the add-in is built but not installed.")
         return None
+    if runpython is not None:
+        source, script = runpython
+        if not source.is_file():
+            raise InstallFailed(
+                f"xlwings' AppleScript is missing ({source}): reinstall xlwings "
+                "(`pip install --force-reinstall xlwings==0.37.8`) and run `python install.py`"
+            )
+        script.parent.mkdir(parents=True, exist_ok=True)
+        copy_atomically(source, script)
+        say(f"Installed xlwings' RunPython script: {script} (the Refresh button needs it).")
     target = startup / ADDIN_NAME
     copy_atomically(addin, target)
     say(f"Installed the add-in: {target}. Restart Excel (Cmd-Q) to see the CLV tab.")
-    say("Note: xlwings has no classic UDFs on a Mac, so the CLV_ formulas are not available in "
-        "Excel for Mac; the Refresh button and `clv-xl refresh` are.")  # fmt: skip
+    say("Note: xlwings has no classic UDFs on a Mac, so Excel for Mac cannot compute the CLV_ "
+        "formulas: workbooks show the values they were saved with, `clv-xl refresh BOOK.xlsx` "
+        "recomputes them, and the Refresh button says so.")  # fmt: skip
     return target
 
 

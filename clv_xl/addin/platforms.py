@@ -87,3 +87,17 @@ def mac_startup_folder() -> Path:
 
 def mac_excel_found() -> bool:
     return Path("/Applications/Microsoft Excel.app").exists()
+
+
+def xlwings_applescript() -> Path:
+    """The AppleScript xlwings ships for RunPython on a Mac (the Refresh button's path)."""
+    import xlwings
+
+    return Path(xlwings.__file__).parent / f"xlwings-{xlwings.__version__}.applescript"
+
+
+def mac_runpython_script() -> Path:
+    """Where Excel for Mac's sandbox lets VBA run it (as ``xlwings runpython install``)."""
+    return (
+        Path.home() / "Library/Application Scripts/com.microsoft.Excel" / xlwings_applescript().name
+    )

@@ -16,13 +16,17 @@ number of cells:
    Python as ``None`` otherwise) and report each error cell with its sheet, cell and the error,
    with the one-line ``CLV_...:`` messages the functions return.
 
-The same code runs on Windows and on a Mac: it uses only xlwings' portable calls (``used_range``,
+On a Mac, xlwings has no user-defined functions, so Excel cannot compute a CLV_ formula and
+re-entering one would replace its stored value with ``#NAME?``: there the button changes nothing,
+names the workbook's CLV formulas, and says to run ``clv-xl refresh`` (which computes them without
+Excel). It uses only xlwings' portable calls (``used_range``,
 ``formula2``, ``options(err_to_str=True).value``, ``app.calculation``, ``app.calculate``,
 ``app.status_bar``, ``app.alert``), which the tests replace with stand-ins that count them.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,10 +51,21 @@ class RibbonReport:
     formulas: int = 0
     seconds: float = 0.0
     errors: list[tuple[str, str, str]] = field(default_factory=list)
+    note: str = ""
 
     def text(self, limit: int = 15) -> str:
+        if self.note:
+            return self.note
         head = f"{self.formulas} CLV formulas refreshed in {self.seconds:.1f} s"
         return "\n".join([head, *error_lines(self.errors, limit)])
+
+
+MAC_NOTE = (
+    "Excel for Mac cannot run the CLV_ functions (xlwings has no user-defined functions on a "
+    "Mac), so this workbook's {count} CLV formulas keep the values they were saved with. To "
+    'recompute them: save and close the workbook, run `clv-xl refresh "{name}"` in Terminal, '
+    "and open it again."
+)
 
 
 def grid(value: Any) -> list[list[Any]]:
@@ -140,10 +155,15 @@ def sheet_errors(sheet: Any) -> list[tuple[str, str, str]]:
     return found
 
 
-def refresh_workbook(book: Any) -> RibbonReport:
+def refresh_workbook(book: Any, platform: str = sys.platform) -> RibbonReport:
     started = time.perf_counter()
     app = book.app
     report = RibbonReport()
+    if platform == "darwin":
+        count = sum(len(clv_anchors(grid(s.used_range.formula2))) for s in book.sheets)
+        report.formulas = count
+        report.note = MAC_NOTE.format(count=count, name=book.name)
+        return report
     clear_cache()
     mode = app.calculation
     try:
