@@ -8,10 +8,12 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from clv_xl.data.sources import Source, summarize_source
 from clv_xl.errors import InputError
+from clv_xl.files import TABLE_SUFFIXES, input_file, output_file, refused, write_atomically
 from clv_xl.models import (
     PURCHASE_MODELS,
     GammaGamma,
@@ -21,41 +23,90 @@ from clv_xl.models import (
 )
 from clv_xl.progress import bar
 
+SUMMARY = "a summary file written by `clv-xl summarize` (.parquet or .csv)"
+SUMMARY_COLUMNS = ("customer", "frequency", "recency", "T", "monetary_value")
+
 
 def read_table(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError("summary", str(path), "an existing .parquet or .csv summary file")
-    return (
-        pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
-    )
+    """A summary written by ``clv-xl summarize``: its columns and numbers checked."""
+    input_file(path, "summary", SUMMARY, tuple(TABLE_SUFFIXES))
+    try:
+        if TABLE_SUFFIXES[path.suffix.lower()] == "parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path)
+    except Exception as exc:  # pyarrow, the CSV parser: the file is not what its name says
+        first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise refused("summary", f"{path}, which could not be read ({first})", SUMMARY) from None
+    missing = [c for c in SUMMARY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise refused("summary", f"{path} without the column {missing[0]}",
+                         f"{SUMMARY}; a raw transaction log goes to `clv-xl summarize` first")  # fmt: skip
+    if frame.empty:
+        raise refused("summary", f"{path} with no customers", SUMMARY)
+    for column in SUMMARY_COLUMNS[1:]:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna() | ~np.isfinite(values.fillna(0))
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy()))
+            raise InputError(f"summary column {column}", frame[column].iloc[row],
+                             "a number", position=(row + 2,))  # fmt: skip
+        frame[column] = values.fillna(0.0)
+    return frame
+
+
+def summary_period(frame: pd.DataFrame) -> str:
+    """The time unit a summary was made in (its ``period`` column), "W" for older files."""
+    if "period" not in frame.columns or frame["period"].isna().all():
+        return "W"
+    return str(frame["period"].iloc[0])
+
+
+def period_label(period: str | None) -> str:
+    """ "W", "D", "M" or a number of days, as recorded in a summary and a parameter file."""
+    from clv_xl.data.summary import period_days
+
+    days = period_days(period)  # refuses a bad period with one line
+    key = str(period or "W").strip().upper()[:1]
+    return key if key in ("W", "D", "M") else f"{days:g}"
+
+
+def month_unit(label: str) -> str | float:
+    return label if label in ("W", "D", "M") else float(label)
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        frame.to_parquet(tmp, index=False)
+    target = output_file(path, "--output", tuple(TABLE_SUFFIXES))
+    if TABLE_SUFFIXES[target.suffix.lower()] == "parquet":
+        write_atomically(target, lambda tmp: frame.to_parquet(tmp, index=False))
     else:
-        frame.to_csv(tmp, index=False)
-    tmp.replace(path)
+        write_atomically(target, lambda tmp: frame.to_csv(tmp, index=False))
 
 
 def cli_summarize(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    label = period_label(args.period)
+    target = output_file(args.output, "--output", tuple(TABLE_SUFFIXES))
+    as_of = None
+    if args.as_of not in (None, ""):
+        try:
+            as_of = pd.Timestamp(args.as_of).date()
+        except (ValueError, TypeError):
+            raise InputError("--as-of", args.as_of, "a date such as 1997-09-30") from None
+    if Path(args.source).is_file() or Path(args.source).is_symlink():
+        input_file(Path(args.source), "source", "a CSV or Parquet transaction log")
     source = Source(args.source, args.customer, args.date, args.amount)
     bar(f"summarising with {args.engine}", 0.1)
     if args.engine == "duckdb":  # DuckDB writes the file itself: memory stays within its limit
         from clv_xl.data.engines import duckdb_summary
         from clv_xl.data.summary import period_days
 
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.output.with_name(f".{args.output.name}.tmp{args.output.suffix}")
-        as_of = None if args.as_of in (None, "") else pd.Timestamp(args.as_of).date()
-        duckdb_summary(source, as_of, period_days(args.period), args.memory_limit, to_file=tmp)
-        tmp.replace(args.output)
-        count = _rows(args.output)
+        write_atomically(target, lambda tmp: duckdb_summary(
+            source, as_of, period_days(args.period), args.memory_limit, to_file=tmp, period=label))  # fmt: skip
+        count = _rows(target)
     else:
-        summary = summarize_source(source, args.engine, args.as_of, args.period)
+        summary = summarize_source(source, args.engine, as_of, args.period)
+        summary["period"] = label
         bar("writing", 0.9)
         write_table(summary, args.output)
         count = len(summary)
@@ -73,9 +124,13 @@ def _rows(path: Path) -> int:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
+CLI_MODELS = {k: v for k, v in PURCHASE_MODELS.items() if k != "BG/BB"}
+
+
 def cli_fit(args: argparse.Namespace) -> int:
+    cls = model_class(args.model, CLI_MODELS)
+    target = output_file(args.output, "--output", (".json",))
     summary = read_table(args.summary)
-    cls = model_class(args.model, PURCHASE_MODELS)
     bar(f"fitting {cls.name}", 0.1)
     x, tx, big_t, m = (
         summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
@@ -92,8 +147,13 @@ def cli_fit(args: argparse.Namespace) -> int:
         print(
             f"  note: {dropped:,} repeat customers with an average spend of 0 or less are left out of the spend fit"
         )
-    result = {"model": model.table(), "spend": spend.table() if spend else None}
-    args.output.write_text(json.dumps(result, indent=2))
+    result = {
+        "model": model.table(),
+        "spend": spend.table() if spend else None,
+        "period": summary_period(summary),
+    }
+    text = json.dumps(result, indent=2, default=str)
+    write_atomically(target, lambda tmp: tmp.write_text(text))
     for name, value in model.table():
         print(f"  {name:<16} {value}")
     return 0 if model.converged_ else 1
@@ -103,12 +163,46 @@ def _from_table(rows: list[list[object]]) -> dict[str, object]:
     return {str(k): v for k, v in rows}
 
 
+PARAMS = "the .json file `clv-xl fit` wrote"
+
+
+def read_params(path: Path) -> dict[str, object]:
+    input_file(path, "--params", PARAMS, (".json",))
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        table = _from_table(stored["model"])
+        cls = model_class(str(table["model"]), CLI_MODELS)
+        model = cls.from_params({k: float(str(table[k])) for k in cls.param_names})
+        spend = None
+        if stored.get("spend"):
+            spend_table = _from_table(stored["spend"])
+            spend = GammaGamma.from_params(
+                [float(str(spend_table[k])) for k in GammaGamma.param_names]
+            )
+    except InputError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise refused("--params", f"{path}, which is not a clv-xl fit ({type(exc).__name__})",
+                         PARAMS) from None  # fmt: skip
+    return {"model": model, "spend": spend, "period": str(stored.get("period", "W"))}
+
+
 def cli_predict(args: argparse.Namespace) -> int:
+    for name in ("weeks", "months", "discount_rate", "margin"):
+        value = getattr(args, name)
+        if not np.isfinite(value) or value < 0 or (name == "margin" and value > 1):
+            allowed = "a fraction from 0 to 1" if name == "margin" else "a number >= 0"
+            raise InputError(f"--{name.replace('_', '-')}", value, allowed)
+    if not 1 <= args.months <= 1200:
+        raise InputError("--months", args.months, "a whole number of months from 1 to 1,200")
+    target = output_file(args.output, "--output", tuple(TABLE_SUFFIXES))
+    stored = read_params(args.params)
     summary = read_table(args.summary)
-    stored = json.loads(args.params.read_text())
-    table = _from_table(stored["model"])
-    cls = model_class(table["model"], PURCHASE_MODELS)
-    model = cls.from_params({k: float(str(table[k])) for k in cls.param_names})
+    unit = summary_period(summary)
+    if unit != stored["period"]:
+        raise refused("--params", f"a fit in period {stored['period']} for a summary in {unit}",
+                         "the fit of this summary (or of one with the same --period)")  # fmt: skip
+    model = stored["model"]
     assert isinstance(model, RepeatBuyingModel)
     x, tx, big_t, m = (
         summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
@@ -117,9 +211,8 @@ def cli_predict(args: argparse.Namespace) -> int:
     out = pd.DataFrame({"customer": summary["customer"], "p_alive": model.p_alive(x, tx, big_t)})
     bar("expected purchases", 0.4)
     out["expected_purchases"] = model.expected_purchases(args.weeks, x, tx, big_t)
-    if stored.get("spend"):
-        spend_table = _from_table(stored["spend"])
-        spend = GammaGamma.from_params([float(str(spend_table[k])) for k in GammaGamma.param_names])
+    spend = stored["spend"]
+    if isinstance(spend, GammaGamma):
         bar("expected spend and lifetime value", 0.6)
         out["expected_spend"] = spend.expected_spend(x, m)
         out["lifetime_value"] = lifetime_value(
@@ -131,9 +224,10 @@ def cli_predict(args: argparse.Namespace) -> int:
             args.months,
             args.discount_rate,
             args.margin,
+            month_unit(unit),
         )
     bar("writing", 0.9)
-    write_table(out, args.output)
+    write_table(out, target)
     bar("done", 1.0)
     print(f"{len(out):,} customers -> {args.output}")
     return 0

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         summ.add_argument(f"--{role}", help=f"name of the {role} column (default: guessed)")
     fit = commands.add_parser("fit", help="fit a purchase model (and spend) to a summary file")
     fit.add_argument("summary", type=Path)
-    fit.add_argument("--model", default="BG/NBD", help="BG/NBD, MBG/NBD or Pareto/NBD")
+    fit.add_argument("--model", default="BG/NBD", help="BG/NBD (default), MBG/NBD or Pareto/NBD")
     fit.add_argument("-o", "--output", type=Path, required=True, help="parameters (.json)")
     predict = commands.add_parser("predict", help="per-customer predictions from a summary")
     predict.add_argument("summary", type=Path)
@@ -81,15 +81,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built {build_addin(args.output, args.interpreter)}")
         return 0
     except CLVError as exc:
-        print(f"clv-xl: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args.command, str(exc))
+    except OSError as exc:  # a file the checks could not foresee (disk full, permissions)
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(args.command, f"cannot use{where}: {exc.strerror or exc}")
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return _fail(args.command, f"unexpected {type(exc).__name__}: {first} (please report)")
+
+
+def _fail(command: str, text: str) -> int:
+    from clv_xl.progress import end_line
+
+    end_line()
+    print(f"clv-xl {command}: {' '.join(text.split())}", file=sys.stderr)
+    return 2
 
 
 def _refresh(book: Path, output: Path | None, progress: bool) -> int:
+    from clv_xl.files import input_file, output_file
     from clv_xl.progress import bar
     from clv_xl.workbooks.refresh import refresh
 
-    report = refresh(book, output, bar if progress and sys.stderr.isatty() else None)
+    input_file(book, "book", "an .xlsx workbook", (".xlsx", ".xlsm"))
+    target = output_file(output or book, "--output" if output else "book", (".xlsx", ".xlsm"))
+    report = refresh(book, target, bar if progress and sys.stderr.isatty() else None)
     print("\n".join(report.lines()))
     return 1 if report.errors else 0
 

@@ -128,10 +128,11 @@ def duckdb_summary(
     step: float,
     memory_limit: str = DUCKDB_MEMORY,
     to_file: Path | None = None,
+    period: str | None = None,
 ) -> pd.DataFrame:
     """The summary as a DataFrame, or, with ``to_file``, written by DuckDB straight to a Parquet
     or CSV file (nothing materialised in Python: memory stays within ``memory_limit``); the
-    returned frame is then empty."""
+    returned frame is then empty. ``period`` adds a column recording the time unit."""
     import duckdb
 
     con = duckdb.connect(
@@ -164,6 +165,9 @@ def duckdb_summary(
                     _finish(pd.DataFrame({"customer": [checked[1]], "purchases": [None]}))
                 kind = "PARQUET" if to_file.suffix.lower() in (".parquet", ".pq") else "CSV"
                 target = str(to_file).replace("'", "''")
+                if period is not None:
+                    unit = str(period).replace("'", "''")
+                    sql = f"SELECT *, '{unit}' AS period FROM ({sql})"
                 con.execute(f"COPY ({sql}) TO '{target}' (FORMAT {kind})")
                 return pd.DataFrame(columns=["customer"])
             frame = con.execute(sql).fetchdf()
