@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,13 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = _current.set(name)
         try:
-            return f(*args, **kwargs)
+            result = f(*args, **kwargs)
+            if isinstance(result, float) and not math.isfinite(result):
+                return one_line(
+                    f"{name}: no finite result for these inputs (a parameter or the horizon is "
+                    "too extreme); check the parameter table, or refit it with CLV_FIT"
+                )
+            return result
         except CLVError as exc:
             return one_line(f"{name}: {exc}")
         except Exception as exc:  # the last line of defence: never a traceback in a cell

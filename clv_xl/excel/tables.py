@@ -121,7 +121,9 @@ def per_customer(result: np.ndarray, cols: Columns, shape_like: Any) -> Any:
     out[bad] = [f"{current_function()}: {p}" for p in cols.problem[bad]]
     out[~cols.used] = ""
     finite = np.array([not isinstance(v, float) or np.isfinite(v) for v in out])
-    out[~finite] = "no finite result"
+    out[~finite] = (
+        f"{current_function()}: no finite result for this customer (a parameter is too extreme)"
+    )
     grid = to_grid(shape_like)
     shaped = out.reshape(grid.shape) if grid.size == out.size else out
     if shaped.ndim == 0 or shaped.size == 1:
