@@ -139,7 +139,8 @@ class _Calculation:
         """A formula's full result, evaluated on its own against the calculated cells."""
         import formulas
 
-        func = formulas.Parser().ast("=" + formula, context={"sheet": sheet.upper()})[1].compile()
+        marked = engine.mark_omitted("=" + formula)
+        func = formulas.Parser().ast(marked, context={"sheet": sheet.upper()})[1].compile()
         inputs = [self._input(sheet, name) for name in func.inputs]
         return _grid(func(*inputs))
 
@@ -222,8 +223,11 @@ def refresh(
         report.formulas = len(formula_cells)
         report.clv_formulas = sum("CLV_" in (c.formula or "").upper() for _, c in formula_cells)
         clear_cache()  # a refresh recomputes every fit once
-        calc_path = source
         with tempfile.TemporaryDirectory() as scratch:
+            # The engine reads a copy in which omitted CLV_ arguments are marked (see
+            # engine.mark_omitted); the workbook written keeps the formulas as typed.
+            calc_path = Path(scratch) / f"pass0{source.suffix}"
+            package.save(calc_path, _for_engine(sheets))
             for number in range(1, MAX_PASSES + 1):
                 _say(
                     progress, f"calculating (pass {number})", 0.1 + 0.7 * (number - 1) / MAX_PASSES
@@ -233,7 +237,7 @@ def refresh(
                 if not _resize(sheets, calc, original_refs, report):
                     break
                 calc_path = Path(scratch) / f"pass{number}{source.suffix}"
-                package.save(calc_path, {s.part: s.xml().encode("utf-8") for s in sheets.values()})
+                package.save(calc_path, _for_engine(sheets))
             _say(progress, "writing values", 0.85)
             _write_values(sheets, calc, original_refs, report)
         package.save(
@@ -244,6 +248,23 @@ def refresh(
     report.seconds = time.perf_counter() - started
     _say(progress, "done", 1.0)
     return report
+
+
+FORMULA_XML = re.compile(r"(<f\b[^>]*>)(.*?)(</f>)", re.S)
+
+
+def _for_engine(sheets: dict[str, Sheet]) -> dict[str, bytes]:
+    """Every sheet's XML with omitted CLV_ arguments marked for the engine."""
+    from xml.sax.saxutils import escape, unescape
+
+    def mark(match: re.Match[str]) -> str:
+        text = unescape(match.group(2), {"&quot;": '"', "&apos;": "'"})
+        marked = engine.mark_omitted(text)
+        if marked == text:
+            return match.group(0)
+        return match.group(1) + escape(marked) + match.group(3)
+
+    return {s.part: FORMULA_XML.sub(mark, s.xml()).encode("utf-8") for s in sheets.values()}
 
 
 def _write_values(sheets: dict[str, Sheet], calc: _Calculation,
