@@ -311,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     if sys.version_info < (3, 11):  # noqa: UP036  (users may run an older Python)
         print(f"clv_xl needs Python 3.11 or newer; this is {sys.version.split()[0]}")
         return 1
+    if args.workbooks.exists() and not args.workbooks.is_dir():
+        print(f"install.py: --workbooks got the file {args.workbooks}; expected a folder (new or "
+              "existing)", file=sys.stderr)  # fmt: skip
+        return 2
     sys.path.insert(0, str(HERE))  # the package itself, before and while it is installed
     if args.check:
         return check()
@@ -324,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
             step.run()
         except StepFailed as exc:
             print(f"  FAILED: {exc}")
+            return 1
+        except Exception as exc:  # one line, never a traceback: a file or folder in the way
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            print(f"  FAILED: {type(exc).__name__}: {first}")
             return 1
     print("done.")
     return 0

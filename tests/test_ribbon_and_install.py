@@ -144,3 +144,13 @@ def test_build_only_and_check(tmp_path):
     check = run_install("--check")
     assert "add-in configuration: UDF Modules = clv_xl.excel.udfs" in check.stdout
     assert check.returncode == 0, check.stdout
+
+
+def test_install_refuses_a_file_as_the_workbooks_folder_in_one_line(tmp_path):
+    a_file = tmp_path / "book.txt"
+    a_file.write_text("x")
+    done = run_install("--workbooks", str(a_file))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"install.py: --workbooks got the file {a_file}; expected a folder (new or existing)"
+    ]
