@@ -24,6 +24,7 @@ class Columns:
     used: np.ndarray  # rows that hold a customer
     problem: np.ndarray  # per row: "" or a one-line description
     length: int
+    shape: tuple[int, ...] = ()  # the shape of the first range, for the answer
 
 
 def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None = None) -> Columns:
@@ -50,7 +51,7 @@ def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None =
             missing = (problem == "") & ~blank_all & blank
             problem[missing] = f"{k} is missing"
     values = {k: np.where(c.blank.ravel(), 0.0, c.values.ravel()) for k, c in cells.items()}
-    return Columns(values, ~blank_all, problem, n)
+    return Columns(values, ~blank_all, problem, n, next(iter(cells.values())).shape)
 
 
 def require_clean(cols: Columns) -> None:
@@ -113,27 +114,23 @@ def _plain(x: Any) -> Any:
     return str(x)
 
 
-def per_customer(result: np.ndarray, cols: Columns, shape_like: Any) -> Any:
-    """Predictions back in the shape of the input range, with messages and blanks in place."""
-    out = np.empty(cols.length, dtype=object)
-    out[:] = result.astype(object)
+def per_customer(result: np.ndarray, cols: Columns, shape_like: Any = None) -> Any:
+    """Predictions back in the shape of the input range, with messages and blanks in place.
+    A clean range (every row a customer, every answer finite) goes back in one ``tolist``."""
+    shape = cols.shape if int(np.prod(cols.shape)) == cols.length else (cols.length,)
     bad = cols.problem != ""
-    out[bad] = [f"{current_function()}: {p}" for p in cols.problem[bad]]
+    finite = np.isfinite(result)
+    if cols.used.all() and not bad.any() and finite.all():
+        if cols.length == 1:
+            return float(result[0])
+        return result.reshape(shape).tolist()
+    out = result.astype(object)
+    name = current_function()
+    broken = ~finite & cols.used & ~bad
+    out[broken] = f"{name}: no finite result for this customer (a parameter is too extreme)"
+    if bad.any():
+        out[bad] = np.array([f"{name}: {p}" for p in cols.problem[bad]], dtype=object)
     out[~cols.used] = ""
-    finite = np.array([not isinstance(v, float) or np.isfinite(v) for v in out])
-    out[~finite] = (
-        f"{current_function()}: no finite result for this customer (a parameter is too extreme)"
-    )
-    grid = to_grid(shape_like)
-    shaped = out.reshape(grid.shape) if grid.size == out.size else out
-    if shaped.ndim == 0 or shaped.size == 1:
-        return (
-            shaped.ravel()[0].item()
-            if isinstance(shaped.ravel()[0], np.generic)
-            else shaped.ravel()[0]
-        )
-    return (
-        [[_plain(v) for v in row] for row in shaped]
-        if shaped.ndim == 2
-        else [_plain(v) for v in shaped]
-    )
+    if cols.length == 1:
+        return out[0]
+    return out.reshape(shape).tolist()
