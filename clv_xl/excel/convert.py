@@ -105,15 +105,15 @@ def numeric_cells(value: Any) -> Cells:
         odd = np.flatnonzero(~plain)
         flat = list(flat)
         parsed = [parse_number(flat[i]) for i in odd]
-        for i in odd:
-            flat[i] = None
+        for k in odd.tolist():
+            flat[k] = None
     try:
         with np.errstate(all="ignore"):
             values = np.array(flat, dtype=float) if n else np.empty(0)
     except OverflowError:  # a Python int past a double's range: judged cell by cell
         huge = [i for i, x in enumerate(flat) if type(x) is int and abs(x) > 1e308]
-        for i in huge:
-            flat[i] = float("inf")
+        for k in huge:
+            flat[k] = float("inf")
         values = np.array(flat, dtype=float)
     blank = np.isnan(values)  # None and NaN are blanks, as parse_number has it
     problem = np.full(n, "", dtype=object)
@@ -121,14 +121,14 @@ def numeric_cells(value: Any) -> Cells:
     if infinite.size:
         problem[infinite] = "got an infinite number"
         values[infinite] = np.nan
-    for i, p in zip(odd.tolist(), parsed if odd.size else [], strict=True):
+    for j, p in zip(odd.tolist(), parsed if odd.size else [], strict=True):
         if isinstance(p, float):
-            values[i], blank[i] = p, False
+            values[j], blank[j] = p, False
         elif p is BLANK:
-            blank[i] = True
+            blank[j] = True
         else:
-            blank[i] = False
-            problem[i] = p
+            blank[j] = False
+            problem[j] = p
     return Cells(values.reshape(shape), blank.reshape(shape), problem.reshape(shape))
 
 
