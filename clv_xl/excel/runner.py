@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import gc
 import math
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 
 from clv_xl.core.domains import ElementwiseFunction
 from clv_xl.errors import CLVError, describe
-from clv_xl.excel.convert import common_shape, numeric_cells, to_excel
+from clv_xl.excel.convert import common_shape, numeric_cells
 
 _current = contextvars.ContextVar("clv_function", default="CLV")
 
@@ -39,6 +40,11 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = _current.set(name)
+        # Answers for a range are millions of small lists and floats: the cyclic garbage
+        # collector would walk the growing heap again and again while they are built (two
+        # thirds of the time on a million cells); nothing here makes cycles, so it pauses.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             result = f(*args, **kwargs)
             if isinstance(result, float) and not math.isfinite(result):
@@ -52,6 +58,8 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # the last line of defence: never a traceback in a cell
             return one_line(f"{name}: unexpected {type(exc).__name__}: {exc} (please report)")
         finally:
+            if collecting:
+                gc.enable()
             _current.reset(token)
 
     return wrapper
@@ -68,54 +76,87 @@ def run_elementwise(
     domains = core_fn.domains
     cells = {arg: numeric_cells(value) for arg, value in args.items()}
     shape = common_shape(name, {arg: c.shape for arg, c in cells.items()})
-    message = np.full(shape, "", dtype=object)
+    notes = _Notes(shape)
     all_required_blank = np.ones(shape, dtype=bool)
     required_ranges = 0
     values: dict[str, np.ndarray] = {}
     for arg, c in cells.items():
         dom = domains[arg]
-        v, blank, problem = (_spread(x, shape) for x in (c.values, c.blank, c.problem))
+        v, blank = _spread(c.values, shape), _spread(c.blank, shape)
         if dom.blank is None:
-            _note(message, blank, f"{arg} is missing; expected {dom.allowed}")
+            notes.add(blank, f"{arg} is missing; expected {dom.allowed}")
             if c.values.size > 1:  # a row blank in every required range stays blank
                 all_required_blank &= blank
                 required_ranges += 1
         else:
             v = np.where(blank, dom.blank, v)
-        _note(
-            message,
-            problem != "",
-            np.char.add(f"{arg} ", problem.astype(str)).astype(object)
-            + f"; expected {dom.allowed}",
-        )
+        problem = _spread(c.problem, shape)
+        odd = problem != ""
+        if odd.any():
+            notes.add_each(odd, problem, functools.partial(_cell_text, arg, dom.allowed))
         good = dom.ok(v)
         if dom.blank is not None and np.isnan(dom.blank):
             good |= blank
-        bad = ~good & ~blank & (problem == "")
+        bad = ~good & ~blank & ~odd
         if bad.any():
             hint = f" ({dom.hint})" if dom.hint else ""
-            texts = np.array(
-                [f"{arg} got {describe(float(x))}; expected {dom.allowed}{hint}" for x in v[bad]],
-                dtype=object,
-            )
-            fill = np.full(shape, "", dtype=object)
-            fill[bad] = texts
-            _note(message, bad, fill)
+            notes.add_each(bad, v, functools.partial(_value_text, arg, dom.allowed + hint))
         values[arg] = v
     with np.errstate(all="ignore"):
         result = np.broadcast_to(
             np.asarray(core_fn.formula(**values, **(options or {})), dtype=np.float64), shape
         )
-    infinite = core_fn.infinite or "no finite result"
-    _note(message, ~np.isfinite(result), infinite)
-    out = np.where(
-        message == "",
-        result.astype(object),
-        np.char.add(f"{name}: ", message.astype(str)).astype(object),
-    )
+    notes.add(~np.isfinite(result), core_fn.infinite or "no finite result")
+    if len(notes.texts) == 1 and not required_ranges:
+        out = result.astype(object) if result.ndim == 0 or result.shape == (1, 1) else result
+    else:
+        out = notes.apply(result, name)
     if required_ranges and int(np.prod(shape)) > 1:
-        out = np.where(all_required_blank, "", out)  # empty rows of a range stay empty
-    return to_excel(np.asarray(out, dtype=object))
+        out[all_required_blank] = ""  # empty rows of a range stay empty
+    if out.ndim == 0 or out.shape == (1, 1):
+        return out.reshape(()).item()
+    return out.tolist()
+
+
+def _cell_text(arg: str, allowed: str, problem: str) -> str:
+    return f"{arg} {problem}; expected {allowed}"
+
+
+def _value_text(arg: str, allowed: str, x: float) -> str:
+    return f"{arg} got {describe(float(x))}; expected {allowed}"
+
+
+class _Notes:
+    """The first message of each cell, as a code into a list of texts: a range of a million
+    cells with a few distinct problems costs a few array passes, not a string per cell."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.code = np.zeros(shape, dtype=np.int64)
+        self.texts: list[str] = [""]
+
+    def add(self, where: np.ndarray, text: str) -> None:
+        target = where & (self.code == 0)
+        if target.any():
+            self.texts.append(text)
+            self.code[target] = len(self.texts) - 1
+
+    def add_each(self, where: np.ndarray, by: np.ndarray, text: Callable[[Any], str]) -> None:
+        """A text per distinct value of ``by`` among the cells in ``where``."""
+        target = where & (self.code == 0)
+        if not target.any():
+            return
+        distinct, inverse = np.unique(by[target], return_inverse=True)
+        first = len(self.texts)
+        self.texts.extend(text(x) for x in distinct.tolist())
+        self.code[target] = first + inverse.ravel()
+
+    def apply(self, result: np.ndarray, name: str) -> np.ndarray:
+        out = result.astype(object)
+        marked = np.flatnonzero(self.code)
+        if marked.size:
+            texts = np.array(["", *(f"{name}: {t}" for t in self.texts[1:])], dtype=object)
+            out.reshape(-1)[marked] = texts[self.code.reshape(-1)[marked]]
+        return out
 
 
 _PLAIN = (int, float)
@@ -124,11 +165,10 @@ _PLAIN = (int, float)
 def _all_plain_numbers(
     core_fn: ElementwiseFunction, args: dict[str, Any], options: dict[str, Any] | None
 ) -> Any:
-    """The common cases, without the per-cell machinery: every argument a plain number (one
-    cell), or every argument a range of plain numbers of one shape (or a single cell). Returns
-    None when anything needs the careful path (blanks, text, bools, bad values, odd shapes)."""
+    """The commonest case, a call on single cells of plain numbers, without array machinery.
+    Returns None for ranges and anything that needs judging (blanks, text, bools, bad values):
+    ranges are converted once, at NumPy speed, by the general path."""
     values: dict[str, Any] = {}
-    shape: tuple[int, ...] | None = None
     for arg, value in args.items():
         dom = core_fn.domains[arg]
         if value is None:
@@ -142,15 +182,6 @@ def _all_plain_numbers(
                 return None
             values[arg] = np.float64(value)  # NumPy scalars: inf, not ZeroDivisionError
             continue
-        elif kind is list and value and type(value[0]) is list and len(value) * len(value[0]) > 1:
-            kinds = {type(c) for row in value for c in row}
-            if not kinds <= {float, int} or len({len(row) for row in value}) != 1:
-                return None
-            x = np.array(value, dtype=float)
-            if shape is None:
-                shape = x.shape
-            elif x.shape != shape:
-                return None
         elif (
             kind is list
             and len(value) == 1
@@ -162,32 +193,14 @@ def _all_plain_numbers(
                 return None
             values[arg] = np.float64(value[0][0])
             continue
-        else:
-            return None
-        if not bool(np.all(dom.ok(np.asarray(x)))):
-            return None
-        values[arg] = x
+        return None
     with np.errstate(all="ignore"):
         result = core_fn.formula(**values, **(options or {}))
-    if shape is None:
-        out = float(result)
-        return out if out == out and abs(out) != float("inf") else None
-    result = np.broadcast_to(np.asarray(result, dtype=np.float64), shape)
-    if not np.all(np.isfinite(result)):
-        return None
-    return result.tolist()
+    out = float(result)
+    return out if out == out and abs(out) != float("inf") else None
 
 
 def _spread(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if x.size == 1:
         x = x.reshape(())
     return np.broadcast_to(x, shape).copy()
-
-
-def _note(message: np.ndarray, where: np.ndarray, text: Any) -> None:
-    """Record ``text`` for cells in ``where`` that have no message yet (first problem wins)."""
-    target = where & (message == "")
-    if np.ndim(text) == 0:
-        message[target] = text
-    else:
-        message[target] = np.asarray(text, dtype=object)[target]
