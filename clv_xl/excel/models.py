@@ -14,7 +14,7 @@ import xlwings as xw
 
 from clv_xl.data import holdout_check, summarize, to_dates
 from clv_xl.errors import InputError
-from clv_xl.excel.convert import numeric_cells, to_grid
+from clv_xl.excel.convert import flatten, numeric_cells, to_grid
 from clv_xl.excel.runner import excel_function, run_elementwise
 from clv_xl.excel.tables import (
     customer_columns,
@@ -63,7 +63,7 @@ def _one_cell(value: Any, argument: str, allowed: str) -> Any:
 
 
 def _cells(value: Any) -> list[Any]:
-    return to_grid(value).ravel().tolist() if value is not None else []
+    return flatten(value)[0] if value is not None else []
 
 
 @xw.func(category=CATEGORY)
@@ -89,8 +89,7 @@ def _cells(value: Any) -> list[Any]:
 @excel_function
 def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None):
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
-    rows, ids, days = _transactions(customer_ids, dates)
-    n_cells = len(_cells(customer_ids))
+    rows, ids, days, n_cells = _transactions(customer_ids, dates)
     amount_values = None
     if amounts is not None:
         acells = numeric_cells(amounts)
@@ -109,16 +108,18 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None):
     return spill(frame)
 
 
-def _transactions(customer_ids, dates) -> tuple[list[int], list[Any], np.ndarray]:
+def _transactions(customer_ids, dates) -> tuple[list[int], list[Any], np.ndarray, int]:
     """The rows of a transaction log that name a customer, their ids and parsed dates; a bad
     or missing date is reported with its row in the sheet."""
     ids = _cells(customer_ids)
     date_cells = _cells(dates)
     if len(date_cells) != len(ids):
         raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
-    rows = [i for i, x in enumerate(ids) if x not in (None, "")]
-    picked = [date_cells[i] for i in rows]
-    missing = [rows[i] for i, d in enumerate(picked) if d in (None, "")]
+    blank = _blanks(ids)
+    rows = np.flatnonzero(~blank).tolist()
+    picked = date_cells if len(rows) == len(ids) else [date_cells[i] for i in rows]
+    no_date = _blanks(picked)
+    missing = [rows[i] for i in np.flatnonzero(no_date).tolist()]
     if missing:
         raise InputError(
             "dates", None, "a date on every row with a customer", position=(missing[0] + 1,)
@@ -130,7 +131,18 @@ def _transactions(customer_ids, dates) -> tuple[list[int], list[Any], np.ndarray
         raise InputError(
             "dates", exc.value, exc.allowed, position=(row,) if row else None
         ) from None
-    return rows, [ids[i] for i in rows], days
+    return rows, ids if len(rows) == len(ids) else [ids[i] for i in rows], days, len(ids)
+
+
+_BLANK_CELLS = frozenset({None, ""})
+
+
+def _blanks(cells: list[Any]) -> np.ndarray:
+    """Which cells are blank (None or ""), judged at C speed."""
+    try:
+        return np.fromiter(map(_BLANK_CELLS.__contains__, cells), dtype=bool, count=len(cells))
+    except TypeError:  # an unhashable cell: judged one by one
+        return np.array([c is None or (type(c) is str and c == "") for c in cells], dtype=bool)
 
 
 def _fit_table(model_name, repeat_purchases, recency, age, weights):
@@ -434,7 +446,7 @@ def CLV_DERL(retention_params, discount_rate, renewals):
 @excel_function
 def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
     """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""
-    _, ids, days = _transactions(customer_ids, dates)
+    _, ids, days, _ = _transactions(customer_ids, dates)
     calibration_end = _one_cell(calibration_end, "calibration_end", "a date")
     holdout_end = _one_cell(holdout_end, "holdout_end", "a date")
     table, _ = holdout_check(

@@ -94,10 +94,18 @@ def spill(frame: pd.DataFrame, header: bool = True) -> list[list[Any]]:
     for name in frame.columns:
         col = frame[name]
         if pd.api.types.is_datetime64_any_dtype(col):
-            columns.append([ts.to_pydatetime() if pd.notna(ts) else "" for ts in col])
+            stamps = np.asarray(col.dt.to_pydatetime(), dtype=object)
+            stamps[col.isna().to_numpy()] = ""
+            columns.append(stamps.tolist())
         elif pd.api.types.is_numeric_dtype(col):
             arr = col.to_numpy(dtype=float)
-            columns.append([float(x) if np.isfinite(x) else "" for x in arr])
+            finite = np.isfinite(arr)
+            if finite.all():
+                columns.append(arr.tolist())
+            else:
+                cells = arr.astype(object)
+                cells[~finite] = ""
+                columns.append(cells.tolist())
         else:
             columns.append([_plain(x) for x in col.tolist()])
     rows.extend(map(list, zip(*columns, strict=True)))
