@@ -94,7 +94,7 @@ def spill(frame: pd.DataFrame, header: bool = True) -> list[list[Any]]:
     for name in frame.columns:
         col = frame[name]
         if pd.api.types.is_datetime64_any_dtype(col):
-            stamps = np.asarray(col.dt.to_pydatetime(), dtype=object)
+            stamps = np.array(col.dt.to_pydatetime(), dtype=object)
             stamps[col.isna().to_numpy()] = ""
             columns.append(stamps.tolist())
         elif pd.api.types.is_numeric_dtype(col):
