@@ -3,8 +3,15 @@
     python benchmarks/bench.py [--repeats 3] [--transactions 1000000] [--customers 100000]
 
 Prints a table and saves it as benchmarks/results.json. Each case is timed ``repeats`` times
-(median) for both libraries, and their answers are compared. Case 5 is the peak memory
-(tracemalloc) of clv_xl's cases 1-3 against the size of the input arrays.
+(median) through both of clv_xl's doors, next to lifetimes:
+
+- "core": the Python API on NumPy arrays;
+- "Excel": the CLV_ function a user types, called with what xlwings hands it (columns as lists
+  of one-element lists, dates as datetime objects, parameter tables as rows); building those
+  lists is xlwings' work and is not timed, and the fit cache is emptied before every call.
+
+The answers of lifetimes and of both doors are compared. Case 4 is the element-wise functions
+over a million cells; case 5 the peak memory (tracemalloc) of the core's cases 1-3.
 """
 
 from __future__ import annotations
@@ -29,8 +36,9 @@ warnings.filterwarnings("ignore")
 from synthetic import transaction_log  # noqa: E402
 
 from clv_xl.data import summarize  # noqa: E402
-from clv_xl.excel.everyday import CLV_HEADROOM  # noqa: E402
+from clv_xl.excel import udfs  # noqa: E402
 from clv_xl.models import BGNBD, GammaGamma, ParetoNBD, lifetime_value  # noqa: E402
+from clv_xl.models.cache import clear_cache  # noqa: E402
 
 AS_OF = "2025-12-31"
 
@@ -47,6 +55,30 @@ def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
 def rel_diff(a: Any, b: Any) -> float:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)))
+
+
+def cells(values: Any) -> list[list[Any]]:
+    """A column as xlwings hands it to a function declared with ndim=2."""
+    return [[v] for v in np.asarray(values).tolist()]
+
+
+def uncached(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """The Excel door refits on every call only if the cache is emptied first."""
+
+    def call() -> Any:
+        clear_cache()
+        return fn()
+
+    return call
+
+
+def table_values(table: Any, names: tuple[str, ...]) -> list[float]:
+    found = {row[0]: row[1] for row in table}
+    return [float(found[k]) for k in names]
+
+
+def column_values(out: Any) -> np.ndarray:
+    return np.asarray([row[0] if isinstance(row, list) else row for row in out], dtype=float)
 
 
 def cdnow() -> pd.DataFrame:
@@ -75,18 +107,34 @@ def run(
         ours: Callable[[], Any],
         theirs: Callable[[], Any],
         agree: Callable[[Any, Any], float],
-        unit: str = "s",
+        excel: Callable[[], Any] | None = None,
+        excel_agree: Callable[[Any, Any], float] | None = None,
     ) -> Any:
         t_ours, r_ours = median_time(ours, repeats)
         t_theirs, r_theirs = median_time(theirs, repeats)
         diff = agree(r_ours, r_theirs)
-        rows.append({"case": name, "clv_xl_s": t_ours, "lifetimes_s": t_theirs,
-                     "speedup": t_theirs / t_ours, "max_rel_diff": diff})  # fmt: skip
+        row = {"case": name, "clv_xl_s": t_ours, "lifetimes_s": t_theirs,
+               "speedup": t_theirs / t_ours, "max_rel_diff": diff}  # fmt: skip
+        excel_text = ""
+        if excel is not None and excel_agree is not None:
+            t_excel, r_excel = median_time(excel, repeats)
+            row.update({"excel_s": t_excel, "excel_speedup": t_theirs / t_excel,
+                        "excel_rel_diff": excel_agree(r_excel, r_ours)})  # fmt: skip
+            excel_text = (f"   Excel {t_excel:7.3f} s x{t_theirs / t_excel:5.1f}"
+                          f" (vs core {row['excel_rel_diff']:.0e})")  # fmt: skip
+        rows.append(row)
         print(
-            f"{name:<46} clv_xl {t_ours:8.3f} s   lifetimes {t_theirs:8.3f} s   x{t_theirs / t_ours:6.1f}   diff {diff:.1e}",
+            f"{name:<44} core {t_ours:7.3f} s x{t_theirs / t_ours:5.1f}{excel_text}"
+            f"   lifetimes {t_theirs:7.3f} s   diff {diff:.1e}",
             flush=True,
         )
         return r_ours, r_theirs
+
+    # what xlwings would hand the functions (not timed: xlwings builds these)
+    id_cells = cells(ids)
+    date_cells = cells(pd.to_datetime(dates).to_pydatetime())
+    amount_cells = cells(amounts.astype(float))
+    as_of = pd.Timestamp(AS_OF).to_pydatetime()
 
     # 1. transaction log -> summary
     summary, _ = case(
@@ -105,10 +153,16 @@ def run(
             rel_diff(ours.set_index("customer").loc[ref.index, c], ref[c])
             for c in ("frequency", "recency", "T", "monetary_value")
         ),
+        lambda: udfs.CLV_SUMMARY(id_cells, date_cells, amount_cells, as_of),
+        lambda out, core: rel_diff(
+            [row[1:5] for row in out[1:]],
+            core[["frequency", "recency", "T", "monetary_value"]].to_numpy(),
+        ),
     )
     x, tx, big_t, m = (
         summary[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value")
     )
+    xc, txc, tc, mc = (cells(v) for v in (x, tx, big_t, m))
 
     # 2. fits
     names = ("r", "alpha", "a", "b")
@@ -119,8 +173,11 @@ def run(
         lambda ours, ref: rel_diff(
             [ours.params_[k] for k in names], [ref.params_[k] for k in names]
         ),
+        uncached(lambda: udfs.CLV_FIT("BG/NBD", xc, txc, tc)),
+        lambda out, core: rel_diff(table_values(out, names), [core.params_[k] for k in names]),
     )
     c = cdnow()
+    cx, ctx, ct = (cells(c[k]) for k in ("x", "t_x", "T"))
     pnames = ("r", "alpha", "s", "beta")
     case(
         "2 Pareto/NBD fit: CDNOW 2,357 customers",
@@ -129,6 +186,8 @@ def run(
         lambda ours, ref: rel_diff(
             [ours.params_[k] for k in pnames], [ref.params_[k] for k in pnames]
         ),
+        uncached(lambda: udfs.CLV_FIT("Pareto/NBD", cx, ctx, ct)),
+        lambda out, core: rel_diff(table_values(out, pnames), [core.params_[k] for k in pnames]),
     )
     rep = x > 0
     _, ref_gg = case(
@@ -139,22 +198,34 @@ def run(
             [ours.params_[k] for k in ("p", "q", "gamma")],
             [ref.params_[k] for k in ("p", "q", "v")],
         ),
+        uncached(lambda: udfs.CLV_FIT_SPEND(cells(x[rep]), cells(m[rep]))),
+        lambda out, core: rel_diff(
+            table_values(out, ("p", "q", "gamma")), [core.params_[k] for k in ("p", "q", "gamma")]
+        ),
     )
 
     # 3. predictions, from identical parameters
     same_bg = BGNBD.from_params({k: ref_bg.params_[k] for k in names})
     same_gg = GammaGamma.from_params([ref_gg.params_[k] for k in ("p", "q", "v")])
+    bg_table = [["model", "BG/NBD"], *([k, float(ref_bg.params_[k])] for k in names)]
+    gg_table = [["model", "Gamma-Gamma"], ["p", float(ref_gg.params_["p"])],
+                ["q", float(ref_gg.params_["q"])], ["gamma", float(ref_gg.params_["v"])]]  # fmt: skip
+    core_agree = lambda out, core: rel_diff(column_values(out), core)  # noqa: E731
     case(
         f"3 P(alive): {customers:,} customers",
         lambda: same_bg.p_alive(x, tx, big_t),
         lambda: ref_bg.conditional_probability_alive(x, tx, big_t),
         rel_diff,
+        lambda: udfs.CLV_P_ALIVE(bg_table, xc, txc, tc),
+        core_agree,
     )
     case(
         f"3 expected purchases, 52 weeks: {customers:,}",
         lambda: same_bg.expected_purchases(52, x, tx, big_t),
         lambda: ref_bg.conditional_expected_number_of_purchases_up_to_time(52, x, tx, big_t),
         rel_diff,
+        lambda: udfs.CLV_EXPECTED_PURCHASES(bg_table, 52.0, xc, txc, tc),
+        core_agree,
     )
     frame = pd.DataFrame({"x": x, "tx": tx, "T": big_t, "m": m})
     case(
@@ -176,25 +247,30 @@ def run(
                 / np.maximum(np.abs(np.asarray(ref)), 1.0)
             )
         ),
+        lambda: udfs.CLV_LIFETIME_VALUE(bg_table, gg_table, xc, txc, tc, mc, 12.0, 0.01),
+        core_agree,
     )
 
-    # 4. the Excel path
+    # 4. the Excel path: one scalar call, and element-wise functions over a million cells
     start = time.perf_counter()
     for i in range(calls):
-        CLV_HEADROOM(10000.0 + i, 199.0)
+        udfs.CLV_HEADROOM(10000.0 + i, 199.0)
     per_call = (time.perf_counter() - start) / calls * 1e6
-    cells = [[float(v)] for v in range(calls)]
-    t_array, _ = median_time(lambda: CLV_HEADROOM(cells, [[199.0]]), repeats)
     rows.append({"case": "4 CLV_HEADROOM scalar call via the Excel layer", "us_per_call": per_call})
-    rows.append(
-        {
-            "case": f"4 CLV_HEADROOM over {calls:,} cells, one call",
-            "us_per_cell": t_array / calls * 1e6,
-        }
-    )
-    print(f"{'4 scalar call via the Excel layer':<46} {per_call:8.1f} us per call")
-    label = f"4 one array call over {calls:,} cells"
-    print(f"{label:<46} {t_array / calls * 1e6:8.2f} us per cell")
+    print(f"{'4 scalar call via the Excel layer':<44} {per_call:8.1f} us per call")
+    million = 1_000_000
+    profit = cells(np.arange(million, dtype=float))
+    elementwise = {
+        "CLV_HEADROOM, clean": lambda: udfs.CLV_HEADROOM(profit, [[199.0]]),
+        "CLV_RATIO, half the costs 0": lambda: udfs.CLV_RATIO(
+            profit, cells((np.arange(million) % 2).astype(float))),
+        "CLV_PAYBACK, most never": lambda: udfs.CLV_PAYBACK(
+            [[100.0]], cells((np.arange(million) % 50 - 40).astype(float))),
+    }  # fmt: skip
+    for label, fn in elementwise.items():
+        seconds, _ = median_time(fn, repeats)
+        rows.append({"case": f"4 {label}, {million:,} cells", "seconds": seconds})
+        print(f"{'4 ' + label + ', 1M cells':<44} {seconds:8.3f} s")
 
     # 5. peak memory of cases 1-3 (clv_xl)
     input_bytes = ids.nbytes + dates.nbytes + amounts.nbytes

@@ -84,6 +84,7 @@ class Cells:
     values: np.ndarray
     blank: np.ndarray
     problem: np.ndarray  # object array: "" or a description
+    has_problem: bool = True  # False: every problem is "" (lets callers skip object passes)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -121,6 +122,7 @@ def numeric_cells(value: Any) -> Cells:
     if infinite.size:
         problem[infinite] = "got an infinite number"
         values[infinite] = np.nan
+    has_problem = bool(infinite.size)
     for j, p in zip(odd.tolist(), parsed if odd.size else [], strict=True):
         if isinstance(p, float):
             values[j], blank[j] = p, False
@@ -129,7 +131,8 @@ def numeric_cells(value: Any) -> Cells:
         else:
             blank[j] = False
             problem[j] = p
-    return Cells(values.reshape(shape), blank.reshape(shape), problem.reshape(shape))
+            has_problem = True
+    return Cells(values.reshape(shape), blank.reshape(shape), problem.reshape(shape), has_problem)
 
 
 def common_shape(function: str, shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:

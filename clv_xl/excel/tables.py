@@ -42,14 +42,18 @@ def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None =
     for k in required:
         blank_all &= cells[k].blank.ravel()
     problem = np.full(n, "", dtype=object)
+    open_rows = ~blank_all  # rows with a customer and no problem found yet
     for k, c in cells.items():
         prob, blank = c.problem.ravel(), c.blank.ravel()
-        first = (problem == "") & ~blank_all
-        take = first & (prob != "")
-        problem[take] = [f"{k} {p}" for p in prob[take]]
+        if c.has_problem:
+            take = open_rows & (prob != "")
+            problem[take] = [f"{k} {p}" for p in prob[take]]
+            open_rows &= ~take
         if k in required:
-            missing = (problem == "") & ~blank_all & blank
-            problem[missing] = f"{k} is missing"
+            missing = open_rows & blank
+            if missing.any():
+                problem[missing] = f"{k} is missing"
+                open_rows &= ~missing
     values = {k: np.where(c.blank.ravel(), 0.0, c.values.ravel()) for k, c in cells.items()}
     return Columns(values, ~blank_all, problem, n, next(iter(cells.values())).shape)
 
