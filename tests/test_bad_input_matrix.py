@@ -18,6 +18,9 @@ from clv_xl.models import cache
 
 BG = [["model", "BG/NBD"], ["r", 0.243], ["alpha", 4.414], ["a", 0.793], ["b", 2.426]]
 GG = [["model", "Gamma-Gamma"], ["p", 6.25], ["q", 3.74], ["gamma", 15.44]]
+BG_FULL = [*BG, ["se_r", 0.01256], ["se_alpha", 0.3782], ["se_a", 0.1857], ["se_b", 0.7053],
+           ["corr_r_alpha", 0.78], ["corr_r_a", -0.038], ["corr_alpha_a", -0.041],
+           ["corr_r_b", 0.0074], ["corr_alpha_b", 0.039], ["corr_a_b", 0.94]]  # fmt: skip
 SBG = [["model", "sBG"], ["alpha", 0.704], ["beta", 1.182]]
 X, TX, T = [[2], [0], [5], [1]], [[30.43], [0], [35.0], [2.0]], [[38.86], [38.86], [38.86], [20.0]]
 M = [[22.35], [0], [31.0], [14.0]]
@@ -44,6 +47,8 @@ GOOD = {
     "CLV_LIFETIME_VALUE": (BG, GG, X, TX, T, M, 12, 0.01, 0.3, "W"),
     "CLV_RETENTION_CURVE": (SBG, 5),
     "CLV_DERL": (SBG, 0.1, [[0], [1], [2]]),
+    "CLV_INTERVAL": (BG_FULL, "purchases", 39, X, TX, T, 0.9, 200),
+    "CLV_FIT_COHORTS": ("BG/NBD", [["a"], ["b"], ["a"], ["b"]] * 3, X * 3, TX * 3, T * 3),
     "CLV_HOLDOUT": (
         IDS * 3,
         DATES * 3,

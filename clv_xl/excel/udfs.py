@@ -28,16 +28,19 @@ from clv_xl.excel.models import (
     CLV_SUMMARY,
 )
 from clv_xl.excel.sources import CLV_SUMMARY_FILE
+from clv_xl.excel.uncertainty import CLV_FIT_COHORTS, CLV_INTERVAL
 
 __all__ = [
     "CLV_DERL",
     "CLV_EXPECTED_PURCHASES",
     "CLV_EXPECTED_SPEND",
     "CLV_FIT",
+    "CLV_FIT_COHORTS",
     "CLV_FIT_RETENTION",
     "CLV_FIT_SPEND",
     "CLV_HEADROOM",
     "CLV_HOLDOUT",
+    "CLV_INTERVAL",
     "CLV_LIFESPAN",
     "CLV_LIFETIME_VALUE",
     "CLV_PAYBACK",

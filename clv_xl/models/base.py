@@ -178,6 +178,10 @@ def plain(x: Array | Grouped) -> Array:
 
 WARM_START_ROWS = 10_000
 
+# Starting points, as offsets of the log-parameters from the model's own initial guess: the
+# first is the guess itself; the others are tried only when a search does not converge.
+RESTARTS = [np.zeros(8), np.full(8, 1.0), np.full(8, -1.0), np.tile([1.5, -1.5], 4)]
+
 
 class Objective:
     """Mean negative log-likelihood over log-parameters, its gradient, memoised per point.
@@ -277,6 +281,7 @@ class BaseModel:
     n_customers_: float
     converged_: bool
     message_: str
+    purchase_data = False  # data are (frequency, recency, T): the diagnosis speaks of buyers
 
     @property
     def is_fitted(self) -> bool:
@@ -327,6 +332,32 @@ class BaseModel:
         """
         objective = Objective(self, self._grouped(data), weights, self.penalizer)
         x0 = np.log(self._initial(*data, weights=weights))
+        learned: list[tuple[bool, float, dict[str, Any]]] = []
+        failure: FitError | None = None
+        for attempt, offset in enumerate(RESTARTS):
+            start = np.clip(x0 + offset[: x0.size], -LOG_BOUND + 1, LOG_BOUND - 1)
+            try:
+                self._search(objective, start, data, weights)
+            except FitError as exc:
+                failure = failure or exc
+                continue
+            self.restarts_ = attempt
+            state = {k: v for k, v in vars(self).items() if k.endswith("_")}
+            ll = self.log_likelihood_ if np.isfinite(self.log_likelihood_) else -np.inf
+            learned.append((bool(self.converged_), ll, state))
+            if self.converged_:
+                break
+        if not learned:
+            assert failure is not None
+            raise failure
+        vars(self).update(max(learned, key=lambda item: (item[0], item[1]))[2])
+        self.message_ = self._status(data, weights)
+        return self
+
+    def _search(
+        self, objective: Objective, x0: Array, data: Sequence[Array], weights: Array
+    ) -> Self:
+        """One search from ``x0``: see :meth:`_maximise`."""
         polished = None
         if weights.size > WARM_START_ROWS and objective.analytic:
             # The optimum of a fixed subsample is within sampling error of the full one; Newton
@@ -366,6 +397,10 @@ class BaseModel:
         self.n_customers_ = total_weight
         hess = accurate_hessian(objective, point)
         self.standard_errors_ = self._standard_errors(hess * total_weight, params)
+        try:
+            self.cov_log_ = np.linalg.inv(hess * total_weight)
+        except np.linalg.LinAlgError:
+            self.cov_log_ = np.full((params.size, params.size), np.nan)
         flat = bool(np.max(np.abs(objective.gradient(point))) < 1e-5)
         self.converged_ = flat and bool(np.all(np.isfinite(list(self.standard_errors_.values()))))
         self.message_ = "converged" if self.converged_ else "did not converge"
@@ -374,7 +409,36 @@ class BaseModel:
             self.message_ = "a parameter ran off to 0 or infinity: the data cannot pin it down"
         if not self.converged_:  # errors at a point that is no maximum mean nothing
             self.standard_errors_ = {k: float("nan") for k in self.param_names}
+            self.cov_log_ = np.full((params.size, params.size), np.nan)
         return self
+
+    def _status(self, data: Sequence[Array], weights: Array) -> str:
+        """The fit's outcome in plain words, with what to try when it did not converge."""
+        if self.converged_:
+            return "converged" if not self.restarts_ else "converged after a restart"
+        return "not converged: " + self._diagnosis(data, weights)
+
+    def _diagnosis(self, data: Sequence[Array], weights: Array) -> str:
+        point = np.log(np.array(list(self.params_.values())))
+        stuck = [k for k, v in zip(self.param_names, point, strict=True) if abs(v) > LOG_BOUND - 1]
+        columns = [np.asarray(d, dtype=float) for d in data]
+        if self.purchase_data:
+            x, big_t = columns[0], columns[2]
+            repeaters = float(weights[x > 0].sum())
+            share = repeaters / max(float(weights.sum()), 1.0)
+            if share < 0.05:
+                return (f"too few repeat buyers ({repeaters:,.0f} of {weights.sum():,.0f} "
+                        "customers bought again): use a longer history or more customers")  # fmt: skip
+            middle = float(np.median(big_t))
+            if middle > 2000 or middle < 0.5:
+                return (f"the typical customer age T is {middle:,.4g} time units: measure "
+                        "recency and T in weeks (period \"W\") and fit again")  # fmt: skip
+        if self.purchase_data and weights.size <= 1:
+            return "all customers look alike (one distinct row): there is nothing to fit"
+        if stuck:
+            return (f"{', '.join(stuck)} ran off to 0 or infinity: the data cannot pin it down; "
+                    "try another model or more data")  # fmt: skip
+        return "the search did not settle after restarts: try more data or another model"
 
     def _grouped(self, data: Sequence[Array]) -> list[Any]:
         """Data as the likelihood sees it during a fit: columns with few distinct values (the
@@ -415,7 +479,19 @@ class BaseModel:
             ["log_likelihood", self.log_likelihood_],
             ["customers", self.n_customers_],
             ["converged", bool(self.converged_)],
+            ["status", getattr(self, "message_", "converged" if self.converged_ else "")],
         ]
+        # Correlations of the log-parameters: with the standard errors they rebuild the
+        # covariance that CLV_INTERVAL draws parameters from.
+        cov = getattr(self, "cov_log_", None)
+        names = self.param_names
+        for i in range(len(names)):
+            for j in range(i):
+                value: Any = "n/a"
+                if cov is not None and self.converged_:
+                    corr = cov[i, j] / np.sqrt(cov[i, i] * cov[j, j])
+                    value = float(corr) if np.isfinite(corr) else "n/a"
+                rows.append([f"corr_{names[j]}_{names[i]}", value])
         return rows
 
     def __repr__(self) -> str:

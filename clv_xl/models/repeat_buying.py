@@ -60,6 +60,8 @@ def check_customers(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array,
 class RepeatBuyingModel(BaseModel):
     """A model of repeat purchases fitted to (frequency, recency, T)."""
 
+    purchase_data = True
+
     data_names = ("frequency", "recency", "T")
 
     @staticmethod

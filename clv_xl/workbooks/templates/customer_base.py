@@ -25,7 +25,11 @@ def example_log() -> pd.DataFrame:
     raw = pd.read_csv(
         str(path), sep=r"\s+", header=None, names=["orig", "id", "date", "cds", "amount"]
     )
-    raw = raw[raw["id"] <= CUSTOMERS_SHIPPED]
+    # the same number of customers from each month of first purchase (January to March 1997),
+    # so the Cohorts sheet has cohorts to compare
+    month = raw.groupby("id")["date"].min() // 100  # yyyymm of each customer's first purchase
+    keep = month.groupby(month).head(CUSTOMERS_SHIPPED // month.nunique()).index
+    raw = raw[raw["id"].isin(keep)].copy()
     raw["date"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
     return raw[["id", "date", "amount"]].reset_index(drop=True)
 
@@ -52,6 +56,11 @@ def build(path: str) -> None:
             ("Customers", "P(alive), expected purchases and spend, cost to serve, value, tier"),
             ("Segments", "customers and value per tier, with a chart"),
             ("Holdout", "calibration/holdout check, with a chart"),
+            (
+                "Cohorts",
+                "one fit per month of first purchase, side by side, with a chart; how sure "
+                "the total of expected purchases is",
+            ),
         ],
         [
             "BG/NBD: Fader, Hardie & Lee (2005), Marketing Science 24(2).",
@@ -67,7 +76,50 @@ def build(path: str) -> None:
     customers(t)
     segments(t)
     holdout(t)
+    cohorts(t)
     t.close()
+
+
+def cohorts(t: Template) -> None:
+    ws = t.sheet("Cohorts", {"A": 2, "B": 16, "C": 14, "D": 14, "E": 14, "F": 14, "G": 4, "H": 16,
+                             "I": 14, "J": 14, "K": 14})  # fmt: skip
+    t.heading(ws, "Cohorts and how sure the forecast is",
+              "One model per month of first purchase; bounds from the fit's uncertainty")  # fmt: skip
+    t.header_row(ws, "B4", ["Cohort (yyyymm)"])
+    first = f"Summary!$H$2:$H${LAST}"
+    t.spill(ws, f"B5:B{4 + CUSTOMER_ROWS}",
+            f'=IF({first}="","",YEAR({first})*100+MONTH({first}))', "general")  # fmt: skip
+    t.section(ws, "D4", "Fits per cohort", 4)
+    t.spill(ws, "D5:G16", f"=CLV_FIT_COHORTS(ModelName, B5:B{4 + CUSTOMER_ROWS}, {X}, {TX}, {T})",
+            "decimal", "output")  # fmt: skip
+    t.section(ws, "I4", "Expected purchases in the window: total", 3)
+    t.header_row(ws, "I5", ["", "Estimate", "Lower 90%", "Upper 90%"][1:])
+    t.formula(ws, "I6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {X}, {TX}, {T}),'
+                        f"{CUSTOMER_ROWS + 2},2)", "number", "output")  # fmt: skip
+    t.formula(ws, "J6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {X}, {TX}, {T}),'
+                        f"{CUSTOMER_ROWS + 2},3)", "number", "output")  # fmt: skip
+    t.formula(ws, "K6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {X}, {TX}, {T}),'
+                        f"{CUSTOMER_ROWS + 2},4)", "number", "output")  # fmt: skip
+    notes = ["The bounds show how much the total could move because the model's parameters are",
+             "estimated from a finite customer base (500 parameter draws, seeded). They do not",
+             "include the chance in each customer's own purchases, nor a changing market."]  # fmt: skip
+    for i, text in enumerate(notes):
+        ws.write(f"I{8 + i}", text, t.fmt("note", text_wrap=False))
+    chart = t.book.add_chart({"type": "column"})
+    for row, name, color in (
+        (5, "r (purchase rate shape)", "#2F5597"),
+        (6, "alpha (rate scale)", "#7F7F7F"),
+    ):
+        chart.add_series({"name": name, "categories": "=Cohorts!$E$5:$G$5",
+                          "values": f"=Cohorts!$E${row + 1}:$G${row + 1}", "fill": {"color": color},
+                          "y2_axis": row == 6})  # fmt: skip
+    chart.set_title({"name": "Purchase-rate parameters by cohort"})
+    chart.set_x_axis({"name": "cohort (month of first purchase)"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 320})
+    ws.insert_chart("I13", chart)
+    t.section(ws, "D19", "Checks", 4)
+    t.check(ws, "E20", "AND(I6>=J6,I6<=K6)", "The estimate lies within its bounds")
 
 
 def settings(t: Template) -> None:
@@ -128,7 +180,7 @@ DATES = f"Transactions!$B$2:$B${LOG_ROWS + 1}"
 AMOUNTS = f"Transactions!$C$2:$C${LOG_ROWS + 1}"
 LAST = CUSTOMER_ROWS + 1
 X, TX, T, M = (f"Summary!${c}$2:${c}${LAST}" for c in "BCDE")
-PARAMS, SPEND = "Model!$B$5:$C$16", "Model!$E$5:$F$14"
+PARAMS, SPEND = "Model!$B$5:$C$23", "Model!$E$5:$F$18"
 
 
 def summary(t: Template) -> None:
@@ -143,17 +195,18 @@ def model(t: Template) -> None:
     ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14, "G": 4, "H": 48})
     t.heading(ws, "Fitted models", "Maximum likelihood on the calibration summary")
     t.section(ws, "B4", "Purchases", 2)
-    t.spill(ws, "B5:C16", f"=CLV_FIT(ModelName, {X}, {TX}, {T})", "decimal", "output")
+    t.spill(ws, "B5:C23", f"=CLV_FIT(ModelName, {X}, {TX}, {T})", "decimal", "output")
     t.section(ws, "E4", "Spend (Gamma-Gamma)", 2)
-    t.spill(ws, "E5:F14", f"=CLV_FIT_SPEND({X}, {M})", "decimal", "output")
+    t.spill(ws, "E5:F18", f"=CLV_FIT_SPEND({X}, {M})", "decimal", "output")
     notes = ["r, alpha: how often customers buy (gamma-distributed rates).",
              "a, b (or s, beta): how soon they drop out.",
              "p, q, gamma: how much they spend per purchase.",
-             "se_: standard errors; converged must be TRUE."]  # fmt: skip
+             "se_: standard errors; converged must be TRUE; status says why not.",
+             "corr_: correlations of the estimates (CLV_INTERVAL uses them)."]  # fmt: skip
     for i, text in enumerate(notes):
         ws.write(f"H{5 + i}", text, t.fmt("note", text_wrap=False))
-    t.section(ws, "B18", "Checks", 5)
-    t.check(ws, "C19", "AND(C16=TRUE,F14=TRUE)", "Both fits converged")
+    t.section(ws, "B26", "Checks", 5)
+    t.check(ws, "C27", "AND(C16=TRUE,F14=TRUE)", "Both fits converged")
 
 
 def customers(t: Template) -> None:

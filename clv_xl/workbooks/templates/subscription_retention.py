@@ -76,11 +76,11 @@ def model(t: Template) -> None:
     t.heading(ws, "sBG model", "Maximum likelihood fit of each cohort")
     last = 6 + YEARS
     t.section(ws, "B4", "Regular", 2)
-    t.spill(ws, "B5:C12", f"=CLV_FIT_RETENTION(Cohorts!C6:C{last})", "decimal", "output")
+    t.spill(ws, "B5:C14", f"=CLV_FIT_RETENTION(Cohorts!C6:C{last})", "decimal", "output")
     t.section(ws, "E4", "High end", 2)
-    t.spill(ws, "E5:F12", f"=CLV_FIT_RETENTION(Cohorts!D6:D{last})", "decimal", "output")
-    t.section(ws, "B14", "Checks", 5)
-    t.check(ws, "C15", "AND(C12=TRUE,F12=TRUE)", "Both fits converged")
+    t.spill(ws, "E5:F14", f"=CLV_FIT_RETENTION(Cohorts!D6:D{last})", "decimal", "output")
+    t.section(ws, "B17", "Checks", 5)
+    t.check(ws, "C18", "AND(C12=TRUE,F12=TRUE)", "Both fits converged")
 
 
 def projection(t: Template) -> None:

@@ -1,0 +1,160 @@
+"""CLV_ functions for how sure the predictions are and for cohorts side by side.
+
+``CLV_INTERVAL`` draws parameters from the fit's uncertainty (see ``clv_xl.models.intervals``);
+``CLV_FIT_COHORTS`` fits one model per cohort label and lays the parameters side by side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xlwings as xw
+
+from clv_xl.errors import CLVError, InputError
+from clv_xl.excel.convert import flatten
+from clv_xl.excel.models import CATEGORY, PARAMS_DOC, _one_cell, _purchase_model, _scalar
+from clv_xl.excel.runner import current_function, excel_function
+from clv_xl.excel.tables import customer_columns, read_table, require_clean
+from clv_xl.models import PURCHASE_MODELS, fit_cached, model_class
+from clv_xl.models.cache import content_key
+from clv_xl.models.intervals import bootstrap_interval, covariance_from_table
+
+QUANTITIES = ("purchases", "p_alive")
+MIN_COHORT = 30  # customers a cohort needs before it is fitted
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("params", ndim=2, doc=PARAMS_DOC + " The whole spill (P1#): it holds the correlations.")
+@xw.arg("quantity", doc='"purchases" (expected purchases in the horizon) or "p_alive".')
+@xw.arg("horizon", doc="Length of the future period for purchases, in the fitted time unit.")
+@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg("recency", ndim=2, doc="Time from first to last purchase.")
+@xw.arg("age", ndim=2, doc="Customer age T: time from first purchase to the end of the data.")
+@xw.arg("level", doc="Optional share of the interval: 90% (blank) or e.g. 0.8, 0.95.")
+@xw.arg("draws", doc="Optional number of parameter draws: 500 (blank), 100 to 5,000.")
+@excel_function
+def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, level=None, draws=None):
+    """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty."""
+    kind = _one_cell(quantity, "quantity", '"purchases" or "p_alive"')
+    kind = kind.strip().lower() if isinstance(kind, str) else kind
+    if kind not in QUANTITIES:
+        raise InputError("quantity", quantity, '"purchases" or "p_alive"')
+    share = _scalar(level, "level", 0.9, "a share between 50% and 99.9% (90% as 0.9)")
+    if not 0.5 <= share <= 0.999:
+        raise InputError("level", share, "a share between 50% and 99.9% (90% as 0.9)")
+    n_draws = _scalar(draws, "draws", 500, "a whole number of draws from 100 to 5,000")
+    if not (100 <= n_draws <= 5000 and n_draws == int(n_draws)):
+        raise InputError("draws", n_draws, "a whole number of draws from 100 to 5,000")
+    length = _scalar(horizon, "horizon", 0.0, "a number of periods >= 0")
+    model = _purchase_model(params)
+    cov = covariance_from_table(read_table(params, "params"), model.param_names)
+    cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency, "age": age})
+    x, tx, big_t = (cols.values[k] for k in ("repeat_purchases", "recency", "age"))
+    rules = model.row_problems(x, tx, big_t)
+    fresh = cols.used & (cols.problem == "") & (rules != "")
+    cols.problem[fresh] = rules[fresh]
+    ok = cols.used & (cols.problem == "")
+    if not ok.any():
+        raise InputError("repeat_purchases", "no usable customer", "at least one customer row")
+    xs, txs, ts = x[ok], tx[ok], big_t[ok]
+    if kind == "purchases":
+        predict = lambda m: m.expected_purchases(length, xs, txs, ts)  # noqa: E731
+    else:
+        predict = lambda m: m.p_alive(xs, txs, ts)  # noqa: E731
+    key = content_key(type(model), [xs, txs, ts], {"quantity": kind, "horizon": length})
+    estimate, lower, upper, total, total_lo, total_hi = bootstrap_interval(
+        model, cov, predict, share, int(n_draws), key=key
+    )
+    name = current_function()
+    rows: list[list[Any]] = [["customer", kind, f"lower {share:.0%}", f"upper {share:.0%}"]]
+    picked = iter(zip(estimate.tolist(), lower.tolist(), upper.tolist(), strict=True))
+    for i in range(cols.length):
+        if ok[i]:
+            rows.append([i + 1, *next(picked)])
+        elif cols.used[i]:
+            rows.append([f"{name}: {cols.problem[i]}", "", "", ""])
+        else:
+            rows.append(["", "", "", ""])
+    rows.append(["total", total, total_lo, total_hi])
+    nothing = f"{name}: no finite result (a parameter or the horizon is too extreme)"
+    return [
+        [v if not isinstance(v, float) or np.isfinite(v) else nothing for v in row] for row in rows
+    ]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("model", doc='"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".')
+@xw.arg(
+    "cohort", ndim=2, doc="Cohort label of each customer, e.g. the month of the first purchase."
+)
+@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
+@xw.arg("recency", ndim=2, doc="Time from first to last purchase.")
+@xw.arg("age", ndim=2, doc="Customer age T: time from first purchase to the end of the data.")
+@excel_function
+def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency, age):
+    """One fit per cohort, side by side: a row per parameter, a column per cohort, with status."""
+    cls = model_class(model, PURCHASE_MODELS)
+    labels, _ = flatten(cohort)
+    cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency, "age": age})
+    if len(labels) != cols.length:
+        raise InputError("cohort", f"{len(labels)} cells for {cols.length} customers",
+                         "one cohort label per customer")  # fmt: skip
+    require_clean(cols)
+    keys = np.array([_label(v) for v in labels], dtype=object)
+    used = cols.used & (keys != "")
+    if not used.any():
+        raise InputError("cohort", "only blanks", "a label on every customer row")
+    order = sorted(set(keys[used].tolist()), key=_sort_key)
+    names = list(cls.param_names)
+    table: list[list[Any]] = [["cohort", *order]]
+    columns: list[tuple[int, Any, str]] = []
+    for label in order:
+        rows = used & (keys == label)
+        count = int(rows.sum())
+        data = [cols.values[k][rows] for k in ("repeat_purchases", "recency", "age")]
+        if count < MIN_COHORT:
+            columns.append(
+                (count, None, f"too small to fit: {count} customers (needs {MIN_COHORT})")
+            )
+            continue
+        try:
+            fitted = fit_cached(cls, *data)
+        except CLVError as exc:
+            columns.append((count, None, f"not fitted: {exc}"))
+            continue
+        columns.append((count, fitted, str(fitted.message_)))
+    for name in names:
+        table.append([name, *(f.params_[name] if f is not None else "" for _, f, _ in columns)])
+    for name in names:
+        table.append([f"se_{name}", *(_se(f, name) for _, f, _ in columns)])
+    table.append(["customers", *(c for c, _, _ in columns)])
+    table.append(
+        ["log_likelihood", *(f.log_likelihood_ if f is not None else "" for _, f, _ in columns)]
+    )
+    table.append(["status", *(s for _, _, s in columns)])
+    return table
+
+
+def _se(fitted: Any, name: str) -> Any:
+    if fitted is None:
+        return ""
+    value = fitted.standard_errors_[name]
+    return value if np.isfinite(value) else "n/a"
+
+
+def _label(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def _sort_key(label: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)

@@ -1,0 +1,113 @@
+"""How sure the predictions are: intervals from the uncertainty of the fitted parameters.
+
+A parametric bootstrap (the usual "simulation from the sampling distribution" of a maximum
+likelihood estimate): the log-parameters are drawn from the normal distribution centred on the
+fit with the covariance from the fit's Hessian (``cov_log_``, or rebuilt from the table's
+standard errors and correlations), each draw gives every customer's prediction, and the
+interval is the middle ``level`` share of those predictions; the total over customers is done
+per draw, so its interval accounts for customers sharing the same parameters.
+
+What the bounds include: the uncertainty of the parameters from fitting a finite customer base.
+What they do not: the randomness of one customer's own future purchases (a customer expected to
+buy 1.2 times will buy 0, 1, 2 or 3 times), nor a wrong model or a changing market.
+
+Draws are seeded, so a cell shows the same bounds on every recalculation; results are cached by
+content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from clv_xl.errors import InputError
+from clv_xl.models.base import BaseModel
+
+Array = np.ndarray
+MAX_VALUES = 20_000_000  # draws x customers held at once (160 MB)
+_cache: OrderedDict[str, tuple[Array, ...]] = OrderedDict()
+
+
+def covariance_from_table(table: dict[str, Any], names: tuple[str, ...] | list[str]) -> Array:
+    """The covariance of the log-parameters from a CLV_FIT table: standard errors (delta
+    method: sd(log p) = se(p) / p) and the ``corr_a_b`` rows."""
+    k = len(names)
+    sd = np.empty(k)
+    for i, name in enumerate(names):
+        se, value = table.get(f"se_{name}"), table.get(name)
+        if not isinstance(se, int | float) or isinstance(se, bool) or not np.isfinite(se):
+            raise InputError("params", f"se_{name} = {se}",
+                             "a converged fit's table with its standard errors (CLV_FIT's whole "
+                             "spill, e.g. P1#)")  # fmt: skip
+        sd[i] = float(se) / float(value)  # type: ignore[arg-type]
+    corr = np.eye(k)
+    for i in range(k):
+        for j in range(i):
+            value = table.get(f"corr_{names[j]}_{names[i]}")
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise InputError("params", f"no corr_{names[j]}_{names[i]} row",
+                                 "CLV_FIT's whole spill, with its corr_ rows (e.g. P1#)")  # fmt: skip
+            corr[i, j] = corr[j, i] = float(value)
+    return corr * np.outer(sd, sd)
+
+
+def parameter_draws(model: BaseModel, cov_log: Array, draws: int, seed: int = 0) -> Array:
+    """``draws`` parameter vectors (rows), drawn on the log scale."""
+    centre = np.log(np.array([model.params_[k] for k in model.param_names]))
+    rng = np.random.default_rng(seed)
+    # eigh, not cholesky: a nearly singular covariance (a flat direction) still draws
+    values, vectors = np.linalg.eigh((cov_log + cov_log.T) / 2)
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    z = rng.standard_normal((draws, centre.size))
+    return np.exp(centre + z @ root.T)
+
+
+def bootstrap_interval(
+    model: BaseModel,
+    cov_log: Array,
+    predict: Callable[[BaseModel], Array],
+    level: float = 0.9,
+    draws: int = 500,
+    seed: int = 0,
+    key: str = "",
+) -> tuple[Array, Array, Array, float, float, float]:
+    """Per customer (estimate, lower, upper), and the same for the total over customers."""
+    cache_key = _key(key, model, cov_log, level, draws, seed)
+    if cache_key and cache_key in _cache:
+        _cache.move_to_end(cache_key)
+        found = _cache[cache_key]
+        return found[0], found[1], found[2], *(float(v) for v in found[3])  # type: ignore[return-value]
+    estimate = np.asarray(predict(model), dtype=float)
+    n = max(estimate.size, 1)
+    if draws * n > MAX_VALUES:
+        raise InputError("draws", draws, f"at most {MAX_VALUES // n:,} draws for {n:,} customers")
+    cls = type(model)
+    samples = np.empty((draws, estimate.size))
+    for d, params in enumerate(parameter_draws(model, cov_log, draws, seed)):
+        drawn = cls.from_params(dict(zip(model.param_names, params.tolist(), strict=True)))
+        with np.errstate(all="ignore"):
+            samples[d] = predict(drawn)
+    samples = np.where(np.isfinite(samples), samples, np.nan)
+    tail = (1 - level) / 2
+    lower, upper = np.nanquantile(samples, [tail, 1 - tail], axis=0)
+    totals = samples.sum(axis=1)
+    total_lo, total_hi = np.nanquantile(totals, [tail, 1 - tail])
+    result = (estimate, lower, upper, float(estimate.sum()), float(total_lo), float(total_hi))
+    if cache_key:
+        _cache[cache_key] = (estimate, lower, upper, np.array(result[3:]))
+        while len(_cache) > 16:
+            _cache.popitem(last=False)
+    return result
+
+
+def _key(key: str, model: BaseModel, cov_log: Array, level: float, draws: int, seed: int) -> str:
+    if not key:
+        return ""
+    digest = hashlib.sha256(key.encode())
+    digest.update(repr((model.name, sorted(model.params_.items()), level, draws, seed)).encode())
+    digest.update(np.ascontiguousarray(cov_log).tobytes())
+    return digest.hexdigest()
