@@ -81,8 +81,8 @@ def build(path: str) -> None:
 
 
 def cohorts(t: Template) -> None:
-    ws = t.sheet("Cohorts", {"A": 2, "B": 16, "C": 14, "D": 14, "E": 14, "F": 14, "G": 4, "H": 16,
-                             "I": 14, "J": 14, "K": 14})  # fmt: skip
+    ws = t.sheet("Cohorts", {"A": 2, "B": 16, "C": 4, "D": 16, "E": 14, "F": 14, "G": 14, "H": 4,
+                             "I": 14, "J": 14, "K": 14}, landscape=True)  # fmt: skip
     t.heading(ws, "Cohorts and how sure the forecast is",
               "One model per month of first purchase; bounds from the fit's uncertainty")  # fmt: skip
     t.header_row(ws, "B4", ["Cohort (yyyymm)"])
@@ -106,13 +106,13 @@ def cohorts(t: Template) -> None:
     for i, text in enumerate(notes):
         ws.write(f"I{8 + i}", text, t.fmt("note", text_wrap=False))
     chart = t.book.add_chart({"type": "column"})
-    for row, name, color in (
-        (5, "r (purchase rate shape)", "#2F5597"),
-        (6, "alpha (rate scale)", "#7F7F7F"),
-    ):
-        chart.add_series({"name": name, "categories": "=Cohorts!$E$5:$G$5",
-                          "values": f"=Cohorts!$E${row + 1}:$G${row + 1}", "fill": {"color": color},
-                          "y2_axis": row == 6})  # fmt: skip
+    chart.add_series({"name": "r (shape of the purchase rates)", "categories": "=Cohorts!$E$5:$G$5",
+                      "values": "=Cohorts!$E$6:$G$6", "fill": {"color": "#2F5597"}})  # fmt: skip
+    line = t.book.add_chart({"type": "line"})
+    line.add_series({"name": "alpha (scale, right axis)", "categories": "=Cohorts!$E$5:$G$5",
+                     "values": "=Cohorts!$E$7:$G$7", "y2_axis": True,
+                     "line": {"color": "#C55A11", "width": 2.25}, "marker": {"type": "circle"}})  # fmt: skip
+    chart.combine(line)
     chart.set_title({"name": "Purchase-rate parameters by cohort"})
     chart.set_x_axis({"name": "cohort (month of first purchase)"})
     chart.set_legend({"position": "bottom"})
@@ -120,6 +120,8 @@ def cohorts(t: Template) -> None:
     ws.insert_chart("I13", chart)
     t.section(ws, "D19", "Checks", 4)
     t.check(ws, "E20", "AND(I6>=J6,I6<=K6)", "The estimate lies within its bounds")
+    ws.print_area("A1:Q32")  # the results; the label column continues below
+    ws.fit_to_pages(1, 1)
 
 
 def settings(t: Template) -> None:
