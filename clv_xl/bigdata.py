@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,19 +39,25 @@ def read_table(path: Path) -> pd.DataFrame:
     except Exception as exc:  # pyarrow, the CSV parser: the file is not what its name says
         first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise refused("summary", f"{path}, which could not be read ({first})", SUMMARY) from None
+    if frame.empty:
+        raise refused("summary", f"{path} with no customers", SUMMARY)
+    return checked_summary(frame, path)
+
+
+def checked_summary(frame: pd.DataFrame, path: Path, first_row: int = 0) -> pd.DataFrame:
+    """The summary columns present and numeric; a bad cell is named by its row in the file
+    (``first_row`` is the position of this chunk's first customer)."""
     missing = [c for c in SUMMARY_COLUMNS if c not in frame.columns]
     if missing:
         raise refused("summary", f"{path} without the column {missing[0]}",
-                         f"{SUMMARY}; a raw transaction log goes to `clv-xl summarize` first")  # fmt: skip
-    if frame.empty:
-        raise refused("summary", f"{path} with no customers", SUMMARY)
+                      f"{SUMMARY}; a raw transaction log goes to `clv-xl summarize` first")  # fmt: skip
     for column in SUMMARY_COLUMNS[1:]:
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() & frame[column].notna() | ~np.isfinite(values.fillna(0))
         if bad.any():
             row = int(np.argmax(bad.to_numpy()))
             raise InputError(f"summary column {column}", frame[column].iloc[row],
-                             "a number", position=(row + 2,))  # fmt: skip
+                             "a number", position=(first_row + row + 2,))  # fmt: skip
         frame[column] = values.fillna(0.0)
     return frame
 
@@ -188,6 +195,8 @@ def read_params(path: Path) -> dict[str, object]:
 
 
 def cli_predict(args: argparse.Namespace) -> int:
+    """Score a summary in chunks of ``--chunk-rows`` customers: memory stays bounded however
+    large the file, and the answers are those of one pass over the whole file."""
     for name in ("weeks", "months", "discount_rate", "margin"):
         value = getattr(args, name)
         if not np.isfinite(value) or value < 0 or (name == "margin" and value > 1):
@@ -195,39 +204,92 @@ def cli_predict(args: argparse.Namespace) -> int:
             raise InputError(f"--{name.replace('_', '-')}", value, allowed)
     if not 1 <= args.months <= 1200:
         raise InputError("--months", args.months, "a whole number of months from 1 to 1,200")
+    if not 1_000 <= args.chunk_rows <= 100_000_000:
+        raise InputError("--chunk-rows", args.chunk_rows, "a number of customers from 1,000 up")
     target = output_file(args.output, "--output", tuple(TABLE_SUFFIXES))
     stored = read_params(args.params)
-    summary = read_table(args.summary)
-    unit = summary_period(summary)
-    if unit != stored["period"]:
-        raise refused("--params", f"a fit in period {stored['period']} for a summary in {unit}",
-                         "the fit of this summary (or of one with the same --period)")  # fmt: skip
-    model = stored["model"]
+    input_file(args.summary, "summary", SUMMARY, tuple(TABLE_SUFFIXES))
+    model, spend = stored["model"], stored["spend"]
     assert isinstance(model, RepeatBuyingModel)
+    scored = 0
+
+    def score(chunk: pd.DataFrame) -> pd.DataFrame:
+        nonlocal scored
+        chunk = checked_summary(chunk, args.summary, scored)
+        unit = summary_period(chunk)
+        if unit != stored["period"]:
+            raise refused("--params", f"a fit in period {stored['period']} for a summary in {unit}",
+                          "the fit of this summary (or of one with the same --period)")  # fmt: skip
+        out = score_frame(model, spend if isinstance(spend, GammaGamma) else None, chunk,
+                          args.weeks, args.months, args.discount_rate, args.margin, unit)  # fmt: skip
+        scored += len(chunk)
+        bar(f"scored {scored:,} customers", 0.5)
+        return out
+
+    write_atomically(target, lambda tmp: stream(args.summary, tmp, args.chunk_rows, score))
+    if not scored:
+        raise refused("summary", f"{args.summary} with no customers", SUMMARY)
+    bar("done", 1.0)
+    print(f"{scored:,} customers -> {args.output}")
+    return 0
+
+
+def score_frame(model: RepeatBuyingModel, spend: GammaGamma | None, summary: pd.DataFrame,
+                weeks: float, months: int, rate: float, margin: float, unit: str) -> pd.DataFrame:  # fmt: skip
+    """Per customer: P(alive), expected purchases, and with a spend model expected spend and
+    lifetime value."""
     x, tx, big_t, m = (
         summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
     )
-    bar("P(alive)", 0.2)
-    out = pd.DataFrame({"customer": summary["customer"], "p_alive": model.p_alive(x, tx, big_t)})
-    bar("expected purchases", 0.4)
-    out["expected_purchases"] = model.expected_purchases(args.weeks, x, tx, big_t)
-    spend = stored["spend"]
-    if isinstance(spend, GammaGamma):
-        bar("expected spend and lifetime value", 0.6)
-        out["expected_spend"] = spend.expected_spend(x, m)
+    out = pd.DataFrame({"customer": summary["customer"].to_numpy()})
+    out["p_alive"] = model.p_alive(x, tx, big_t)
+    out["expected_purchases"] = model.expected_purchases(weeks, x, tx, big_t)
+    if spend is not None:
+        per_purchase = spend.expected_spend(x, m)
+        out["expected_spend"] = per_purchase
         out["lifetime_value"] = lifetime_value(
-            model,
-            out["expected_spend"].to_numpy(),
-            x,
-            tx,
-            big_t,
-            args.months,
-            args.discount_rate,
-            args.margin,
-            month_unit(unit),
+            model, per_purchase, x, tx, big_t, months, rate, margin, month_unit(unit)
         )
-    bar("writing", 0.9)
-    write_table(out, target)
-    bar("done", 1.0)
-    print(f"{len(out):,} customers -> {args.output}")
-    return 0
+    return out
+
+
+def _chunks(source: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The summary file, ``rows`` customers at a time; an unreadable file is one line."""
+    import pyarrow.parquet as pq
+
+    try:
+        if TABLE_SUFFIXES[source.suffix.lower()] == "parquet":
+            for batch in pq.ParquetFile(source).iter_batches(batch_size=rows):
+                yield batch.to_pandas()
+        else:
+            yield from pd.read_csv(source, chunksize=rows)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise refused("summary", f"{source}, which could not be read ({first})", SUMMARY) from None
+
+
+def stream(source: Path, target: Path, rows: int,
+           score: Callable[[pd.DataFrame], pd.DataFrame]) -> None:  # fmt: skip
+    """Read ``source`` in chunks of ``rows``, score each, append it to ``target``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet_out = TABLE_SUFFIXES[target.suffix.lower()] == "parquet"
+    writer = None
+    first = True
+    try:
+        for chunk in _chunks(source, rows):
+            out = score(chunk)
+            if parquet_out:
+                table = pa.Table.from_pandas(out, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(target, table.schema)
+                writer.write_table(table)
+            else:
+                out.to_csv(target, mode="w" if first else "a", header=first, index=False)
+            first = False
+    finally:
+        if writer is not None:
+            writer.close()

@@ -1,0 +1,62 @@
+"""`clv-xl predict` scores a summary in chunks (bounded memory): the same numbers as one pass,
+and as the core called directly, for Parquet and CSV in and out."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from data import cdnow_transactions
+
+from clv_xl.cli import main
+from clv_xl.models import BGNBD, GammaGamma, lifetime_value
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("chunks")
+    raw = cdnow_transactions()
+    log = pd.DataFrame(
+        {"customer": raw["id"], "date": raw["date"].astype(str), "amount": raw["amount"]}
+    )
+    log.to_csv(folder / "log.csv", index=False)
+    for suffix in ("parquet", "csv"):
+        assert main(["summarize", str(folder / "log.csv"), "-o", str(folder / f"s.{suffix}"),
+                     "--engine", "pandas", "--as-of", "1997-09-30"]) == 0  # fmt: skip
+    assert main(["fit", str(folder / "s.parquet"), "-o", str(folder / "p.json")]) == 0
+    return folder
+
+
+@pytest.mark.parametrize("source", ["s.parquet", "s.csv"])
+@pytest.mark.parametrize("target", ["out.parquet", "out.csv"])
+def test_chunks_give_the_numbers_of_one_pass_and_of_the_core(fitted, source, target):
+    read = lambda p: pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)  # noqa: E731
+    one, many = fitted / f"one_{target}", fitted / f"many_{target}"
+    base = ["predict", str(fitted / source), "--params", str(fitted / "p.json")]
+    assert main([*base, "-o", str(one)]) == 0
+    assert main([*base, "-o", str(many), "--chunk-rows", "1000"]) == 0  # 3 chunks of CDNOW
+    a, b = read(one), read(many)
+    assert len(a) == len(b) == 2357
+    pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+    summary = read(fitted / source)
+    stored = json.loads((fitted / "p.json").read_text())
+    model = BGNBD.from_params({k: v for k, v in stored["model"] if k in BGNBD.param_names})
+    spend = GammaGamma.from_params([dict(stored["spend"])[k] for k in ("p", "q", "gamma")])
+    x, tx, t, m = (
+        summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
+    )
+    np.testing.assert_allclose(b["p_alive"], model.p_alive(x, tx, t), rtol=1e-9)
+    value = lifetime_value(model, spend.expected_spend(x, m), x, tx, t, 12, 0.01, 1.0, "W")
+    np.testing.assert_allclose(b["lifetime_value"], value, rtol=1e-9)
+
+
+def test_a_bad_cell_in_a_later_chunk_is_named_by_its_row(fitted, capsys):
+    summary = pd.read_csv(fitted / "s.csv")
+    summary["recency"] = summary["recency"].astype(object)
+    summary.loc[1500, "recency"] = "oops"
+    summary.to_csv(fitted / "bad.csv", index=False)
+    out = fitted / "bad_out.csv"
+    assert main(["predict", str(fitted / "bad.csv"), "--params", str(fitted / "p.json"),
+                 "-o", str(out), "--chunk-rows", "1000"]) == 2  # fmt: skip
+    assert 'summary column recency at row 1502 got "oops"' in capsys.readouterr().err
+    assert not out.exists() and not list(fitted.glob(".bad_out*"))
