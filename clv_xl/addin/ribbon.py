@@ -33,6 +33,7 @@ from typing import Any
 
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.refresh import error_lines
+from clv_xl.workbooks.xlsx import col_letters
 
 EXCEL_ERRORS = (
     "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
@@ -75,14 +76,6 @@ def grid(value: Any) -> list[list[Any]]:
     if value and all(isinstance(row, list | tuple) for row in value):
         return [list(row) for row in value]
     return [list(value)]
-
-
-def column_letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def is_clv_formula(formula: Any) -> bool:
@@ -151,7 +144,7 @@ def sheet_errors(sheet: Any) -> list[tuple[str, str, str]]:
         for c, value in enumerate(row):
             text = error_text(value)
             if text:
-                found.append((sheet.name, f"{column_letters(left + c)}{top + r}", text))
+                found.append((sheet.name, f"{col_letters(left + c)}{top + r}", text))
     return found
 
 

@@ -237,14 +237,22 @@ def _purchase_model(params) -> RepeatBuyingModel | Any:
     return model_from_cells(params, "params", PURCHASE_MODELS)
 
 
-def _predict(params, repeat_purchases, recency, age, predict):
-    model = _purchase_model(params)
-    cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency, "age": age})
+def customer_rows(model, repeat_purchases, recency, age, more: dict[str, Any] | None = None):
+    """The customers' columns, each row judged by the cells and by the model's rules: returns
+    the columns, (x, t_x, T) and which rows can be predicted."""
+    cols = customer_columns(
+        {"repeat_purchases": repeat_purchases, "recency": recency, "age": age, **(more or {})}
+    )
     x, tx, big_t = (cols.values[k] for k in ("repeat_purchases", "recency", "age"))
     rules = model.row_problems(x, tx, big_t)
     fresh = cols.used & (cols.problem == "") & (rules != "")
     cols.problem[fresh] = rules[fresh]
-    ok = cols.used & (cols.problem == "")
+    return cols, (x, tx, big_t), cols.used & (cols.problem == "")
+
+
+def _predict(params, repeat_purchases, recency, age, predict):
+    model = _purchase_model(params)
+    cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
     result = np.full(cols.length, np.nan)
     if ok.any():
         result[ok] = predict(model, x[ok], tx[ok], big_t[ok])
@@ -364,18 +372,9 @@ def CLV_LIFETIME_VALUE(
     rate = _scalar(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
     share = _scalar(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
     unit = "W" if period in (None, "") else period
-    cols = customer_columns(
-        {
-            "repeat_purchases": repeat_purchases,
-            "recency": recency,
-            "age": age,
-            "monetary_value": monetary_value,
-        }
+    cols, _, ok = customer_rows(
+        model, repeat_purchases, recency, age, {"monetary_value": monetary_value}
     )
-    rules = model.row_problems(*(cols.values[k] for k in ("repeat_purchases", "recency", "age")))
-    fresh = cols.used & (cols.problem == "") & (rules != "")
-    cols.problem[fresh] = rules[fresh]
-    ok = cols.used & (cols.problem == "")
     result = np.full(cols.length, np.nan)
     if ok.any():
         x, tx, big_t, m = (

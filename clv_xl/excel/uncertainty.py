@@ -13,7 +13,14 @@ import xlwings as xw
 
 from clv_xl.errors import CLVError, InputError
 from clv_xl.excel.convert import flatten
-from clv_xl.excel.models import CATEGORY, PARAMS_DOC, _one_cell, _purchase_model, _scalar
+from clv_xl.excel.models import (
+    CATEGORY,
+    PARAMS_DOC,
+    _one_cell,
+    _purchase_model,
+    _scalar,
+    customer_rows,
+)
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
 from clv_xl.models import PURCHASE_MODELS, fit_cached, model_class
@@ -49,12 +56,7 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, leve
     length = _scalar(horizon, "horizon", 0.0, "a number of periods >= 0")
     model = _purchase_model(params)
     cov = covariance_from_table(read_table(params, "params"), model.param_names)
-    cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency, "age": age})
-    x, tx, big_t = (cols.values[k] for k in ("repeat_purchases", "recency", "age"))
-    rules = model.row_problems(x, tx, big_t)
-    fresh = cols.used & (cols.problem == "") & (rules != "")
-    cols.problem[fresh] = rules[fresh]
-    ok = cols.used & (cols.problem == "")
+    cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
     if not ok.any():
         raise InputError("repeat_purchases", "no usable customer", "at least one customer row")
     xs, txs, ts = x[ok], tx[ok], big_t[ok]
