@@ -37,7 +37,7 @@ GOOD = {
     "CLV_LIFESPAN": (0.2,),
     "CLV_PAYBACK": (50, 25, 0.8, 0.1),
     "CLV_SEGMENT": ([[10], [5], [1]], 2, [["A"], ["B"]]),
-    "CLV_SUMMARY": (IDS, DATES, AMOUNTS, dt.datetime(1997, 1, 31), "W"),
+    "CLV_SUMMARY": (IDS, DATES, AMOUNTS, dt.datetime(1997, 1, 31), "W", "M"),
     "CLV_FIT": ("BG/NBD", X * 3, TX * 3, T * 3, None),
     "CLV_FIT_SPEND": (X * 3, M * 3, None),
     "CLV_FIT_RETENTION": ([[1000], [631], [468], [382]],),

@@ -87,7 +87,11 @@ def _cells(value: Any) -> list[Any]:
     doc='Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, or a number of days.',
 )
 @excel_function
-def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None):
+@xw.arg(
+    "cohorts",
+    doc='Optional: add a cohort column, the first purchase\'s "M" month (2024-03), "Q" quarter (2024-Q1) or "Y" year.',
+)
+def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None):
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
     rows, ids, days, n_cells = _transactions(customer_ids, dates)
     amount_values = None
@@ -105,7 +109,26 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None):
     as_of = _one_cell(as_of, "as_of", "a date")
     as_of_value = None if as_of in (None, "") else as_of
     frame = summarize(ids, days, amount_values, as_of_value, period)
+    if cohorts not in (None, ""):
+        frame["cohort"] = cohort_labels(frame["first_purchase"], cohorts)
     return spill(frame)
+
+
+COHORT_FORMS = {"M": "month", "Q": "quarter", "Y": "year"}
+
+
+def cohort_labels(first_purchase: pd.Series, cohorts: Any) -> list[str]:
+    """Each customer's cohort: the month, quarter or year of the first purchase, as text that
+    sorts in time order (2024-03, 2024-Q1, 2024)."""
+    key = cohorts.strip().upper()[:1] if isinstance(cohorts, str) else ""
+    if key not in COHORT_FORMS:
+        raise InputError("cohorts", cohorts, '"M" (month), "Q" (quarter) or "Y" (year)')
+    stamps = pd.to_datetime(first_purchase)
+    if key == "M":
+        return stamps.dt.strftime("%Y-%m").tolist()
+    if key == "Q":
+        return (stamps.dt.year.astype(str) + "-Q" + stamps.dt.quarter.astype(str)).tolist()
+    return stamps.dt.year.astype(str).tolist()
 
 
 def _transactions(customer_ids, dates) -> tuple[list[int], list[Any], np.ndarray, int]:

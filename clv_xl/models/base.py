@@ -415,20 +415,32 @@ class BaseModel:
     def _status(self, data: Sequence[Array], weights: Array) -> str:
         """The fit's outcome in plain words, with what to try when it did not converge."""
         if self.converged_:
-            return "converged" if not self.restarts_ else "converged after a restart"
+            done = "converged" if not self.restarts_ else "converged after a restart"
+            few = self._few_repeaters(data, weights)
+            return (
+                f"{done}, but with {few}: the estimates are weak (see their se_)" if few else done
+            )
         return "not converged: " + self._diagnosis(data, weights)
+
+    def _few_repeaters(self, data: Sequence[Array], weights: Array) -> str:
+        """ "" or "few repeat buyers (3 of 500 customers bought again)" below 5%."""
+        if not self.purchase_data:
+            return ""
+        x = np.asarray(data[0], dtype=float)
+        repeaters, total = float(weights[x > 0].sum()), max(float(weights.sum()), 1.0)
+        if repeaters / total >= 0.05:
+            return ""
+        return f"few repeat buyers ({repeaters:,.0f} of {total:,.0f} customers bought again)"
 
     def _diagnosis(self, data: Sequence[Array], weights: Array) -> str:
         point = np.log(np.array(list(self.params_.values())))
         stuck = [k for k, v in zip(self.param_names, point, strict=True) if abs(v) > LOG_BOUND - 1]
         columns = [np.asarray(d, dtype=float) for d in data]
         if self.purchase_data:
-            x, big_t = columns[0], columns[2]
-            repeaters = float(weights[x > 0].sum())
-            share = repeaters / max(float(weights.sum()), 1.0)
-            if share < 0.05:
-                return (f"too few repeat buyers ({repeaters:,.0f} of {weights.sum():,.0f} "
-                        "customers bought again): use a longer history or more customers")  # fmt: skip
+            few = self._few_repeaters(data, weights)
+            if few:
+                return f"too {few}: use a longer history or more customers"
+            big_t = columns[2]
             middle = float(np.median(big_t))
             if middle > 2000 or middle < 0.5:
                 return (f"the typical customer age T is {middle:,.4g} time units: measure "
@@ -493,6 +505,13 @@ class BaseModel:
                     value = float(corr) if np.isfinite(corr) else "n/a"
                 rows.append([f"corr_{names[j]}_{names[i]}", value])
         return rows
+
+    @property
+    def status_(self) -> str:
+        """The fit's outcome in plain words ("converged", or why not and what to try)."""
+        if not self.is_fitted:
+            raise NotFittedError(self.name)
+        return str(self.message_)
 
     def __repr__(self) -> str:
         if not self.is_fitted:

@@ -1,0 +1,134 @@
+"""CLV_INTERVAL, CLV_FIT_COHORTS, CLV_SUMMARY's cohort column and fits that explain themselves."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from data import cdnow_summary, cdnow_transactions
+
+from clv_xl.excel.udfs import CLV_FIT, CLV_FIT_COHORTS, CLV_INTERVAL, CLV_SUMMARY
+from clv_xl.models import BGNBD
+
+
+def column(values):
+    return [[float(v)] for v in values]
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    c = cdnow_summary()
+    x, tx, t = column(c["x"]), column(c["t_x"]), column(c["T"])
+    return CLV_FIT("BG/NBD", x, tx, t), x, tx, t
+
+
+def test_interval_holds_the_published_forecast_and_a_total(cdnow):
+    params, x, tx, t = cdnow
+    out = CLV_INTERVAL(params, "purchases", 39, x, tx, t)
+    assert out[0] == ["customer", "purchases", "lower 90%", "upper 90%"]
+    first = out[1]  # x=2, t_x=30.43, T=38.86: 1.226 purchases (Fader, Hardie & Lee 2005)
+    assert first[0] == 1 and first[1] == pytest.approx(1.226, abs=5e-4)
+    assert first[2] < first[1] < first[3]
+    total = out[-1]
+    assert total[0] == "total" and total[2] < total[1] < total[3]
+    assert len(out) == 2357 + 2
+    assert CLV_INTERVAL(params, "purchases", 39, x, tx, t) == out  # seeded: the same every time
+
+
+def test_a_wider_level_gives_wider_bounds_and_p_alive_stays_in_0_1(cdnow):
+    params, x, tx, t = cdnow
+    narrow = CLV_INTERVAL(params, "p_alive", 39, x, tx, t, 0.8, 400)
+    wide = CLV_INTERVAL(params, "p_alive", 39, x, tx, t, 0.99, 400)
+    assert wide[-1][3] - wide[-1][2] > narrow[-1][3] - narrow[-1][2]
+    values = np.array([row[1:] for row in wide[1:-1]], dtype=float)
+    assert values.min() >= 0 and values.max() <= 1
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"quantity": "value"}, 'quantity got "value"'),
+        ({"level": 1.5}, "level got 1.5"),
+        ({"draws": 10}, "draws got 10"),
+        ({"params": "no corr"}, "corr_"),
+    ],
+)
+def test_interval_mistakes_are_one_line(cdnow, change, words):
+    params, x, tx, t = cdnow
+    args = {"params": params, "quantity": "purchases", "level": None, "draws": None}
+    args.update(change)
+    if args["params"] == "no corr":
+        args["params"] = [row for row in params if not str(row[0]).startswith("corr_")]
+    out = CLV_INTERVAL(args["params"], args["quantity"], 39, x, tx, t, args["level"], args["draws"])
+    assert isinstance(out, str) and out.startswith("CLV_INTERVAL: ") and words in out, out
+
+
+def test_a_bad_customer_row_gets_its_message_and_the_rest_their_bounds(cdnow):
+    params, *_ = cdnow
+    out = CLV_INTERVAL(params, "purchases", 39, [[2], ["x"], [None]], [[30.4], [1], [None]],
+                       [[38.9], [5], [None]])  # fmt: skip
+    assert out[1][0] == 1 and out[2][0].startswith("CLV_INTERVAL: repeat_purchases got the text")
+    assert out[3] == ["", "", "", ""]
+
+
+@pytest.fixture(scope="module")
+def summary_with_cohorts():
+    raw = cdnow_transactions()
+    dates = [dt.datetime.strptime(str(d), "%Y%m%d") for d in raw["date"]]
+    out = CLV_SUMMARY(column(raw["id"]), [[d] for d in dates], column(raw["amount"]),
+                      dt.datetime(1997, 9, 30), None, "M")  # fmt: skip
+    header, rows = out[0], out[1:]
+    return {name: [[row[i]] for row in rows] for i, name in enumerate(header)}
+
+
+def test_summary_adds_the_cohort_of_the_first_purchase(summary_with_cohorts):
+    labels = [c[0] for c in summary_with_cohorts["cohort"]]
+    assert sorted(set(labels)) == ["1997-01", "1997-02", "1997-03"]  # CDNOW's first quarter
+    assert labels.count("1997-01") == 781
+
+
+@pytest.mark.parametrize(("form", "first"), [("Q", "1997-Q1"), ("Y", "1997"), ("month", "1997-01")])
+def test_summary_cohort_forms(form, first):
+    out = CLV_SUMMARY([[1], [1]], [[dt.datetime(1997, 1, 5)], [dt.datetime(1997, 2, 5)]],
+                      None, None, None, form)  # fmt: skip
+    assert out[1][-1] == first
+    assert 'cohorts got "week"' in CLV_SUMMARY([[1]], [[dt.datetime(1997, 1, 5)]], None, None,
+                                               None, "week")  # fmt: skip
+
+
+def test_cohorts_side_by_side(summary_with_cohorts):
+    s = summary_with_cohorts
+    out = CLV_FIT_COHORTS("BG/NBD", s["cohort"], s["frequency"], s["recency"], s["T"])
+    table = {row[0]: row[1:] for row in out}
+    assert table["cohort"] == ["1997-01", "1997-02", "1997-03"]
+    assert table["customers"] == [781, 857, 719]
+    assert table["status"] == ["converged"] * 3
+    assert all(0.1 < r < 0.5 for r in table["r"])
+
+
+def test_a_small_cohort_says_so_and_a_mismatch_is_one_line(summary_with_cohorts):
+    s = summary_with_cohorts
+    labels = [["big"]] * 2000 + [["tiny"]] * 357
+    out = CLV_FIT_COHORTS("BG/NBD", labels[:2000] + [["tiny"]] * 10 + [[None]] * 347,
+                          s["frequency"], s["recency"], s["T"])  # fmt: skip
+    table = {row[0]: row[1:] for row in out}
+    assert table["status"][1] == "too small to fit: 10 customers (needs 30)"
+    assert table["r"][1] == ""
+    short = CLV_FIT_COHORTS("BG/NBD", labels[:5], s["frequency"], s["recency"], s["T"])
+    assert short.startswith("CLV_FIT_COHORTS: cohort got")
+
+
+def test_fits_end_with_a_status_in_plain_words():
+    c = cdnow_summary()
+    fitted = BGNBD().fit(c["x"], c["t_x"], c["T"])
+    assert fitted.status_ == "converged"
+    rng = np.random.default_rng(0)
+    t = rng.uniform(30, 40, 500)
+    x = np.zeros(500)
+    x[:3] = 1  # three repeat buyers among 500
+    lonely = BGNBD().fit(x, np.where(x > 0, t / 2, 0), t)
+    expected = "few repeat buyers (3 of 500 customers bought again)"
+    if lonely.converged_:
+        assert lonely.status_.startswith("converged") and f"but with {expected}" in lonely.status_
+    else:
+        assert lonely.status_.startswith(f"not converged: too {expected}")
+    assert ["status", lonely.status_] in lonely.table()
