@@ -84,7 +84,7 @@ class BGNBD(BetaGeometricFamily):
             odds = (
                 np.log(a)
                 - np.log(np.maximum(b + x - 1, 1e-300))
-                + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+                + (r + x) * np.log((alpha + T) / (alpha + tx))
             )
         return np.where(x > 0, odds, -np.inf)
 

@@ -25,15 +25,18 @@ from clv_xl.models.base import (
 def row_problems(x: Array, tx: Array, T: Array) -> Array:
     """Per customer: "" or what is inconsistent in (x, t_x, T). One rule set for Python (raise
     on the first) and Excel (a message in that customer's cell)."""
+    return rule_messages(np.shape(x), _rules(x, tx, T))
+
+
+def _rules(x: Array, tx: Array, T: Array) -> list[tuple[Array, str]]:
     with np.errstate(invalid="ignore"):
-        rules = [
+        return [
             (~np.isfinite(x) | (x < 0), "frequency must be a number >= 0"),
             (~np.isfinite(tx) | (tx < 0), "recency must be a number >= 0"),
             (~np.isfinite(T) | (T < 0), "age T must be a number >= 0"),
             (tx > T * (1 + 1e-9), "recency is after age T; expected recency <= T"),
             ((x == 0) & (tx > 0), "recency must be 0 when frequency is 0"),
         ]
-    return rule_messages(np.shape(x), rules)
 
 
 def check_customers(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array, Array]:
@@ -45,7 +48,10 @@ def check_customers(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array,
         raise InputError(
             "frequency, recency, T", "ranges of different sizes", "one value per customer"
         ) from None
-    problems = row_problems(x, tx, big_t)
+    rules = _rules(x, tx, big_t)
+    if not any(bool(np.any(bad)) for bad, _ in rules):
+        return x, tx, big_t  # the common case: no message is built
+    problems = rule_messages(np.shape(x), rules)
     if (problems != "").any():
         i = int(np.argmax((problems != "").ravel()))
         raise InputError(
