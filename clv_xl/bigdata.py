@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clv_xl.data.scoring import score_frame, spark_score
 from clv_xl.data.sources import Source, summarize_source
 from clv_xl.errors import InputError
 from clv_xl.files import TABLE_SUFFIXES, input_file, output_file, refused, write_atomically
@@ -19,7 +20,6 @@ from clv_xl.models import (
     PURCHASE_MODELS,
     GammaGamma,
     RepeatBuyingModel,
-    lifetime_value,
     model_class,
 )
 from clv_xl.progress import bar
@@ -78,14 +78,12 @@ def period_label(period: str | None) -> str:
     return key if key in ("W", "D", "M") else f"{days:g}"
 
 
-def month_unit(label: str) -> str | float:
-    return label if label in ("W", "D", "M") else float(label)
-
-
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     target = output_file(path, "--output", tuple(TABLE_SUFFIXES))
     if TABLE_SUFFIXES[target.suffix.lower()] == "parquet":
-        write_atomically(target, lambda tmp: frame.to_parquet(tmp, index=False))
+        # microsecond timestamps: the form Spark and most readers take (pandas writes ns)
+        write_atomically(target, lambda tmp: frame.to_parquet(
+            tmp, index=False, coerce_timestamps="us", allow_truncated_timestamps=True))  # fmt: skip
     else:
         write_atomically(target, lambda tmp: frame.to_csv(tmp, index=False))
 
@@ -206,6 +204,8 @@ def cli_predict(args: argparse.Namespace) -> int:
         raise InputError("--months", args.months, "a whole number of months from 1 to 1,200")
     if not 1_000 <= args.chunk_rows <= 100_000_000:
         raise InputError("--chunk-rows", args.chunk_rows, "a number of customers from 1,000 up")
+    if args.engine == "spark":
+        return _predict_on_spark(args)
     target = output_file(args.output, "--output", tuple(TABLE_SUFFIXES))
     stored = read_params(args.params)
     input_file(args.summary, "summary", SUMMARY, tuple(TABLE_SUFFIXES))
@@ -232,25 +232,6 @@ def cli_predict(args: argparse.Namespace) -> int:
     bar("done", 1.0)
     print(f"{scored:,} customers -> {args.output}")
     return 0
-
-
-def score_frame(model: RepeatBuyingModel, spend: GammaGamma | None, summary: pd.DataFrame,
-                weeks: float, months: int, rate: float, margin: float, unit: str) -> pd.DataFrame:  # fmt: skip
-    """Per customer: P(alive), expected purchases, and with a spend model expected spend and
-    lifetime value."""
-    x, tx, big_t, m = (
-        summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
-    )
-    out = pd.DataFrame({"customer": summary["customer"].to_numpy()})
-    out["p_alive"] = model.p_alive(x, tx, big_t)
-    out["expected_purchases"] = model.expected_purchases(weeks, x, tx, big_t)
-    if spend is not None:
-        per_purchase = spend.expected_spend(x, m)
-        out["expected_spend"] = per_purchase
-        out["lifetime_value"] = lifetime_value(
-            model, per_purchase, x, tx, big_t, months, rate, margin, month_unit(unit)
-        )
-    return out
 
 
 def _chunks(source: Path, rows: int) -> Iterator[pd.DataFrame]:
@@ -293,3 +274,41 @@ def stream(source: Path, target: Path, rows: int,
     finally:
         if writer is not None:
             writer.close()
+
+
+def _predict_on_spark(args: argparse.Namespace) -> int:
+    """``--engine spark``: a Parquet summary scored partition by partition (``mapInPandas``),
+    written as a Parquet folder, the form Spark writes and reads back."""
+    allowed = "a .parquet summary (a file or a folder of Parquet files)"
+    source = args.summary
+    if not source.exists() or source.suffix.lower() not in (".parquet", ".pq"):
+        raise refused("summary", str(source), allowed)
+    target = args.output
+    if target.suffix.lower() not in (".parquet", ".pq"):
+        raise refused(
+            "--output", str(target), "a folder name ending in .parquet (Spark writes a folder)"
+        )
+    if target.exists() and not (target / "_SUCCESS").exists():
+        raise refused("--output", f"{target}, which is not a Spark output folder", "a new name")
+    if not target.resolve().parent.is_dir():
+        raise refused("--output", f"{target}, whose folder does not exist", "an existing folder")
+    stored = read_params(args.params)
+    import pyarrow.dataset as ds
+
+    first = ds.dataset(source).head(1).to_pandas()
+    checked_summary(first, source)
+    unit = summary_period(first)
+    if unit != stored["period"]:
+        raise refused("--params", f"a fit in period {stored['period']} for a summary in {unit}",
+                      "the fit of this summary (or of one with the same --period)")  # fmt: skip
+    model, spend = stored["model"], stored["spend"]
+    assert isinstance(model, RepeatBuyingModel)
+    bar("scoring on Spark", 0.3)
+    options = {"weeks": args.weeks, "months": args.months, "rate": args.discount_rate,
+               "margin": args.margin, "unit": unit}  # fmt: skip
+    count = spark_score(
+        source, target, model, spend if isinstance(spend, GammaGamma) else None, options
+    )
+    bar("done", 1.0)
+    print(f"{count:,} customers -> {target} (a Parquet folder)")
+    return 0

@@ -60,3 +60,20 @@ def test_a_bad_cell_in_a_later_chunk_is_named_by_its_row(fitted, capsys):
                  "-o", str(out), "--chunk-rows", "1000"]) == 2  # fmt: skip
     assert 'summary column recency at row 1502 got "oops"' in capsys.readouterr().err
     assert not out.exists() and not list(fitted.glob(".bad_out*"))
+
+
+def test_spark_scores_partitions_with_the_same_numbers(fitted):
+    """`--engine spark`: mapInPandas over Spark's partitions, the same code per chunk, so the
+    same numbers as the in-memory path (to 1e-9)."""
+    pytest.importorskip("pyspark")
+    base = ["predict", str(fitted / "s.parquet"), "--params", str(fitted / "p.json")]
+    assert main([*base, "-o", str(fitted / "local.parquet")]) == 0
+    assert main([*base, "-o", str(fitted / "spark.parquet"), "--engine", "spark"]) == 0
+    assert (fitted / "spark.parquet" / "_SUCCESS").exists()
+    local = pd.read_parquet(fitted / "local.parquet").sort_values("customer", ignore_index=True)
+    spark = pd.read_parquet(fitted / "spark.parquet").sort_values("customer", ignore_index=True)
+    assert list(spark.columns) == list(local.columns) and len(spark) == 2357
+    pd.testing.assert_frame_equal(spark, local, rtol=1e-9, check_dtype=False)
+    # a second run replaces its own output folder; anything else in the way is refused
+    assert main([*base, "-o", str(fitted / "spark.parquet"), "--engine", "spark"]) == 0
+    assert main([*base, "-o", str(fitted / "log.csv"), "--engine", "spark"]) == 2
