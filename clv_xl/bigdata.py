@@ -306,9 +306,16 @@ def _predict_on_spark(args: argparse.Namespace) -> int:
     bar("scoring on Spark", 0.3)
     options = {"weeks": args.weeks, "months": args.months, "rate": args.discount_rate,
                "margin": args.margin, "unit": unit}  # fmt: skip
-    count = spark_score(
-        source, target, model, spend if isinstance(spend, GammaGamma) else None, options
-    )
+    from pyspark.errors import PySparkException
+
+    per_purchase = spend if isinstance(spend, GammaGamma) else None
+    try:
+        count = spark_score(source, target, model, per_purchase, options)
+    except PySparkException as exc:
+        first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise refused(
+            "summary", f"{source}, which Spark could not score ({first})", allowed
+        ) from None
     bar("done", 1.0)
     print(f"{count:,} customers -> {target} (a Parquet folder)")
     return 0
