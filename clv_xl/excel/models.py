@@ -38,7 +38,9 @@ CATEGORY = "CLV"
 PARAMS_DOC = "The parameter table CLV_FIT spilled (two columns: name, value), e.g. $F$2:$G$13."
 
 
-def _scalar(value: Any, argument: str, default: float, allowed: str, lo: float = 0.0) -> float:
+def number_argument(
+    value: Any, argument: str, default: float, allowed: str, lo: float = 0.0
+) -> float:
     cells = numeric_cells(value)
     if cells.values.size != 1:
         raise InputError(argument, f"a range of {cells.values.size} cells", f"one cell: {allowed}")
@@ -52,7 +54,7 @@ def _scalar(value: Any, argument: str, default: float, allowed: str, lo: float =
     return x
 
 
-def _one_cell(value: Any, argument: str, allowed: str) -> Any:
+def one_cell(value: Any, argument: str, allowed: str) -> Any:
     """A single-cell argument's value; a range (other than one cell) is an InputError."""
     if isinstance(value, list | tuple):
         flat = [x for row in value for x in (row if isinstance(row, list | tuple) else [row])]
@@ -106,7 +108,7 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
             i = rows[int(np.argmax(bad))]
             raise InputError("amounts", to_grid(amounts).ravel()[i], "a number", position=(i + 1,))
         amount_values = np.nan_to_num(acells.values.ravel()[rows])
-    as_of = _one_cell(as_of, "as_of", "a date")
+    as_of = one_cell(as_of, "as_of", "a date")
     as_of_value = None if as_of in (None, "") else as_of
     frame = summarize(ids, days, amount_values, as_of_value, period)
     if cohorts not in (None, ""):
@@ -256,7 +258,7 @@ def _spend_model(value) -> GammaGamma:
     return model
 
 
-def _purchase_model(params) -> RepeatBuyingModel | Any:
+def purchase_model(params) -> RepeatBuyingModel | Any:
     return model_from_cells(params, "params", PURCHASE_MODELS)
 
 
@@ -274,7 +276,7 @@ def customer_rows(model, repeat_purchases, recency, age, more: dict[str, Any] | 
 
 
 def _predict(params, repeat_purchases, recency, age, predict):
-    model = _purchase_model(params)
+    model = purchase_model(params)
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
     result = np.full(cols.length, np.nan)
     if ok.any():
@@ -317,11 +319,11 @@ def CLV_P_ALIVE(params, repeat_purchases, recency, age):
 @excel_function
 def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None, age=None):
     """Expected purchases in the next horizon periods per customer, or for a new customer."""
-    length = _scalar(horizon, "horizon", float("nan"), "a number of periods >= 0")
+    length = number_argument(horizon, "horizon", float("nan"), "a number of periods >= 0")
     if not np.isfinite(length):
         raise InputError("horizon", None, "a number of periods >= 0")
     if repeat_purchases is None and recency is None and age is None:
-        return float(_purchase_model(params).expected_purchases_new(length))
+        return float(purchase_model(params).expected_purchases_new(length))
     given = [
         k
         for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency), ("age", age))
@@ -389,11 +391,13 @@ def CLV_LIFETIME_VALUE(
     period=None,
 ):
     """Discounted expected profit per customer over the coming months."""
-    model = _purchase_model(params)
+    model = purchase_model(params)
     spend = _spend_model(spend_params)
-    n_months = _scalar(months, "months", 12, "a whole number of months from 1 to 1,200", lo=1)
-    rate = _scalar(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
-    share = _scalar(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
+    n_months = number_argument(
+        months, "months", 12, "a whole number of months from 1 to 1,200", lo=1
+    )
+    rate = number_argument(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
+    share = number_argument(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
     unit = "W" if period in (None, "") else period
     cols, _, ok = customer_rows(
         model, repeat_purchases, recency, age, {"monetary_value": monetary_value}
@@ -423,7 +427,9 @@ def _retention_model(value) -> ShiftedBetaGeometric:
 def CLV_RETENTION_CURVE(retention_params, periods):
     """Projected survival and retention rate for periods 1..n, with a header."""
     model = _retention_model(retention_params)
-    n = _scalar(periods, "periods", float("nan"), "a whole number of periods from 1 to 1000", lo=1)
+    n = number_argument(
+        periods, "periods", float("nan"), "a whole number of periods from 1 to 1000", lo=1
+    )
     if not np.isfinite(n) or n != int(n) or n > 1000:
         raise InputError("periods", periods, "a whole number of periods from 1 to 1000")
     t = np.arange(1, int(n) + 1, dtype=float)
@@ -469,8 +475,8 @@ def CLV_DERL(retention_params, discount_rate, renewals):
 def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
     """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""
     _, ids, days, _ = _transactions(customer_ids, dates)
-    calibration_end = _one_cell(calibration_end, "calibration_end", "a date")
-    holdout_end = _one_cell(holdout_end, "holdout_end", "a date")
+    calibration_end = one_cell(calibration_end, "calibration_end", "a date")
+    holdout_end = one_cell(holdout_end, "holdout_end", "a date")
     table, _ = holdout_check(
         ids, days, calibration_end, holdout_end, "BG/NBD" if model in (None, "") else model
     )

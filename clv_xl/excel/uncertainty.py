@@ -16,10 +16,10 @@ from clv_xl.excel.convert import flatten
 from clv_xl.excel.models import (
     CATEGORY,
     PARAMS_DOC,
-    _one_cell,
-    _purchase_model,
-    _scalar,
     customer_rows,
+    number_argument,
+    one_cell,
+    purchase_model,
 )
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
@@ -43,18 +43,18 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
 @excel_function
 def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, level=None, draws=None):
     """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty."""
-    kind = _one_cell(quantity, "quantity", '"purchases" or "p_alive"')
+    kind = one_cell(quantity, "quantity", '"purchases" or "p_alive"')
     kind = kind.strip().lower() if isinstance(kind, str) else kind
     if kind not in QUANTITIES:
         raise InputError("quantity", quantity, '"purchases" or "p_alive"')
-    share = _scalar(level, "level", 0.9, "a share between 50% and 99.9% (90% as 0.9)")
+    share = number_argument(level, "level", 0.9, "a share between 50% and 99.9% (90% as 0.9)")
     if not 0.5 <= share <= 0.999:
         raise InputError("level", share, "a share between 50% and 99.9% (90% as 0.9)")
-    n_draws = _scalar(draws, "draws", 500, "a whole number of draws from 100 to 5,000")
+    n_draws = number_argument(draws, "draws", 500, "a whole number of draws from 100 to 5,000")
     if not (100 <= n_draws <= 5000 and n_draws == int(n_draws)):
         raise InputError("draws", n_draws, "a whole number of draws from 100 to 5,000")
-    length = _scalar(horizon, "horizon", 0.0, "a number of periods >= 0")
-    model = _purchase_model(params)
+    length = number_argument(horizon, "horizon", 0.0, "a number of periods >= 0")
+    model = purchase_model(params)
     cov = covariance_from_table(read_table(params, "params"), model.param_names)
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
     if not ok.any():
