@@ -46,7 +46,7 @@ def test_a_wider_level_gives_wider_bounds_and_p_alive_stays_in_0_1(cdnow):
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"quantity": "value"}, 'quantity got "value"'),
+        ({"quantity": "worth"}, 'quantity got "worth"'),
         ({"level": 1.5}, "level got 1.5"),
         ({"draws": 10}, "draws got 10"),
         ({"params": "no corr"}, "corr_"),
@@ -132,3 +132,53 @@ def test_fits_end_with_a_status_in_plain_words():
     else:
         assert lonely.status_.startswith(f"not converged: too {expected}")
     assert ["status", lonely.status_] in lonely.table()
+
+
+@pytest.fixture(scope="module")
+def with_spend():
+    import pandas as pd
+
+    from clv_xl.datasets import __file__ as datasets
+
+    path = datasets.replace("__init__.py", "cdnow_customers_summary_with_transactions.csv")
+    c = pd.read_csv(path)
+    x, tx, t, m = (column(c[k]) for k in ("x", "t_x", "T", "zbar"))
+    from clv_xl.excel.udfs import CLV_FIT_SPEND
+
+    return CLV_FIT("BG/NBD", x, tx, t), CLV_FIT_SPEND(x, m), x, tx, t, m
+
+
+def test_value_and_spend_intervals_hold_the_point_predictions(with_spend):
+    from clv_xl.excel.udfs import CLV_EXPECTED_SPEND, CLV_LIFETIME_VALUE
+
+    params, spend, x, tx, t, m = with_spend
+    value = CLV_INTERVAL(params, "value", 12, x, tx, t, None, 200, spend, m, 0.01, 0.3)
+    direct = CLV_LIFETIME_VALUE(params, spend, x, tx, t, m, 12, 0.01, 0.3)
+    assert [row[1] for row in value[1:-1]] == pytest.approx([row[0] for row in direct], rel=1e-12)
+    assert all(row[2] <= row[1] <= row[3] for row in value[1:])
+    per_purchase = CLV_INTERVAL(params, "spend", 12, x, tx, t, None, 200, spend, m)
+    direct = CLV_EXPECTED_SPEND(spend, x, m)
+    assert [row[1] for row in per_purchase[1:-1]] == pytest.approx(
+        [r[0] for r in direct], rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ({}, "spend_params is missing"),
+        (
+            {"horizon": 0.5},
+            'horizon got 0.5; expected a whole number of months from 1 to 1,200 for "value"',
+        ),
+        ({"margin": 2}, "margin got 2"),
+    ],
+)
+def test_value_interval_mistakes(with_spend, args, words):
+    params, spend, x, tx, t, m = with_spend
+    call = {"horizon": 12, "spend": spend, "margin": None}
+    call.update(args)
+    given = (call["spend"], m) if "horizon" in args or "margin" in args else (None, None)
+    out = CLV_INTERVAL(params, "value", call["horizon"], x, tx, t, None, 100, *given, None,
+                       call["margin"])  # fmt: skip
+    assert isinstance(out, str) and words in out, out

@@ -252,7 +252,7 @@ def CLV_FIT_RETENTION(active_counts):
     return fit_cached(ShiftedBetaGeometric, counts).table()
 
 
-def _spend_model(value) -> GammaGamma:
+def spend_model_from(value) -> GammaGamma:
     model = model_from_cells(value, "spend_params", {"Gamma-Gamma": GammaGamma})
     assert isinstance(model, GammaGamma)
     return model
@@ -349,7 +349,7 @@ def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None,
 @excel_function
 def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value):
     """Expected value per purchase for each customer (Gamma-Gamma)."""
-    model = _spend_model(spend_params)
+    model = spend_model_from(spend_params)
     cols = customer_columns(
         {"repeat_purchases": repeat_purchases, "monetary_value": monetary_value}
     )
@@ -392,7 +392,7 @@ def CLV_LIFETIME_VALUE(
 ):
     """Discounted expected profit per customer over the coming months."""
     model = purchase_model(params)
-    spend = _spend_model(spend_params)
+    spend = spend_model_from(spend_params)
     n_months = number_argument(
         months, "months", 12, "a whole number of months from 1 to 1,200", lo=1
     )

@@ -20,33 +20,51 @@ from clv_xl.excel.models import (
     number_argument,
     one_cell,
     purchase_model,
+    spend_model_from,
 )
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
-from clv_xl.models import PURCHASE_MODELS, fit_cached, model_class
+from clv_xl.models import PURCHASE_MODELS, fit_cached, lifetime_value, model_class
 from clv_xl.models.cache import content_key
 from clv_xl.models.intervals import bootstrap_interval, covariance_from_table
 
-QUANTITIES = ("purchases", "p_alive")
+QUANTITIES = ("purchases", "p_alive", "spend", "value")
+ALLOWED_QUANTITY = '"purchases", "p_alive", "spend" or "value"'
 MIN_COHORT = 30  # customers a cohort needs before it is fitted
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("params", ndim=2, doc=PARAMS_DOC + " The whole spill (P1#): it holds the correlations.")
-@xw.arg("quantity", doc='"purchases" (expected purchases in the horizon) or "p_alive".')
-@xw.arg("horizon", doc="Length of the future period for purchases, in the fitted time unit.")
+@xw.arg(
+    "quantity",
+    doc='"purchases" in the horizon, "p_alive", "spend" per purchase or "value" (lifetime value over horizon months).',
+)
+@xw.arg("horizon", doc="Purchases: periods ahead in the fitted unit. Value: months (1 to 1,200).")
 @xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
 @xw.arg("recency", ndim=2, doc="Time from first to last purchase.")
 @xw.arg("age", ndim=2, doc="Customer age T: time from first purchase to the end of the data.")
 @xw.arg("level", doc="Optional share of the interval: 90% (blank) or e.g. 0.8, 0.95.")
 @xw.arg("draws", doc="Optional number of parameter draws: 500 (blank), 100 to 5,000.")
+@xw.arg("spend_params", ndim=2, doc='For "spend" and "value": CLV_FIT_SPEND\'s whole spill.')
+@xw.arg(
+    "monetary_value",
+    ndim=2,
+    doc='For "spend" and "value": average repeat purchase of each customer.',
+)
+@xw.arg("discount_rate", doc='For "value": optional monthly discount rate (blank = 1%).')
+@xw.arg("margin", doc='For "value": optional profit margin (blank = 100%).')
+@xw.arg(
+    "period", doc='For "value": optional time unit of recency and age, "W" (blank), "D" or "M".'
+)
 @excel_function
-def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, level=None, draws=None):
+def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, level=None,
+                 draws=None, spend_params=None, monetary_value=None, discount_rate=None,
+                 margin=None, period=None):  # fmt: skip
     """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty."""
-    kind = one_cell(quantity, "quantity", '"purchases" or "p_alive"')
+    kind = one_cell(quantity, "quantity", ALLOWED_QUANTITY)
     kind = kind.strip().lower() if isinstance(kind, str) else kind
     if kind not in QUANTITIES:
-        raise InputError("quantity", quantity, '"purchases" or "p_alive"')
+        raise InputError("quantity", quantity, ALLOWED_QUANTITY)
     share = number_argument(level, "level", 0.9, "a share between 50% and 99.9% (90% as 0.9)")
     if not 0.5 <= share <= 0.999:
         raise InputError("level", share, "a share between 50% and 99.9% (90% as 0.9)")
@@ -56,17 +74,29 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, leve
     length = number_argument(horizon, "horizon", 0.0, "a number of periods >= 0")
     model = purchase_model(params)
     cov = covariance_from_table(read_table(params, "params"), model.param_names)
-    cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
+    spend = None
+    more = {}
+    if kind in ("spend", "value"):
+        if spend_params is None or monetary_value is None:
+            missing = "spend_params" if spend_params is None else "monetary_value"
+            raise InputError(
+                missing, None, f"CLV_FIT_SPEND's table and each customer's average for \"{kind}\""
+            )
+        spend_model = spend_model_from(spend_params)
+        spend = (spend_model, covariance_from_table(read_table(spend_params, "spend_params"),
+                                                    spend_model.param_names))  # fmt: skip
+        more = {"monetary_value": monetary_value}
+    cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age, more)
     if not ok.any():
         raise InputError("repeat_purchases", "no usable customer", "at least one customer row")
     xs, txs, ts = x[ok], tx[ok], big_t[ok]
-    if kind == "purchases":
-        predict = lambda m: m.expected_purchases(length, xs, txs, ts)  # noqa: E731
-    else:
-        predict = lambda m: m.p_alive(xs, txs, ts)  # noqa: E731
-    key = content_key(type(model), [xs, txs, ts], {"quantity": kind, "horizon": length})
+    ms = cols.values["monetary_value"][ok] if more else None
+    predict = _predictor(kind, length, xs, txs, ts, ms, discount_rate, margin, period)
+    settings = {"quantity": kind, "horizon": length, "rate": discount_rate, "margin": margin,
+                "period": period}  # fmt: skip
+    key = content_key(type(model), [xs, txs, ts] + ([ms] if ms is not None else []), settings)
     estimate, lower, upper, total, total_lo, total_hi = bootstrap_interval(
-        model, cov, predict, share, int(n_draws), key=key
+        model, cov, predict, share, int(n_draws), key=key, spend=spend
     )
     name = current_function()
     rows: list[list[Any]] = [["customer", kind, f"lower {share:.0%}", f"upper {share:.0%}"]]
@@ -83,6 +113,27 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, leve
     return [
         [v if not isinstance(v, float) or np.isfinite(v) else nothing for v in row] for row in rows
     ]
+
+
+def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
+    """What one draw of the parameters predicts for each customer."""
+    if kind == "purchases":
+        return lambda model: model.expected_purchases(length, x, tx, big_t)
+    if kind == "p_alive":
+        return lambda model: model.p_alive(x, tx, big_t)
+    if kind == "spend":
+        return lambda model, spend: spend.expected_spend(x, m)
+    if not (1 <= length <= 1200 and length == int(length)):
+        raise InputError("horizon", length, 'a whole number of months from 1 to 1,200 for "value"')
+    rate = number_argument(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
+    share = number_argument(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
+    if share > 1:
+        raise InputError("margin", share, "a fraction from 0 to 1 (30% as 0.3)")
+    unit = "W" if period in (None, "") else period
+    months = int(length)
+    return lambda model, spend: lifetime_value(
+        model, spend.expected_spend(x, m), x, tx, big_t, months, rate, share, unit
+    )
 
 
 @xw.func(category=CATEGORY)

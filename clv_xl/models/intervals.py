@@ -63,34 +63,42 @@ def parameter_draws(model: BaseModel, cov_log: Array, draws: int, seed: int = 0)
     values, vectors = np.linalg.eigh((cov_log + cov_log.T) / 2)
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
     z = rng.standard_normal((draws, centre.size))
-    return np.exp(centre + z @ root.T)
+    return np.exp(np.clip(centre + z @ root.T, -700, 700))  # finite even for wild covariances
 
 
 def bootstrap_interval(
     model: BaseModel,
     cov_log: Array,
-    predict: Callable[[BaseModel], Array],
+    predict: Callable[..., Array],
     level: float = 0.9,
     draws: int = 500,
     seed: int = 0,
     key: str = "",
+    spend: tuple[BaseModel, Array] | None = None,
 ) -> tuple[Array, Array, Array, float, float, float]:
-    """Per customer (estimate, lower, upper), and the same for the total over customers."""
-    cache_key = _key(key, model, cov_log, level, draws, seed)
+    """Per customer (estimate, lower, upper), and the same for the total over customers.
+
+    With ``spend`` (a second fitted model and its covariance, e.g. Gamma-Gamma), its parameters
+    are drawn too, independently of the first model's: the Gamma-Gamma model assumes spend is
+    independent of the purchase process, and the two are fitted separately. ``predict`` then
+    takes both models.
+    """
+    cache_key = _key(key + (repr(sorted(spend[0].params_.items())) if spend else ""), model,
+                     cov_log, level, draws, seed)  # fmt: skip
     if cache_key and cache_key in _cache:
         _cache.move_to_end(cache_key)
         found = _cache[cache_key]
         return found[0], found[1], found[2], *(float(v) for v in found[3])  # type: ignore[return-value]
-    estimate = np.asarray(predict(model), dtype=float)
+    estimate = np.asarray(predict(model, spend[0]) if spend else predict(model), dtype=float)
     n = max(estimate.size, 1)
     if draws * n > MAX_VALUES:
         raise InputError("draws", draws, f"at most {MAX_VALUES // n:,} draws for {n:,} customers")
-    cls = type(model)
     samples = np.empty((draws, estimate.size))
-    for d, params in enumerate(parameter_draws(model, cov_log, draws, seed)):
-        drawn = cls.from_params(dict(zip(model.param_names, params.tolist(), strict=True)))
+    drawn = _drawn_models(model, cov_log, draws, seed)
+    drawn_spend = _drawn_models(spend[0], spend[1], draws, seed + 1) if spend else None
+    for d, one in enumerate(drawn):
         with np.errstate(all="ignore"):
-            samples[d] = predict(drawn)
+            samples[d] = predict(one, drawn_spend[d]) if drawn_spend else predict(one)
     samples = np.where(np.isfinite(samples), samples, np.nan)
     tail = (1 - level) / 2
     lower, upper = np.nanquantile(samples, [tail, 1 - tail], axis=0)
@@ -102,6 +110,14 @@ def bootstrap_interval(
         while len(_cache) > 16:
             _cache.popitem(last=False)
     return result
+
+
+def _drawn_models(model: BaseModel, cov_log: Array, draws: int, seed: int) -> list[BaseModel]:
+    cls = type(model)
+    return [
+        cls.from_params(dict(zip(model.param_names, params.tolist(), strict=True)))
+        for params in parameter_draws(model, cov_log, draws, seed)
+    ]
 
 
 def _key(key: str, model: BaseModel, cov_log: Array, level: float, draws: int, seed: int) -> str:
