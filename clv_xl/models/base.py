@@ -121,17 +121,17 @@ def newton_polish(
     value_and_gradient: Callable[[Array], tuple[float, Array]],
     x: Array,
     steps: int = 12,
-) -> tuple[Array, float, Array]:
+) -> tuple[Array, float]:
     """Damped Newton steps on a smooth objective, from a point near its minimum.
 
     Quasi-Newton methods stop early where the likelihood is flat (the Gamma-Gamma q-gamma
-    ridge); Newton steps reach the published digits. The Hessian (differences of the gradient)
-    is computed once and reused (a chord method: linear convergence with a tiny rate this close),
-    each step costing one pass for value and gradient together; it is computed again at the end
-    if the point moved, for the standard errors. Returns the point, its value and the Hessian.
+    ridge); Newton steps reach the published digits. The Hessian (forward differences of the
+    gradient) is computed once and reused (a chord method: linear convergence with a tiny rate
+    this close), each step costing one pass for value and gradient together. Returns the point
+    and its value; the standard errors take their own, accurate Hessian there
+    (:func:`accurate_hessian`).
     """
     gradient = lambda z: value_and_gradient(z)[1]  # noqa: E731
-    start = x.copy()
     fx, grad = value_and_gradient(x)
     hess = hessian_from_gradient(gradient, x)
     for _ in range(steps):
@@ -149,9 +149,7 @@ def newton_polish(
         else:
             break
         x, fx, grad = trial, f_trial, g_trial
-    if np.max(np.abs(x - start)) > 1e-3:
-        hess = hessian_from_gradient(gradient, x)
-    return x, fx, hess
+    return x, fx
 
 
 class Grouped:
@@ -388,25 +386,22 @@ class BaseModel:
             )
         return self._learn(objective, *newton_polish(objective.value_and_gradient, best.x))
 
-    def _learn(self, objective: Objective, point: Array, value: float, hess: Array) -> Self:
+    def _learn(self, objective: Objective, point: Array, value: float) -> Self:
         """Set the learned state from the optimum found."""
         total_weight = objective.total
         params = np.exp(point)
         self.params_ = dict(zip(self.param_names, params.tolist(), strict=True))
         self.log_likelihood_ = -float(value) * total_weight
         self.n_customers_ = total_weight
-        hess = accurate_hessian(objective, point)
-        self.standard_errors_ = self._standard_errors(hess * total_weight, params)
         try:
-            self.cov_log_ = np.linalg.inv(hess * total_weight)
+            self.cov_log_ = np.linalg.inv(accurate_hessian(objective, point) * total_weight)
         except np.linalg.LinAlgError:
             self.cov_log_ = np.full((params.size, params.size), np.nan)
+        self.standard_errors_ = self._standard_errors(self.cov_log_, params)
         flat = bool(np.max(np.abs(objective.gradient(point))) < 1e-5)
         self.converged_ = flat and bool(np.all(np.isfinite(list(self.standard_errors_.values()))))
-        self.message_ = "converged" if self.converged_ else "did not converge"
-        if np.any(np.abs(point) > LOG_BOUND - 1):
+        if np.any(np.abs(point) > LOG_BOUND - 1):  # a parameter ran off to 0 or infinity
             self.converged_ = False
-            self.message_ = "a parameter ran off to 0 or infinity: the data cannot pin it down"
         if not self.converged_:  # errors at a point that is no maximum mean nothing
             self.standard_errors_ = {k: float("nan") for k in self.param_names}
             self.cov_log_ = np.full((params.size, params.size), np.nan)
@@ -435,18 +430,16 @@ class BaseModel:
     def _diagnosis(self, data: Sequence[Array], weights: Array) -> str:
         point = np.log(np.array(list(self.params_.values())))
         stuck = [k for k, v in zip(self.param_names, point, strict=True) if abs(v) > LOG_BOUND - 1]
-        columns = [np.asarray(d, dtype=float) for d in data]
         if self.purchase_data:
             few = self._few_repeaters(data, weights)
             if few:
                 return f"too {few}: use a longer history or more customers"
-            big_t = columns[2]
-            middle = float(np.median(big_t))
+            middle = float(np.median(np.asarray(data[2], dtype=float)))
             if middle > 2000 or middle < 0.5:
                 return (f"the typical customer age T is {middle:,.4g} time units: measure "
                         "recency and T in weeks (period \"W\") and fit again")  # fmt: skip
-        if self.purchase_data and weights.size <= 1:
-            return "all customers look alike (one distinct row): there is nothing to fit"
+            if weights.size <= 1:
+                return "all customers look alike (one distinct row): there is nothing to fit"
         if stuck:
             return (f"{', '.join(stuck)} ran off to 0 or infinity: the data cannot pin it down; "
                     "try another model or more data")  # fmt: skip
@@ -467,14 +460,10 @@ class BaseModel:
                     out[i] = grouped
         return out
 
-    def _standard_errors(self, hess_log: Array, params: Array) -> dict[str, float]:
+    def _standard_errors(self, cov_log: Array, params: Array) -> dict[str, float]:
         """Delta method: cov(theta) = J cov(log theta) J with J = diag(theta)."""
-        try:
-            cov_log = np.linalg.inv(hess_log)
-            var = np.diag(cov_log) * params**2
-            se = np.where(var >= 0, np.sqrt(np.abs(var)), np.nan)
-        except np.linalg.LinAlgError:
-            se = np.full(params.size, np.nan)
+        var = np.diag(cov_log) * params**2
+        se = np.where(var >= 0, np.sqrt(np.abs(var)), np.nan)
         return dict(zip(self.param_names, se.tolist(), strict=True))
 
     # ----- reporting ------------------------------------------------------------------------
