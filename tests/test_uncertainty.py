@@ -182,3 +182,13 @@ def test_value_interval_mistakes(with_spend, args, words):
     out = CLV_INTERVAL(params, "value", call["horizon"], x, tx, t, None, 100, *given, None,
                        call["margin"])  # fmt: skip
     assert isinstance(out, str) and words in out, out
+
+
+def test_the_interval_cache_knows_the_spend_models_uncertainty(with_spend):
+    """Two spend tables with the same parameters but different standard errors draw differently:
+    the cached bounds of one must not be served for the other."""
+    params, spend, x, tx, t, m = with_spend
+    wider = [[k, v * 3 if str(k).startswith("se_") else v] for k, v in spend]
+    narrow = CLV_INTERVAL(params, "spend", 12, x, tx, t, None, 100, spend, m)
+    wide = CLV_INTERVAL(params, "spend", 12, x, tx, t, None, 100, wider, m)
+    assert wide[-1][3] - wide[-1][2] > narrow[-1][3] - narrow[-1][2]

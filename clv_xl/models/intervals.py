@@ -83,8 +83,8 @@ def bootstrap_interval(
     independent of the purchase process, and the two are fitted separately. ``predict`` then
     takes both models.
     """
-    cache_key = _key(key + (repr(sorted(spend[0].params_.items())) if spend else ""), model,
-                     cov_log, level, draws, seed)  # fmt: skip
+    drawn_from = [(model, cov_log), *([spend] if spend else [])]
+    cache_key = _key(key, drawn_from, level, draws, seed)
     if cache_key and cache_key in _cache:
         _cache.move_to_end(cache_key)
         found = _cache[cache_key]
@@ -120,10 +120,14 @@ def _drawn_models(model: BaseModel, cov_log: Array, draws: int, seed: int) -> li
     ]
 
 
-def _key(key: str, model: BaseModel, cov_log: Array, level: float, draws: int, seed: int) -> str:
+def _key(key: str, drawn_from: list[tuple[BaseModel, Array]], level: float, draws: int,
+         seed: int) -> str:  # fmt: skip
+    """The cache key: the caller's data key, and every model drawn from with its covariance."""
     if not key:
         return ""
     digest = hashlib.sha256(key.encode())
-    digest.update(repr((model.name, sorted(model.params_.items()), level, draws, seed)).encode())
-    digest.update(np.ascontiguousarray(cov_log).tobytes())
+    digest.update(repr((level, draws, seed)).encode())
+    for model, cov_log in drawn_from:
+        digest.update(repr((model.name, sorted(model.params_.items()))).encode())
+        digest.update(np.ascontiguousarray(cov_log).tobytes())
     return digest.hexdigest()
