@@ -88,11 +88,11 @@ def _cells(value: Any) -> list[Any]:
     "period",
     doc='Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, or a number of days.',
 )
-@excel_function
 @xw.arg(
     "cohorts",
     doc='Optional: add a cohort column, the first purchase\'s "M" month (2024-03), "Q" quarter (2024-Q1) or "Y" year.',
 )
+@excel_function
 def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None):
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
     rows, ids, days, n_cells = _transactions(customer_ids, dates)
@@ -281,7 +281,7 @@ def _predict(params, repeat_purchases, recency, age, predict):
     result = np.full(cols.length, np.nan)
     if ok.any():
         result[ok] = predict(model, x[ok], tx[ok], big_t[ok])
-    return per_customer(result, cols, repeat_purchases)
+    return per_customer(result, cols)
 
 
 @xw.func(category=CATEGORY)
@@ -359,7 +359,7 @@ def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value):
         result[ok] = model.expected_spend(
             cols.values["repeat_purchases"][ok], cols.values["monetary_value"][ok]
         )
-    return per_customer(result, cols, repeat_purchases)
+    return per_customer(result, cols)
 
 
 @xw.func(category=CATEGORY)
@@ -396,9 +396,7 @@ def CLV_LIFETIME_VALUE(
     n_months = number_argument(
         months, "months", 12, "a whole number of months from 1 to 1,200", lo=1
     )
-    rate = number_argument(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
-    share = number_argument(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
-    unit = "W" if period in (None, "") else period
+    rate, share, unit = value_options(discount_rate, margin, period)
     cols, _, ok = customer_rows(
         model, repeat_purchases, recency, age, {"monetary_value": monetary_value}
     )
@@ -409,7 +407,15 @@ def CLV_LIFETIME_VALUE(
         )
         per_purchase = spend.expected_spend(x, m)
         result[ok] = lifetime_value(model, per_purchase, x, tx, big_t, n_months, rate, share, unit)  # type: ignore[arg-type]
-    return per_customer(result, cols, repeat_purchases)
+    return per_customer(result, cols)
+
+
+def value_options(discount_rate: Any, margin: Any, period: Any) -> tuple[float, float, Any]:
+    """Lifetime value's optional cells: monthly discount rate (1%), margin (100%), time unit of
+    recency and T ("W"). Their ranges are the core's to check (``lifetime_value``)."""
+    rate = number_argument(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
+    share = number_argument(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
+    return rate, share, "W" if period in (None, "") else period
 
 
 def _retention_model(value) -> ShiftedBetaGeometric:

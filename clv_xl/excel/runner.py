@@ -90,9 +90,10 @@ def run_elementwise(
                 required_ranges += 1
         else:
             v = np.where(blank, dom.blank, v)
-        problem = _spread(c.problem, shape)
-        odd = problem != ""
-        if odd.any():
+        odd = np.zeros(shape, dtype=bool)
+        if c.has_problem:  # cells that are no number: text, bools, dates, errors, infinities
+            problem = _spread(c.problem, shape)
+            odd = problem != ""
             notes.add_each(odd, problem, functools.partial(_cell_text, arg, dom.allowed))
         good = dom.ok(v)
         if dom.blank is not None and np.isnan(dom.blank):

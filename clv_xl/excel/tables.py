@@ -126,7 +126,7 @@ def _plain(x: Any) -> Any:
     return str(x)
 
 
-def per_customer(result: np.ndarray, cols: Columns, shape_like: Any = None) -> Any:
+def per_customer(result: np.ndarray, cols: Columns) -> Any:
     """Predictions back in the shape of the input range, with messages and blanks in place.
     A clean range (every row a customer, every answer finite) goes back in one ``tolist``."""
     shape = cols.shape if int(np.prod(cols.shape)) == cols.length else (cols.length,)

@@ -21,6 +21,7 @@ from clv_xl.excel.models import (
     one_cell,
     purchase_model,
     spend_model_from,
+    value_options,
 )
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
@@ -125,11 +126,7 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
         return lambda model, spend: spend.expected_spend(x, m)
     if not (1 <= length <= 1200 and length == int(length)):
         raise InputError("horizon", length, 'a whole number of months from 1 to 1,200 for "value"')
-    rate = number_argument(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
-    share = number_argument(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
-    if share > 1:
-        raise InputError("margin", share, "a fraction from 0 to 1 (30% as 0.3)")
-    unit = "W" if period in (None, "") else period
+    rate, share, unit = value_options(discount_rate, margin, period)
     months = int(length)
     return lambda model, spend: lifetime_value(
         model, spend.expected_spend(x, m), x, tx, big_t, months, rate, share, unit
