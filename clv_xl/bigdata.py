@@ -14,7 +14,7 @@ import pandas as pd
 
 from clv_xl.data.scoring import score_frame, spark_score
 from clv_xl.data.sources import Source, summarize_source
-from clv_xl.errors import InputError
+from clv_xl.errors import InputError, first_line
 from clv_xl.files import TABLE_SUFFIXES, input_file, output_file, refused, write_atomically
 from clv_xl.models import (
     PURCHASE_MODELS,
@@ -37,7 +37,7 @@ def read_table(path: Path) -> pd.DataFrame:
         else:
             frame = pd.read_csv(path)
     except Exception as exc:  # pyarrow, the CSV parser: the file is not what its name says
-        first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        first = first_line(exc, 120) or type(exc).__name__
         raise refused("summary", f"{path}, which could not be read ({first})", SUMMARY) from None
     if frame.empty:
         raise refused("summary", f"{path} with no customers", SUMMARY)
@@ -67,6 +67,15 @@ def summary_period(frame: pd.DataFrame) -> str:
     if "period" not in frame.columns or frame["period"].isna().all():
         return "W"
     return str(frame["period"].iloc[0])
+
+
+def fitted_unit(summary: pd.DataFrame, stored: dict[str, object]) -> str:
+    """The summary's time unit, which must be the one the parameters were fitted in."""
+    unit = summary_period(summary)
+    if unit != stored["period"]:
+        raise refused("--params", f"a fit in period {stored['period']} for a summary in {unit}",
+                      "the fit of this summary (or of one with the same --period)")  # fmt: skip
+    return unit
 
 
 def period_label(period: str | None) -> str:
@@ -216,10 +225,7 @@ def cli_predict(args: argparse.Namespace) -> int:
     def score(chunk: pd.DataFrame) -> pd.DataFrame:
         nonlocal scored
         chunk = checked_summary(chunk, args.summary, scored)
-        unit = summary_period(chunk)
-        if unit != stored["period"]:
-            raise refused("--params", f"a fit in period {stored['period']} for a summary in {unit}",
-                          "the fit of this summary (or of one with the same --period)")  # fmt: skip
+        unit = fitted_unit(chunk, stored)
         out = score_frame(model, spend if isinstance(spend, GammaGamma) else None, chunk,
                           args.weeks, args.months, args.discount_rate, args.margin, unit)  # fmt: skip
         scored += len(chunk)
@@ -247,7 +253,7 @@ def _chunks(source: Path, rows: int) -> Iterator[pd.DataFrame]:
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         if isinstance(exc, InputError):
             raise
-        first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        first = first_line(exc, 120) or type(exc).__name__
         raise refused("summary", f"{source}, which could not be read ({first})", SUMMARY) from None
 
 
@@ -297,10 +303,7 @@ def _predict_on_spark(args: argparse.Namespace) -> int:
 
     first = ds.dataset(source).head(1).to_pandas()
     checked_summary(first, source)
-    unit = summary_period(first)
-    if unit != stored["period"]:
-        raise refused("--params", f"a fit in period {stored['period']} for a summary in {unit}",
-                      "the fit of this summary (or of one with the same --period)")  # fmt: skip
+    unit = fitted_unit(first, stored)
     model, spend = stored["model"], stored["spend"]
     assert isinstance(model, RepeatBuyingModel)
     bar("scoring on Spark", 0.3)
@@ -312,7 +315,7 @@ def _predict_on_spark(args: argparse.Namespace) -> int:
     try:
         count = spark_score(source, target, model, per_purchase, options)
     except PySparkException as exc:
-        first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        first = first_line(exc) or type(exc).__name__
         raise refused(
             "summary", f"{source}, which Spark could not score ({first})", allowed
         ) from None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from clv_xl.errors import CLVError
+from clv_xl.errors import CLVError, first_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         return _fail(args.command, f"cannot use{where}: {exc.strerror or exc}")
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        first = first_line(exc, 200)
         return _fail(args.command, f"unexpected {type(exc).__name__}: {first} (please report)")
 
 

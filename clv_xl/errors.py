@@ -35,6 +35,13 @@ def describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """The first line of an exception's message (libraries write pages), at most ``limit``
+    characters; "" when it has none."""
+    lines = str(exc).splitlines()
+    return lines[0][:limit] if lines else ""
+
+
 class CLVError(Exception):
     """Base class of every error clv_xl raises on purpose."""
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clv_xl.errors import first_line
+
 PINNED_XLWINGS = "0.37.8"
 
 # A tiny transaction log: customer, week of purchase (as a date), amount.
@@ -79,7 +81,7 @@ def excel_checks(connect: Callable[[], tuple[Any, bool]]) -> list[Check]:
     try:
         app, started = connect()
     except Exception as exc:  # Excel missing, or xlwings cannot drive it
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        first = first_line(exc, 1000) or type(exc).__name__
         return [Check(False, f"Excel could not be started through xlwings ({first}): install "
                       "Excel, start it once by hand, then run `clv-xl doctor` again")]  # fmt: skip
     checks = [Check(True, f"Excel {getattr(app, 'version', '')} started through xlwings".strip())]

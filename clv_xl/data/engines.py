@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from clv_xl.data.sources import Source, SourceError, date_form, mixed_dates, pick_columns
+from clv_xl.errors import first_line
 
 SUMMARY_SQL = """
 WITH tx AS (
@@ -147,13 +148,13 @@ def duckdb_summary(
         try:
             columns = [str(c) for c in con.sql(f"SELECT * FROM {relation} LIMIT 0").columns]
         except duckdb.Error as exc:
-            raise SourceError(f"cannot read {src.location}: {str(exc).splitlines()[0]}") from None
+            raise SourceError(f"cannot read {src.location}: {first_line(exc, 1000)}") from None
         customer, date, amount = pick_columns(columns, src)
         relation = _duckdb_relation(src, text_column=date)  # dates as text: one form, checked
         try:
             day = _duckdb_day(con, relation, customer, date)
         except duckdb.Error as exc:
-            raise SourceError(f"cannot read {src.location}: {str(exc).splitlines()[0]}") from None
+            raise SourceError(f"cannot read {src.location}: {first_line(exc, 1000)}") from None
         sql = summary_sql("duckdb", customer, day, amount, relation, as_of, step)
         try:
             if to_file is not None:
@@ -172,9 +173,7 @@ def duckdb_summary(
                 return pd.DataFrame(columns=["customer"])
             frame = con.execute(sql).fetchdf()
         except duckdb.Error as exc:
-            raise SourceError(
-                f"cannot summarise {src.location}: {str(exc).splitlines()[0]}"
-            ) from None
+            raise SourceError(f"cannot summarise {src.location}: {first_line(exc, 1000)}") from None
         return _finish(frame)
     finally:
         con.close()
@@ -256,7 +255,7 @@ def spark_summary(src: Source, as_of: dt.date | None, step: float) -> pd.DataFra
         else:
             frame = spark.read.option("header", True).option("inferSchema", True).csv(paths)
     except PySparkException as exc:
-        raise SourceError(f"cannot read {src.location}: {str(exc).splitlines()[0]}") from None
+        raise SourceError(f"cannot read {src.location}: {first_line(exc, 1000)}") from None
     customer, date, amount = pick_columns(list(frame.columns), src)
     view = "clv_transactions"
     frame.createOrReplaceTempView(view)
