@@ -29,7 +29,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DIST = HERE / "dist"
 TEMPLATES = HERE / "workbook_templates"
-PINNED_XLWINGS = "0.37.8"
 
 
 @dataclass

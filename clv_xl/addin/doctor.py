@@ -33,7 +33,9 @@ LOG = [
     ("d", "1997-06-01", 30), ("e", "1997-03-01", 5), ("f", "1997-03-03", 15),
     ("f", "1997-06-20", 14),
 ]  # fmt: skip
-SUMMARY_AT, FIT_AT = "E1", "P1"
+# Cell -> formula of the scalar checks, typed into the scratch sheet and read back.
+SCALARS = {"A1": "=CLV_VALUE(14,2)", "A2": "=CLV_HEADROOM(500,50)"}
+CUSTOMERS = len({c for c, _, _ in LOG})
 
 
 @dataclass
@@ -90,14 +92,12 @@ def excel_checks(connect: Callable[[], tuple[Any, bool]]) -> list[Check]:
         book = app.books.add()
         sheet = book.sheets[0]
         n = len(LOG)
-        sheet.range("A1").formula2 = "=CLV_VALUE(14,2)"
-        sheet.range("A2").formula2 = "=CLV_HEADROOM(500,50)"
+        for cell, formula in SCALARS.items():
+            sheet.range(cell).formula2 = formula
         sheet.range("B1").value = [[c, d, a] for c, d, a in LOG]
-        sheet.range(SUMMARY_AT).formula2 = f"=CLV_SUMMARY(B1:B{n},C1:C{n},D1:D{n})"
-        rows = _summary_rows()
-        sheet.range(
-            FIT_AT
-        ).formula2 = f'=CLV_FIT("BG/NBD",F2:F{rows + 1},G2:G{rows + 1},H2:H{rows + 1})'
+        sheet.range("E1").formula2 = f"=CLV_SUMMARY(B1:B{n},C1:C{n},D1:D{n})"
+        last = CUSTOMERS + 1
+        sheet.range("P1").formula2 = f'=CLV_FIT("BG/NBD",F2:F{last},G2:G{last},H2:H{last})'
         app.calculate()
         checks += _compare(sheet, expected_answers())
     except Exception as exc:
@@ -110,16 +110,12 @@ def excel_checks(connect: Callable[[], tuple[Any, bool]]) -> list[Check]:
     return checks
 
 
-def _summary_rows() -> int:
-    return len({c for c, _, _ in LOG})
-
-
 def _compare(sheet: Any, expected: dict[str, Any]) -> list[Check]:
-    shown = {cell: sheet.range(cell).options(err_to_str=True).value for cell in ("A1", "A2")}
+    checks = [
+        _one(formula, sheet.range(cell).options(err_to_str=True).value, expected[cell])
+        for cell, formula in SCALARS.items()
+    ]
     fit = sheet.range("P1:Q20").options(err_to_str=True).value
-    checks = []
-    for cell, formula in (("A1", "=CLV_VALUE(14,2)"), ("A2", "=CLV_HEADROOM(500,50)")):
-        checks.append(_one(formula, shown[cell], expected[cell]))
     table = {row[0]: row[1] for row in fit or [] if isinstance(row, list | tuple) and row}
     first = fit[0][0] if fit and isinstance(fit[0], list | tuple) else fit
     if "log_likelihood" not in table:
@@ -169,14 +165,14 @@ def headless_checks() -> list[Check]:
             book = Path(folder) / "doctor.xlsx"
             workbook = xlsxwriter.Workbook(str(book))
             ws = workbook.add_worksheet("Doctor")
-            ws.write_dynamic_array_formula("A1:A1", "=CLV_VALUE(14,2)")
+            ws.write_dynamic_array_formula("A1:A1", SCALARS["A1"])
             workbook.close()
             report = refresh(book)
             import openpyxl
 
             value = openpyxl.load_workbook(book, data_only=True)["Doctor"]["A1"].value
         return [Check(value == 28 and not report.errors,
-                      f"headless refresh (`clv-xl refresh`): =CLV_VALUE(14,2) = {value}")]  # fmt: skip
+                      f"headless refresh (`clv-xl refresh`): {SCALARS['A1']} = {value}")]  # fmt: skip
     except Exception as exc:
         return [Check(False, f"headless refresh failed: {exc}; run `python install.py`")]
 
