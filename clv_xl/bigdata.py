@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clv_xl.data.scoring import score_frame, spark_score
+from clv_xl.data.scoring import SCORING_COLUMNS, score_frame, spark_score
 from clv_xl.data.sources import Source, summarize_source
 from clv_xl.errors import InputError, first_line
 from clv_xl.files import TABLE_SUFFIXES, input_file, output_file, refused, write_atomically
@@ -25,7 +25,6 @@ from clv_xl.models import (
 from clv_xl.progress import bar
 
 SUMMARY = "a summary file written by `clv-xl summarize` (.parquet or .csv)"
-SUMMARY_COLUMNS = ("customer", "frequency", "recency", "T", "monetary_value")
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -47,11 +46,11 @@ def read_table(path: Path) -> pd.DataFrame:
 def checked_summary(frame: pd.DataFrame, path: Path, first_row: int = 0) -> pd.DataFrame:
     """The summary columns present and numeric; a bad cell is named by its row in the file
     (``first_row`` is the position of this chunk's first customer)."""
-    missing = [c for c in SUMMARY_COLUMNS if c not in frame.columns]
+    missing = [c for c in SCORING_COLUMNS if c not in frame.columns]
     if missing:
         raise refused("summary", f"{path} without the column {missing[0]}",
                       f"{SUMMARY}; a raw transaction log goes to `clv-xl summarize` first")  # fmt: skip
-    for column in SUMMARY_COLUMNS[1:]:
+    for column in SCORING_COLUMNS[1:]:
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() & frame[column].notna() | ~np.isfinite(values.fillna(0))
         if bad.any():
@@ -146,9 +145,7 @@ def cli_fit(args: argparse.Namespace) -> int:
     target = output_file(args.output, "--output", (".json",))
     summary = read_table(args.summary)
     bar(f"fitting {cls.name}", 0.1)
-    x, tx, big_t, m = (
-        summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
-    )
+    x, tx, big_t, m = (summary[c].to_numpy(float) for c in SCORING_COLUMNS[1:])
     model = cls()
     assert isinstance(model, RepeatBuyingModel)
     model.fit(x, tx, big_t)

@@ -19,7 +19,8 @@ import pandas as pd
 
 from clv_xl.models import GammaGamma, RepeatBuyingModel, lifetime_value
 
-SCORE_COLUMNS = ("p_alive", "expected_purchases", "expected_spend", "lifetime_value")
+# The summary columns scoring reads (a summary has more: purchases, dates, period).
+SCORING_COLUMNS = ("customer", "frequency", "recency", "T", "monetary_value")
 
 
 def month_unit(label: str) -> str | float:
@@ -31,9 +32,7 @@ def score_frame(model: RepeatBuyingModel, spend: GammaGamma | None, summary: pd.
                 weeks: float, months: int, rate: float, margin: float, unit: str) -> pd.DataFrame:  # fmt: skip
     """Per customer: P(alive), expected purchases, and with a spend model expected spend and
     lifetime value."""
-    x, tx, big_t, m = (
-        summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
-    )
+    x, tx, big_t, m = (summary[c].to_numpy(float) for c in SCORING_COLUMNS[1:])
     out = pd.DataFrame({"customer": summary["customer"].to_numpy()})
     out["p_alive"] = model.p_alive(x, tx, big_t)
     out["expected_purchases"] = model.expected_purchases(weeks, x, tx, big_t)
@@ -55,8 +54,7 @@ def spark_score(source: Path, target: Path, model: RepeatBuyingModel, spend: Gam
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run this Python
     spark = spark_session()
-    needed = ["customer", "frequency", "recency", "T", "monetary_value"]
-    frame = spark.read.parquet(str(source)).select(*needed)  # only the columns scoring reads
+    frame = spark.read.parquet(str(source)).select(*SCORING_COLUMNS)
     customer = frame.schema["customer"].dataType.simpleString()
     columns = ["p_alive double", "expected_purchases double"]
     if spend is not None:
