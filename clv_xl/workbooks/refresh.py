@@ -172,6 +172,12 @@ def _anchors(sheets: dict[str, Sheet]) -> list[tuple[str, Cell]]:
     return [(name, c) for name, s in sheets.items() for c in s.cells() if c.array_ref]
 
 
+def _one_cell_ref(ref: str | None) -> str | None:
+    """A range of one cell written as that cell ("C21:C21" -> "C21"), as ``_resize`` writes it."""
+    first, _, last = (ref or "").partition(":")
+    return first if last == first else ref
+
+
 def _resize(sheets: dict[str, Sheet], calc: _Calculation, original: dict[tuple[str, str], str],
             report: Report) -> bool:  # fmt: skip
     """Give each dynamic array the ref of its true result; True if any ref changed."""
@@ -182,9 +188,7 @@ def _resize(sheets: dict[str, Sheet], calc: _Calculation, original: dict[tuple[s
         rows, cols = calc.evaluate(name, cell.formula).shape
         last = cell_ref(cell.row + rows - 1, cell.col + cols - 1)
         new_ref = cell.ref if last == cell.ref else f"{cell.ref}:{last}"
-        if new_ref == cell.array_ref or (
-            new_ref == cell.ref and cell.array_ref == f"{last}:{last}"
-        ):
+        if new_ref == _one_cell_ref(cell.array_ref):
             continue
         old = set(range_cells(original.get((name, cell.ref), cell.array_ref or cell.ref)))
         blocked = [
