@@ -64,6 +64,18 @@ def within_two_se(model, truth):
     return [abs(model.params_[k] - v) <= 2 * model.standard_errors_[k] for k, v in truth.items()]
 
 
+def share_within_two_se(name, fit_once, truth, repetitions=20):
+    """The share of the parameters within two standard errors of the truth, over repetitions."""
+    hits = []
+    for _ in range(repetitions):
+        model = fit_once()
+        assert model.converged_, model.message_
+        hits += within_two_se(model, truth)
+    share = float(np.mean(hits))
+    print(f"{name}: {share:.0%} of parameters within 2 standard errors (95% nominal)")
+    return share
+
+
 @pytest.mark.parametrize(
     ("cls", "simulate", "truth", "customers"),
     [(BGNBD, simulate_bgnbd, BG_TRUE, 2000), (ParetoNBD, simulate_pareto, PARETO_TRUE, 2000)],
@@ -71,26 +83,18 @@ def within_two_se(model, truth):
 )
 def test_fits_recover_the_parameters_within_their_standard_errors(cls, simulate, truth, customers):
     rng = np.random.default_rng(20261125)
-    hits = []
-    for _ in range(20):
-        model = cls().fit(*simulate(customers, rng))
-        assert model.converged_, model.message_
-        hits += within_two_se(model, truth)
-    share = float(np.mean(hits))
-    print(f"{cls.name}: {share:.0%} of parameters within 2 standard errors (95% nominal)")
+    share = share_within_two_se(cls.name, lambda: cls().fit(*simulate(customers, rng)), truth)
     assert share >= 0.85
 
 
 def test_gamma_gamma_recovers_its_parameters():
     rng = np.random.default_rng(7)
-    hits = []
-    for _ in range(20):
+
+    def fit_once():
         x = rng.integers(1, 12, 3000).astype(float)
-        model = GammaGamma().fit(x, simulate_spend(x, rng))
-        hits += within_two_se(model, GG_TRUE)
-    share = float(np.mean(hits))
-    print(f"Gamma-Gamma: {share:.0%} of parameters within 2 standard errors (95% nominal)")
-    assert share >= 0.85
+        return GammaGamma().fit(x, simulate_spend(x, rng))
+
+    assert share_within_two_se("Gamma-Gamma", fit_once, GG_TRUE) >= 0.85
 
 
 def test_intervals_for_total_purchases_cover_the_truth_at_about_their_level():
