@@ -280,6 +280,9 @@ class BaseModel:
     converged_: bool
     message_: str
     purchase_data = False  # data are (frequency, recency, T): the diagnosis speaks of buyers
+    # Each distinct data row is one customer type: with fewer types than parameters the
+    # likelihood has a ridge, and a flat gradient on it is no maximum (sBG's data are one total).
+    rows_identify = True
 
     @property
     def is_fitted(self) -> bool:
@@ -402,6 +405,8 @@ class BaseModel:
         self.converged_ = flat and bool(np.all(np.isfinite(list(self.standard_errors_.values()))))
         if np.any(np.abs(point) > LOG_BOUND - 1):  # a parameter ran off to 0 or infinity
             self.converged_ = False
+        if self._too_few_rows(objective.weights):
+            self.converged_ = False
         if not self.converged_:  # errors at a point that is no maximum mean nothing
             self.standard_errors_ = {k: float("nan") for k in self.param_names}
             self.cov_log_ = np.full((params.size, params.size), np.nan)
@@ -440,10 +445,16 @@ class BaseModel:
                         "recency and T in weeks (period \"W\") and fit again")  # fmt: skip
             if weights.size <= 1:
                 return "all customers look alike (one distinct row): there is nothing to fit"
+        if self._too_few_rows(weights):
+            return (f"only {np.count_nonzero(weights)} distinct customer rows for {len(self.param_names)} "
+                    "parameters: the data cannot pin the model down; use more customers")  # fmt: skip
         if stuck:
             return (f"{', '.join(stuck)} ran off to 0 or infinity: the data cannot pin it down; "
                     "try another model or more data")  # fmt: skip
         return "the search did not settle after restarts: try more data or another model"
+
+    def _too_few_rows(self, weights: Array) -> bool:
+        return self.rows_identify and int(np.count_nonzero(weights)) < len(self.param_names)
 
     def _grouped(self, data: Sequence[Array]) -> list[Any]:
         """Data as the likelihood sees it during a fit: columns with few distinct values (the

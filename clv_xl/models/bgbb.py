@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
-from scipy.special import betaln, gammaln
+from scipy.special import betaln, digamma, gammaln
 
 from clv_xl.errors import FitError, InputError
 from clv_xl.models.base import (
@@ -86,21 +86,55 @@ class BGBB(BaseModel):
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, n: Array) -> Array:
         """Eq. (5): ln L = ln[B(a+x, b+n-x)/B(a,b) B(g, d+n)/B(g,d) + sum_i ...]."""
+        return self._value_and_gradient(params, x, tx, n, gradient=False)[0]
+
+    def _value_and_gradient(
+        self, params: Array, x: Array, tx: Array, n: Array, gradient: bool = True
+    ) -> tuple[Array, Array]:
+        """ln L per row (eq. 5) and d ln L / d (alpha, beta, gamma, delta) per row: ln L is the
+        log of a sum of beta-function terms, so its gradient is the terms' gradients (digamma
+        functions) weighted by each term's share of L."""
         alpha, beta, gamma, delta = params
         base = betaln(alpha, beta) + betaln(gamma, delta)
         alive = betaln(alpha + x, beta + n - x) + betaln(gamma, delta + n) - base
         span = (n - tx).astype(int)
         width = int(span.max()) if span.size else 0
-        if width == 0:
-            return alive
         i = np.arange(width)[None, :]
         mask = i < span[:, None]
         xi, txi = x[:, None], tx[:, None]
         terms = betaln(alpha + xi, beta + txi - xi + i) + betaln(gamma + 1, delta + txi + i) - base
         terms = np.where(mask, terms, -np.inf)
-        top = np.max(np.maximum(terms, alive[:, None]), axis=1)
+        top = np.max(np.maximum(terms, alive[:, None]), axis=1) if width else alive
         total = np.exp(alive - top) + np.exp(terms - top[:, None]).sum(axis=1)
-        return top + np.log(total)
+        ll = top + np.log(total)
+        if not gradient:
+            return ll, np.empty((ll.size, 0))
+        share_alive = np.exp(alive - ll)  # each term's share of L
+        share = np.exp(terms - ll[:, None])
+        d_ab = digamma(alpha + beta)
+        d_gd = digamma(gamma + delta)
+        base_grad = [digamma(alpha) - d_ab, digamma(beta) - d_ab,
+                     digamma(gamma) - d_gd, digamma(delta) - d_gd]  # fmt: skip
+        # d/d(alpha, beta, gamma, delta) of the alive term (per row) and of each term i
+        alive_grad = [
+            digamma(alpha + x) - digamma(alpha + beta + n),
+            digamma(beta + n - x) - digamma(alpha + beta + n),
+            digamma(gamma) - digamma(gamma + delta + n),
+            digamma(delta + n) - digamma(gamma + delta + n),
+        ]
+        ab_i = digamma(alpha + beta + txi + i)
+        gd_i = digamma(gamma + delta + txi + i + 1)
+        term_grad = [
+            digamma(alpha + xi) - ab_i,
+            digamma(beta + txi - xi + i) - ab_i,
+            digamma(gamma + 1) - gd_i,
+            digamma(delta + txi + i) - gd_i,
+        ]
+        columns = [
+            share_alive * g_alive + np.sum(np.where(mask, share * g_term, 0.0), axis=1) - g_base
+            for g_alive, g_term, g_base in zip(alive_grad, term_grad, base_grad, strict=True)
+        ]
+        return ll, np.column_stack(columns)
 
     def _data(self, frequency: Any, recency: Any, n: Any) -> tuple[Array, Array, Array]:
         x, tx, big_n = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (frequency, recency, n))

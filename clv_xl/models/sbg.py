@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
-from scipy.special import betaln, hyp2f1
+from scipy.special import betaln, digamma, hyp2f1
 
 from clv_xl.core.domains import WHOLE, Domain, elementwise
 from clv_xl.errors import FitError, InputError
@@ -25,6 +25,7 @@ class ShiftedBetaGeometric(BaseModel):
     name = "sBG"
     param_names = ("alpha", "beta")
     data_names = ("active_counts",)
+    rows_identify = False  # the likelihood is one total over the cohort's periods
 
     def fit(self, active_counts: Any) -> Self:
         """Fit to a cohort's customers still active at period 0, 1, 2, ... (eq. 6 of FH 2007)."""
@@ -55,6 +56,22 @@ class ShiftedBetaGeometric(BaseModel):
         log_p = betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta)
         log_s = betaln(alpha, beta + t[-1]) - betaln(alpha, beta)
         return np.atleast_1d(np.sum(lost * log_p) + survivors[-1] * log_s)
+
+    def _value_and_gradient(
+        self, params: Array, t: Array, lost: Array, survivors: Array
+    ) -> tuple[Array, Array]:
+        """LL and d LL / d (alpha, beta), from d ln B(a, b) / da = digamma(a) - digamma(a + b)."""
+        alpha, beta = params
+        n = t[-1]
+        base_a = digamma(alpha) - digamma(alpha + beta)  # d ln B(alpha, beta) / d alpha
+        base_b = digamma(beta) - digamma(alpha + beta)
+        lost_a = digamma(alpha + 1) - digamma(alpha + beta + t) - base_a
+        lost_b = digamma(beta + t - 1) - digamma(alpha + beta + t) - base_b
+        kept_a = digamma(alpha) - digamma(alpha + beta + n) - base_a
+        kept_b = digamma(beta + n) - digamma(alpha + beta + n) - base_b
+        s = survivors[-1]
+        grad = np.array([[np.sum(lost * lost_a) + s * kept_a, np.sum(lost * lost_b) + s * kept_b]])
+        return self._log_likelihood(params, t, lost, survivors), grad
 
     def survival(self, t: Any) -> Array:
         """S(t) = B(alpha, beta + t) / B(alpha, beta): share of the cohort active after t periods."""
