@@ -1,5 +1,6 @@
 """Summaries past Excel's row limit: 50,000,000 transactions as Parquet, summarised by DuckDB
-(and Spark local for comparison), then BG/NBD fitted on the summary.
+(and Spark local for comparison), BG/NBD fitted on the summary, then every customer of that
+summary scored by `clv-xl predict` (DuckDB and pandas in chunks, and Spark with --spark).
 
     python benchmarks/big_summary.py [--rows 50000000] [--customers 5000000] [--spark]
 
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -67,6 +69,25 @@ def run_engine(folder: Path, engine: str, out: Path, memory: str = "4GB") -> dic
     return result
 
 
+PREDICT = """
+import json, resource, sys, time
+from clv_xl.cli import main
+start = time.perf_counter()
+code = main(sys.argv[1:])
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("RESULT " + json.dumps({"seconds": time.perf_counter() - start, "code": code,
+                              "max_rss_mb": rss}))
+"""
+
+
+def run_cli(*args: str) -> dict[str, float]:
+    """One `clv-xl` command in a child process: its time and its own peak memory."""
+    done = subprocess.run([sys.executable, "-c", PREDICT, *args],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    line = next(x for x in done.stdout.splitlines() if "RESULT " in x)
+    return json.loads(line.split("RESULT ", 1)[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000_000)
@@ -107,6 +128,26 @@ def main() -> None:
             f"BG/NBD on {len(summary):,} customers: {results['bgnbd_fit_seconds']:.1f} s, {model}",
             flush=True,
         )
+        # predictions for every customer of the 50M-row log's summary, as a user runs them
+        summary_file = str(Path(scratch) / "summary-duckdb.parquet")
+        params = str(Path(scratch) / "params.json")
+        results["clv-xl fit"] = run_cli("fit", summary_file, "-o", params)
+        print("clv-xl fit", results["clv-xl fit"], flush=True)
+        for engine in ["duckdb", "pandas", *(["spark"] if args.spark else [])]:
+            out = str(Path(scratch) / f"scores-{engine}.parquet")
+            label = f"clv-xl predict --engine {engine}"
+            results[label] = run_cli("predict", summary_file, "--params", params, "-o", out,
+                                     "--engine", engine)  # fmt: skip
+            print(label, results[label], flush=True)
+        scores = [pd.read_parquet(Path(scratch) / f"scores-{e}.parquet").sort_values("customer")
+                  for e in ["duckdb", "pandas", *(["spark"] if args.spark else [])]]  # fmt: skip
+        numbers = ["p_alive", "expected_purchases", "lifetime_value"]
+        results["predict_max_rel_diff"] = max(
+            float(np.max(np.abs(s[numbers].to_numpy() - scores[0][numbers].to_numpy())
+                         / np.maximum(np.abs(scores[0][numbers].to_numpy()), 1e-12)))
+            for s in scores[1:]
+        )  # fmt: skip
+        print("engines agree to", results["predict_max_rel_diff"], flush=True)
     args.out.write_text(json.dumps(results, indent=2))
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clv_xl.data.scoring import SCORING_COLUMNS, score_frame, spark_score
-from clv_xl.data.sources import Source, summarize_source
+from clv_xl.data.sources import Source, SourceError, summarize_source
 from clv_xl.errors import InputError, first_line
 from clv_xl.files import TABLE_SUFFIXES, input_file, output_file, refused, write_atomically
 from clv_xl.models import (
@@ -219,6 +219,8 @@ def cli_predict(args: argparse.Namespace) -> int:
     assert isinstance(model, RepeatBuyingModel)
     scored = 0
 
+    total, chunks = _chunks(args.summary, args.chunk_rows, args.engine)
+
     def score(chunk: pd.DataFrame) -> pd.DataFrame:
         nonlocal scored
         chunk = checked_summary(chunk, args.summary, scored)
@@ -226,10 +228,10 @@ def cli_predict(args: argparse.Namespace) -> int:
         out = score_frame(model, spend if isinstance(spend, GammaGamma) else None, chunk,
                           args.weeks, args.months, args.discount_rate, args.margin, unit)  # fmt: skip
         scored += len(chunk)
-        bar(f"scored {scored:,} customers", 0.5)
+        bar(f"scored {scored:,} of {total:,} customers", min(scored / max(total, 1), 0.99))
         return out
 
-    write_atomically(target, lambda tmp: stream(args.summary, tmp, args.chunk_rows, score))
+    write_atomically(target, lambda tmp: stream(chunks, tmp, score))
     if not scored:
         raise refused("summary", f"{args.summary} with no customers", SUMMARY)
     bar("done", 1.0)
@@ -237,26 +239,51 @@ def cli_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chunks(source: Path, rows: int) -> Iterator[pd.DataFrame]:
-    """The summary file, ``rows`` customers at a time; an unreadable file is one line."""
+def _chunks(source: Path, rows: int, engine: str) -> tuple[int, Iterator[pd.DataFrame]]:
+    """The summary file's customer count and its customers ``rows`` at a time, read by DuckDB
+    or by pyarrow and pandas; an unreadable file is one line."""
+    if engine == "duckdb":
+        from clv_xl.data.engines import duckdb_batches
+
+        try:
+            total, batches = duckdb_batches(source, rows)
+        except SourceError as exc:
+            raise refused(
+                "summary", f"{source}, which could not be read ({exc})", SUMMARY
+            ) from None
+        return total, _refusing(source, batches)
+    try:
+        total = _rows(source)
+    except (ValueError, OSError) as exc:
+        first = first_line(exc, 120) or type(exc).__name__
+        raise refused("summary", f"{source}, which could not be read ({first})", SUMMARY) from None
+    return total, _refusing(source, _pandas_batches(source, rows))
+
+
+def _pandas_batches(source: Path, rows: int) -> Iterator[pd.DataFrame]:
     import pyarrow.parquet as pq
 
+    if TABLE_SUFFIXES[source.suffix.lower()] == "parquet":
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=rows):
+            yield batch.to_pandas()
+    else:
+        yield from pd.read_csv(source, chunksize=rows)
+
+
+def _refusing(source: Path, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """``batches``, with a read failure on the way turned into one line naming the file."""
     try:
-        if TABLE_SUFFIXES[source.suffix.lower()] == "parquet":
-            for batch in pq.ParquetFile(source).iter_batches(batch_size=rows):
-                yield batch.to_pandas()
-        else:
-            yield from pd.read_csv(source, chunksize=rows)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        yield from batches
+    except (ValueError, OSError, pd.errors.ParserError, SourceError) as exc:
         if isinstance(exc, InputError):
             raise
         first = first_line(exc, 120) or type(exc).__name__
         raise refused("summary", f"{source}, which could not be read ({first})", SUMMARY) from None
 
 
-def stream(source: Path, target: Path, rows: int,
+def stream(chunks: Iterator[pd.DataFrame], target: Path,
            score: Callable[[pd.DataFrame], pd.DataFrame]) -> None:  # fmt: skip
-    """Read ``source`` in chunks of ``rows``, score each, append it to ``target``."""
+    """Score each chunk and append it to ``target``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -264,7 +291,7 @@ def stream(source: Path, target: Path, rows: int,
     writer = None
     first = True
     try:
-        for chunk in _chunks(source, rows):
+        for chunk in chunks:
             out = score(chunk)
             if parquet_out:
                 table = pa.Table.from_pandas(out, preserve_index=False)

@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     predict.add_argument("--months", type=int, default=12)
     predict.add_argument("--discount-rate", type=float, default=0.01, help="per month")
     predict.add_argument("--margin", type=float, default=1.0)
-    predict.add_argument("--engine", choices=["pandas", "spark"], default="pandas",
-                         help="pandas: in chunks on this machine; spark: partitions on Spark")  # fmt: skip
+    predict.add_argument("--engine", choices=["duckdb", "pandas", "spark"], default="duckdb",
+                         help="duckdb (default) or pandas: in chunks on this machine; "
+                              "spark: partitions on Spark")  # fmt: skip
     predict.add_argument("--chunk-rows", type=int, default=1_000_000,
                          help="customers scored at a time (bounds the memory)")  # fmt: skip
     addin = commands.add_parser(

@@ -27,14 +27,23 @@ def fitted(tmp_path_factory):
     return folder
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "pandas"])
 @pytest.mark.parametrize("source", ["s.parquet", "s.csv"])
 @pytest.mark.parametrize("target", ["out.parquet", "out.csv"])
-def test_chunks_give_the_numbers_of_one_pass_and_of_the_core(fitted, source, target):
+def test_chunks_give_the_numbers_of_one_pass_and_of_the_core(
+    fitted, source, target, engine, capsys
+):
+    """DuckDB (the default) and pyarrow/pandas read the summary in batches; either way the
+    numbers are those of one pass and of the core, and the bar counts customers of the total."""
     read = lambda p: pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)  # noqa: E731
-    one, many = fitted / f"one_{target}", fitted / f"many_{target}"
-    base = ["predict", str(fitted / source), "--params", str(fitted / "p.json")]
+    one, many = fitted / f"one_{engine}_{target}", fitted / f"many_{engine}_{target}"
+    base = ["predict", str(fitted / source), "--params", str(fitted / "p.json"), "--engine", engine]
     assert main([*base, "-o", str(one)]) == 0
+    capsys.readouterr()
     assert main([*base, "-o", str(many), "--chunk-rows", "1000"]) == 0  # 3 chunks of CDNOW
+    bars = capsys.readouterr().err
+    for done in ("1,000", "2,000", "2,357"):
+        assert f"scored {done} of 2,357 customers" in bars
     a, b = read(one), read(many)
     assert len(a) == len(b) == 2357
     pd.testing.assert_frame_equal(a, b, rtol=1e-12)

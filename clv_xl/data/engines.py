@@ -10,12 +10,20 @@ import datetime as dt
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from clv_xl.data.sources import Source, SourceError, date_form, mixed_dates, pick_columns
+from clv_xl.data.sources import (
+    PARQUET_SUFFIXES,
+    Source,
+    SourceError,
+    date_form,
+    mixed_dates,
+    pick_columns,
+)
 from clv_xl.errors import first_line
 
 SUMMARY_SQL = """
@@ -123,6 +131,51 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
 DUCKDB_MEMORY = "4GB"  # beyond this DuckDB spills to disk: a log larger than memory still works
 
 
+def duckdb_connection(memory_limit: str = DUCKDB_MEMORY) -> Any:
+    """An in-process DuckDB that installs and loads no extensions, stays within
+    ``memory_limit`` (spilling to the system temporary folder, not DuckDB's default ./.tmp) and
+    draws no progress bar of its own."""
+    import duckdb
+
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    spill = Path(tempfile.gettempdir()) / "clv_xl_duckdb"
+    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    con.execute("SET enable_progress_bar = false")  # a library does not draw on the console
+    return con
+
+
+def duckdb_batches(path: Path, rows: int) -> tuple[int, Iterator[pd.DataFrame]]:
+    """A Parquet or CSV file's row count, and its rows ``rows`` at a time in file order, read by
+    DuckDB: only one batch is held in Python, whatever the size of the file."""
+    import duckdb
+
+    con = duckdb_connection()
+    name = "'" + str(path).replace("'", "''") + "'"
+    kind = "parquet" if path.suffix.lower() in PARQUET_SUFFIXES else "csv"
+    relation = (f"read_parquet({name})" if kind == "parquet"
+                else f"read_csv({name}, header = true, sample_size = -1)")  # fmt: skip
+    try:
+        total = int(con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0])
+    except duckdb.Error as exc:
+        con.close()
+        raise SourceError(first_line(exc, 120) or type(exc).__name__) from None
+
+    def batches() -> Iterator[pd.DataFrame]:
+        try:
+            reader = con.sql(f"SELECT * FROM {relation}").to_arrow_reader(rows)
+            for batch in reader:
+                yield batch.to_pandas()
+        except duckdb.Error as exc:
+            raise SourceError(first_line(exc, 120) or type(exc).__name__) from None
+        finally:
+            con.close()
+
+    return total, batches()
+
+
 def duckdb_summary(
     src: Source,
     as_of: dt.date | None,
@@ -136,14 +189,8 @@ def duckdb_summary(
     returned frame is then empty. ``period`` adds a column recording the time unit."""
     import duckdb
 
-    con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    )
+    con = duckdb_connection(memory_limit)
     try:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
-        spill = Path(tempfile.gettempdir()) / "clv_xl_duckdb"  # not DuckDB's default ./.tmp
-        con.execute(f"SET temp_directory = '{spill.as_posix()}'")
-        con.execute("SET enable_progress_bar = false")  # a library does not draw on the console
         relation = _duckdb_relation(src)
         try:
             columns = [str(c) for c in con.sql(f"SELECT * FROM {relation} LIMIT 0").columns]
