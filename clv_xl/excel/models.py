@@ -103,10 +103,13 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
             raise InputError(
                 "amounts", f"{acells.values.size} cells for {n_cells} ids", "one amount per id"
             )
-        bad = (acells.problem.ravel() != "")[rows]
-        if bad.any():
-            i = rows[int(np.argmax(bad))]
-            raise InputError("amounts", to_grid(amounts).ravel()[i], "a number", position=(i + 1,))
+        if acells.has_problem:
+            bad = (acells.problem.ravel() != "")[rows]
+            if bad.any():
+                i = int(np.arange(n_cells)[rows][int(np.argmax(bad))])
+                raise InputError(
+                    "amounts", to_grid(amounts).ravel()[i], "a number", position=(i + 1,)
+                )
         amount_values = np.nan_to_num(acells.values.ravel()[rows])
     as_of = one_cell(as_of, "as_of", "a date")
     as_of_value = None if as_of in (None, "") else as_of
@@ -133,7 +136,7 @@ def cohort_labels(first_purchase: pd.Series, cohorts: Any) -> list[str]:
     return stamps.dt.year.astype(str).tolist()
 
 
-def _transactions(customer_ids, dates) -> tuple[list[int], list[Any], np.ndarray, int]:
+def _transactions(customer_ids, dates) -> tuple[Any, list[Any], np.ndarray, int]:
     """The rows of a transaction log that name a customer, their ids and parsed dates; a bad
     or missing date is reported with its row in the sheet."""
     ids = _cells(customer_ids)
@@ -141,22 +144,23 @@ def _transactions(customer_ids, dates) -> tuple[list[int], list[Any], np.ndarray
     if len(date_cells) != len(ids):
         raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
     blank = _blanks(ids)
-    rows = np.flatnonzero(~blank).tolist()
-    picked = date_cells if len(rows) == len(ids) else [date_cells[i] for i in rows]
+    every = not blank.any()  # the common case: no blank rows, nothing to pick
+    rows: Any = slice(None) if every else np.flatnonzero(~blank)
+    row_of = (lambda i: i) if every else (lambda i: int(rows[i]))
+    picked = date_cells if every else [date_cells[i] for i in rows.tolist()]
     no_date = _blanks(picked)
-    missing = [rows[i] for i in np.flatnonzero(no_date).tolist()]
-    if missing:
-        raise InputError(
-            "dates", None, "a date on every row with a customer", position=(missing[0] + 1,)
-        )
+    if no_date.any():
+        missing = row_of(int(np.argmax(no_date)))
+        raise InputError("dates", None, "a date on every row with a customer",
+                         position=(missing + 1,))  # fmt: skip
     try:
         days = to_dates(picked)
     except InputError as exc:
-        row = rows[exc.position[0] - 1] + 1 if exc.position else None
+        row = row_of(exc.position[0] - 1) + 1 if exc.position else None
         raise InputError(
             "dates", exc.value, exc.allowed, position=(row,) if row else None
         ) from None
-    return rows, ids if len(rows) == len(ids) else [ids[i] for i in rows], days, len(ids)
+    return rows, ids if every else [ids[i] for i in rows.tolist()], days, len(ids)
 
 
 _BLANK_CELLS = frozenset({None, ""})
