@@ -41,8 +41,23 @@ def write_log(folder: Path, rows: int, customers: int) -> int:
     return sum(p.stat().st_size for p in folder.glob("*.parquet"))
 
 
-CHILD = """
-import json, resource, sys, time
+# A child's own peak memory: /proc's VmHWM belongs to the process's new address space, while
+# getrusage's ru_maxrss on Linux starts from the parent's size at the fork (so a child started
+# by a parent holding a 5M-customer summary would report at least that).
+PEAK_MB = """
+def PEAK():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(x.split()[1]) / 1024 for x in status if x.startswith("VmHWM:"))
+    except OSError:
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+CHILD = (
+    PEAK_MB
+    + """
+import json, sys, time
 from pathlib import Path
 import pyarrow.parquet as pq
 from clv_xl.data.engines import duckdb_summary
@@ -54,9 +69,9 @@ else:
     summarize_source(sys.argv[1], sys.argv[2]).to_parquet(sys.argv[3])
 seconds = time.perf_counter() - start
 customers = pq.ParquetFile(sys.argv[3]).metadata.num_rows
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print("RESULT " + json.dumps({"seconds": seconds, "customers": customers, "max_rss_mb": rss}))
+print("RESULT " + json.dumps({"seconds": seconds, "customers": customers, "max_rss_mb": PEAK()}))
 """
+)
 
 
 def run_engine(folder: Path, engine: str, out: Path, memory: str = "4GB") -> dict[str, float]:
@@ -69,15 +84,17 @@ def run_engine(folder: Path, engine: str, out: Path, memory: str = "4GB") -> dic
     return result
 
 
-PREDICT = """
-import json, resource, sys, time
+PREDICT = (
+    PEAK_MB
+    + """
+import json, sys, time
 from clv_xl.cli import main
 start = time.perf_counter()
 code = main(sys.argv[1:])
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print("RESULT " + json.dumps({"seconds": time.perf_counter() - start, "code": code,
-                              "max_rss_mb": rss}))
+                              "max_rss_mb": PEAK()}))
 """
+)
 
 
 def run_cli(*args: str) -> dict[str, float]:

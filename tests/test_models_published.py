@@ -148,12 +148,10 @@ def test_degenerate_fit_is_flagged_not_nan():
 
 @pytest.mark.parametrize("scale", [0.5, 2.0])
 def test_standard_errors_do_not_depend_on_the_difference_step(scale, monkeypatch):
-    """The Hessian comes from central differences of the analytic gradient (sBG) or, for the one
-    model without one (Pareto/NBD), from central second differences of the likelihood: halving
-    or doubling the step moves sBG's standard errors by less than 1e-5 (the old forward
-    differences moved them 1e-4) and Pareto/NBD's by less than 5e-4 (measured: 1.4e-4 for s at
-    half the step; its likelihood's hypergeometric terms carry rounding noise that second
-    differences amplify, which only an analytic gradient would remove)."""
+    """The Hessian comes from central differences of the analytic gradient: halving or doubling
+    the step moves the standard errors by less than 1e-5 (the old forward differences moved
+    them 1e-4; Pareto/NBD's second differences of its likelihood, before it had a gradient,
+    1.4e-4)."""
     import functools
 
     import clv_xl.models.base as base
@@ -163,7 +161,6 @@ def test_standard_errors_do_not_depend_on_the_difference_step(scale, monkeypatch
         "sBG": lambda: ShiftedBetaGeometric().fit(REGULAR),
         "Pareto/NBD": lambda: ParetoNBD().fit(cdnow["x"], cdnow["t_x"], cdnow["T"]),
     }
-    rel = {"sBG": 1e-5, "Pareto/NBD": 5e-4}
     reference = {k: fit().standard_errors_ for k, fit in fits.items()}
     monkeypatch.setattr(
         base, "accurate_hessian", functools.partial(base.accurate_hessian, scale=scale)
@@ -172,7 +169,7 @@ def test_standard_errors_do_not_depend_on_the_difference_step(scale, monkeypatch
         again = fit().standard_errors_
         assert np.isfinite(list(reference[key].values())).all()
         for name, se in reference[key].items():
-            assert again[name] == pytest.approx(se, rel=rel[key]), (key, name)
+            assert again[name] == pytest.approx(se, rel=1e-5), (key, name)
 
 
 def _gradient_cases():
@@ -187,6 +184,10 @@ def _gradient_cases():
     spend = [purchases[0][repeat], cdnow["zbar"].to_numpy(float)[repeat]]
     return [
         (BGNBD(), [0.24, 4.4, 0.79, 2.4], purchases),
+        (ParetoNBD(), [0.553, 10.578, 0.606, 11.669], purchases),  # alpha < beta
+        (ParetoNBD(), [2.0, 50.0, 0.2, 0.5], purchases),  # alpha > beta, series to 0.99
+        (ParetoNBD(), [0.5, 1.0, 0.8, 30.0], purchases),
+        (ParetoNBD(), [1.0, 1.0, 1.0, 1.0], purchases),  # alpha == beta
         (MBGNBD(), [0.5, 6.0, 0.9, 1.6], purchases),
         (BGBB(), [1.2, 0.75, 0.66, 2.78], drives),
         (BGBB(), [0.3, 2.0, 5.0, 0.4], drives),
@@ -198,7 +199,7 @@ def _gradient_cases():
 
 @pytest.mark.parametrize(("model", "params", "data"), _gradient_cases())
 def test_analytic_gradients_equal_differences_of_the_likelihood(model, params, data):
-    """Each analytic gradient (BG/BB and sBG since issue 13) against central differences of the
+    """Each analytic gradient (Pareto/NBD, BG/BB and sBG since issue 13) against central differences of the
     model's own log-likelihood, away from the optimum as well as near it."""
     params = np.asarray(params, dtype=float)
     ll, grad = model._value_and_gradient(params, *data)

@@ -12,28 +12,140 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from clv_xl.models.base import Array
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
 
 
 def log_a0(params: Array, x: Array, tx: Array, T: Array) -> Array:
-    """ln A0 of the note's eq. (11), for alpha >= beta and alpha < beta alike."""
+    """ln A0 of the note's eq. (11), for alpha >= beta and alpha < beta alike: A0 is
+    (r + s + x) times the integral of :func:`log_integral` with a = r + x, b = s + 1."""
     r, alpha, s, beta = params
+    return log_integral(r + x, s + 1, alpha, beta, tx, T) + np.log(r + s + x)
+
+
+def _side(a: Array, b: Array, alpha: float, beta: float) -> tuple[float, Array, float]:
+    """The larger rate, the hypergeometric parameter of its side, and |alpha - beta|: the side
+    that keeps the argument |alpha - beta| / (larger + t) below 1."""
     if alpha >= beta:
-        big, small_term = alpha, s + 1
-    else:
-        big, small_term = beta, r + x
-    diff = abs(alpha - beta)
-    rsx = r + s + x
-    p1 = hyp2f1(rsx, small_term, rsx + 1, diff / (big + tx))
-    p2 = hyp2f1(rsx, small_term, rsx + 1, diff / (big + T))
-    # A0 = [p1 / (big + tx)^rsx - p2 / (big + T)^rsx] / ... written in logs
-    first = np.log(p1) - rsx * np.log(big + tx)
-    second = np.log(p2) - rsx * np.log(big + T)
+        return alpha, b, alpha - beta
+    return beta, a, beta - alpha
+
+
+def log_integral(a: Array, b: Array, alpha: float, beta: float, tx: Array, T: Array) -> Array:
+    """ln of the integral from t_x to T of (alpha + tau)^-a (beta + tau)^-b d tau: with
+    c = a + b - 1 its antiderivative is -(w^-c / c) 2F1(c, q; c + 1; d / w), w = larger + tau
+    (:func:`_side`). The drop-out term of the likelihood is s times this integral with
+    a = r + x, b = s + 1; its derivatives in alpha and beta are the same integral with a or b
+    one higher."""
+    big, q, d = _side(a, b, alpha, beta)
+    c = a + b - 1
+    p1 = hyp2f1(c, q, c + 1, d / (big + tx))
+    p2 = hyp2f1(c, q, c + 1, d / (big + T))
+    first = np.log(p1) - c * np.log(big + tx)
+    second = np.log(p2) - c * np.log(big + T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return first + np.log1p(-np.exp(second - first))
+        return first + np.log1p(-np.exp(second - first)) - np.log(c)
+
+
+SERIES_TERMS = 20_000  # beyond this (|alpha - beta| close to the larger rate) differences decide
+CHECK_EVERY = 8  # terms summed between looks at which rows have settled
+
+
+def _series(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
+    """The series of 2F1(c, q; c + 1; z) / c and of its derivatives, summed together:
+    rows S0 = sum_k u_k / (c + k), S1 = sum_k u_k / (c + k)^2 (d/dc), S2 = sum_k u_k D_k / (c + k)
+    (d/dq) and S3 = sum_k k u_k / (z (c + k)) (d/dz), with u_k = (q)_k z^k / k! and
+    D_k = digamma(q + k) - digamma(q). All rows at once, in falling order of z so that the rows
+    still summing are always a leading slice (no copies), until each row's tails are below
+    1e-17 of its sums; ``done`` marks the rows that got there within SERIES_TERMS terms."""
+    order = np.argsort(-z, kind="stable")
+    c, q, z = c[order], q[order], z[order]
+    n = c.size
+    sums = np.zeros((4, n))
+    u, digs = np.ones(n), np.zeros(n)
+    m = n  # rows [0, m) still summing
+    for start in range(0, SERIES_TERMS, CHECK_EVERY):
+        cl, ql, zl, ul, dl = c[:m], q[:m], z[:m], u[:m], digs[:m]
+        s0, s1, s2, s3 = sums[0, :m], sums[1, :m], sums[2, :m], sums[3, :m]
+        for k in range(start, start + CHECK_EVERY):  # terms past a row's tail add nothing
+            ck = cl + k
+            term = ul / ck
+            s0 += term
+            s1 += term / ck
+            s2 += term * dl
+            qk = ql + k
+            s3 += ul * qk / (ck + 1)  # the (k+1)-th term of S3
+            dl += 1.0 / qk
+            ul *= qk * zl / (k + 1)
+        k = start + CHECK_EVERY  # the next term's index
+        ratio = (ql + k) * zl / (k + 1)
+        fall = np.maximum(ratio, zl) * (k + 2) / (k + 1)  # the terms shrink at least this fast
+        room = np.maximum(1.0 - fall, 1e-300)
+        with np.errstate(over="ignore"):  # no room yet: an infinite bound, not settled
+            bound = ul * (1.0 + dl) / (cl + k) / room
+            bound3 = ul * (ql + k) / (cl + k + 1) / room
+        settled = (bound <= 1e-17 * s0) & (bound3 <= 1e-17 * s3) & (fall < 1)
+        going = np.flatnonzero(~settled)
+        m = int(going[-1]) + 1 if going.size else 0
+        if not m:
+            break
+    done = np.ones(n, dtype=bool)
+    done[:m] = False
+    out = np.empty((4, n))
+    out[:, order] = sums
+    settled_rows = np.empty(n, dtype=bool)
+    settled_rows[order] = done
+    return out, settled_rows
+
+
+def integral_and_derivatives(
+    a: Array, b: Array, alpha: float, beta: float, tx: Array, T: Array
+) -> tuple[Array, Array]:
+    """:func:`log_integral` and its derivatives in a, b, alpha and beta (rows of the second
+    array), from the hypergeometric series differentiated term by term: the antiderivative at
+    t_x and at T, both scaled by (larger + t_x)^c so nothing overflows. Rows whose series would
+    need more than SERIES_TERMS terms take the closed form for the value and for alpha and beta
+    (the same integral with a or b one higher) and central differences for a and b."""
+    big, q, d = _side(a, b, alpha, beta)
+    other = beta if alpha >= beta else alpha
+    c = a + b - 1
+    q = np.broadcast_to(q, c.shape)
+    n = c.size
+    w_tx, w_t = big + tx, big + T
+    sums, done = _series(
+        np.concatenate([c, c]), np.concatenate([q, q]), np.concatenate([d / w_tx, d / w_t])
+    )
+    at_tx, at_t = sums[:, :n], sums[:, n:]  # S0..S3 at t_x and at T
+    log_w, log_wt = np.log(w_tx), np.log(w_t)
+    rho = np.exp(-c * (log_wt - log_w))  # (w_tx / w_T)^c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = at_tx[0] - rho * at_t[0]
+        value = np.log(den) - c * log_w
+        d_c = ((-log_w * at_tx[0] - at_tx[1]) - rho * (-log_wt * at_t[0] - at_t[1])) / den
+        d_q = (at_tx[2] - rho * at_t[2]) / den
+        d_big = (
+            (-c * at_tx[0] / w_tx + at_tx[3] * (other + tx) / w_tx**2)
+            - rho * (-c * at_t[0] / w_t + at_t[3] * (other + T) / w_t**2)
+        ) / den
+        d_small = (-at_tx[3] / w_tx + rho * at_t[3] / w_t) / den
+    d_a, d_b = (d_c, d_c + d_q) if alpha >= beta else (d_c + d_q, d_c)
+    d_alpha, d_beta = (d_big, d_small) if alpha >= beta else (d_small, d_big)
+    grads = np.vstack([d_a, d_b, d_alpha, d_beta])
+    slow = ~(done[:n] & done[n:])
+    if slow.any():
+        i = np.flatnonzero(slow)
+        ai, bi, txi, ti = a[i], b[i], tx[i], T[i]
+        value[i] = log_integral(ai, bi, alpha, beta, txi, ti)
+        with np.errstate(invalid="ignore", over="ignore"):
+            grads[2, i] = -ai * np.exp(log_integral(ai + 1, bi, alpha, beta, txi, ti) - value[i])
+            grads[3, i] = -bi * np.exp(log_integral(ai, bi + 1, alpha, beta, txi, ti) - value[i])
+        for row, (da, db) in ((0, (1e-6, 0.0)), (1, (0.0, 1e-6))):
+            up = log_integral(ai + da, bi + db, alpha, beta, txi, ti)
+            down = log_integral(ai - da, bi - db, alpha, beta, txi, ti)
+            grads[row, i] = (up - down) / 2e-6
+    return value, grads
 
 
 class ParetoNBD(RepeatBuyingModel):
@@ -50,6 +162,32 @@ class ParetoNBD(RepeatBuyingModel):
         # where A0 underflows (t_x == T) the second term is exactly 0
         died = np.where(np.isnan(died), -np.inf, died)
         return a1 + np.logaddexp(alive, died)
+
+    def _value_and_gradient(
+        self, params: Array, x: Array, tx: Array, T: Array
+    ) -> tuple[Array, Array]:
+        """ln L per row and d ln L / d (r, alpha, s, beta) per row. ln L = A + ln(e^alive +
+        e^died), died = ln s + ln I (the integral of :func:`log_integral`); the alpha and beta
+        derivatives of I come from its hypergeometric series differentiated term by term
+        (:func:`integral_and_derivatives`)."""
+        r, alpha, s, beta = params
+        a, b = r + x, s + 1.0
+        log_i, (di_r, di_s, di_alpha, di_beta) = integral_and_derivatives(a, b, alpha, beta, tx, T)
+        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        log_at, log_bt = np.log(alpha + T), np.log(beta + T)
+        alive = -(r + x) * log_at - s * log_bt
+        died = np.where(np.isnan(log_i), -np.inf, np.log(s) + log_i)
+        top = np.logaddexp(alive, died)
+        ll = a1 + top
+        w_alive = np.exp(alive - top)
+        w_died = np.exp(died - top)
+        dead = w_died > 0
+        share = lambda g: np.where(dead, w_died * g, 0.0)  # noqa: E731
+        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w_alive * log_at + share(di_r)
+        d_alpha = r / alpha - w_alive * (r + x) / (alpha + T) + share(di_alpha)
+        d_s = np.log(beta) - w_alive * log_bt + share(1.0 / s + di_s)
+        d_beta = s / beta - w_alive * s / (beta + T) + share(di_beta)
+        return ll, np.column_stack([d_r, d_alpha, d_s, d_beta])
 
     def _initial(self, *data: Array, weights: Array) -> Array:
         return np.array([1.0, 1.0, 1.0, 1.0])
