@@ -37,7 +37,7 @@ from synthetic import transaction_log  # noqa: E402
 
 from clv_xl.data import summarize  # noqa: E402
 from clv_xl.excel import udfs  # noqa: E402
-from clv_xl.models import BGNBD, GammaGamma, ParetoNBD, lifetime_value  # noqa: E402
+from clv_xl.models import BGBB, BGNBD, GammaGamma, ParetoNBD, lifetime_value  # noqa: E402
 from clv_xl.models.cache import clear_cache  # noqa: E402
 
 AS_OF = "2025-12-31"
@@ -58,8 +58,12 @@ def rel_diff(a: Any, b: Any) -> float:
 
 
 def cells(values: Any) -> list[list[Any]]:
-    """A column as xlwings hands it to a function declared with ndim=2."""
-    return [[v] for v in np.asarray(values).tolist()]
+    """A column as xlwings hands it to a function declared with ndim=2: numbers as floats
+    (Excel holds every number as a double; xlwings passes ints only when asked to)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        arr = arr.astype(float)
+    return [[v] for v in arr.tolist()]
 
 
 def uncached(fn: Callable[[], Any]) -> Callable[[], Any]:
@@ -79,6 +83,12 @@ def table_values(table: Any, names: tuple[str, ...]) -> list[float]:
 
 def column_values(out: Any) -> np.ndarray:
     return np.asarray([row[0] if isinstance(row, list) else row for row in out], dtype=float)
+
+
+def donations() -> pd.DataFrame:
+    from importlib import resources
+
+    return pd.read_csv(str(resources.files("clv_xl.datasets") / "donations.csv"))
 
 
 def cdnow() -> pd.DataFrame:
@@ -192,6 +202,19 @@ def run(
         ),
         uncached(lambda: udfs.CLV_FIT("Pareto/NBD", cx, ctx, ct)),
         lambda out, core: rel_diff(table_values(out, pnames), [core.params_[k] for k in pnames]),
+    )
+    gifts = donations()
+    bb = [gifts[k].to_numpy(float) for k in ("frequency", "recency", "periods", "weights")]
+    bnames = ("alpha", "beta", "gamma", "delta")
+    case(
+        f"2 BG/BB fit: donations {int(bb[3].sum()):,} donors",
+        lambda: BGBB().fit(*bb),
+        lambda: lifetimes.BetaGeoBetaBinomFitter().fit(*bb[:3], weights=bb[3]),
+        lambda ours, ref: rel_diff(
+            [ours.params_[k] for k in bnames], [ref.params_[k] for k in bnames]
+        ),
+        uncached(lambda: udfs.CLV_FIT("BG/BB", *(cells(v) for v in bb))),
+        lambda out, core: rel_diff(table_values(out, bnames), [core.params_[k] for k in bnames]),
     )
     rep = x > 0
     _, ref_gg = case(

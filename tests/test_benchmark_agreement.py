@@ -35,6 +35,15 @@ def test_fitted_parameters_agree(rows):
     assert rows["2 BG/NBD fit"]["max_rel_diff"] < 1e-4
     assert rows["2 Gamma-Gamma fit"]["max_rel_diff"] < 1e-4
     assert rows["2 Pareto/NBD fit"]["max_rel_diff"] < 1e-3
+    assert rows["2 BG/BB fit"]["max_rel_diff"] < 1e-4
+
+
+def test_the_excel_door_gives_the_core_answers(rows):
+    """Every case's CLV_ function, called as xlwings calls it, answers what the core does."""
+    door = [r for r in rows.values() if "excel_rel_diff" in r]
+    assert len(door) == 8
+    for row in door:
+        assert row["excel_rel_diff"] < 1e-12, row["case"]
 
 
 def test_pareto_nbd_reaches_at_least_lifetimes_likelihood():
