@@ -214,3 +214,63 @@ def test_analytic_gradients_equal_differences_of_the_likelihood(model, params, d
     )
     assert grad.shape == numeric.shape
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("params", [[6.25, 3.74, 15.44], [0.5, 8.0, 2.0], [40.0, 1.2, 300.0]])
+def test_gamma_gamma_totals_equal_the_weighted_per_row_sums(params):
+    """The fit sums Gamma-Gamma's likelihood from statistics taken once (issue 13): value and
+    gradient equal the weighted sums of the per-row definitions, grouped frequency or not."""
+    from clv_xl.models.base import Grouped
+
+    cdnow = cdnow_summary()
+    repeat = cdnow["x"] > 0
+    x = cdnow["x"][repeat].to_numpy(float)
+    m = cdnow["zbar"][repeat].to_numpy(float)
+    w = np.random.default_rng(1).integers(1, 4, x.size).astype(float)
+    model, p = GammaGamma(), np.asarray(params)
+    ll, per_row = model._value_and_gradient(p, x, m)
+    for column in (x, Grouped(x)):
+        total, grad = model._totals(column, m, w)(p)
+        assert total == pytest.approx(float(w @ ll), rel=1e-12)
+        np.testing.assert_allclose(grad, w @ per_row, rtol=1e-10)
+
+
+@pytest.mark.parametrize("params", [[0.243, 4.414, 0.793, 2.426], [2.0, 0.5, 5.0, 0.3]])
+def test_bgnbd_totals_equal_the_weighted_per_row_sums(params):
+    """BG/NBD's fit sums the customers without repeat purchases once per distinct T (issue 13):
+    value and gradient equal the weighted sums of the per-row definitions."""
+    from clv_xl.models.base import Grouped
+
+    cdnow = cdnow_summary()
+    x, tx, t = (cdnow[c].to_numpy(float) for c in ("x", "t_x", "T"))
+    w = np.random.default_rng(2).integers(1, 4, x.size).astype(float)
+    model, p = BGNBD(), np.asarray(params)
+    ll, per_row = model._value_and_gradient(p, x, tx, t)
+    for data in ((x, tx, t), (Grouped(x), Grouped(tx), Grouped(t))):
+        total, grad = model._totals(*data, w)(p)
+        assert total == pytest.approx(float(w @ ll), rel=1e-12)
+        np.testing.assert_allclose(grad, w @ per_row, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("cls", [BGNBD, MBGNBD])
+def test_forecasts_per_distinct_pair_equal_the_direct_ones(cls, monkeypatch):
+    """Lifetime value takes the hypergeometric part once per distinct (x, T) pair for all its
+    horizons (issue 13): exactly what computing it for every customer gives."""
+    import clv_xl.models.repeat_buying as repeat_buying
+    from clv_xl.models import lifetime_value
+
+    cdnow = cdnow_summary()
+    x, tx, t = (cdnow[c].to_numpy(float) for c in ("x", "t_x", "T"))
+    x, tx, t = np.tile(x, 2), np.tile(tx, 2), np.tile(t, 2)  # 4,714 rows: past PAIR_ROWS
+    model = cls.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    spend = np.full(x.size, 30.0)
+    sizes = []
+    real = repeat_buying.hyp2f1
+    monkeypatch.setattr(
+        repeat_buying, "hyp2f1", lambda *a: sizes.append(np.size(a[-1])) or real(*a)
+    )
+    grouped = lifetime_value(model, spend, x, tx, t, 24, 0.01)
+    monkeypatch.setattr(repeat_buying, "PAIR_ROWS", 10**9)
+    direct = lifetime_value(model, spend, x, tx, t, 24, 0.01)
+    assert sizes[-1] == x.size * 25 and sizes[0] <= x.size * 25 / 2  # once per pair, then not
+    assert np.array_equal(grouped, direct)

@@ -192,6 +192,8 @@ class Objective:
         self.model, self.data, self.weights, self.penalizer = model, data, weights, penalizer
         self.total = float(weights.sum())
         self.analytic = hasattr(model, "_value_and_gradient")
+        # a model whose likelihood sums from statistics taken once gives the totals directly
+        self._totals = model._totals(*data, weights) if hasattr(model, "_totals") else None
         self._memo: dict[bytes, tuple[float, Array | None]] = {}
 
     def _evaluate(self, log_params: Array, need_gradient: bool) -> tuple[float, Array | None]:
@@ -202,15 +204,20 @@ class Objective:
         params = np.exp(log_params)
         grad = None
         with np.errstate(all="ignore"):
-            if self.analytic and need_gradient:
+            if self._totals is not None:
+                ll_total, grad_total = self._totals(params)
+                g = -grad_total / self.total + 2 * self.penalizer * params
+                grad = np.where(np.isfinite(g), g * params, 0.0) if need_gradient else None
+            elif self.analytic and need_gradient:
                 ll, per_row = self.model._value_and_gradient(params, *self.data)
+                ll_total = float(np.dot(self.weights, ll))
                 g = -(self.weights @ per_row) / self.total + 2 * self.penalizer * params
                 grad = np.where(np.isfinite(g), g * params, 0.0)  # chain rule to log-params
             else:
-                ll = self.model._log_likelihood(params, *self.data)
-        value = -float(np.dot(self.weights, ll)) / self.total + self.penalizer * float(
-            np.sum(params**2)
-        )
+                ll_total = float(
+                    np.dot(self.weights, self.model._log_likelihood(params, *self.data))
+                )
+        value = -ll_total / self.total + self.penalizer * float(np.sum(params**2))
         value = value if np.isfinite(value) else 1e300
         if len(self._memo) > 256:
             self._memo.clear()

@@ -7,6 +7,7 @@ are the paper's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,37 @@ class BGNBD(BetaGeometricFamily):
 
     def _gradient(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
         return self._value_and_gradient(params, x, tx, T)[1]
+
+    def _totals(
+        self, x: Array | Grouped, tx: Array | Grouped, T: Array | Grouped, weights: Array
+    ) -> Callable[[Array], tuple[float, Array]]:
+        """The weighted total of ln L and of its gradient. A customer with no repeat purchase
+        cannot have dropped out (eq. 6 without A4: ln L = r ln(alpha / (alpha + T))), so those
+        customers are summed once per distinct T; the others row by row."""
+        xs, ts = plain(x), plain(T)
+        none = xs == 0
+        t_values, t_inverse = np.unique(ts[none], return_inverse=True)
+        w_t = np.bincount(t_inverse, weights=weights[none], minlength=t_values.size)
+        w_none = float(w_t.sum())
+        some = ~none
+        data = self._grouped([xs[some], plain(tx)[some], ts[some]])
+        w_some = weights[some]
+
+        def totals(params: Array) -> tuple[float, Array]:
+            r, alpha = params[0], params[1]
+            log_ratio = np.log(alpha) - np.log(alpha + t_values)  # ln(alpha / (alpha + T))
+            ll = r * float(w_t @ log_ratio)
+            grad = np.array(
+                [float(w_t @ log_ratio), r * (w_none / alpha - float(w_t @ (1 / (alpha + t_values)))),
+                 0.0, 0.0]
+            )  # fmt: skip
+            if w_some.size:
+                ll_some, per_row = self._value_and_gradient(params, *data)
+                ll += float(w_some @ ll_some)
+                grad += w_some @ per_row
+            return ll, grad
+
+        return totals
 
     def _initial(self, *data: Array, weights: Array) -> Array:
         return np.array([1.0, 1.0, 1.0, 1.0])

@@ -6,6 +6,7 @@ the first) and T (time since the first purchase), all in one time unit (weeks, s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -152,12 +153,37 @@ class BetaGeometricFamily(RepeatBuyingModel):
         t = check_horizon(t)
         r, alpha, a, b = self._params()
         k = a + b + x - self.shift
-        with np.errstate(all="ignore"):
+
+        def growth(x: Array, big_t: Array) -> Array:
             z = t / (alpha + big_t + t)
-            hyp = hyp2f1(a + b - self.shift - r, a - 1, k, z)
-            growth = 1 - (1 - z) ** (a - 1) * hyp
-            result = k / (a - 1) * growth * expit(-self._log_odds_dead(x, tx, big_t))
+            hyp = hyp2f1(a + b - self.shift - r, a - 1, a + b + x - self.shift, z)
+            return 1 - (1 - z) ** (a - 1) * hyp
+
+        with np.errstate(all="ignore"):
+            grown = per_pair(growth, x, big_t, horizons=int(np.size(t)))
+            result = k / (a - 1) * grown * expit(-self._log_odds_dead(x, tx, big_t))
         return np.where(t == 0, 0.0, np.maximum(result, 0.0))
+
+
+PAIR_ROWS = 2048  # from this many customers, functions of (x, T) are taken per distinct pair
+
+
+def per_pair(
+    func: Callable[[Array, Array], Array], x: Array, big_t: Array, horizons: int = 1
+) -> Array:
+    """``func(x, T)``, evaluated once per distinct (x, T) pair and spread back. Frequencies
+    are whole numbers and T is in whole days, so a customer base has far fewer pairs than
+    customers (100,000 synthetic customers: 12,894): the hypergeometric function of a forecast
+    runs on those, for every horizon at once. ``x`` and ``T`` are one customer per row; any
+    further axes (``horizons`` of them) come from ``func``. Finding the pairs costs about what
+    one horizon does, so a single horizon is computed directly."""
+    if horizons < 2 or x.ndim == 0 or x.shape[0] < PAIR_ROWS or any(n != 1 for n in x.shape[1:]):
+        return func(x, big_t)
+    pairs, inverse = np.unique((x + 1j * big_t).ravel(), return_inverse=True)
+    if pairs.size * 2 > x.shape[0]:
+        return func(x, big_t)
+    shape = (pairs.size, *x.shape[1:])
+    return func(pairs.real.reshape(shape), pairs.imag.reshape(shape))[inverse]
 
 
 def check_horizon(t: Any) -> Array:
