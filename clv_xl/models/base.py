@@ -63,12 +63,6 @@ def distinct_rows(*columns: Array, weights: Array) -> tuple[list[Array], Array]:
     return [col[new][keep] for col in sorted_cols], summed[keep]
 
 
-def central_gradient(f: Callable[[Array], float], x: Array, step: float = 1e-5) -> Array:
-    h = step * np.maximum(1.0, np.abs(x))
-    eye = np.diag(h)
-    return np.array([(f(x + e) - f(x - e)) / (2 * hi) for e, hi in zip(eye, h, strict=True)])
-
-
 def hessian_from_gradient(
     gradient: Callable[[Array], Array], x: Array, step: float = 1e-5
 ) -> Array:
@@ -85,36 +79,18 @@ def hessian_from_gradient(
 
 
 def accurate_hessian(objective: Any, x: Array, scale: float = 1.0) -> Array:
-    """The Hessian for standard errors, by central differences (error O(h^2), not O(h)).
-
-    With an analytic gradient: central differences of it, h = 6e-6 (about eps^(1/3)), good to
-    about 1e-10 relative. Without: central second differences of the value, h = 1e-4 (about
-    eps^(1/4)), good to about 1e-7. Either way a new SciPy that stops the search a hair elsewhere
-    moves the errors far less than the tolerances the tests use (1e-5).
-    """
+    """The Hessian for standard errors: central differences of the analytic gradient (error
+    O(h^2), not O(h)), h = 6e-6 (about eps^(1/3)), good to about 1e-10 relative, so a new SciPy
+    that stops the search a hair elsewhere moves the errors far less than the tolerances the
+    tests use (1e-5)."""
     n = x.size
-    if objective.analytic:
-        h = scale * 6e-6 * np.maximum(1.0, np.abs(x))
-        hess = np.empty((n, n))
-        for i in range(n):
-            e = np.zeros(n)
-            e[i] = h[i]
-            hess[:, i] = (objective.gradient(x + e) - objective.gradient(x - e)) / (2 * h[i])
-        return (hess + hess.T) / 2
-    h = scale * 1e-4 * np.maximum(1.0, np.abs(x))
-    f = objective.value
-    f0 = f(x)
+    h = scale * 6e-6 * np.maximum(1.0, np.abs(x))
     hess = np.empty((n, n))
     for i in range(n):
-        ei = np.zeros(n)
-        ei[i] = h[i]
-        hess[i, i] = (f(x + ei) - 2 * f0 + f(x - ei)) / h[i] ** 2
-        for j in range(i):
-            ej = np.zeros(n)
-            ej[j] = h[j]
-            cross = f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)
-            hess[i, j] = hess[j, i] = cross / (4 * h[i] * h[j])
-    return hess
+        e = np.zeros(n)
+        e[i] = h[i]
+        hess[:, i] = (objective.gradient(x + e) - objective.gradient(x - e)) / (2 * h[i])
+    return (hess + hess.T) / 2
 
 
 def newton_polish(
@@ -182,16 +158,13 @@ RESTARTS = [np.zeros(8), np.full(8, 1.0), np.full(8, -1.0), np.tile([1.5, -1.5],
 
 
 class Objective:
-    """Mean negative log-likelihood over log-parameters, its gradient, memoised per point.
-
-    Models with ``_value_and_gradient`` get both from one pass over the data; models with only
-    ``_log_likelihood`` get a central-difference gradient.
-    """
+    """Mean negative log-likelihood over log-parameters, its gradient, memoised per point:
+    both from one pass over the data, the model's ``_value_and_gradient`` (or its ``_totals``,
+    where the sums can be taken from statistics computed once)."""
 
     def __init__(self, model: Any, data: list[Any], weights: Array, penalizer: float) -> None:
         self.model, self.data, self.weights, self.penalizer = model, data, weights, penalizer
         self.total = float(weights.sum())
-        self.analytic = hasattr(model, "_value_and_gradient")
         # a model whose likelihood sums from statistics taken once gives the totals directly
         self._totals = model._totals(*data, weights) if hasattr(model, "_totals") else None
         self._memo: dict[bytes, tuple[float, Array | None]] = {}
@@ -208,7 +181,7 @@ class Objective:
                 ll_total, grad_total = self._totals(params)
                 g = -grad_total / self.total + 2 * self.penalizer * params
                 grad = np.where(np.isfinite(g), g * params, 0.0) if need_gradient else None
-            elif self.analytic and need_gradient:
+            elif need_gradient:
                 ll, per_row = self.model._value_and_gradient(params, *self.data)
                 ll_total = float(np.dot(self.weights, ll))
                 g = -(self.weights @ per_row) / self.total + 2 * self.penalizer * params
@@ -229,16 +202,12 @@ class Objective:
 
     def gradient(self, log_params: Array) -> Array:
         log_params = np.asarray(log_params, dtype=float)
-        if not self.analytic:
-            return central_gradient(self.value, log_params)
         grad = self._evaluate(log_params, True)[1]
         assert grad is not None
         return grad
 
     def value_and_gradient(self, log_params: Array) -> tuple[float, Array]:
         log_params = np.asarray(log_params, dtype=float)
-        if not self.analytic:
-            return self.value(log_params), self.gradient(log_params)
         value, grad = self._evaluate(log_params, True)
         assert grad is not None
         return value, grad
@@ -249,10 +218,7 @@ def _lbfgsb(objective: Objective, x0: Array, tol: float, max_iter: int) -> Any:
     # L-BFGS-B converges linearly near the optimum: it stops early here and the Newton polish
     # (quadratic) takes the last digits.
     options = {"ftol": 1e-12, "gtol": max(tol, 1e-7), "maxiter": max_iter}
-    if objective.analytic:
-        return optimize.minimize(objective.value_and_gradient, x0, method="L-BFGS-B", jac=True,
-                                 bounds=bounds, options=options)  # fmt: skip
-    return optimize.minimize(objective.value, x0, method="L-BFGS-B", jac="3-point",
+    return optimize.minimize(objective.value_and_gradient, x0, method="L-BFGS-B", jac=True,
                              bounds=bounds, options=options)  # fmt: skip
 
 
@@ -267,8 +233,8 @@ def rule_messages(shape: tuple[int, ...], rules: list[tuple[Array, str]]) -> Arr
 
 
 class BaseModel:
-    """Shared fitting machinery. Subclasses define ``name``, ``param_names`` and
-    ``_log_likelihood(params, *data) -> per-row log-likelihood``."""
+    """Shared fitting machinery. Subclasses define ``name``, ``param_names``, the per-row
+    ``_log_likelihood`` and its analytic gradient ``_value_and_gradient``."""
 
     name: ClassVar[str] = ""
     param_names: ClassVar[tuple[str, ...]] = ()
@@ -321,10 +287,12 @@ class BaseModel:
         return model
 
     # ----- fitting --------------------------------------------------------------------------
-    # Each model defines these two with its own data arguments:
-    # ``_log_likelihood(params, *data)`` -> per-row log-likelihood, and
+    # Each model defines these with its own data arguments:
+    # ``_log_likelihood(params, *data)`` -> per-row log-likelihood,
+    # ``_value_and_gradient(params, *data)`` -> it and its gradient per row (rows x params), and
     # ``row_problems(*data)`` -> per row "" or what is inconsistent in that row.
     _log_likelihood: Callable[..., Array]
+    _value_and_gradient: Callable[..., tuple[Array, Array]]
     row_problems: Callable[..., Array]
 
     def _initial(self, *data: Array, weights: Array) -> Array:
@@ -333,9 +301,9 @@ class BaseModel:
     def _maximise(self, data: Sequence[Array], weights: Array) -> Self:
         """Maximise the weighted log-likelihood over log-parameters; set the learned state.
 
-        L-BFGS-B within bounds (value and analytic gradient in one pass where the model has
-        one), warm-started on a fixed subsample for large data; then damped Newton steps with a
-        Hessian from differences of the gradient, to reach the published digits and give the
+        L-BFGS-B within bounds (value and analytic gradient in one pass), warm-started on a
+        fixed subsample for large data; then damped Newton steps with a Hessian from
+        differences of the gradient, to reach the published digits and give the
         standard errors. Nelder-Mead only as a fallback when the quasi-Newton search fails.
         """
         objective = Objective(self, self._grouped(data), weights, self.penalizer)
@@ -367,7 +335,7 @@ class BaseModel:
     ) -> Self:
         """One search from ``x0``: see :meth:`_maximise`."""
         polished = None
-        if weights.size > WARM_START_ROWS and objective.analytic:
+        if weights.size > WARM_START_ROWS:
             # The optimum of a fixed subsample is within sampling error of the full one; Newton
             # steps on the full data close that gap in a few passes over it.
             pick = np.random.default_rng(0).choice(weights.size, WARM_START_ROWS, replace=False)
