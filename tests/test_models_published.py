@@ -274,3 +274,38 @@ def test_forecasts_per_distinct_pair_equal_the_direct_ones(cls, monkeypatch):
     direct = lifetime_value(model, spend, x, tx, t, 24, 0.01)
     assert sizes[-1] == x.size * 25 and sizes[0] <= x.size * 25 / 2  # once per pair, then not
     assert np.array_equal(grouped, direct)
+
+
+def test_fits_and_forecasts_run_on_one_blas_thread(monkeypatch):
+    """OpenBLAS threads spinning after a dot product slowed fits three- to fourfold on two
+    cores (issue 13): fits and lifetime value run with one BLAS thread, and the limit is
+    lifted when they return."""
+    from threadpoolctl import threadpool_info
+
+    from clv_xl.models import lifetime_value
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    before = blas_threads()
+    seen = []
+    real = GammaGamma._totals
+
+    def spying(self, *args):
+        totals = real(self, *args)
+        return lambda params: seen.append(blas_threads()) or totals(params)
+
+    monkeypatch.setattr(GammaGamma, "_totals", spying)
+    cdnow = cdnow_summary()
+    repeat = cdnow["x"] > 0
+    GammaGamma().fit(cdnow["x"][repeat], cdnow["zbar"][repeat])
+    assert seen and all(s == {1} for s in seen)
+    model = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    real_expected = BGNBD.expected_purchases
+    inside = []
+    monkeypatch.setattr(
+        BGNBD, "expected_purchases", lambda *a: inside.append(blas_threads()) or real_expected(*a)
+    )
+    lifetime_value(model, np.ones(3), [1, 2, 3], [5, 6, 7], [10, 10, 10])
+    assert inside == [{1}]
+    assert blas_threads() == before

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import optimize
 
 from clv_xl.errors import FitError, InputError, NotFittedError
+from clv_xl.models.threads import one_blas_thread
 
 Array = np.ndarray
 LOG_BOUND = 18.0
@@ -306,6 +307,10 @@ class BaseModel:
         differences of the gradient, to reach the published digits and give the
         standard errors. Nelder-Mead only as a fallback when the quasi-Newton search fails.
         """
+        with one_blas_thread():
+            return self._maximise_all(data, weights)
+
+    def _maximise_all(self, data: Sequence[Array], weights: Array) -> Self:
         objective = Objective(self, self._grouped(data), weights, self.penalizer)
         x0 = np.log(self._initial(*data, weights=weights))
         learned: list[tuple[bool, float, dict[str, Any]]] = []

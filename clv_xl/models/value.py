@@ -14,6 +14,7 @@ import numpy as np
 from clv_xl.errors import InputError
 from clv_xl.models.base import Array
 from clv_xl.models.repeat_buying import RepeatBuyingModel
+from clv_xl.models.threads import one_blas_thread
 
 MAX_MONTHS = 1200  # a hundred years
 MONTH_LENGTH = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24}
@@ -54,7 +55,8 @@ def lifetime_value(
     factor = month_length(period)
     steps = np.arange(1, int(months) + 1, dtype=float)
     x, tx, big_t = (np.asarray(v, dtype=float)[..., None] for v in (frequency, recency, T))
-    cumulative = model.expected_purchases(np.concatenate([[0.0], steps * factor]), x, tx, big_t)
-    per_month = np.diff(cumulative, axis=-1)
-    discount = (1.0 + discount_rate) ** -steps
-    return margin * np.asarray(expected_spend, dtype=float) * (per_month @ discount)
+    with one_blas_thread():
+        cumulative = model.expected_purchases(np.concatenate([[0.0], steps * factor]), x, tx, big_t)
+        per_month = np.diff(cumulative, axis=-1)
+        discount = (1.0 + discount_rate) ** -steps
+        return margin * np.asarray(expected_spend, dtype=float) * (per_month @ discount)
