@@ -328,16 +328,49 @@ def run(
     return rows
 
 
+def _t(seconds: float) -> str:
+    return f"{seconds:.3f} s" if seconds >= 0.01 else f"{seconds * 1e3:.2f} ms"
+
+
+def _x(ratio: float) -> str:
+    return f"{ratio:.1f}x" if ratio >= 1 else f"{ratio:.2f}x"
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The README's tables from a run's rows."""
+    speed = ["| Case | core | Excel door | lifetimes | core speed-up | Excel speed-up | agreement with lifetimes |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    other = ["| Excel door, element-wise over ranges, and references | time |", "|---|---|"]
+    for row in rows:
+        name = row["case"]
+        if "excel_s" in row:
+            speed.append(
+                f"| {name[2:]} | {_t(row['clv_xl_s'])} | {_t(row['excel_s'])} | "
+                f"{_t(row['lifetimes_s'])} | {_x(row['speedup'])} | {_x(row['excel_speedup'])} | "
+                f"{row['max_rel_diff']:.1e} |"
+            )
+        elif "us_per_call" in row:
+            other.append(f"| {name[2:]} | {row['us_per_call']:.1f} us a call |")
+        elif "seconds" in row:
+            other.append(f"| {name[2:]} | {_t(row['seconds'])} |")
+    return "\n".join(speed) + "\n\n" + "\n".join(other)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.json")
+    parser.add_argument("--markdown", type=Path, help="print the README tables of a saved run")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return
     rows = run(args.repeats, args.transactions, args.customers)
     args.out.write_text(json.dumps(rows, indent=2))
-    print(f"saved {args.out}")
+    print(f"saved {args.out}\n")
+    print(markdown(rows))
 
 
 if __name__ == "__main__":
