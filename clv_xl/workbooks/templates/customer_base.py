@@ -127,7 +127,9 @@ def cohorts(t: Template) -> None:
     chart.set_size({"width": 560, "height": 320})
     ws.insert_chart("I13", chart)
     t.section(ws, "D19", "Checks", 4)
-    t.check(ws, "E20", "AND(I6>=J6,I6<=K6)", "The estimate lies within its bounds")
+    t.check(
+        ws, "G20", "AND(I6>=J6,I6<=K6)", "The estimate lies within its bounds", label_from="D20"
+    )
     ws.print_area("A1:Q32")  # the results; the label column continues below
     ws.fit_to_pages(1, 1)
 
