@@ -106,7 +106,7 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
         if acells.has_problem:
             bad = (acells.problem.ravel() != "")[rows]
             if bad.any():
-                i = int(np.arange(n_cells)[rows][int(np.argmax(bad))])
+                i = int(rows[int(np.argmax(bad))])
                 raise InputError(
                     "amounts", to_grid(amounts).ravel()[i], "a number", position=(i + 1,)
                 )
@@ -136,27 +136,25 @@ def cohort_labels(first_purchase: pd.Series, cohorts: Any) -> list[str]:
     return stamps.dt.year.astype(str).tolist()
 
 
-def _transactions(customer_ids, dates) -> tuple[Any, list[Any], np.ndarray, int]:
+def _transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray, int]:
     """The rows of a transaction log that name a customer, their ids and parsed dates; a bad
     or missing date is reported with its row in the sheet."""
     ids = _cells(customer_ids)
     date_cells = _cells(dates)
     if len(date_cells) != len(ids):
         raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
-    blank = _blanks(ids)
-    every = not blank.any()  # the common case: no blank rows, nothing to pick
-    rows: Any = slice(None) if every else np.flatnonzero(~blank)
-    row_of = (lambda i: i) if every else (lambda i: int(rows[i]))
+    rows = np.flatnonzero(~_blanks(ids))
+    every = rows.size == len(ids)  # the common case: no blank rows, no lists to pick
     picked = date_cells if every else [date_cells[i] for i in rows.tolist()]
     no_date = _blanks(picked)
     if no_date.any():
-        missing = row_of(int(np.argmax(no_date)))
+        missing = int(rows[int(np.argmax(no_date))])
         raise InputError("dates", None, "a date on every row with a customer",
                          position=(missing + 1,))  # fmt: skip
     try:
         days = to_dates(picked)
     except InputError as exc:
-        row = row_of(exc.position[0] - 1) + 1 if exc.position else None
+        row = int(rows[exc.position[0] - 1]) + 1 if exc.position else None
         raise InputError(
             "dates", exc.value, exc.allowed, position=(row,) if row else None
         ) from None

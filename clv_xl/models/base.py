@@ -181,7 +181,7 @@ class Objective:
             if self._totals is not None:
                 ll_total, grad_total = self._totals(params)
                 g = -grad_total / self.total + 2 * self.penalizer * params
-                grad = np.where(np.isfinite(g), g * params, 0.0) if need_gradient else None
+                grad = np.where(np.isfinite(g), g * params, 0.0)  # computed anyway: kept
             elif need_gradient:
                 ll, per_row = self.model._value_and_gradient(params, *self.data)
                 ll_total = float(np.dot(self.weights, ll))

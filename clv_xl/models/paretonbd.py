@@ -18,16 +18,10 @@ from clv_xl.models.base import Array
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
 
 
-def log_a0(params: Array, x: Array, tx: Array, T: Array) -> Array:
-    """ln A0 of the note's eq. (11), for alpha >= beta and alpha < beta alike: A0 is
-    (r + s + x) times the integral of :func:`log_integral` with a = r + x, b = s + 1."""
-    r, alpha, s, beta = params
-    return log_integral(r + x, s + 1, alpha, beta, tx, T) + np.log(r + s + x)
-
-
 def _side(a: Array, b: Array, alpha: float, beta: float) -> tuple[float, Array, float]:
     """The larger rate, the hypergeometric parameter of its side, and |alpha - beta|: the side
-    that keeps the argument |alpha - beta| / (larger + t) below 1."""
+    that keeps the argument |alpha - beta| / (larger + t) below 1 (A0 of the note's eq. 11 is
+    r + s + x times :func:`log_integral`'s integral, for alpha >= beta and alpha < beta alike)."""
     if alpha >= beta:
         return alpha, b, alpha - beta
     return beta, a, beta - alpha
@@ -158,8 +152,8 @@ class ParetoNBD(RepeatBuyingModel):
         r, alpha, s, beta = params
         a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-        died = np.log(s) - np.log(r + s + x) + log_a0(params, x, tx, T)
-        # where A0 underflows (t_x == T) the second term is exactly 0
+        died = np.log(s) + log_integral(r + x, s + 1, alpha, beta, tx, T)  # s A0 / (r + s + x)
+        # where the integral underflows (t_x == T) the second term is exactly 0
         died = np.where(np.isnan(died), -np.inf, died)
         return a1 + np.logaddexp(alive, died)
 
@@ -167,9 +161,9 @@ class ParetoNBD(RepeatBuyingModel):
         self, params: Array, x: Array, tx: Array, T: Array
     ) -> tuple[Array, Array]:
         """ln L per row and d ln L / d (r, alpha, s, beta) per row. ln L = A + ln(e^alive +
-        e^died), died = ln s + ln I (the integral of :func:`log_integral`); the alpha and beta
-        derivatives of I come from its hypergeometric series differentiated term by term
-        (:func:`integral_and_derivatives`)."""
+        e^died), died = ln s + ln I (the integral of :func:`log_integral`); I and its
+        derivatives in all four parameters come from its hypergeometric series differentiated
+        term by term (:func:`integral_and_derivatives`)."""
         r, alpha, s, beta = params
         a, b = r + x, s + 1.0
         log_i, (di_r, di_s, di_alpha, di_beta) = integral_and_derivatives(a, b, alpha, beta, tx, T)
@@ -195,15 +189,13 @@ class ParetoNBD(RepeatBuyingModel):
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
         """P(alive | x, t_x, T), the note's eq. (18)."""
         x, tx, big_t = check_customers(frequency, recency, T)
-        params = self._params()
-        r, alpha, s, beta = params
+        r, alpha, s, beta = self._params()
         with np.errstate(all="ignore"):
             log_odds = (
                 np.log(s)
-                - np.log(r + s + x)
                 + (r + x) * np.log(alpha + big_t)
                 + s * np.log(beta + big_t)
-                + log_a0(params, x, tx, big_t)
+                + log_integral(r + x, s + 1, alpha, beta, tx, big_t)
             )
         return expit(-np.where(np.isnan(log_odds), -np.inf, log_odds))
 
