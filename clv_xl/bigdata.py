@@ -22,6 +22,7 @@ from clv_xl.models import (
     RepeatBuyingModel,
     model_class,
 )
+from clv_xl.models.params_table import rows_to_dict
 from clv_xl.progress import bar
 
 SUMMARY = "a summary file written by `clv-xl summarize` (.parquet or .csv)"
@@ -170,10 +171,6 @@ def cli_fit(args: argparse.Namespace) -> int:
     return 0 if model.converged_ else 1
 
 
-def _from_table(rows: list[list[object]]) -> dict[str, object]:
-    return {str(k): v for k, v in rows}
-
-
 PARAMS = "the .json file `clv-xl fit` wrote"
 
 
@@ -181,12 +178,12 @@ def read_params(path: Path) -> dict[str, object]:
     input_file(path, "--params", PARAMS, (".json",))
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
-        table = _from_table(stored["model"])
+        table = rows_to_dict(stored["model"])
         cls = model_class(str(table["model"]), CLI_MODELS)
         model = cls.from_params({k: float(str(table[k])) for k in cls.param_names})
         spend = None
         if stored.get("spend"):
-            spend_table = _from_table(stored["spend"])
+            spend_table = rows_to_dict(stored["spend"])
             spend = GammaGamma.from_params(
                 [float(str(spend_table[k])) for k in GammaGamma.param_names]
             )

@@ -154,7 +154,7 @@ def test_standard_errors_do_not_depend_on_the_difference_step(scale, monkeypatch
     1.4e-4)."""
     import functools
 
-    import clv_xl.models.base as base
+    import clv_xl.models.optimize as optimize
 
     cdnow = cdnow_summary()
     fits = {
@@ -163,7 +163,7 @@ def test_standard_errors_do_not_depend_on_the_difference_step(scale, monkeypatch
     }
     reference = {k: fit().standard_errors_ for k, fit in fits.items()}
     monkeypatch.setattr(
-        base, "accurate_hessian", functools.partial(base.accurate_hessian, scale=scale)
+        optimize, "accurate_hessian", functools.partial(optimize.accurate_hessian, scale=scale)
     )
     for key, fit in fits.items():
         again = fit().standard_errors_
@@ -220,7 +220,7 @@ def test_analytic_gradients_equal_differences_of_the_likelihood(model, params, d
 def test_gamma_gamma_totals_equal_the_weighted_per_row_sums(params):
     """The fit sums Gamma-Gamma's likelihood from statistics taken once (issue 13): value and
     gradient equal the weighted sums of the per-row definitions, grouped frequency or not."""
-    from clv_xl.models.base import Grouped
+    from clv_xl.models.grouped import Grouped
 
     cdnow = cdnow_summary()
     repeat = cdnow["x"] > 0
@@ -239,7 +239,7 @@ def test_gamma_gamma_totals_equal_the_weighted_per_row_sums(params):
 def test_bgnbd_totals_equal_the_weighted_per_row_sums(params):
     """BG/NBD's fit sums the customers without repeat purchases once per distinct T (issue 13):
     value and gradient equal the weighted sums of the per-row definitions."""
-    from clv_xl.models.base import Grouped
+    from clv_xl.models.grouped import Grouped
 
     cdnow = cdnow_summary()
     x, tx, t = (cdnow[c].to_numpy(float) for c in ("x", "t_x", "T"))

@@ -27,7 +27,8 @@ from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
 from clv_xl.models import PURCHASE_MODELS, fit_cached, lifetime_value, model_class
 from clv_xl.models.cache import content_key
-from clv_xl.models.intervals import bootstrap_interval, covariance_from_table
+from clv_xl.models.intervals import bootstrap_interval
+from clv_xl.models.params_table import covariance_from_table
 
 QUANTITIES = ("purchases", "p_alive", "spend", "value")
 ALLOWED_QUANTITY = '"purchases", "p_alive", "spend" or "value"'

@@ -14,14 +14,9 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import (
-    Array,
-    BaseModel,
-    as_column,
-    distinct_rows,
-    rule_messages,
-    same_length,
-)
+from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.grouped import distinct_rows
+from clv_xl.models.validation import as_column, rule_messages, same_length
 
 MAX_OPPORTUNITIES = 10_000
 
@@ -32,6 +27,7 @@ class BGBB(BaseModel):
     name = "BG/BB"
     param_names = ("alpha", "beta", "gamma", "delta")
     data_names = ("frequency", "recency", "opportunities")
+    dropout_params = ("gamma", "delta")
 
     def fit(self, frequency: Any, recency: Any, n: Any, weights: Any = None) -> Self:
         """Fit to x purchases, last at t_x, out of n opportunities (weights: customers per row)."""

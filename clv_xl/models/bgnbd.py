@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from clv_xl.models.base import Array, Grouped, per_value, plain
+from clv_xl.models.base import Array
+from clv_xl.models.grouped import Grouped, per_value, plain
 from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 

@@ -43,7 +43,7 @@ def fit_cached(model: type[BaseModel], *data: Any, **settings: Any) -> BaseModel
             _fits.move_to_end(key)
             stats["hits"] += 1
             return _fits[key]
-    fitted = model(**settings).fit(*data)  # type: ignore[attr-defined]
+    fitted = model(**settings).fit(*data)
     with _lock:
         stats["misses"] += 1
         _fits[key] = fitted

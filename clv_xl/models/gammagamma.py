@@ -15,16 +15,9 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import (
-    Array,
-    BaseModel,
-    Grouped,
-    as_column,
-    distinct_rows,
-    per_value,
-    plain,
-    same_length,
-)
+from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.grouped import Grouped, distinct_rows, per_value, plain
+from clv_xl.models.validation import as_column, same_length
 
 
 class GammaGamma(BaseModel):

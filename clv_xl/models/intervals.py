@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -30,29 +29,6 @@ from clv_xl.models.base import BaseModel
 Array = np.ndarray
 MAX_VALUES = 20_000_000  # draws x customers held at once (160 MB)
 _cache: OrderedDict[str, tuple[Array, ...]] = OrderedDict()
-
-
-def covariance_from_table(table: dict[str, Any], names: tuple[str, ...] | list[str]) -> Array:
-    """The covariance of the log-parameters from a CLV_FIT table: standard errors (delta
-    method: sd(log p) = se(p) / p) and the ``corr_a_b`` rows."""
-    k = len(names)
-    sd = np.empty(k)
-    for i, name in enumerate(names):
-        se, value = table.get(f"se_{name}"), table.get(name)
-        if not isinstance(se, int | float) or isinstance(se, bool) or not np.isfinite(se):
-            raise InputError("params", f"se_{name} = {se}",
-                             "a converged fit's table with its standard errors (CLV_FIT's whole "
-                             "spill, e.g. P1#)")  # fmt: skip
-        sd[i] = float(se) / float(value)  # type: ignore[arg-type]
-    corr = np.eye(k)
-    for i in range(k):
-        for j in range(i):
-            value = table.get(f"corr_{names[j]}_{names[i]}")
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                raise InputError("params", f"no corr_{names[j]}_{names[i]} row",
-                                 "CLV_FIT's whole spill, with its corr_ rows (e.g. P1#)")  # fmt: skip
-            corr[i, j] = corr[j, i] = float(value)
-    return corr * np.outer(sd, sd)
 
 
 def parameter_draws(model: BaseModel, cov_log: Array, draws: int, seed: int = 0) -> Array:

@@ -13,14 +13,9 @@ import numpy as np
 from scipy.special import expit, hyp2f1
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import (
-    Array,
-    BaseModel,
-    as_column,
-    distinct_rows,
-    rule_messages,
-    same_length,
-)
+from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.grouped import distinct_rows
+from clv_xl.models.validation import as_column, rule_messages, same_length
 
 
 def row_problems(x: Array, tx: Array, T: Array) -> Array:
@@ -130,6 +125,7 @@ class BetaGeometricFamily(RepeatBuyingModel):
 
     shift: ClassVar[int] = 1
     param_names = ("r", "alpha", "a", "b")
+    dropout_params = ("a", "b")
 
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         raise NotImplementedError

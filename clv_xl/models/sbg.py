@@ -14,7 +14,8 @@ from scipy.special import betaln, digamma, hyp2f1
 
 from clv_xl.core.domains import WHOLE, Domain, elementwise
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import Array, BaseModel, as_column
+from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.validation import as_column
 
 POSITIVE_RATE = Domain("a rate > 0", lo=0.0, lo_open=True, hint="enter 10% as 0.1 or 10%")
 
