@@ -1,6 +1,6 @@
 """clv_xl against lifetimes 0.11.3, side by side, same data, same run: speed and agreement.
 
-    python benchmarks/bench.py [--repeats 3] [--transactions 1000000] [--customers 100000]
+    python -m benchmarks.bench [--repeats 3] [--transactions 1000000] [--customers 100000]
 
 Prints a table and saves it as benchmarks/results.json. Each case is timed ``repeats`` times
 (median) through both of clv_xl's doors, next to lifetimes:
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 import tracemalloc
 import warnings
@@ -30,11 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).parent))
 warnings.filterwarnings("ignore")
 
-from synthetic import transaction_log  # noqa: E402
-
+from benchmarks.synthetic import transaction_log  # noqa: E402
 from clv_xl.data import summarize  # noqa: E402
 from clv_xl.excel import udfs  # noqa: E402
 from clv_xl.models import BGBB, BGNBD, GammaGamma, ParetoNBD, lifetime_value  # noqa: E402

@@ -2,7 +2,7 @@
 (and Spark local for comparison), BG/NBD fitted on the summary, then every customer of that
 summary scored by `clv-xl predict` (DuckDB and pandas in chunks, and Spark with --spark).
 
-    python benchmarks/big_summary.py [--rows 50000000] [--customers 5000000] [--spark]
+    python -m benchmarks.big_summary [--rows 50000000] [--customers 5000000] [--spark]
 
 Each engine runs in a child process so its peak memory (max RSS) is measured on its own. The
 data is written in chunks (never all in memory) to a folder of Parquet files.
@@ -24,12 +24,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 CHUNK = 5_000_000
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 def write_log(folder: Path, rows: int, customers: int) -> int:
     """The seeded synthetic log of benchmarks/synthetic.py, written in chunks of customers."""
-    from synthetic import transaction_log
+    from benchmarks.synthetic import transaction_log
 
     chunks = max(1, rows // CHUNK)
     for part in range(chunks):
@@ -60,8 +59,9 @@ CHILD = (
 import json, sys, time
 from pathlib import Path
 import pyarrow.parquet as pq
-from clv_xl.data.engines import duckdb_summary
-from clv_xl.data.sources import Source, summarize_source
+from clv_xl.data.engines import summarize_source
+from clv_xl.data.engines.duckdb_engine import duckdb_summary
+from clv_xl.data.sources import Source
 start = time.perf_counter()
 if sys.argv[2] == "duckdb":  # as `clv-xl summarize` does: DuckDB writes the file itself
     duckdb_summary(Source(sys.argv[1]), None, 7.0, sys.argv[4], to_file=Path(sys.argv[3]))

@@ -1,90 +1,232 @@
-"""``clv-xl``: refresh workbooks without Excel, rebuild the templates, build the add-in."""
+"""``clv-xl``: refresh workbooks without Excel, summarise, fit and score big logs, rebuild the
+templates, build the add-in, check an installation.
+
+Each subcommand has its own parser function and handler; every argument has a help line and
+shows its default. ``-q/--quiet`` on every subcommand silences progress and result lines; the
+progress bar is drawn only when standard error is a terminal. A failure is one line on standard
+error and exit status 2; SIGINT, SIGTERM and SIGHUP are one line and 128 plus the signal.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
+from clv_xl.core.timeunit import ALLOWED as PERIODS
+from clv_xl.core.timeunit import DEFAULT as DEFAULT_PERIOD
 from clv_xl.errors import CLVError, first_line
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class Interrupted(BaseException):
+    """A signal asked the command to stop (raised in the main thread, so every ``finally``
+    removes what it was writing)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+class Help(argparse.HelpFormatter):
+    """A default shown after its help line (not for flags, required arguments or no default);
+    the description kept as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and not action.required:
+            text += f" (default: {action.default})"
+        return text
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "".join(indent + line for line in text.splitlines(keepends=True))
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing but errors: no progress bar, no result lines")  # fmt: skip
+    return common
+
+
+# ----- handlers ------------------------------------------------------------------------------
+def _doctor(args: argparse.Namespace) -> int:
+    from clv_xl.addin import doctor
+
+    return doctor.main()
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from clv_xl.files import input_file, output_file
+    from clv_xl.progress import bar, drawing, say
+    from clv_xl.workbooks.refresh import refresh
+
+    book, output = args.book, args.output
+    input_file(book, "book", "an .xlsx workbook", (".xlsx", ".xlsm"))
+    target = output_file(output or book, "--output" if output else "book", (".xlsx", ".xlsm"))
+    report = refresh(book, target, bar if drawing() else None)
+    say("\n".join(report.lines()))
+    return 1 if report.errors else 0
+
+
+def _build_templates(args: argparse.Namespace) -> int:
+    from clv_xl.workbooks.templates import build
+
+    return build.main([str(args.folder)] + (["--quiet"] if args.quiet else []))
+
+
+def _build_addin(args: argparse.Namespace) -> int:
+    from clv_xl.addin.build import build_addin
+    from clv_xl.progress import say
+
+    say(f"built {build_addin(args.output, args.interpreter)}")
+    return 0
+
+
+def _data_command(name: str) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        from clv_xl import commands
+
+        return int(getattr(commands, name)(args))
+
+    return run
+
+
+# ----- parsers -------------------------------------------------------------------------------
+def _add(commands: argparse._SubParsersAction, name: str, summary: str, run: Handler,
+         common: argparse.ArgumentParser) -> argparse.ArgumentParser:  # fmt: skip
+    parser = commands.add_parser(name, help=summary, description=summary, parents=[common],
+                                 formatter_class=Help)  # fmt: skip
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _refresh_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = _add(commands, "refresh", "recalculate every formula of a workbook without Excel and "
+             "store the values", _refresh, common)  # fmt: skip
+    p.add_argument("book", type=Path, help="the .xlsx or .xlsm workbook")
+    p.add_argument("-o", "--output", type=Path, help="write here instead of in place")
+
+
+def _templates_parser(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    from clv_xl.workbooks.templates.build import DEFAULT_FOLDER
+
+    p = _add(commands, "build-templates", "build the template workbooks into a folder and "
+             "refresh them", _build_templates, common)  # fmt: skip
+    p.add_argument("folder", type=Path, nargs="?", default=DEFAULT_FOLDER,
+                   help="where to write them (created if missing)")  # fmt: skip
+
+
+def _summarize_parser(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    from clv_xl.data.engines import DUCKDB_MEMORY, ENGINE_HELP, ENGINES
+
+    p = _add(commands, "summarize", "summarise a transaction log where it lives (file, folder or "
+             "query) into one row per customer", _data_command("summarize"), common)  # fmt: skip
+    p.add_argument("source", help="a CSV or Parquet file, a folder of them, or a SELECT query")
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="the summary to write (.parquet or .csv)")  # fmt: skip
+    p.add_argument("--engine", choices=list(ENGINES), default="duckdb",
+                   help="; ".join(f"{k}: {v}" for k, v in ENGINE_HELP.items()))  # fmt: skip
+    p.add_argument("--as-of", help="end of the observation period, as YYYY-MM-DD (default: the "
+                   "last date in the log)")  # fmt: skip
+    p.add_argument(
+        "--period", default=DEFAULT_PERIOD, help=f"time unit of recency and T: {PERIODS}"
+    )
+    p.add_argument("--memory-limit", default=DUCKDB_MEMORY,
+                   help="DuckDB's memory cap; past it DuckDB spills to disk")  # fmt: skip
+    for role in ("customer", "date", "amount"):
+        p.add_argument(f"--{role}", help=f"name of the {role} column (default: guessed from "
+                       "common names)")  # fmt: skip
+    p.add_argument("--verbose", action="store_true",
+                   help="show the engine's own log (Spark's log4j lines and warnings)")  # fmt: skip
+
+
+def _fit_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from clv_xl.data.stored import CLI_MODELS
+
+    p = _add(commands, "fit", "fit a purchase model and the Gamma-Gamma spend model to a summary",
+             _data_command("fit"), common)  # fmt: skip
+    p.add_argument("summary", type=Path, help="a summary written by `clv-xl summarize`")
+    p.add_argument("--model", default="BG/NBD", help=f"one of {', '.join(CLI_MODELS)}")
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="the parameters to write (.json)")  # fmt: skip
+
+
+def _predict_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = _add(commands, "predict", "per-customer P(alive), expected purchases and lifetime value "
+             "from a summary and a fit", _data_command("predict"), common)  # fmt: skip
+    p.add_argument("summary", type=Path, help="a summary written by `clv-xl summarize`")
+    p.add_argument("--params", type=Path, required=True, help="the .json `clv-xl fit` wrote")
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="the predictions to write (.parquet or .csv)")  # fmt: skip
+    p.add_argument("--weeks", type=float, default=52.0, help="window for expected purchases")
+    p.add_argument("--months", type=int, default=12, help="months of lifetime value")
+    p.add_argument("--discount-rate", type=float, default=0.01, help="discount rate per month")
+    p.add_argument("--margin", type=float, default=1.0,
+                   help="profit share of revenue, 0 to 1 (1: value as revenue)")  # fmt: skip
+    p.add_argument("--engine", choices=["duckdb", "pandas", "spark"], default="duckdb",
+                   help="duckdb or pandas: in chunks on this machine; spark: partitions on Spark")  # fmt: skip
+    p.add_argument("--chunk-rows", type=int, default=1_000_000,
+                   help="customers scored at a time (bounds the memory)")  # fmt: skip
+    p.add_argument("--verbose", action="store_true",
+                   help="show the engine's own log (Spark's log4j lines and warnings)")  # fmt: skip
+
+
+def _addin_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = _add(commands, "build-addin", "build clv_xl.xlam from xlwings' ribbon template",
+             _build_addin, common)  # fmt: skip
+    p.add_argument("-o", "--output", type=Path, default=Path("dist"), help="file or folder")
+    p.add_argument("--interpreter", help="Python the add-in should run (default: this one)")
+
+
+def _doctor_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    _add(commands, "doctor", "check that clv_xl works here: in Excel (a scratch workbook) where "
+         "Excel runs", _doctor, common)  # fmt: skip
+
+
+PARSERS = (_refresh_parser, _summarize_parser, _fit_parser, _predict_parser, _templates_parser,
+           _addin_parser, _doctor_parser)  # fmt: skip
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="clv-xl", formatter_class=Help,
+                                  description="clv_xl: customer lifetime value for Excel")  # fmt: skip
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common()
+    for add in PARSERS:
+        add(commands, common)
+    return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="clv-xl", description="clv_xl: customer lifetime value for Excel"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    refresh = commands.add_parser(
-        "refresh", help="recalculate every formula of a workbook without Excel and store the values"
-    )
-    refresh.add_argument("book", type=Path, help="the .xlsx workbook")
-    refresh.add_argument("-o", "--output", type=Path, help="write here instead of in place")
-    refresh.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    templates = commands.add_parser(
-        "build-templates", help="rebuild the bundled template workbooks"
-    )
-    templates.add_argument(
-        "folder", type=Path, nargs="?", help="where (default: workbook_templates/)"
-    )
-    summ = commands.add_parser(
-        "summarize", help="summarise a transaction log where it lives (file, folder or query)"
-    )
-    summ.add_argument("source", help="a CSV or Parquet file, a folder of them, or a SELECT query")
-    summ.add_argument("-o", "--output", type=Path, required=True, help="summary (.parquet/.csv)")
-    summ.add_argument("--engine", choices=["duckdb", "spark", "pandas"], default="duckdb")
-    summ.add_argument("--as-of", help="end of the observation period (default: the last date)")
-    summ.add_argument("--period", default="W", help="W (weeks), D, M (30 days) or days")
-    summ.add_argument(
-        "--memory-limit", default="4GB", help="DuckDB's memory cap; it spills past it"
-    )
-    for role in ("customer", "date", "amount"):
-        summ.add_argument(f"--{role}", help=f"name of the {role} column (default: guessed)")
-    fit = commands.add_parser("fit", help="fit a purchase model (and spend) to a summary file")
-    fit.add_argument("summary", type=Path)
-    fit.add_argument("--model", default="BG/NBD", help="BG/NBD (default), MBG/NBD or Pareto/NBD")
-    fit.add_argument("-o", "--output", type=Path, required=True, help="parameters (.json)")
-    predict = commands.add_parser("predict", help="per-customer predictions from a summary")
-    predict.add_argument("summary", type=Path)
-    predict.add_argument("--params", type=Path, required=True, help="what `clv-xl fit` wrote")
-    predict.add_argument("-o", "--output", type=Path, required=True, help="(.parquet or .csv)")
-    predict.add_argument("--weeks", type=float, default=52, help="window for expected purchases")
-    predict.add_argument("--months", type=int, default=12)
-    predict.add_argument("--discount-rate", type=float, default=0.01, help="per month")
-    predict.add_argument("--margin", type=float, default=1.0)
-    predict.add_argument("--engine", choices=["duckdb", "pandas", "spark"], default="duckdb",
-                         help="duckdb (default) or pandas: in chunks on this machine; "
-                              "spark: partitions on Spark")  # fmt: skip
-    predict.add_argument("--chunk-rows", type=int, default=1_000_000,
-                         help="customers scored at a time (bounds the memory)")  # fmt: skip
-    addin = commands.add_parser(
-        "build-addin", help="build clv_xl.xlam from xlwings' ribbon template"
-    )
-    addin.add_argument("-o", "--output", type=Path, default=Path("dist"), help="file or folder")
-    addin.add_argument("--interpreter", help="Python the add-in should run (default: this one)")
-    commands.add_parser(
-        "doctor",
-        help="check that clv_xl works here: in Excel (a scratch workbook) where Excel runs",
-    )
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
+    from clv_xl.progress import configure
+
+    configure(args.quiet)
+    if getattr(args, "verbose", False):
+        import os
+
+        os.environ["CLV_XL_VERBOSE"] = "1"
+    previous = {s: signal.signal(s, _stop) for s in _SIGNALS}
     try:
-        if args.command == "doctor":
-            from clv_xl.addin import doctor
-
-            return doctor.main()
-        if args.command == "refresh":
-            return _refresh(args.book, args.output, not args.quiet)
-        if args.command in ("summarize", "fit", "predict"):
-            from clv_xl import bigdata
-
-            return int(getattr(bigdata, f"cli_{args.command}")(args))
-        if args.command == "build-templates":
-            from clv_xl.workbooks.templates import build
-
-            return build.main([str(args.folder)] if args.folder else [])
-        from clv_xl.addin.build import build_addin
-
-        print(f"built {build_addin(args.output, args.interpreter)}")
-        return 0
+        return int(args.run(args))
+    except Interrupted as stop:
+        return _fail(args.command, f"stopped by {signal.Signals(stop.signum).name}; nothing "
+                     "was written", 128 + stop.signum)  # fmt: skip
+    except KeyboardInterrupt:
+        return _fail(args.command, "stopped by SIGINT; nothing was written", 128 + signal.SIGINT)
     except CLVError as exc:
         return _fail(args.command, str(exc))
     except OSError as exc:  # a file the checks could not foresee (disk full, permissions)
@@ -93,26 +235,21 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, never a traceback
         first = first_line(exc, 200)
         return _fail(args.command, f"unexpected {type(exc).__name__}: {first} (please report)")
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        configure(False)
 
 
-def _fail(command: str, text: str) -> int:
+_SIGNALS = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+
+def _fail(command: str, text: str, status: int = 2) -> int:
     from clv_xl.progress import end_line
 
     end_line()
     print(f"clv-xl {command}: {' '.join(text.split())}", file=sys.stderr)
-    return 2
-
-
-def _refresh(book: Path, output: Path | None, progress: bool) -> int:
-    from clv_xl.files import input_file, output_file
-    from clv_xl.progress import bar
-    from clv_xl.workbooks.refresh import refresh
-
-    input_file(book, "book", "an .xlsx workbook", (".xlsx", ".xlsm"))
-    target = output_file(output or book, "--output" if output else "book", (".xlsx", ".xlsm"))
-    report = refresh(book, target, bar if progress and sys.stderr.isatty() else None)
-    print("\n".join(report.lines()))
-    return 1 if report.errors else 0
+    return status
 
 
 if __name__ == "__main__":

@@ -22,7 +22,10 @@ def refused(argument: str, got: str, allowed: str) -> CellError:
     return CellError(argument, f"got {got}", allowed)
 
 
-TABLE_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz")
+TABLE_SUFFIXES = {**dict.fromkeys(PARQUET_SUFFIXES, "parquet"), ".csv": "csv"}
+"""What a summary or prediction file may be called (logs may also be .tsv, .txt, .csv.gz)."""
 
 
 def input_file(path: Path, argument: str, allowed: str, suffixes: tuple[str, ...] = ()) -> Path:

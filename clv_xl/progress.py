@@ -1,15 +1,35 @@
-"""The one progress bar of the command line: a single line on standard error."""
+"""What the command line tells its user while it works: one progress bar on standard error, drawn
+only when standard error is a terminal (never into a pipe or a log file), and result lines on
+standard output; ``-q/--quiet`` silences both (errors are still one line on standard error)."""
 
 from __future__ import annotations
 
 import sys
 
 _open = False  # a bar is drawn and its line not yet finished
+_quiet = False
+
+
+def configure(quiet: bool) -> None:
+    """Set once by the command line: ``quiet`` silences the bar and the result lines."""
+    global _quiet
+    _quiet = quiet
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def drawing() -> bool:
+    """Whether a bar would be drawn now (not quiet, standard error a terminal)."""
+    return not _quiet and stderr_is_terminal()
 
 
 def bar(text: str, share: float) -> None:
     """Draw ``share`` (0 to 1) of a bar with ``text``; at 1 the line is finished."""
     global _open
+    if not drawing():
+        return
     width = 30
     filled = int(width * min(max(share, 0.0), 1.0))
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text:<34}")
@@ -17,6 +37,13 @@ def bar(text: str, share: float) -> None:
     if not _open:
         sys.stderr.write("\n")
     sys.stderr.flush()
+
+
+def say(text: str) -> None:
+    """A result line on standard output, unless quiet."""
+    if not _quiet:
+        end_line()
+        print(text)
 
 
 def end_line() -> None:

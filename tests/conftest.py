@@ -1,11 +1,5 @@
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-# Helpers shared by the tests (xlwings_windows) live beside them.
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +8,18 @@ def _seeded_global_numpy():
     from NumPy's global generator; seeded per test, a comparison never depends on what ran
     before it (one clean-clone run drew a start from which lifetimes' Pareto/NBD went astray)."""
     np.random.seed(0)  # noqa: NPY002
+
+
+@pytest.fixture(scope="session")
+def cdnow():
+    """The published CDNOW calibration summary (Fader, Hardie & Lee 2005), read once."""
+    from tests.helpers.data import cdnow_summary
+
+    return cdnow_summary()
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """Standard error taken for a terminal, where the progress bar is drawn (captured, it is
+    not one: the tests without this fixture see what a pipe or a log file gets)."""
+    monkeypatch.setattr("clv_xl.progress.stderr_is_terminal", lambda: True)

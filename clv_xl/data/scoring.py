@@ -17,15 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from clv_xl.core.timeunit import TimeUnit
 from clv_xl.models import GammaGamma, RepeatBuyingModel, lifetime_value
 
 # The summary columns scoring reads (a summary has more: purchases, dates, period).
 SCORING_COLUMNS = ("customer", "frequency", "recency", "T", "monetary_value")
-
-
-def month_unit(label: str) -> str | float:
-    """A summary's period label as lifetime value's unit: "W", "D", "M" or days."""
-    return label if label in ("W", "D", "M") else float(label)
 
 
 def score_frame(model: RepeatBuyingModel, spend: GammaGamma | None, summary: pd.DataFrame,
@@ -40,7 +36,7 @@ def score_frame(model: RepeatBuyingModel, spend: GammaGamma | None, summary: pd.
         per_purchase = spend.expected_spend(x, m)
         out["expected_spend"] = per_purchase
         out["lifetime_value"] = lifetime_value(
-            model, per_purchase, x, tx, big_t, months, rate, margin, month_unit(unit)
+            model, per_purchase, x, tx, big_t, months, rate, margin, TimeUnit.parse(unit)
         )
     return out
 
@@ -50,7 +46,7 @@ def spark_score(source: Path, target: Path, model: RepeatBuyingModel, spend: Gam
     """Score a Parquet summary on Spark: each partition through :func:`score_frame` with
     ``mapInPandas``; written as a Parquet folder at ``target`` (through a temporary folder beside
     it, renamed when complete). Returns the number of customers."""
-    from clv_xl.data.engines import spark_session
+    from clv_xl.data.engines.spark_engine import spark_session
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run this Python
     spark = spark_session()

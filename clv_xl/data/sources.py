@@ -1,5 +1,5 @@
-"""Summaries where the data lives: CSV or Parquet files (or a folder of them), or a SQL query,
-summarised by DuckDB (the default: embedded, out of core), Apache Spark, or pandas.
+"""Transaction sources and the rules every engine reads them by (:mod:`clv_xl.data.engines`
+summarises them with DuckDB, Apache Spark or pandas).
 
 All three engines follow ``clv_xl.data.summary``'s conventions exactly: same-day transactions are
 one purchase; frequency = purchase days - 1; recency and T in ``period`` units from the first
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv_xl.data.summary import SUMMARY_COLUMNS, period_days, summarize
-from clv_xl.errors import CLVError, InputError
+from clv_xl.errors import CLVError
+from clv_xl.files import CSV_SUFFIXES, PARQUET_SUFFIXES
 
-ENGINES = ("duckdb", "spark", "pandas")
-CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 # (strptime form, Spark form, what a user would call it)
 DATE_FORMS = [
     ("%Y-%m-%d", "yyyy-MM-dd", "1997-01-31"),
@@ -43,7 +39,6 @@ GUESSES = {
     "date": ("date", "order_date", "transaction_date", "invoice_date", "purchase_date", "day", "timestamp"),
     "amount": ("amount", "value", "sales", "revenue", "spend", "total", "dollar_value", "price"),
 }  # fmt: skip
-Progress = Callable[[str, float], None]
 
 
 class SourceError(CLVError):
@@ -153,68 +148,10 @@ def mixed_dates(row: int, value: Any, form: tuple[str, str, str]) -> SourceError
     )
 
 
-def summarize_source(
-    source: Source | str,
-    engine: str = "duckdb",
-    as_of: Any = None,
-    period: Any = "W",
-    progress: Progress | None = None,
-    memory_limit: str = "4GB",
-) -> pd.DataFrame:
-    """The per-customer summary (SUMMARY_COLUMNS) of a transaction source, sorted by customer.
-
-    ``memory_limit`` caps DuckDB's working memory; past it DuckDB spills to disk, so a log larger
-    than memory still works (more slowly)."""
-    src = Source(source) if isinstance(source, str) else source
-    if engine not in ENGINES:
-        raise InputError("engine", engine, ", ".join(ENGINES))
-    step = period_days(period)
-    as_of_date = None if as_of in (None, "") else _as_date(as_of)
-    say = progress or (lambda text, share: None)
-    say(f"reading with {engine}", 0.05)
-    if engine == "pandas":
-        frame = _pandas(src, as_of_date, step)
-    elif engine == "duckdb":
-        from clv_xl.data.engines import duckdb_summary
-
-        frame = duckdb_summary(src, as_of_date, step, memory_limit)
-    else:
-        from clv_xl.data.engines import spark_summary
-
-        frame = spark_summary(src, as_of_date, step)
-    say("done", 1.0)
-    return frame[list(SUMMARY_COLUMNS)].reset_index(drop=True)
-
-
-def _as_date(value: Any) -> dt.date:
+def as_of_date(value: Any) -> dt.date | None:
+    """The end of the observation period as typed (blank: the last date in the data)."""
+    if value in (None, ""):
+        return None
     from clv_xl.data.dates import to_dates
 
     return pd.Timestamp(to_dates([value], "as_of")[0]).date()
-
-
-def _pandas(src: Source, as_of: dt.date | None, step: float) -> pd.DataFrame:
-    if src.is_query:
-        raise SourceError("a SQL query needs the duckdb (or spark) engine")
-    kind, files = src.files()
-    read = (
-        (lambda p: pd.read_parquet(p))
-        if kind == "parquet"
-        else (lambda p: pd.read_csv(p, sep=None, engine="python"))
-    )
-    frame = pd.concat([read(p) for p in files], ignore_index=True)
-    customer, date, amount = pick_columns([str(c) for c in frame.columns], src)
-    frame = frame[frame[customer].notna()]
-    raw = frame[date]
-    form = date_form(raw.iloc[0]) if len(raw) else None
-    if form is None:
-        days = pd.to_datetime(raw, errors="coerce")
-    else:
-        text = raw.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
-        days = pd.to_datetime(text, format=form[0], errors="coerce")
-    bad = days.isna().to_numpy()
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise mixed_dates(int(frame.index[i]) + 2, raw.iloc[i], form or DATE_FORMS[0])
-    amounts = frame[amount].fillna(0.0).to_numpy(float) if amount else None
-    summary = summarize(frame[customer].to_numpy(), days.to_numpy(), amounts, as_of, step)
-    return summary.sort_values("customer", kind="stable")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv_xl.core.timeunit import TimeUnit
 from clv_xl.data.dates import to_dates
 from clv_xl.errors import InputError
 
@@ -35,8 +36,6 @@ SUMMARY_COLUMNS = (
     "first_purchase",
     "last_purchase",
 )
-
-PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.0}
 
 
 def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
@@ -60,20 +59,8 @@ def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
 
 
 def period_days(period: Any) -> float:
-    """Days per period: "D", "W" (default), "M" (30 days) or a positive number of days."""
-    if period is None or period == "":
-        return 7.0
-    if isinstance(period, str):
-        key = period.strip().upper()[:1]
-        if key in PERIOD_DAYS:
-            return PERIOD_DAYS[key]
-        try:
-            period = float(period)
-        except ValueError:
-            pass
-    if isinstance(period, int | float) and not isinstance(period, bool) and period > 0:
-        return float(period)
-    raise InputError("period", period, '"D", "W", "M" (30 days) or a number of days > 0')
+    """Days per period (:class:`~clv_xl.core.timeunit.TimeUnit`'s ``days``)."""
+    return TimeUnit.parse(period).days
 
 
 def summarize(

@@ -10,7 +10,8 @@ import pandas as pd
 import xlwings as xw
 
 from clv_xl.core import segment
-from clv_xl.data.sources import Source, summarize_source
+from clv_xl.data.engines import summarize_source
+from clv_xl.data.sources import Source
 from clv_xl.errors import InputError
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import spill

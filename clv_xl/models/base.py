@@ -206,8 +206,11 @@ class BaseModel(ABC):
         """What makes a converged fit untrustworthy, in plain words (empty when nothing)."""
         out: list[str] = []
         loose = [k for k, v in self.params_.items() if self.standard_errors_[k] > WEAK_SE_RATIO * v]
-        if loose:
-            out.append(f"the standard error of {', '.join(loose)} exceeds the estimate")
+        if len(loose) == 1:
+            out.append(f"the standard error of {loose[0]} exceeds its estimate")
+        elif loose:
+            out.append(f"the standard errors of {', '.join(loose[:-1])} and {loose[-1]} exceed "
+                       "their estimates")  # fmt: skip
         if self.dropout_params and min(self.params_[k] for k in self.dropout_params) > SAME_DROPOUT:
             out.append(f"{' and '.join(self.dropout_params)} both exceed {SAME_DROPOUT:g}, so every "
                        "customer gets the same drop-out chance")  # fmt: skip

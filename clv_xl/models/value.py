@@ -11,25 +11,18 @@ from typing import Any
 
 import numpy as np
 
+from clv_xl.core.timeunit import TimeUnit
 from clv_xl.errors import InputError
 from clv_xl.models.base import Array
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 from clv_xl.models.threads import one_blas_thread
 
 MAX_MONTHS = 1200  # a hundred years
-MONTH_LENGTH = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24}
-"""How many of each time unit make a month, as lifetimes counts it."""
 
 
 def month_length(period: Any) -> float:
-    """The length of a month in the unit of recency and T: "W", "D", "M", or days as a number."""
-    if isinstance(period, str):
-        key = period.strip().upper()[:1]
-        if key in MONTH_LENGTH:
-            return MONTH_LENGTH[key]
-    elif isinstance(period, int | float) and not isinstance(period, bool) and period > 0:
-        return 30.0 / float(period)
-    raise InputError("period", period, '"W" (weeks), "D" (days), "M" (months) or days per period')
+    """The length of a month in the unit of recency and T (``TimeUnit.per_month``)."""
+    return TimeUnit.parse(period).per_month
 
 
 def lifetime_value(

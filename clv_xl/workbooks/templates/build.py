@@ -1,7 +1,8 @@
 """Build the template workbooks: write each with xlsxwriter, then compute its values.
 
-``python -m clv_xl.workbooks.templates.build [FOLDER]`` (or ``clv-xl build-templates``) rebuilds
-them all into ``workbook_templates/``. The values every formula cell carries come from the
+``python -m clv_xl.workbooks.templates.build [FOLDER]`` (or ``clv-xl build-templates [FOLDER]``)
+rebuilds them all into FOLDER, by default ``workbook_templates/`` in the current folder (in a
+checkout: the checkout's), and says where before it writes. The values every formula cell carries come from the
 headless refresh (the ``formulas`` engine with the CLV_ functions), so each workbook shows its
 numbers in any viewer and in Excel before the add-in loads.
 """
@@ -30,7 +31,8 @@ TEMPLATES: dict[str, Callable[[str], None]] = {
     "subscription_retention.xlsx": subscription_retention.build,
 }
 
-DEFAULT_FOLDER = Path(__file__).resolve().parents[3] / "workbook_templates"
+DEFAULT_FOLDER = Path("workbook_templates")
+"""Relative to the current folder: run in a checkout, the checkout's templates."""
 
 
 CALC_PR = re.compile(rb"<calcPr\b[^>]*/>")
@@ -65,10 +67,20 @@ def build_all(folder: Path = DEFAULT_FOLDER) -> list[Report]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0]) if args else DEFAULT_FOLDER
+    quiet = "--quiet" in args or "-q" in args
+    if any(a in ("-h", "--help") for a in args):
+        print("usage: python -m clv_xl.workbooks.templates.build [FOLDER] [-q]\n"
+              f"Build the {len(TEMPLATES)} template workbooks into FOLDER (default: "
+              f"{DEFAULT_FOLDER}/ in the current folder) and refresh them.")  # fmt: skip
+        return 0
+    names = [a for a in args if not a.startswith("-")]
+    folder = Path(names[0]) if names else DEFAULT_FOLDER
+    if not quiet:
+        print(f"building {len(TEMPLATES)} templates into {folder.resolve()}")
     failed = False
     for report in build_all(folder):
-        print("\n".join(report.lines()))
+        if not quiet:
+            print("\n".join(report.lines()))
         failed |= bool(report.errors)
     return 1 if failed else 0
 

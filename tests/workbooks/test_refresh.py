@@ -7,14 +7,13 @@ import subprocess
 import sys
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from clv_xl.workbooks.refresh import refresh
 from clv_xl.workbooks.xlsx import Package, WorkbookError, range_cells
+from tests.helpers import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "workbook_templates"
 NAMES = sorted(p.name for p in TEMPLATES.glob("*.xlsx"))
 
 

@@ -4,10 +4,10 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from data import cdnow_summary, cdnow_transactions
 
 from clv_xl.excel.udfs import CLV_FIT, CLV_FIT_COHORTS, CLV_INTERVAL, CLV_SUMMARY
 from clv_xl.models import BGNBD
+from tests.helpers.data import cdnow_summary, cdnow_transactions
 
 
 def column(values):
@@ -15,14 +15,14 @@ def column(values):
 
 
 @pytest.fixture(scope="module")
-def cdnow():
-    c = cdnow_summary()
+def cdnow_fit(cdnow):
+    c = cdnow
     x, tx, t = column(c["x"]), column(c["t_x"]), column(c["T"])
     return CLV_FIT("BG/NBD", x, tx, t), x, tx, t
 
 
-def test_interval_holds_the_published_forecast_and_a_total(cdnow):
-    params, x, tx, t = cdnow
+def test_interval_holds_the_published_forecast_and_a_total(cdnow_fit):
+    params, x, tx, t = cdnow_fit
     out = CLV_INTERVAL(params, "purchases", 39, x, tx, t)
     assert out[0] == ["customer", "purchases", "lower 90%", "upper 90%"]
     first = out[1]  # x=2, t_x=30.43, T=38.86: 1.226 purchases (Fader, Hardie & Lee 2005)
@@ -34,8 +34,8 @@ def test_interval_holds_the_published_forecast_and_a_total(cdnow):
     assert CLV_INTERVAL(params, "purchases", 39, x, tx, t) == out  # seeded: the same every time
 
 
-def test_a_wider_level_gives_wider_bounds_and_p_alive_stays_in_0_1(cdnow):
-    params, x, tx, t = cdnow
+def test_a_wider_level_gives_wider_bounds_and_p_alive_stays_in_0_1(cdnow_fit):
+    params, x, tx, t = cdnow_fit
     narrow = CLV_INTERVAL(params, "p_alive", 39, x, tx, t, 0.8, 400)
     wide = CLV_INTERVAL(params, "p_alive", 39, x, tx, t, 0.99, 400)
     assert wide[-1][3] - wide[-1][2] > narrow[-1][3] - narrow[-1][2]
@@ -52,8 +52,8 @@ def test_a_wider_level_gives_wider_bounds_and_p_alive_stays_in_0_1(cdnow):
         ({"params": "no corr"}, "corr_"),
     ],
 )
-def test_interval_mistakes_are_one_line(cdnow, change, words):
-    params, x, tx, t = cdnow
+def test_interval_mistakes_are_one_line(cdnow_fit, change, words):
+    params, x, tx, t = cdnow_fit
     args = {"params": params, "quantity": "purchases", "level": None, "draws": None}
     args.update(change)
     if args["params"] == "no corr":
@@ -62,8 +62,8 @@ def test_interval_mistakes_are_one_line(cdnow, change, words):
     assert isinstance(out, str) and out.startswith("CLV_INTERVAL: ") and words in out, out
 
 
-def test_a_bad_customer_row_gets_its_message_and_the_rest_their_bounds(cdnow):
-    params, *_ = cdnow
+def test_a_bad_customer_row_gets_its_message_and_the_rest_their_bounds(cdnow_fit):
+    params, *_ = cdnow_fit
     out = CLV_INTERVAL(params, "purchases", 39, [[2], ["x"], [None]], [[30.4], [1], [None]],
                        [[38.9], [5], [None]])  # fmt: skip
     assert out[1][0] == 1 and out[2][0].startswith("CLV_INTERVAL: repeat_purchases got the text")

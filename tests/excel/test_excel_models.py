@@ -4,7 +4,6 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from data import REGULAR, cdnow_summary, cdnow_transactions
 
 from clv_xl.excel.udfs import (
     CLV_DERL,
@@ -20,6 +19,7 @@ from clv_xl.excel.udfs import (
     CLV_SUMMARY,
 )
 from clv_xl.models import cache
+from tests.helpers.data import REGULAR, cdnow_summary, cdnow_transactions
 
 
 def column(values):

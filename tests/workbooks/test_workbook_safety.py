@@ -3,15 +3,13 @@
 import io
 import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 import xlsxwriter
 
 from clv_xl.workbooks.refresh import refresh
 from clv_xl.workbooks.xlsx import WorkbookError
-
-TEMPLATES = Path(__file__).resolve().parents[1] / "workbook_templates"
+from tests.helpers import TEMPLATES
 
 
 def rewrite(path, part, transform):

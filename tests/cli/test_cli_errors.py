@@ -6,15 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from data import cdnow_transactions
 
 from clv_xl.cli import main
-
-TEMPLATES = Path(__file__).resolve().parents[1] / "workbook_templates"
+from tests.helpers import TEMPLATES
+from tests.helpers.data import cdnow_transactions
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +106,7 @@ def test_no_traceback_through_the_real_command(files):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_an_error_never_starts_on_the_progress_bar_line(files, capsys):
+def test_an_error_never_starts_on_the_progress_bar_line(files, capsys, terminal):
     from clv_xl.progress import bar
 
     bar("working", 0.5)
@@ -173,3 +171,35 @@ def test_the_summary_records_its_time_unit_and_predict_uses_it(files):
     assert days == pytest.approx(weeks, rel=0.05)
     for name in ("params_d.json", "pred_w.csv", "pred_d.csv"):
         (files / name).unlink()
+
+
+def test_no_progress_bar_into_a_pipe_and_quiet_silences_results(files, capsys):
+    """Standard error not a terminal (a pipe, a log file): no bar is drawn, the result line is
+    printed; with -q neither (issue 21)."""
+    out = files / "s.csv"
+    assert main(["summarize", str(files / "log.csv"), "-o", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "[" not in printed.err and "customers ->" in printed.out
+    assert main(["summarize", "-q", str(files / "log.csv"), "-o", str(out)]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_bar_is_drawn_on_a_terminal(files, capsys, terminal):
+    assert main(["summarize", str(files / "log.csv"), "-o", str(files / "s.csv")]) == 0
+    assert "[####" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["refresh", "summarize", "fit", "predict", "build-templates",
+                                     "build-addin", "doctor"])  # fmt: skip
+def test_every_subcommand_takes_quiet_and_documents_every_argument(command):
+    """-q/--quiet on each subcommand; every argument has a help line, and each default is shown."""
+    from clv_xl.cli import parser
+
+    sub = parser()._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    options = {s for a in sub._actions for s in a.option_strings}
+    assert {"-q", "--quiet"} <= options
+    text = sub.format_help()
+    for action in sub._actions:
+        assert action.help, (command, action.dest)
+        if action.default not in (None, False) and not action.required and action.dest != "help":
+            assert f"(default: {action.default})" in " ".join(text.split()), (command, action.dest)

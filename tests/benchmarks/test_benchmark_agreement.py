@@ -6,17 +6,12 @@ whose likelihood is flat enough that lifetimes stops short: the fit must then re
 lifetimes' likelihood), predictions from the same parameters to 1e-6.
 """
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 pytest.importorskip("lifetimes")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-import bench
+from benchmarks import bench
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +62,7 @@ def test_predictions_agree(rows, case):
 
 
 def test_synthetic_log_is_seeded_and_sized():
-    from synthetic import transaction_log
+    from benchmarks.synthetic import transaction_log
 
     a, b = transaction_log(5_000, 500), transaction_log(5_000, 500)
     pd.testing.assert_frame_equal(a, b)

@@ -17,13 +17,13 @@ from pathlib import Path
 import formulas
 import pytest
 from oletools.olevba import VBA_Parser
-from xlwings_windows import load_with_windows_decorators, vba_wrappers
 
 from clv_xl.addin.build import build_addin
 from clv_xl.addin.vba_check import vba_problems
+from tests.helpers.xlwings_windows import load_with_windows_decorators, vba_wrappers
 
 MODULE = "clv_xl.excel.udfs"
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1] / "helpers"  # vba_compiler.py
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 PLANTED = '''

@@ -2,16 +2,11 @@
 
 import numpy as np
 import pytest
-from data import HIGH_END, REGULAR, cdnow_summary, donations
 from scipy.special import betaln
 
 from clv_xl.errors import FitError, InputError, NotFittedError
 from clv_xl.models import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD, ShiftedBetaGeometric
-
-
-@pytest.fixture(scope="module")
-def cdnow():
-    return cdnow_summary()
+from tests.helpers.data import HIGH_END, REGULAR, cdnow_summary, donations
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import re
 
 import formulas
 import pytest
-from xlwings_windows import load_with_windows_decorators, vba_wrappers
+
+from tests.helpers.xlwings_windows import load_with_windows_decorators, vba_wrappers
 
 MODULE = "clv_xl.excel.udfs"
 

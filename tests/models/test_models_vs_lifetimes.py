@@ -13,20 +13,14 @@ import pytest
 warnings.filterwarnings("ignore")
 lifetimes = pytest.importorskip("lifetimes")
 
-from data import cdnow_summary, donations  # noqa: E402
-
 from clv_xl.models import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD, lifetime_value  # noqa: E402
+from tests.helpers.data import donations  # noqa: E402
 
 PAIRS = [
     (BGNBD, lifetimes.BetaGeoFitter, ("r", "alpha", "a", "b")),
     (MBGNBD, lifetimes.ModifiedBetaGeoFitter, ("r", "alpha", "a", "b")),
     (ParetoNBD, lifetimes.ParetoNBDFitter, ("r", "alpha", "s", "beta")),
 ]
-
-
-@pytest.fixture(scope="module")
-def cdnow():
-    return cdnow_summary()
 
 
 @pytest.mark.parametrize(("ours", "theirs", "names"), PAIRS)
@@ -109,9 +103,8 @@ def test_gamma_gamma_and_lifetime_value_agree(cdnow):
 
 
 def test_summary_agrees_with_lifetimes_daily_summary():
-    from data import cdnow_transactions
-
     from clv_xl.data import summarize
+    from tests.helpers.data import cdnow_transactions
 
     raw = cdnow_transactions()
     raw["when"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")

@@ -2,14 +2,12 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from clv_xl.addin import install_steps
 from clv_xl.addin.build import UDF_MODULE
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
 
 
 # ---- install on Windows -------------------------------------------------------------------

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from data import cdnow_transactions
 
 from clv_xl.cli import main
 from clv_xl.models import BGNBD, GammaGamma, lifetime_value
+from tests.helpers.data import cdnow_transactions
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def fitted(tmp_path_factory):
 @pytest.mark.parametrize("source", ["s.parquet", "s.csv"])
 @pytest.mark.parametrize("target", ["out.parquet", "out.csv"])
 def test_chunks_give_the_numbers_of_one_pass_and_of_the_core(
-    fitted, source, target, engine, capsys
+    fitted, source, target, engine, capsys, terminal
 ):
     """DuckDB (the default) and pyarrow/pandas read the summary in batches; either way the
     numbers are those of one pass and of the core, and the bar counts customers of the total."""

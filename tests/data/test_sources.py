@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clv_xl.data.sources import SourceError, summarize_source
+from clv_xl.data.engines import summarize_source
+from clv_xl.data.sources import SourceError
 
 COLUMNS = ("frequency", "recency", "T", "monetary_value", "purchases", "total_spend")
 

@@ -3,19 +3,20 @@
 import re
 import shutil
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pytest
-from workbook_compare import differences
 
 from clv_xl.workbooks.refresh import refresh
 from clv_xl.workbooks.templates import TEMPLATES, build_all
 from clv_xl.workbooks.xlsx import Package
+from tests.helpers import TEMPLATES as TEMPLATES_FOLDER
+from tests.helpers.workbook_compare import differences
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:openpyxl")
 
-FOLDER = Path(__file__).resolve().parents[1] / "workbook_templates"
+FOLDER = TEMPLATES_FOLDER
+
 NAMES = sorted(TEMPLATES)
 
 
