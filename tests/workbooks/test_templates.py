@@ -149,7 +149,8 @@ def test_every_fit_in_the_templates_converged():
     next, so every fit the templates ship converges."""
     cohorts = values(FOLDER / "customer_base.xlsx")["Cohorts"]
     statuses = {cohorts.cell(16, col).value for col in (5, 6, 7)}
-    assert cohorts["D16"].value == "status" and statuses == {"converged"}
+    # converged, weak or not (a cohort of 100 customers pins a and b down loosely: issue 21)
+    assert cohorts["D16"].value == "status" and all(s.startswith("converged") for s in statuses)
     model = values(FOLDER / "customer_base.xlsx")["Model"]
     assert model["C16"].value is True and model["F14"].value is True
     # well determined too: estimates that move together almost one for one (Gamma-Gamma's p
