@@ -69,7 +69,7 @@ def install_package(dev: bool) -> Callable[[], None]:
     (and CI) runs what the tests passed with, whatever the registry serves that day."""
     target = f"{HERE}[test]" if dev and (HERE / "tests").is_dir() else str(HERE)
     constraints = ["--constraint", str(LOCK)] if LOCK.is_file() else []
-    return lambda: pip("install", "--quiet", *constraints, "-e", target)
+    return lambda: pip("install", "--progress-bar", "off", *constraints, "-e", target)
 
 
 def relock() -> None:
@@ -105,9 +105,8 @@ def build_addin() -> None:
 
 def install_addin() -> None:
     from clv_xl.addin import install_steps
-    from clv_xl.addin.build import ADDIN_NAME
 
-    addin = DIST / ADDIN_NAME
+    addin = addin_in(DIST)
     try:
         if sys.platform.startswith("win"):
             from clv_xl.addin.platforms import WindowsExcel
@@ -183,7 +182,7 @@ def check() -> int:
     except ImportError:
         results.append((False, "clv_xl is not installed: run `python install.py`"))
         return report(results)
-    addin = DIST / "clv_xl.xlam"
+    addin = addin_in(DIST)
     results.append(
         (
             addin.exists(),
@@ -199,6 +198,7 @@ def check() -> int:
         ok = conf.get("UDF Modules") == UDF_MODULE
         results.append((ok, f"add-in configuration: UDF Modules = {conf.get('UDF Modules')}"))
     if sys.platform.startswith("win"):
+        from clv_xl.addin.doctor import PINNED_XLWINGS
         from clv_xl.addin.platforms import WindowsExcel
 
         excel = WindowsExcel()
@@ -207,11 +207,12 @@ def check() -> int:
                 excel.dll_present(),
                 "xlwings DLL next to Python"
                 if excel.dll_present()
-                else "xlwings DLL missing: reinstall xlwings (`pip install --force-reinstall xlwings==0.37.8`)",
+                else "xlwings DLL missing: reinstall xlwings (`pip install --force-reinstall "
+                f"xlwings=={PINNED_XLWINGS}`)",
             )
         )
         if excel.found():
-            target = excel.startup_path() / "clv_xl.xlam"
+            target = addin_in(excel.startup_path())
             results.append(
                 (
                     target.exists(),
@@ -223,7 +224,7 @@ def check() -> int:
     elif sys.platform == "darwin":
         from clv_xl.addin.platforms import mac_runpython_script, mac_startup_folder
 
-        target = mac_startup_folder() / "clv_xl.xlam"
+        target = addin_in(mac_startup_folder())
         results.append(
             (
                 target.exists(),
@@ -248,9 +249,22 @@ def check() -> int:
 
 
 def report(results: list[tuple[bool, str]]) -> int:
+    """The results in the doctor's format (clv_xl is importable whenever there are several)."""
+    try:
+        from clv_xl.addin.doctor import Check
+    except ImportError:
+        print("\n".join(f"  TODO  {text}" for ok, text in results if not ok))
+        return 1
     for ok, text in results:
-        print(f"  {'OK  ' if ok else 'TODO'}  {text}")
+        print(Check(ok, text).line())
     return 0 if all(ok for ok, _ in results) else 1
+
+
+def addin_in(folder: Path) -> Path:
+    """Where the add-in is (or goes) in ``folder``: its name is clv_xl.addin.build's."""
+    from clv_xl.addin.build import ADDIN_NAME
+
+    return folder / ADDIN_NAME
 
 
 def uninstall() -> None:
@@ -262,12 +276,12 @@ def uninstall() -> None:
 
         excel = WindowsExcel()
         if excel.found():
-            targets.append(excel.startup_path() / "clv_xl.xlam")
+            targets.append(addin_in(excel.startup_path()))
     elif sys.platform == "darwin":
         from clv_xl.addin.platforms import mac_startup_folder
 
-        targets.append(mac_startup_folder() / "clv_xl.xlam")
-    targets.append(DIST / "clv_xl.xlam")
+        targets.append(addin_in(mac_startup_folder()))
+    targets.append(addin_in(DIST))
     remove(targets, say)
     pip("uninstall", "--yes", "clv_xl")
 

@@ -92,8 +92,21 @@ class CellError(CLVError, ValueError):
         super().__init__(f"{argument} {problem}; expected {allowed}")
 
 
-class ShapeError(CLVError, ValueError):
-    """Ranges that must line up (one value per customer, say) have different sizes."""
+class ShapeError(InputError):
+    """Ranges that must line up (one value per customer, say) have different sizes.
+
+    A kind of :class:`InputError` (the ranges are the argument), whose message is whole: it says
+    which ranges have how many cells.
+    """
+
+    def __init__(self, message: str, argument: str = "ranges") -> None:
+        self.argument, self.value, self.allowed = argument, message, "ranges of one size"
+        self.hint, self.position = "", None
+        ValueError.__init__(self, message)
+        self.message = message
+
+    def short(self) -> str:
+        return self.message
 
 
 class FitError(CLVError):

@@ -66,17 +66,47 @@ def output_file(path: Path, argument: str, suffixes: tuple[str, ...]) -> Path:
     return target
 
 
+def mode_for(target: Path) -> int:
+    """Keep an existing file's permissions; a new file follows the umask (as ``open`` would)."""
+    if target.exists():
+        return stat.S_IMODE(os.stat(target).st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
-    """``write(tmp)`` then rename over ``target`` (already checked by :func:`output_file`)."""
+    """The one atomic write: ``write(tmp)`` into a hidden temporary file beside ``target``,
+    flushed to disk, given the mode of :func:`mode_for`, renamed over ``target``. Whatever
+    happens before the rename (an error, Ctrl-C, a signal raised as an exception), the temporary
+    file is removed and ``target`` is as it was."""
+    target = Path(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}",
                                 dir=target.parent)  # fmt: skip
     os.close(fd)
     tmp = Path(name)
     try:
         write(tmp)
-        if target.exists():
-            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        if tmp.is_file():
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+        os.chmod(tmp, mode_for(target))
         os.replace(tmp, target)
+        _sync_folder(target.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable where the platform allows (not on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -9,15 +9,15 @@ Each step says what it did; a failure says what to do and leaves nothing half-in
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from clv_xl.addin.build import ADDIN_NAME, UDF_MODULE
+from clv_xl.addin.doctor import PINNED_XLWINGS
+from clv_xl.files import write_atomically
 
 Say = Callable[[str], None]
 Ask = Callable[[str], bool]
@@ -45,13 +45,9 @@ TRUST_EXPLAINED = (
 def copy_atomically(source: Path, target: Path) -> None:
     """Copy to a temporary file beside the target, then rename: no half-written add-in."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        write_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise InstallFailed(
             f"could not write {target} ({exc.strerror or exc}); if Excel is running, quit it and "
             "run `python install.py` again"
@@ -121,7 +117,7 @@ def install_mac(addin: Path, startup: Path, excel_found: bool, say: Say,
         if not source.is_file():
             raise InstallFailed(
                 f"xlwings' AppleScript is missing ({source}): reinstall xlwings "
-                "(`pip install --force-reinstall xlwings==0.37.8`) and run `python install.py`"
+                f"(`pip install --force-reinstall xlwings=={PINNED_XLWINGS}`) and run `python install.py`"
             )
         script.parent.mkdir(parents=True, exist_ok=True)
         copy_atomically(source, script)

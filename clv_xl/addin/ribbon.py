@@ -31,14 +31,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from clv_xl.excel.error_texts import EXCEL_ERRORS
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.refresh import error_lines
 from clv_xl.workbooks.xlsx import col_letters
-
-EXCEL_ERRORS = (
-    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
-)  # fmt: skip
 
 HINTS = {
     "#NAME?": "the CLV add-in is not loaded, or the function name is misspelt",

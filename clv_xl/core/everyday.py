@@ -18,7 +18,6 @@ from clv_xl.core.domains import (
     POSITIVE,
     RATE_NONNEG,
     WHOLE,
-    Domain,
     Num,
     elementwise,
 )
@@ -193,16 +192,3 @@ def payback(
     frac = np.clip((cost - before) / step, 0.0, 1.0)
     result = np.where(reachable, k - 1.0 + frac, np.inf)
     return np.where(cost == 0, 0.0, result)
-
-
-__all__ = [
-    "TIMINGS",
-    "Domain",
-    "headroom",
-    "lifespan",
-    "payback",
-    "profit",
-    "ratio",
-    "retention_value",
-    "value",
-]

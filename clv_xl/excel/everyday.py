@@ -15,13 +15,12 @@ import xlwings as xw
 from clv_xl import core
 from clv_xl.core.everyday import check_timing
 from clv_xl.errors import CellError
+from clv_xl.excel import argdocs as docs
 from clv_xl.excel.convert import numeric_cells, to_excel, to_grid
 from clv_xl.excel.runner import excel_function, run_elementwise
 
-CATEGORY = "CLV"
 
-
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg(
     "avg_purchase",
     ndim=2,
@@ -40,7 +39,7 @@ def CLV_VALUE(avg_purchase, expected_purchases):
     )
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg("avg_purchase", ndim=2, doc="Average amount of one purchase (revenue), e.g. 14.")
 @xw.arg("expected_purchases", ndim=2, doc="Expected number of purchases over the lifetime (>= 0).")
 @xw.arg("margin", ndim=2, doc="Gross margin as a fraction of revenue: 40% or 0.4 (0 to 1).")
@@ -67,7 +66,7 @@ def CLV_PROFIT(avg_purchase, expected_purchases, margin, cost_per_purchase=None,
     )
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg("lifetime_profit", ndim=2, doc="Lifetime profit of one customer, e.g. 10000.")
 @xw.arg(
     "acquisition_cost",
@@ -90,7 +89,7 @@ def CLV_HEADROOM(lifetime_profit, acquisition_cost=None, target_ratio=None):
     )
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg("lifetime_value", ndim=2, doc="Lifetime value (or profit) of a customer, e.g. 500.")
 @xw.arg("acquisition_cost", ndim=2, doc="Cost to acquire that customer, e.g. 50 (> 0).")
 @excel_function
@@ -101,7 +100,7 @@ def CLV_RATIO(lifetime_value, acquisition_cost):
     )
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg("margin", ndim=2, doc="Margin a customer brings per period, e.g. 100.")
 @xw.arg(
     "retention_rate",
@@ -132,7 +131,7 @@ def CLV_RETENTION(margin, retention_rate, discount_rate, periods=None, timing=No
     )
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg(
     "churn_rate", ndim=2, doc="Share of customers lost per period: 20% or 0.2 (above 0, up to 1)."
 )
@@ -142,7 +141,7 @@ def CLV_LIFESPAN(churn_rate):
     return run_elementwise(core.lifespan, churn_rate=churn_rate)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg("acquisition_cost", ndim=2, doc="Cost to acquire one customer, e.g. 50 (>= 0).")
 @xw.arg(
     "margin_per_period", ndim=2, doc="Margin the customer brings each period while active, e.g. 25."
@@ -165,7 +164,7 @@ def CLV_PAYBACK(acquisition_cost, margin_per_period, retention_rate=None, discou
     )
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg("values", ndim=2, doc="Customer values to rank, e.g. lifetime values; blanks get no tier.")
 @xw.arg(
     "tiers",

@@ -6,19 +6,28 @@ is saved with the workbook and every prediction formula points at it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from clv_xl.data import holdout_check, summarize, to_dates
+from clv_xl.data import holdout_check, summarize
 from clv_xl.errors import InputError
-from clv_xl.excel.convert import flatten, numeric_cells, to_grid
+from clv_xl.excel import argdocs as docs
+from clv_xl.excel.arguments import (
+    customer_rows,
+    number_argument,
+    one_cell,
+    purchase_model,
+    retention_model,
+    spend_model_from,
+    transactions,
+    value_options,
+)
+from clv_xl.excel.cohorts import cohort_labels
+from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.runner import excel_function, run_elementwise
 from clv_xl.excel.tables import (
     customer_columns,
-    model_from_cells,
     per_customer,
     require_clean,
     spill,
@@ -26,7 +35,6 @@ from clv_xl.excel.tables import (
 from clv_xl.models import (
     PURCHASE_MODELS,
     GammaGamma,
-    RepeatBuyingModel,
     ShiftedBetaGeometric,
     fit_cached,
     lifetime_value,
@@ -34,41 +42,8 @@ from clv_xl.models import (
 )
 from clv_xl.models.sbg import derl
 
-CATEGORY = "CLV"
-PARAMS_DOC = "The parameter table CLV_FIT spilled (two columns: name, value), e.g. $F$2:$G$13."
 
-
-def number_argument(
-    value: Any, argument: str, default: float, allowed: str, lo: float = 0.0
-) -> float:
-    cells = numeric_cells(value)
-    if cells.values.size != 1:
-        raise InputError(argument, f"a range of {cells.values.size} cells", f"one cell: {allowed}")
-    if cells.blank.all():
-        return default
-    if cells.problem.ravel()[0]:
-        raise InputError(argument, to_grid(value).ravel()[0], allowed)
-    x = float(cells.values.ravel()[0])
-    if x < lo:
-        raise InputError(argument, x, allowed)
-    return x
-
-
-def one_cell(value: Any, argument: str, allowed: str) -> Any:
-    """A single-cell argument's value; a range (other than one cell) is an InputError."""
-    if isinstance(value, list | tuple):
-        flat = [x for row in value for x in (row if isinstance(row, list | tuple) else [row])]
-        if len(flat) != 1:
-            raise InputError(argument, f"a range of {len(flat)} cells", f"one cell: {allowed}")
-        return flat[0]
-    return value
-
-
-def _cells(value: Any) -> list[Any]:
-    return flatten(value)[0] if value is not None else []
-
-
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg("customer_ids", ndim=2, doc="Customer of each transaction (one column of ids or names).")
 @xw.arg(
     "dates",
@@ -82,11 +57,11 @@ def _cells(value: Any) -> list[Any]:
 )
 @xw.arg(
     "as_of",
-    doc="Optional end of the observation period (a date); blank = the last date in the data.",
+    doc=docs.AS_OF,
 )
 @xw.arg(
     "period",
-    doc='Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, or a number of days.',
+    doc=docs.PERIOD,
 )
 @xw.arg(
     "cohorts",
@@ -95,7 +70,7 @@ def _cells(value: Any) -> list[Any]:
 @excel_function
 def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None):
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
-    rows, ids, days, n_cells = _transactions(customer_ids, dates)
+    rows, ids, days, n_cells = transactions(customer_ids, dates)
     amount_values = None
     if amounts is not None:
         acells = numeric_cells(amounts)
@@ -119,62 +94,6 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
     return spill(frame)
 
 
-COHORT_FORMS = {"M": "month", "Q": "quarter", "Y": "year"}
-
-
-def cohort_labels(first_purchase: pd.Series, cohorts: Any) -> list[str]:
-    """Each customer's cohort: the month, quarter or year of the first purchase, as text that
-    sorts in time order (2024-03, 2024-Q1, 2024)."""
-    key = cohorts.strip().upper()[:1] if isinstance(cohorts, str) else ""
-    if key not in COHORT_FORMS:
-        raise InputError("cohorts", cohorts, '"M" (month), "Q" (quarter) or "Y" (year)')
-    stamps = pd.to_datetime(first_purchase)
-    if key == "M":
-        return stamps.dt.strftime("%Y-%m").tolist()
-    if key == "Q":
-        return (stamps.dt.year.astype(str) + "-Q" + stamps.dt.quarter.astype(str)).tolist()
-    return stamps.dt.year.astype(str).tolist()
-
-
-def _transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray, int]:
-    """The rows of a transaction log that name a customer, their ids and parsed dates; a bad
-    or missing date is reported with its row in the sheet."""
-    ids = _cells(customer_ids)
-    date_cells = _cells(dates)
-    if len(date_cells) != len(ids):
-        raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
-    rows = np.flatnonzero(~_blanks(ids))
-    every = rows.size == len(ids)  # the common case: no blank rows, no lists to pick
-    picked = date_cells if every else [date_cells[i] for i in rows.tolist()]
-    no_date = _blanks(picked)
-    if no_date.any():
-        missing = int(rows[int(np.argmax(no_date))])
-        raise InputError("dates", None, "a date on every row with a customer",
-                         position=(missing + 1,))  # fmt: skip
-    try:
-        days = to_dates(picked)
-    except InputError as exc:
-        row = int(rows[exc.position[0] - 1]) + 1 if exc.position else None
-        raise InputError(
-            "dates", exc.value, exc.allowed, position=(row,) if row else None
-        ) from None
-    return rows, ids if every else [ids[i] for i in rows.tolist()], days, len(ids)
-
-
-_BLANK_CELLS = frozenset({None, ""})
-
-
-def _blanks(cells: list[Any]) -> np.ndarray:
-    """Which cells are blank (None or ""), judged at C speed: by the cells' types when no
-    cell is None or text (hashing a million datetimes costs twice as much)."""
-    if not set(map(type, cells)) & {type(None), str}:
-        return np.zeros(len(cells), dtype=bool)
-    try:
-        return np.fromiter(map(_BLANK_CELLS.__contains__, cells), dtype=bool, count=len(cells))
-    except TypeError:  # an unhashable cell: judged one by one
-        return np.array([c is None or (type(c) is str and c == "") for c in cells], dtype=bool)
-
-
 def _fit_table(model_name, repeat_purchases, recency, age, weights):
     cls = model_class(model_name, PURCHASE_MODELS)
     cols = customer_columns(
@@ -187,8 +106,8 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights):
     return fit_cached(cls, *data, w).table()
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("model", doc='"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".')
+@xw.func(category=docs.CATEGORY)
+@xw.arg("model", doc=docs.PURCHASE_MODEL)
 @xw.arg(
     "repeat_purchases",
     ndim=2,
@@ -200,14 +119,14 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights):
     ndim=2,
     doc="Customer age T: time from first purchase to the end of the data (CLV_SUMMARY's T column); BG/BB: opportunities.",
 )
-@xw.arg("weights", ndim=2, doc="Optional number of customers each row stands for (blank = 1 each).")
+@xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
 @excel_function
 def CLV_FIT(model, repeat_purchases, recency, age, weights=None):
     """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood."""
     return _fit_table(model, repeat_purchases, recency, age, weights)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg(
     "repeat_purchases",
     ndim=2,
@@ -218,7 +137,7 @@ def CLV_FIT(model, repeat_purchases, recency, age, weights=None):
     ndim=2,
     doc="Average value of each customer's repeat purchases (CLV_SUMMARY's monetary_value).",
 )
-@xw.arg("weights", ndim=2, doc="Optional number of customers each row stands for (blank = 1 each).")
+@xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
 @excel_function
 def CLV_FIT_SPEND(repeat_purchases, monetary_value, weights=None):
     """Fit the Gamma-Gamma spend model; spills name/value rows for p, q, gamma."""
@@ -234,7 +153,7 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value, weights=None):
     ).table()
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg(
     "active_counts",
     ndim=2,
@@ -257,29 +176,6 @@ def CLV_FIT_RETENTION(active_counts):
     return fit_cached(ShiftedBetaGeometric, counts).table()
 
 
-def spend_model_from(value) -> GammaGamma:
-    model = model_from_cells(value, "spend_params", {"Gamma-Gamma": GammaGamma})
-    assert isinstance(model, GammaGamma)
-    return model
-
-
-def purchase_model(params) -> RepeatBuyingModel | Any:
-    return model_from_cells(params, "params", PURCHASE_MODELS)
-
-
-def customer_rows(model, repeat_purchases, recency, age, more: dict[str, Any] | None = None):
-    """The customers' columns, each row judged by the cells and by the model's rules: returns
-    the columns, (x, t_x, T) and which rows can be predicted."""
-    cols = customer_columns(
-        {"repeat_purchases": repeat_purchases, "recency": recency, "age": age, **(more or {})}
-    )
-    x, tx, big_t = (cols.values[k] for k in ("repeat_purchases", "recency", "age"))
-    rules = model.row_problems(x, tx, big_t)
-    fresh = cols.used & (cols.problem == "") & (rules != "")
-    cols.problem[fresh] = rules[fresh]
-    return cols, (x, tx, big_t), cols.used & (cols.problem == "")
-
-
 def _predict(params, repeat_purchases, recency, age, predict):
     model = purchase_model(params)
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
@@ -289,9 +185,9 @@ def _predict(params, repeat_purchases, recency, age, predict):
     return per_customer(result, cols)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("params", ndim=2, doc=PARAMS_DOC)
-@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
+@xw.func(category=docs.CATEGORY)
+@xw.arg("params", ndim=2, doc=docs.PARAMS)
+@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
 @xw.arg(
     "recency", ndim=2, doc="Time from first to last purchase, in the unit the model was fitted in."
 )
@@ -306,8 +202,8 @@ def CLV_P_ALIVE(params, repeat_purchases, recency, age):
     return _predict(params, repeat_purchases, recency, age, lambda m, x, tx, t: m.p_alive(x, tx, t))
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("params", ndim=2, doc=PARAMS_DOC)
+@xw.func(category=docs.CATEGORY)
+@xw.arg("params", ndim=2, doc=docs.PARAMS)
 @xw.arg(
     "horizon",
     doc="Length of the future period, in the fitted time unit (e.g. 52 weeks; BG/BB: opportunities).",
@@ -347,10 +243,10 @@ def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None,
     )
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("spend_params", ndim=2, doc="The parameter table CLV_FIT_SPEND spilled (p, q, gamma).")
-@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
-@xw.arg("monetary_value", ndim=2, doc="Average value of each customer's repeat purchases.")
+@xw.func(category=docs.CATEGORY)
+@xw.arg("spend_params", ndim=2, doc=docs.SPEND_PARAMS)
+@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
+@xw.arg("monetary_value", ndim=2, doc=docs.MONETARY_VALUE)
 @excel_function
 def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value):
     """Expected value per purchase for each customer (Gamma-Gamma)."""
@@ -367,21 +263,19 @@ def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value):
     return per_customer(result, cols)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("params", ndim=2, doc=PARAMS_DOC)
-@xw.arg("spend_params", ndim=2, doc="The parameter table CLV_FIT_SPEND spilled (p, q, gamma).")
-@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
-@xw.arg("recency", ndim=2, doc="Time from first to last purchase.")
-@xw.arg("age", ndim=2, doc="Customer age T: time from first purchase to the end of the data.")
-@xw.arg("monetary_value", ndim=2, doc="Average value of each customer's repeat purchases.")
+@xw.func(category=docs.CATEGORY)
+@xw.arg("params", ndim=2, doc=docs.PARAMS)
+@xw.arg("spend_params", ndim=2, doc=docs.SPEND_PARAMS)
+@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
+@xw.arg("recency", ndim=2, doc=docs.RECENCY)
+@xw.arg("age", ndim=2, doc=docs.AGE)
+@xw.arg("monetary_value", ndim=2, doc=docs.MONETARY_VALUE)
 @xw.arg("months", doc="Optional horizon in months (blank = 12).")
 @xw.arg("discount_rate", doc="Optional monthly discount rate: 1% or 0.01 (blank = 1%).")
 @xw.arg(
     "margin", doc="Optional profit margin on spend: 30% or 0.3 (blank = 100%, value not profit)."
 )
-@xw.arg(
-    "period", doc='Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" months.'
-)
+@xw.arg("period", doc=docs.PERIOD)
 @excel_function
 def CLV_LIFETIME_VALUE(
     params,
@@ -415,29 +309,13 @@ def CLV_LIFETIME_VALUE(
     return per_customer(result, cols)
 
 
-def value_options(discount_rate: Any, margin: Any, period: Any) -> tuple[float, float, Any]:
-    """Lifetime value's optional cells: monthly discount rate (1%), margin (100%), time unit of
-    recency and T ("W"). Their ranges are the core's to check (``lifetime_value``)."""
-    rate = number_argument(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
-    share = number_argument(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
-    return rate, share, "W" if period in (None, "") else period
-
-
-def _retention_model(value) -> ShiftedBetaGeometric:
-    model = model_from_cells(value, "retention_params", {"sBG": ShiftedBetaGeometric})
-    assert isinstance(model, ShiftedBetaGeometric)
-    return model
-
-
-@xw.func(category=CATEGORY)
-@xw.arg(
-    "retention_params", ndim=2, doc="The parameter table CLV_FIT_RETENTION spilled (alpha, beta)."
-)
+@xw.func(category=docs.CATEGORY)
+@xw.arg("retention_params", ndim=2, doc=docs.RETENTION_PARAMS)
 @xw.arg("periods", doc="How many periods to project, e.g. 12.")
 @excel_function
 def CLV_RETENTION_CURVE(retention_params, periods):
     """Projected survival and retention rate for periods 1..n, with a header."""
-    model = _retention_model(retention_params)
+    model = retention_model(retention_params)
     n = number_argument(
         periods, "periods", float("nan"), "a whole number of periods from 1 to 1000", lo=1
     )
@@ -450,10 +328,8 @@ def CLV_RETENTION_CURVE(retention_params, periods):
     return spill(frame)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg(
-    "retention_params", ndim=2, doc="The parameter table CLV_FIT_RETENTION spilled (alpha, beta)."
-)
+@xw.func(category=docs.CATEGORY)
+@xw.arg("retention_params", ndim=2, doc=docs.RETENTION_PARAMS)
 @xw.arg("discount_rate", ndim=2, doc="Discount rate per period: 10% or 0.1 (> 0).")
 @xw.arg(
     "renewals",
@@ -463,14 +339,14 @@ def CLV_RETENTION_CURVE(retention_params, periods):
 @excel_function
 def CLV_DERL(retention_params, discount_rate, renewals):
     """Discounted expected residual lifetime of a subscriber, in periods (Fader & Hardie 2010)."""
-    model = _retention_model(retention_params)
+    model = retention_model(retention_params)
     alpha, beta = model.params_["alpha"], model.params_["beta"]
     return run_elementwise(
         derl, {"alpha": alpha, "beta": beta}, discount_rate=discount_rate, renewals=renewals
     )
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg("customer_ids", ndim=2, doc="Customer of each transaction.")
 @xw.arg("dates", ndim=2, doc="Date of each transaction.")
 @xw.arg(
@@ -485,7 +361,7 @@ def CLV_DERL(retention_params, discount_rate, renewals):
 @excel_function
 def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
     """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""
-    _, ids, days, _ = _transactions(customer_ids, dates)
+    _, ids, days, _ = transactions(customer_ids, dates)
     calibration_end = one_cell(calibration_end, "calibration_end", "a date")
     holdout_end = one_cell(holdout_end, "holdout_end", "a date")
     table, _ = holdout_check(

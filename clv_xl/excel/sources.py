@@ -13,11 +13,11 @@ from clv_xl.core import segment
 from clv_xl.data.engines import summarize_source
 from clv_xl.data.sources import Source
 from clv_xl.errors import InputError
+from clv_xl.excel import argdocs as docs
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import spill
 from clv_xl.models import BGNBD, GammaGamma, fit_cached, lifetime_value
 
-CATEGORY = "CLV"
 _summaries: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
 MAX_SUMMARIES = 8
 
@@ -73,16 +73,16 @@ def tier_table(summary: pd.DataFrame) -> pd.DataFrame:
     return table[["tier", "customers", "value_12_months", "share_of_value", "mean_p_alive"]]
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=docs.CATEGORY)
 @xw.arg(
     "source",
     doc="Path of a CSV or Parquet file, or a folder of them, holding customer, date and amount columns.",
 )
 @xw.arg(
     "as_of",
-    doc="Optional end of the observation period (a date); blank = the last date in the data.",
+    doc=docs.AS_OF,
 )
-@xw.arg("period", doc='Optional time unit: "W" weeks (blank), "D" days, "M" 30 days.')
+@xw.arg("period", doc=docs.PERIOD)
 @xw.arg(
     "level",
     doc='Optional: "customers" (blank) spills one row per customer; "tiers" spills totals for 4 value tiers.',

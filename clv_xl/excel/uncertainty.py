@@ -12,10 +12,9 @@ import numpy as np
 import xlwings as xw
 
 from clv_xl.errors import CLVError, InputError
+from clv_xl.excel import argdocs as docs
 from clv_xl.excel.convert import flatten
 from clv_xl.excel.models import (
-    CATEGORY,
-    PARAMS_DOC,
     customer_rows,
     number_argument,
     one_cell,
@@ -35,16 +34,16 @@ ALLOWED_QUANTITY = '"purchases", "p_alive", "spend" or "value"'
 MIN_COHORT = 30  # customers a cohort needs before it is fitted
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("params", ndim=2, doc=PARAMS_DOC + " The whole spill (P1#): it holds the correlations.")
+@xw.func(category=docs.CATEGORY)
+@xw.arg("params", ndim=2, doc=docs.PARAMS + " The whole spill (P1#): it holds the correlations.")
 @xw.arg(
     "quantity",
     doc='"purchases" in the horizon, "p_alive", "spend" per purchase or "value" (lifetime value over horizon months).',
 )
 @xw.arg("horizon", doc="Purchases: periods ahead in the fitted unit. Value: months (1 to 1,200).")
-@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
-@xw.arg("recency", ndim=2, doc="Time from first to last purchase.")
-@xw.arg("age", ndim=2, doc="Customer age T: time from first purchase to the end of the data.")
+@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
+@xw.arg("recency", ndim=2, doc=docs.RECENCY)
+@xw.arg("age", ndim=2, doc=docs.AGE)
 @xw.arg("level", doc="Optional share of the interval: 90% (blank) or e.g. 0.8, 0.95.")
 @xw.arg("draws", doc="Optional number of parameter draws: 500 (blank), 100 to 5,000.")
 @xw.arg("spend_params", ndim=2, doc='For "spend" and "value": CLV_FIT_SPEND\'s whole spill.')
@@ -55,9 +54,7 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
 )
 @xw.arg("discount_rate", doc='For "value": optional monthly discount rate (blank = 1%).')
 @xw.arg("margin", doc='For "value": optional profit margin (blank = 100%).')
-@xw.arg(
-    "period", doc='For "value": optional time unit of recency and age, "W" (blank), "D" or "M".'
-)
+@xw.arg("period", doc='For "value": ' + docs.PERIOD)
 @excel_function
 def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, level=None,
                  draws=None, spend_params=None, monetary_value=None, discount_rate=None,
@@ -134,14 +131,14 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
     )
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("model", doc='"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".')
+@xw.func(category=docs.CATEGORY)
+@xw.arg("model", doc=docs.PURCHASE_MODEL)
 @xw.arg(
     "cohort", ndim=2, doc="Cohort label of each customer, e.g. the month of the first purchase."
 )
-@xw.arg("repeat_purchases", ndim=2, doc="Repeat purchases of each customer.")
-@xw.arg("recency", ndim=2, doc="Time from first to last purchase.")
-@xw.arg("age", ndim=2, doc="Customer age T: time from first purchase to the end of the data.")
+@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
+@xw.arg("recency", ndim=2, doc=docs.RECENCY)
+@xw.arg("age", ndim=2, doc=docs.AGE)
 @excel_function
 def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency, age):
     """One fit per cohort, side by side: a row per parameter, a column per cohort, with status."""

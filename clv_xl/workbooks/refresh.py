@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from clv_xl.excel.error_texts import is_error
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks import engine
 from clv_xl.workbooks.xlsx import (
@@ -92,14 +93,6 @@ def _grid(raw: Any) -> np.ndarray:
 
 def _scalar(raw: Any) -> Any:
     return engine.cell_in(_grid(raw)[0, 0])
-
-
-def _is_error(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    return (value.startswith("#") and value.endswith(("!", "?", "A"))) or bool(
-        re.match(r"^CLV_[A-Z_]+: ", value)
-    )
 
 
 def _say(progress: Progress | None, text: str, share: float) -> None:
@@ -286,7 +279,7 @@ def _write_values(sheets: dict[str, Sheet], calc: _Calculation,
                 continue
             sheet.set_value(cell.row, cell.col, value)
             report.values[(name, cell.ref)] = value
-            if _is_error(value):
+            if is_error(value):
                 report.errors.append((name, cell.ref, str(value)))
 
 
@@ -304,7 +297,7 @@ def _write_array(name: str, sheet: Sheet, cell: Cell, calc: _Calculation,
         value = engine.cell_in(grid[i, j]) if i < grid.shape[0] and j < grid.shape[1] else None
         sheet.set_value(r, c, value)
         report.values[(name, cell_ref(r, c))] = value
-        if _is_error(value):
+        if is_error(value):
             report.errors.append((name, cell_ref(r, c), str(value)))
     for r, c in range_cells(original.get((name, cell.ref), cell.array_ref)):
         if (r, c) not in new_cells:  # the spill shrank: clear what it no longer covers

@@ -13,7 +13,6 @@ import copy
 import math
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,8 @@ from xml.sax.saxutils import escape, unescape
 from defusedxml import ElementTree
 
 from clv_xl.errors import CLVError
+from clv_xl.excel.error_texts import EXCEL_ERRORS
+from clv_xl.files import write_atomically
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -33,17 +34,6 @@ MAX_PART_BYTES = 200 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 MAX_RATIO = 200  # unpacked / packed: far above any real workbook, far below a zip bomb
 EXTERNAL_REFERENCE = re.compile(r"\[[^\]]+\.xl\w*\]", re.I)
-EXCEL_ERRORS = {
-    "#NULL!",
-    "#DIV/0!",
-    "#VALUE!",
-    "#REF!",
-    "#NAME?",
-    "#NUM!",
-    "#N/A",
-    "#SPILL!",
-    "#CALC!",
-}
 
 _ROW = re.compile(r"<row\b[^>]*?/>|<row\b[^>]*>.*?</row>", re.S)
 _CELL = re.compile(r"<c\b[^>]*?/>|<c\b[^>]*>.*?</c>", re.S)
@@ -249,15 +239,6 @@ class Sheet:
         return "".join(parts)
 
 
-def _mode_for(target: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual umask default."""
-    if target.exists():
-        return target.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 class Package:
     """An .xlsx opened for reading sheets and writing a copy with some parts replaced."""
 
@@ -331,25 +312,17 @@ class Package:
 
     def save(self, target: str | os.PathLike[str], replace: dict[str, bytes]) -> None:
         """Write a copy with ``replace``d parts to ``target`` atomically (temp file + rename)."""
-        target = Path(target)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as out:
-                for info in self.zip.infolist():
-                    data = replace.get(info.filename)
-                    if data is None:
-                        data = self.zip.read(info.filename)
-                    # writestr fills in the ZipInfo it is given (offset, sizes, CRC): hand it a
-                    # copy, or this package's own directory would point into the new file.
-                    out.writestr(copy.copy(info), data, compress_type=zipfile.ZIP_DEFLATED)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, _mode_for(target))
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(Path(target), lambda tmp: self._write(tmp, replace))
+
+    def _write(self, path: Path, replace: dict[str, bytes]) -> None:
+        with zipfile.ZipFile(path, "w") as out:
+            for info in self.zip.infolist():
+                data = replace.get(info.filename)
+                if data is None:
+                    data = self.zip.read(info.filename)
+                # writestr fills in the ZipInfo it is given (offset, sizes, CRC): hand it a
+                # copy, or this package's own directory would point into the new file.
+                out.writestr(copy.copy(info), data, compress_type=zipfile.ZIP_DEFLATED)
 
     def close(self) -> None:
         self.zip.close()

@@ -1,0 +1,19 @@
+"""The Function Wizard's words: the category every CLV_ function is listed under, and the help
+line of each argument that several functions share (one spelling each)."""
+
+CATEGORY = "CLV"
+
+PARAMS = "The parameter table CLV_FIT spilled (two columns: name, value), e.g. $F$2:$G$13."
+SPEND_PARAMS = "The parameter table CLV_FIT_SPEND spilled (p, q, gamma)."
+RETENTION_PARAMS = (
+    "The parameter table CLV_FIT_RETENTION spilled (sBG: alpha, beta; BdW: alpha, beta, c)."
+)
+REPEAT_PURCHASES = "Repeat purchases of each customer."
+RECENCY = "Time from first to last purchase."
+AGE = "Customer age T: time from first purchase to the end of the data."
+MONETARY_VALUE = "Average value of each customer's repeat purchases."
+WEIGHTS = "Optional number of customers each row stands for (blank = 1 each)."
+AS_OF = "Optional end of the observation period (a date); blank = the last date in the data."
+PERIOD = ('Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, '
+          '"H" hours, or a number of days.')  # fmt: skip
+PURCHASE_MODEL = '"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".'

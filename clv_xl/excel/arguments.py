@@ -1,0 +1,124 @@
+"""What the worksheet functions take, read from the cells Excel hands them: one-cell options,
+parameter tables as models, a transaction log's rows, customer columns judged by a model's rules.
+
+Each reader raises one line naming the argument; the functions in :mod:`clv_xl.excel.models`
+only combine them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from clv_xl.data import to_dates
+from clv_xl.errors import InputError
+from clv_xl.excel.convert import flatten, numeric_cells, to_grid
+from clv_xl.excel.tables import customer_columns, model_from_cells
+from clv_xl.models import PURCHASE_MODELS, GammaGamma, RepeatBuyingModel, ShiftedBetaGeometric
+
+
+def number_argument(
+    value: Any, argument: str, default: float, allowed: str, lo: float = 0.0
+) -> float:
+    cells = numeric_cells(value)
+    if cells.values.size != 1:
+        raise InputError(argument, f"a range of {cells.values.size} cells", f"one cell: {allowed}")
+    if cells.blank.all():
+        return default
+    if cells.problem.ravel()[0]:
+        raise InputError(argument, to_grid(value).ravel()[0], allowed)
+    x = float(cells.values.ravel()[0])
+    if x < lo:
+        raise InputError(argument, x, allowed)
+    return x
+
+
+def one_cell(value: Any, argument: str, allowed: str) -> Any:
+    """A single-cell argument's value; a range (other than one cell) is an InputError."""
+    if isinstance(value, list | tuple):
+        flat = [x for row in value for x in (row if isinstance(row, list | tuple) else [row])]
+        if len(flat) != 1:
+            raise InputError(argument, f"a range of {len(flat)} cells", f"one cell: {allowed}")
+        return flat[0]
+    return value
+
+
+def cells_of(value: Any) -> list[Any]:
+    return flatten(value)[0] if value is not None else []
+
+
+def transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray, int]:
+    """The rows of a transaction log that name a customer, their ids and parsed dates; a bad
+    or missing date is reported with its row in the sheet."""
+    ids = cells_of(customer_ids)
+    date_cells = cells_of(dates)
+    if len(date_cells) != len(ids):
+        raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
+    rows = np.flatnonzero(~_blanks(ids))
+    every = rows.size == len(ids)  # the common case: no blank rows, no lists to pick
+    picked = date_cells if every else [date_cells[i] for i in rows.tolist()]
+    no_date = _blanks(picked)
+    if no_date.any():
+        missing = int(rows[int(np.argmax(no_date))])
+        raise InputError("dates", None, "a date on every row with a customer",
+                         position=(missing + 1,))  # fmt: skip
+    try:
+        days = to_dates(picked)
+    except InputError as exc:
+        row = int(rows[exc.position[0] - 1]) + 1 if exc.position else None
+        raise InputError(
+            "dates", exc.value, exc.allowed, position=(row,) if row else None
+        ) from None
+    return rows, ids if every else [ids[i] for i in rows.tolist()], days, len(ids)
+
+
+_BLANK_CELLS = frozenset({None, ""})
+
+
+def _blanks(cells: list[Any]) -> np.ndarray:
+    """Which cells are blank (None or ""), judged at C speed: by the cells' types when no
+    cell is None or text (hashing a million datetimes costs twice as much)."""
+    if not set(map(type, cells)) & {type(None), str}:
+        return np.zeros(len(cells), dtype=bool)
+    try:
+        return np.fromiter(map(_BLANK_CELLS.__contains__, cells), dtype=bool, count=len(cells))
+    except TypeError:  # an unhashable cell: judged one by one
+        return np.array([c is None or (type(c) is str and c == "") for c in cells], dtype=bool)
+
+
+def spend_model_from(value) -> GammaGamma:
+    model = model_from_cells(value, "spend_params", {"Gamma-Gamma": GammaGamma})
+    assert isinstance(model, GammaGamma)
+    return model
+
+
+def purchase_model(params) -> RepeatBuyingModel | Any:
+    return model_from_cells(params, "params", PURCHASE_MODELS)
+
+
+def customer_rows(model, repeat_purchases, recency, age, more: dict[str, Any] | None = None):
+    """The customers' columns, each row judged by the cells and by the model's rules: returns
+    the columns, (x, t_x, T) and which rows can be predicted."""
+    cols = customer_columns(
+        {"repeat_purchases": repeat_purchases, "recency": recency, "age": age, **(more or {})}
+    )
+    x, tx, big_t = (cols.values[k] for k in ("repeat_purchases", "recency", "age"))
+    rules = model.row_problems(x, tx, big_t)
+    fresh = cols.used & (cols.problem == "") & (rules != "")
+    cols.problem[fresh] = rules[fresh]
+    return cols, (x, tx, big_t), cols.used & (cols.problem == "")
+
+
+def value_options(discount_rate: Any, margin: Any, period: Any) -> tuple[float, float, Any]:
+    """Lifetime value's optional cells: monthly discount rate (1%), margin (100%), time unit of
+    recency and T ("W"). Their ranges are the core's to check (``lifetime_value``)."""
+    rate = number_argument(discount_rate, "discount_rate", 0.01, "a monthly rate >= 0 (1% as 0.01)")
+    share = number_argument(margin, "margin", 1.0, "a fraction from 0 to 1 (30% as 0.3)")
+    return rate, share, "W" if period in (None, "") else period
+
+
+def retention_model(value) -> ShiftedBetaGeometric:
+    model = model_from_cells(value, "retention_params", {"sBG": ShiftedBetaGeometric})
+    assert isinstance(model, ShiftedBetaGeometric)
+    return model
