@@ -149,6 +149,13 @@ def _summarize_parser(
     for role in ("customer", "date", "amount"):
         p.add_argument(f"--{role}", help=f"name of the {role} column (default: guessed from "
                        "common names)")  # fmt: skip
+    p.add_argument("--encoding", help="the file's text encoding, such as utf-8 or cp1252 "
+                   "(default: sniffed: UTF-8 with or without a BOM, else cp1252)")  # fmt: skip
+    p.add_argument("--decimal", choices=[".", ","], help="the amounts' decimal separator "
+                   "(default: decided by the amounts, asked for only when they cannot tell)")  # fmt: skip
+    p.add_argument("--date-order", choices=["DMY", "MDY", "YMD"], help="the order of "
+                   "31/01/1997-style dates (default: decided by the dates, asked for only when no "
+                   "date tells)")  # fmt: skip
     p.add_argument("--verbose", action="store_true",
                    help="show the engine's own log (Spark's log4j lines and warnings)")  # fmt: skip
 

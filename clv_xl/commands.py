@@ -12,7 +12,7 @@ import pandas as pd
 
 from clv_xl.data.engines import summarize_source
 from clv_xl.data.scoring import SCORING_COLUMNS, score_frame, spark_score
-from clv_xl.data.sources import Source
+from clv_xl.data.sources import Source, as_of_date
 from clv_xl.data.stored import (
     CLI_MODELS,
     SUMMARY,
@@ -45,29 +45,33 @@ def summarize(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     label = period_label(args.period)
     target = output_file(args.output, "--output", tuple(TABLE_SUFFIXES))
-    as_of = None
-    if args.as_of not in (None, ""):
-        try:
-            as_of = pd.Timestamp(args.as_of).date()
-        except (ValueError, TypeError):
-            raise InputError("--as-of", args.as_of, "a date such as 1997-09-30") from None
+    as_of = as_of_date(args.as_of)
     if Path(args.source).is_file() or Path(args.source).is_symlink():
         input_file(Path(args.source), "source", "a CSV or Parquet transaction log")
-    source = Source(args.source, args.customer, args.date, args.amount)
+    source = Source(args.source, args.customer, args.date, args.amount, args.encoding,
+                    args.decimal, args.date_order)  # fmt: skip
     bar(f"summarising with {args.engine}", 0.1)
+    notes: list[str] = []
     if args.engine == "duckdb":  # DuckDB writes the file itself: memory stays within its limit
         from clv_xl.data.engines.duckdb_engine import duckdb_summary
 
-        write_atomically(target, lambda tmp: duckdb_summary(
-            source, as_of, period_days(args.period), args.memory_limit, to_file=tmp, period=label))  # fmt: skip
+        def write(tmp: Path) -> None:
+            done = duckdb_summary(source, as_of, period_days(args.period), args.memory_limit,
+                                  to_file=tmp, period=label)  # fmt: skip
+            notes.extend(done.attrs["notes"])
+
+        write_atomically(target, write)
         count = count_rows(target)
     else:
         summary = summarize_source(source, args.engine, as_of, args.period)
+        notes.extend(summary.attrs.get("notes", []))
         summary["period"] = label
         bar("writing", 0.9)
         write_summary(summary, args.output)
         count = len(summary)
     bar("done", 1.0)
+    for note in notes:
+        say(f"  note: {note}")
     say(f"{count:,} customers -> {args.output} ({time.perf_counter() - started:.1f} s)")
     return 0
 

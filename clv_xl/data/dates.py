@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv_xl.data.rules import ReadError, parse_days
 from clv_xl.errors import InputError
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -60,11 +61,15 @@ def to_dates(values: Any, argument: str = "dates") -> np.ndarray:
         days[serial] = EXCEL_EPOCH + np.floor(nums[serial]).astype(np.int64)
         out[is_num] = days
     rest = ~is_num
-    if rest.any():
-        others = arr[rest]
-        texts = [v.strip() if isinstance(v, str) else v for v in others]
-        parsed = pd.to_datetime(pd.Series(texts, dtype=object), errors="coerce", format="mixed")
-        out[rest] = np.asarray(parsed.to_numpy(), dtype="datetime64[ns]").astype("datetime64[D]")
+    if rest.any():  # text: the log-reading rules, the column deciding day-first or month-first
+        where = np.flatnonzero(rest)
+        try:
+            out[rest] = parse_days(np.array([str(v) for v in arr[rest]], dtype=object))
+        except ReadError as exc:
+            i = int(where[exc.index]) if exc.index is not None else int(where[0])
+            raise InputError(
+                argument, arr[i], exc.expected or "a date", position=(i + 1,)
+            ) from None
     bad = np.isnat(out)
     if bad.any():
         i = int(np.argmax(bad))

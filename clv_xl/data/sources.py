@@ -7,9 +7,8 @@ purchase; monetary_value = mean of the repeat purchase days; a day netting below
 not a purchase; transactions after ``as_of`` (default: the last date) are left out. Here customers
 come out sorted by id (a file has no sheet order), and rows with no customer id are skipped.
 
-Dates: the first date in the column fixes its form (a date type, 19970101 numbers, or text such
-as 1997-01-01, 01/31/1997, 31.01.1997); a row in another form is an error naming the row, so no
-date is silently read the wrong way round.
+How a file is read (dialect, ids, dates, amounts) is :mod:`clv_xl.data.reading` and
+:mod:`clv_xl.data.rules`, one definition for every engine.
 """
 
 from __future__ import annotations
@@ -20,20 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from clv_xl.errors import CLVError
 from clv_xl.files import CSV_SUFFIXES, PARQUET_SUFFIXES
 
-# (strptime form, Spark form, what a user would call it)
-DATE_FORMS = [
-    ("%Y-%m-%d", "yyyy-MM-dd", "1997-01-31"),
-    ("%Y%m%d", "yyyyMMdd", "19970131"),
-    ("%m/%d/%Y", "MM/dd/yyyy", "01/31/1997"),
-    ("%d.%m.%Y", "dd.MM.yyyy", "31.01.1997"),
-    ("%Y/%m/%d", "yyyy/MM/dd", "1997/01/31"),
-]
 GUESSES = {
     "customer": ("customer", "customer_id", "customerid", "cust_id", "client", "client_id", "id"),
     "date": ("date", "order_date", "transaction_date", "invoice_date", "purchase_date", "day", "timestamp"),
@@ -53,6 +41,9 @@ class Source:
     customer: str | None = None
     date: str | None = None
     amount: str | None = None
+    encoding: str | None = None  # --encoding: otherwise sniffed (UTF-8, BOM or not; cp1252)
+    decimal: str | None = None  # --decimal "," or ".": otherwise decided by the amounts
+    date_order: str | None = None  # --date-order DMY, MDY or YMD: otherwise decided by the dates
 
     @property
     def is_query(self) -> bool:
@@ -125,33 +116,22 @@ def pick_columns(available: list[str], source: Source) -> tuple[str, str, str | 
     return customer, date, amount
 
 
-def date_form(first_value: Any) -> tuple[str, str, str] | None:
-    """The DATE_FORMS entry the first date matches, None for a real date type."""
-    if isinstance(first_value, dt.date | np.datetime64 | pd.Timestamp):
-        return None
-    text = str(first_value).strip()
-    if re.fullmatch(r"\d{8}(\.0)?", text):
-        return DATE_FORMS[1]
-    for form in DATE_FORMS:
-        try:
-            dt.datetime.strptime(text, form[0])
-            return form
-        except ValueError:
-            continue
-    raise SourceError(f"the first date, {text!r}, is not a date clv_xl can read (e.g. 1997-01-31)")
-
-
-def mixed_dates(row: int, value: Any, form: tuple[str, str, str]) -> SourceError:
-    return SourceError(
-        f"mixed date formats: row {row} has {value!r}, but the column's first date is in the form "
-        f"{form[2]}; give every date in one form"
-    )
+_AS_OF = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{4})(\d{2})(\d{2})$")
 
 
 def as_of_date(value: Any) -> dt.date | None:
-    """The end of the observation period as typed (blank: the last date in the data)."""
+    """The end of the observation period (blank: the last date in the data). Typed, it must be
+    unambiguous: YYYY-MM-DD or YYYYMMDD (``01/02/2024`` could be either day first or not)."""
     if value in (None, ""):
         return None
-    from clv_xl.data.dates import to_dates
-
-    return pd.Timestamp(to_dates([value], "as_of")[0]).date()
+    if isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    match = _AS_OF.match(str(value).strip())
+    if match is None:
+        raise SourceError(f"--as-of got {str(value)!r}; expected a date written YYYY-MM-DD "
+                          "(such as 1997-09-30), which no reader takes the wrong way round")  # fmt: skip
+    y, m, d = (int(g) for g in match.groups() if g is not None)
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        raise SourceError(f"--as-of got {str(value)!r}, which is no date") from None

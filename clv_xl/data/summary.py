@@ -47,7 +47,8 @@ def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
     if ids.dtype.kind in "iuf" and ids.size:
         low, high = ids.min(), ids.max()
         whole = ids.dtype.kind != "f" or bool(np.all(np.floor(ids) == ids))
-        if whole and np.isfinite(low) and np.isfinite(high) and (high - low + 1) * span < 2**62:
+        width = int(high) - int(low) + 1 if whole and np.isfinite(low) and np.isfinite(high) else 0
+        if 0 < width and width * span < 2**62:  # Python ints: no overflow for 64-bit ids
             offset = ids.dtype.type(low)
             codes = (ids - offset).astype(np.int64)
             return codes, lambda c: (c + offset).astype(ids.dtype)
@@ -56,6 +57,17 @@ def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
         i = int(np.argmax(codes < 0))
         raise InputError("customer_ids", None, "an id on every row", position=(i + 1,))
     return codes.astype(np.int64), lambda c: np.asarray(uniques)[c]
+
+
+def _ids(customer_ids: Any) -> np.ndarray:
+    """The ids as given: numbers stay numbers beside text ids (each keeps its cell's type),
+    64-bit integers stay exact."""
+    if isinstance(customer_ids, list | tuple) and len({type(v) for v in customer_ids}) > 1:
+        ids = np.empty(len(customer_ids), dtype=object)
+        ids[:] = customer_ids
+        return ids
+    ids = np.asarray(customer_ids).ravel()
+    return ids if ids.dtype.kind in "iufO" else ids.astype(object)
 
 
 def period_days(period: Any) -> float:
@@ -71,9 +83,7 @@ def summarize(
     period: Any = "W",
 ) -> pd.DataFrame:
     """One row per customer, in order of first appearance, with the columns SUMMARY_COLUMNS."""
-    ids = np.asarray(customer_ids).ravel()
-    if ids.dtype.kind not in "iufO":  # numbers stay numbers; text ids become objects
-        ids = ids.astype(object)
+    ids = _ids(customer_ids)
     days = to_dates(dates)
     n = ids.size
     if days.size != n:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from clv_xl.data import to_dates
+from clv_xl.data.rules import ReadError, parse_amounts
 from clv_xl.errors import InputError
 from clv_xl.excel.convert import flatten, numeric_cells, to_grid
 from clv_xl.excel.tables import customer_columns, model_from_cells
@@ -122,3 +123,30 @@ def retention_model(value) -> ShiftedBetaGeometric:
     model = model_from_cells(value, "retention_params", {"sBG": ShiftedBetaGeometric})
     assert isinstance(model, ShiftedBetaGeometric)
     return model
+
+
+def amount_cells(amounts: Any, rows: np.ndarray, n_cells: int) -> np.ndarray:
+    """CLV_SUMMARY's amounts on the rows with a customer: number cells as they are, text cells
+    by the log-reading rules (``$1,250.00``; ``10,50`` where the column has a decimal comma),
+    blanks 0; one line naming the row otherwise."""
+    cells = cells_of(amounts)
+    if len(cells) != n_cells:
+        raise InputError("amounts", f"{len(cells)} cells for {n_cells} ids", "one amount per id")
+    picked = [cells[i] for i in rows.tolist()] if len(rows) != n_cells else cells
+    values = np.zeros(len(picked))
+    text = [i for i, v in enumerate(picked) if isinstance(v, str) and v.strip()]
+    for i, v in enumerate(picked):
+        if isinstance(v, bool) or (v is not None and not isinstance(v, str | int | float)):
+            raise InputError("amounts", v, "a number", position=(int(rows[i]) + 1,))
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            if not np.isfinite(v):
+                raise InputError("amounts", v, "a number", position=(int(rows[i]) + 1,))
+            values[i] = v
+    if text:
+        try:
+            values[text] = parse_amounts(np.array([picked[i] for i in text], dtype=object))
+        except ReadError as exc:
+            at = text[exc.index or 0]
+            raise InputError("amounts", picked[at], exc.expected or "a number",
+                             position=(int(rows[at]) + 1,)) from None  # fmt: skip
+    return values

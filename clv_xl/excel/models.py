@@ -14,6 +14,7 @@ from clv_xl.data import holdout_check, summarize
 from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
+    amount_cells,
     customer_rows,
     number_argument,
     one_cell,
@@ -71,21 +72,7 @@ from clv_xl.models.sbg import derl
 def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None):
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
     rows, ids, days, n_cells = transactions(customer_ids, dates)
-    amount_values = None
-    if amounts is not None:
-        acells = numeric_cells(amounts)
-        if acells.values.size != n_cells:
-            raise InputError(
-                "amounts", f"{acells.values.size} cells for {n_cells} ids", "one amount per id"
-            )
-        if acells.has_problem:
-            bad = (acells.problem.ravel() != "")[rows]
-            if bad.any():
-                i = int(rows[int(np.argmax(bad))])
-                raise InputError(
-                    "amounts", to_grid(amounts).ravel()[i], "a number", position=(i + 1,)
-                )
-        amount_values = np.nan_to_num(acells.values.ravel()[rows])
+    amount_values = None if amounts is None else amount_cells(amounts, rows, n_cells)
     as_of = one_cell(as_of, "as_of", "a date")
     as_of_value = None if as_of in (None, "") else as_of
     frame = summarize(ids, days, amount_values, as_of_value, period)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from clv_xl.data.engines import summarize_source
+from clv_xl.data.rules import ReadError
 from clv_xl.data.sources import SourceError
 
 COLUMNS = ("frequency", "recency", "T", "monetary_value", "purchases", "total_spend")
@@ -86,12 +87,15 @@ def test_clear_errors(tmp_path, engine):
     bad_columns = write(tmp_path, "cols.csv", "who,when,how_much\n1,2024-01-01,5\n")
     with pytest.raises(SourceError, match="which column holds the customer"):
         summarize_source(bad_columns, engine)
-    mixed = write(
-        tmp_path,
-        "mixed.csv",
-        "customer,date,amount\n1,2024-01-31,5\n2,2024-02-01,6\n3,31.01.2024,7\n",
-    )
-    with pytest.raises(SourceError, match=r"mixed date formats: row 4 has '31.01.2024'"):
+    # forms may mix where each reads one way only (issue 19: ISO beside day-first 31.01.2024)
+    forms = write(tmp_path, "forms.csv",
+                  "customer,date,amount\n1,2024-01-31,5\n2,2024-02-01,6\n3,31.01.2024,7\n")  # fmt: skip
+    assert summarize_source(forms, engine)["first_purchase"].dt.day.tolist() == [31, 1, 31]
+    # a day-first and a month-first date in one column: refused, both named
+    mixed = write(tmp_path, "mixed.csv",
+                  "customer,date,amount\n1,13.01.2024,5\n2,01.02.2024,6\n3,01.31.2024,7\n")  # fmt: skip
+    with pytest.raises(ReadError, match=r"mix day-first '13.01.2024' \(row 2\) and month-first "
+                                        r"'01.31.2024' \(row 4\)"):  # fmt: skip
         summarize_source(mixed, engine)
     good = write(tmp_path, "us.csv", "customer,date,amount\n1,01/31/2024,5\n1,02/15/2024,6\n")
     assert summarize_source(good, engine)["frequency"].tolist() == [1.0]
@@ -102,9 +106,9 @@ def test_spark_says_mixed_dates_too(tmp_path):
     mixed = write(
         tmp_path,
         "mixed.csv",
-        "customer,date,amount\n1,2024-01-31,5\n2,2024-02-01,6\n3,31.01.2024,7\n",
+        "customer,date,amount\n1,13.01.2024,5\n2,01.02.2024,6\n3,01.31.2024,7\n",
     )
-    with pytest.raises(SourceError, match=r"mixed date formats: '31\.01\.2024'"):
+    with pytest.raises(ReadError, match=r"mix day-first '13.01.2024' \(row 2\)"):
         summarize_source(mixed, "spark")
 
 

@@ -9,13 +9,12 @@ from typing import Any
 
 import pandas as pd
 
+from clv_xl.data.engines.connection import DUCKDB_MEMORY
 from clv_xl.data.sources import Source, as_of_date
 from clv_xl.data.summary import SUMMARY_COLUMNS, period_days
 from clv_xl.errors import InputError
 
 Progress = Callable[[str, float], None]
-DUCKDB_MEMORY = "4GB"
-"""DuckDB's working memory; past it DuckDB spills to disk, so a log larger than memory works."""
 
 
 def _duckdb(src: Source, as_of: dt.date | None, step: float, memory_limit: str) -> pd.DataFrame:

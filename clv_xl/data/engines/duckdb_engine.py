@@ -1,38 +1,21 @@
 """DuckDB: the default engine, embedded and out of core (past its memory cap it spills to disk,
-so a log larger than memory still works, more slowly)."""
+so a log larger than memory still works, more slowly). It summarises the batches
+:func:`clv_xl.data.reading.transactions` reads, as every engine does."""
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from clv_xl.data.engines.sql import finish, quote, summary_sql
-from clv_xl.data.sources import Source, SourceError, date_form, mixed_dates, pick_columns
+from clv_xl.data.engines.connection import DUCKDB_MEMORY, duckdb_connection
+from clv_xl.data.engines.sql import arrow_stream, finish, no_customers, summary_sql
+from clv_xl.data.reading import transactions
+from clv_xl.data.sources import Source, SourceError
 from clv_xl.errors import first_line
 from clv_xl.files import PARQUET_SUFFIXES
-
-DUCKDB_MEMORY = "4GB"  # beyond this DuckDB spills to disk: a log larger than memory still works
-
-
-def duckdb_connection(memory_limit: str = DUCKDB_MEMORY) -> Any:
-    """An in-process DuckDB that installs and loads no extensions, stays within
-    ``memory_limit`` (spilling to the system temporary folder, not DuckDB's default ./.tmp) and
-    draws no progress bar of its own."""
-    import duckdb
-
-    con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    )
-    con.execute(f"SET memory_limit = '{memory_limit}'")
-    spill = Path(tempfile.gettempdir()) / "clv_xl_duckdb"
-    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
-    con.execute("SET enable_progress_bar = false")  # a library does not draw on the console
-    return con
 
 
 def duckdb_batches(path: Path, rows: int) -> tuple[int, Iterator[pd.DataFrame]]:
@@ -74,79 +57,39 @@ def duckdb_summary(
 ) -> pd.DataFrame:
     """The summary as a DataFrame, or, with ``to_file``, written by DuckDB straight to a Parquet
     or CSV file (nothing materialised in Python: memory stays within ``memory_limit``); the
-    returned frame is then empty. ``period`` adds a column recording the time unit."""
+    returned frame then holds no rows. ``period`` adds a column recording the time unit."""
     import duckdb
 
+    read = transactions(src)
     con = duckdb_connection(memory_limit)
     try:
-        relation = _duckdb_relation(src)
-        try:
-            columns = [str(c) for c in con.sql(f"SELECT * FROM {relation} LIMIT 0").columns]
-        except duckdb.Error as exc:
-            raise SourceError(f"cannot read {src.location}: {first_line(exc, 1000)}") from None
-        customer, date, amount = pick_columns(columns, src)
-        relation = _duckdb_relation(src, text_column=date)  # dates as text: one form, checked
-        try:
-            day = _duckdb_day(con, relation, customer, date)
-        except duckdb.Error as exc:
-            raise SourceError(f"cannot read {src.location}: {first_line(exc, 1000)}") from None
-        sql = summary_sql("duckdb", customer, day, amount, relation, as_of, step)
-        try:
-            if to_file is not None:
-                checked = con.execute(
-                    "SELECT count(*) FILTER (WHERE purchases IS NULL), any_value(customer) "
-                    f"FILTER (WHERE purchases IS NULL) FROM ({sql})"
-                ).fetchone()
-                if checked and checked[0]:
-                    finish(pd.DataFrame({"customer": [checked[1]], "purchases": [None]}))
-                kind = "PARQUET" if to_file.suffix.lower() in PARQUET_SUFFIXES else "CSV"
-                target = str(to_file).replace("'", "''")
-                if period is not None:
-                    unit = str(period).replace("'", "''")
-                    sql = f"SELECT *, '{unit}' AS period FROM ({sql})"
-                con.execute(f"COPY ({sql}) TO '{target}' (FORMAT {kind})")
-                return pd.DataFrame(columns=["customer"])
-            frame = con.execute(sql).fetchdf()
-        except duckdb.Error as exc:
-            raise SourceError(f"cannot summarise {src.location}: {first_line(exc, 1000)}") from None
-        return finish(frame)
+        con.register("clv_source", arrow_stream(read.passes()))
+        con.execute("CREATE TEMP TABLE clv_tx AS SELECT * FROM clv_source")
+        con.unregister("clv_source")
+        sql = summary_sql("duckdb", "customer", "day", "amount", "clv_tx", as_of, step)
+        checked = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE purchases IS NULL), any_value(customer) "
+            f"FILTER (WHERE purchases IS NULL) FROM ({sql})"
+        ).fetchone()
+        assert checked is not None
+        if not checked[0]:
+            raise SourceError(no_customers(as_of))
+        if checked[1]:
+            finish(pd.DataFrame({"customer": [checked[2]], "purchases": [None]}))
+        if to_file is not None:
+            kind = "PARQUET" if to_file.suffix.lower() in PARQUET_SUFFIXES else "CSV"
+            target = str(to_file).replace("'", "''")
+            if period is not None:
+                unit = str(period).replace("'", "''")
+                sql = f"SELECT *, '{unit}' AS period FROM ({sql})"
+            con.execute(f"COPY ({sql}) TO '{target}' (FORMAT {kind})")
+            frame = pd.DataFrame(columns=["customer"])
+        else:
+            frame = finish(con.execute(sql).fetchdf())
+    except duckdb.Error as exc:
+        raise SourceError(f"cannot summarise {src.location}: {first_line(exc, 1000)}") from None
     finally:
         con.close()
-
-
-def _duckdb_relation(src: Source, text_column: str | None = None) -> str:
-    if src.is_query:
-        return f"({src.location})"
-    kind, files = src.files()
-    listed = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
-    if kind == "parquet":
-        return f"read_parquet({listed})"
-    types = ""
-    if text_column is not None:
-        types = ", types = {'" + text_column.replace("'", "''") + "': 'VARCHAR'}"
-    return f"read_csv({listed}, header = true, sample_size = -1{types})"
-
-
-def _duckdb_day(con: Any, relation: str, customer: str, date: str) -> str:
-    column = quote(date)
-    kind = con.execute(
-        f"SELECT typeof({column}) FROM {relation} WHERE {column} IS NOT NULL LIMIT 1"
-    ).fetchone()
-    first = con.execute(
-        f"SELECT {column} FROM {relation} WHERE {quote(customer)} IS NOT NULL AND {column} IS NOT NULL LIMIT 1"
-    ).fetchone()
-    if kind is None or first is None:
-        raise SourceError("the source has no dates")
-    if kind[0].startswith(("DATE", "TIMESTAMP")):
-        return f"CAST({column} AS DATE)"
-    form = date_form(first[0])
-    assert form is not None
-    text = f"regexp_replace(trim(CAST({column} AS VARCHAR)), '\\.0$', '')"
-    parsed = f"CAST(try_strptime({text}, '{form[0]}') AS DATE)"
-    bad = con.execute(
-        f"SELECT row, value FROM (SELECT row_number() OVER () + 1 AS row, {column} AS value, "
-        f"{parsed} AS parsed FROM {relation}) WHERE value IS NOT NULL AND parsed IS NULL LIMIT 1"
-    ).fetchone()
-    if bad is not None:
-        raise mixed_dates(int(bad[0]), bad[1], form)
-    return parsed
+    frame.attrs["notes"] = read.notes
+    frame.attrs["customers"] = int(checked[0])
+    return frame

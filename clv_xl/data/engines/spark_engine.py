@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from clv_xl.data.engines.sql import finish, summary_sql
-from clv_xl.data.sources import Source, SourceError, date_form, pick_columns
+from clv_xl.data.engines.sql import arrow_batches, finish, no_customers, summary_sql
+from clv_xl.data.reading import transactions
+from clv_xl.data.sources import Source, SourceError
 from clv_xl.errors import first_line
 
 _spark_session: Any = None
@@ -66,44 +69,36 @@ def spark_session() -> Any:
 
 
 def spark_summary(src: Source, as_of: dt.date | None, step: float) -> pd.DataFrame:
-    if src.is_query:
-        raise SourceError("a SQL query source is for DuckDB; with Spark, give files or a folder")
+    """The summary on Spark, of the batches :func:`clv_xl.data.reading.transactions` reads
+    (handed to Spark as a temporary Parquet folder, removed whatever happens)."""
+    import pyarrow.parquet as pq
     from pyspark.errors import PySparkException
 
+    read = transactions(src)
     spark = spark_session()
-    kind, files = src.files()
-    paths = [str(p) for p in files]
+    folder = Path(tempfile.mkdtemp(prefix="clv_xl_spark_"))
     try:
-        if kind == "parquet":
-            frame = spark.read.parquet(*paths)
-        else:
-            frame = spark.read.option("header", True).option("inferSchema", True).csv(paths)
-    except PySparkException as exc:
-        raise SourceError(f"cannot read {src.location}: {first_line(exc, 1000)}") from None
-    customer, date, amount = pick_columns(list(frame.columns), src)
-    view = "clv_transactions"
-    frame.createOrReplaceTempView(view)
-    column = f"`{date}`"
-    kind_of_date = dict(frame.dtypes)[date]
-    if kind_of_date in ("date", "timestamp", "timestamp_ntz"):
-        day = f"CAST({column} AS DATE)"
-    else:
-        first = (
-            frame.where(f"`{customer}` IS NOT NULL AND {column} IS NOT NULL").select(date).first()
-        )
-        if first is None:
-            raise SourceError("the source has no dates")
-        form = date_form(first[0])
-        assert form is not None
-        text = f"regexp_replace(trim(CAST({column} AS STRING)), '\\\\.0$', '')"
-        day = f"to_date({text}, '{form[1]}')"
-        bad = spark.sql(
-            f"SELECT {column} AS value FROM {view} WHERE {column} IS NOT NULL AND try_to_timestamp({text}, '{form[1]}') IS NULL LIMIT 1"
-        ).first()
-        if bad is not None:  # Spark keeps no row order: the value is named, not the row
-            raise SourceError(
-                f"mixed date formats: {bad[0]!r} is not in the form {form[2]} of the column's "
-                "first date; give every date in one form"
-            )
-    sql = summary_sql("spark", customer, day, amount, view, as_of, step)
-    return finish(spark.sql(sql).toPandas())
+        writer = None
+        for number, batch in enumerate(arrow_batches(read.passes())):
+            if writer is None:
+                writer = pq.ParquetWriter(folder / "part-0.parquet", batch.schema)
+            writer.write_batch(batch)
+            del number
+        if writer is None:
+            raise SourceError("the log has no rows with a customer id")
+        writer.close()
+        view = "clv_transactions"
+        try:
+            spark.read.parquet(str(folder)).createOrReplaceTempView(view)
+            sql = summary_sql("spark", "customer", "day", "amount", view, as_of, step)
+            frame = spark.sql(sql).toPandas()
+        except PySparkException as exc:
+            raise SourceError(f"cannot summarise {src.location}: {first_line(exc, 1000)}") from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if frame.empty:
+        raise SourceError(no_customers(as_of))
+    frame = finish(frame)
+    frame.attrs["notes"] = read.notes
+    frame.attrs["customers"] = len(frame)
+    return frame

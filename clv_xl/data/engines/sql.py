@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from clv_xl.data.sources import SourceError
@@ -109,3 +112,38 @@ def finish(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("first_purchase", "last_purchase"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
+
+
+def arrow_batches(frames: Iterator[pd.DataFrame]) -> Iterator[Any]:
+    """The reader's frames (customer, day, amount) as Arrow record batches: customer int64 or
+    text, day a date, amount a double."""
+    import pyarrow as pa
+
+    for frame in frames:
+        ids = frame["customer"].to_numpy()
+        customer = pa.array(ids, type=pa.int64() if ids.dtype.kind in "iu" else pa.string())
+        day = pa.array(np.asarray(frame["day"].to_numpy(), dtype="datetime64[D]"), type=pa.date32())
+        amount = pa.array(frame["amount"].to_numpy(dtype=float), type=pa.float64())
+        yield pa.RecordBatch.from_arrays([customer, day, amount], ["customer", "day", "amount"])
+
+
+def arrow_stream(frames: Iterator[pd.DataFrame]) -> Any:
+    """The frames as one Arrow stream (DuckDB reads it batch by batch)."""
+    import pyarrow as pa
+
+    batches = arrow_batches(frames)
+    try:
+        first = next(batches)
+    except StopIteration:
+        raise SourceError("the log has no rows with a customer id") from None
+
+    def all_batches() -> Iterator[Any]:
+        yield first
+        yield from batches
+
+    return pa.RecordBatchReader.from_batches(first.schema, all_batches())
+
+
+def no_customers(as_of: dt.date | None) -> str:
+    return (f"--as-of {as_of} is before every purchase: no customer has a transaction by then"
+            if as_of else "the log has no purchases")  # fmt: skip
