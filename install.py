@@ -2,7 +2,7 @@
 
 1. installs clv_xl and its dependencies into the running interpreter (with the test tools when
    run from a source checkout);
-2. builds the Excel add-in, dist/clv_xl.xlam, from xlwings' ribbon template;
+2. builds the Excel add-in, dist/clv_xl.xlam (``--dist`` elsewhere), from xlwings' ribbon template;
 3. on Windows with Excel: imports the CLV_ functions into the add-in (asking before it turns on
    "Trust access to the VBA project object model", and turning it off again) and installs the
    add-in into XLSTART; on macOS: installs the add-in for the ribbon; on Linux: nothing to install;
@@ -291,7 +291,7 @@ def plan(args: argparse.Namespace) -> list[Step]:
         return [Step("remove the add-in and uninstall clv_xl", uninstall)]
     if args.relock:
         return [Step(f"resolve today's versions and rewrite {LOCK.name}", relock)]
-    build = Step("build the Excel add-in dist/clv_xl.xlam", build_addin)
+    build = Step(f"build the Excel add-in into {DIST}", build_addin)
     if args.build_only:
         return [build]
     return [
@@ -306,11 +306,14 @@ def plan(args: argparse.Namespace) -> list[Step]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global DIST
     parser = argparse.ArgumentParser(
         description="Install clv_xl, its Excel add-in, and run the examples."
     )
     parser.add_argument("--dry-run", action="store_true", help="print every step, change nothing")
-    parser.add_argument("--build-only", action="store_true", help="only build dist/clv_xl.xlam")
+    parser.add_argument("--build-only", action="store_true", help="only build the add-in")
+    parser.add_argument("--dist", type=Path, default=DIST,
+                        help=f"folder the add-in is built in (default {DIST})")  # fmt: skip
     parser.add_argument(
         "--check", action="store_true", help="diagnose the installation, change nothing"
     )
@@ -328,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"install.py: --workbooks got the file {args.workbooks}; expected a folder (new or "
               "existing)", file=sys.stderr)  # fmt: skip
         return 2
+    DIST = args.dist.resolve()
     sys.path.insert(0, str(HERE))  # the package itself, before and while it is installed
     if args.check:
         return check()

@@ -150,3 +150,18 @@ def amount_cells(amounts: Any, rows: np.ndarray, n_cells: int) -> np.ndarray:
             raise InputError("amounts", picked[at], exc.expected or "a number",
                              position=(int(rows[at]) + 1,)) from None  # fmt: skip
     return values
+
+
+def row_weights(weights: Any, length: int) -> np.ndarray:
+    """How many customers each row stands for (blank: 1), one per customer row."""
+    cells = numeric_cells(weights)
+    if cells.values.size != length:
+        raise InputError("weights", f"{cells.values.size} cells for {length} customer rows",
+                         "one weight per customer row")  # fmt: skip
+    values = np.where(cells.blank.ravel(), 1.0, cells.values.ravel())
+    bad = (cells.problem.ravel() != "") | ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError("weights", to_grid(weights).ravel()[i], "a number of customers >= 0",
+                         position=(i + 1,))  # fmt: skip
+    return values

@@ -30,19 +30,24 @@ def _text(value: Any, argument: str) -> str | None:
     return str(value).strip()
 
 
+def content_stamp(source: str) -> tuple[tuple[str, int, int], ...]:
+    """(name, size, modification time) of the file, or of each file in the folder."""
+    if not os.path.exists(source):
+        return ()
+    paths = sorted(os.scandir(source), key=lambda e: e.name) if os.path.isdir(source) else None
+    if paths is None:
+        stat = os.stat(source)
+        return ((source, stat.st_size, stat.st_mtime_ns),)
+    return tuple((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in paths if e.is_file())
+
+
 def summary_of(
     source: str, as_of: Any, period: Any, columns: tuple[str | None, ...]
 ) -> pd.DataFrame:
-    """The summary, computed once per file content (path, size, modification time) and options."""
-    stat = os.stat(source) if os.path.exists(source) else None
-    key = (
-        source,
-        stat.st_size if stat else None,
-        stat.st_mtime_ns if stat else None,
-        str(as_of),
-        str(period),
-        columns,
-    )
+    """The summary, computed once per content and options: the key holds the size and
+    modification time of the file, or of every file in the folder (one changed file, one added
+    or removed, means a new summary)."""
+    key = (source, content_stamp(source), str(as_of), str(period), columns)
     if key not in _summaries:
         _summaries[key] = summarize_source(Source(source, *columns), "duckdb", as_of, period or "W")
         while len(_summaries) > MAX_SUMMARIES:

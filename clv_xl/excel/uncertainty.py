@@ -13,15 +13,16 @@ import xlwings as xw
 
 from clv_xl.errors import CLVError, InputError
 from clv_xl.excel import argdocs as docs
-from clv_xl.excel.convert import flatten
-from clv_xl.excel.models import (
+from clv_xl.excel.arguments import (
     customer_rows,
     number_argument,
     one_cell,
     purchase_model,
+    row_weights,
     spend_model_from,
     value_options,
 )
+from clv_xl.excel.convert import flatten
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
 from clv_xl.models import PURCHASE_MODELS, fit_cached, lifetime_value, model_class
@@ -55,10 +56,11 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
 @xw.arg("discount_rate", doc='For "value": optional monthly discount rate (blank = 1%).')
 @xw.arg("margin", doc='For "value": optional profit margin (blank = 100%).')
 @xw.arg("period", doc='For "value": ' + docs.PERIOD)
+@xw.arg("weights", ndim=2, doc=docs.WEIGHTS + " The total counts each row that many times.")
 @excel_function
 def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, level=None,
                  draws=None, spend_params=None, monetary_value=None, discount_rate=None,
-                 margin=None, period=None):  # fmt: skip
+                 margin=None, period=None, weights=None):  # fmt: skip
     """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty."""
     kind = one_cell(quantity, "quantity", ALLOWED_QUANTITY)
     kind = kind.strip().lower() if isinstance(kind, str) else kind
@@ -89,13 +91,15 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, leve
     if not ok.any():
         raise InputError("repeat_purchases", "no usable customer", "at least one customer row")
     xs, txs, ts = x[ok], tx[ok], big_t[ok]
+    w = row_weights(weights, cols.length)[ok] if weights is not None else None
     ms = cols.values["monetary_value"][ok] if more else None
     predict = _predictor(kind, length, xs, txs, ts, ms, discount_rate, margin, period)
     settings = {"quantity": kind, "horizon": length, "rate": discount_rate, "margin": margin,
                 "period": period}  # fmt: skip
-    key = content_key(type(model), [xs, txs, ts] + ([ms] if ms is not None else []), settings)
+    columns = [xs, txs, ts] + ([ms] if ms is not None else []) + ([w] if w is not None else [])
+    key = content_key(type(model), columns, {**settings, "weighted": w is not None})
     estimate, lower, upper, total, total_lo, total_hi = bootstrap_interval(
-        model, cov, predict, share, int(n_draws), key=key, spend=spend
+        model, cov, predict, share, int(n_draws), key=key, spend=spend, weights=w
     )
     name = current_function()
     rows: list[list[Any]] = [["customer", kind, f"lower {share:.0%}", f"upper {share:.0%}"]]

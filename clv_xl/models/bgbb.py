@@ -150,7 +150,8 @@ class BGBB(BaseModel):
             - betaln(gamma, delta)
             - self._log_likelihood(p, x, tx, big_n)
         )
-        return np.reshape(np.exp(log_p), np.shape(np.broadcast(frequency, recency, n)))
+        alive = np.clip(np.exp(log_p), 0.0, 1.0)  # rounding put it at 1 + 4e-16 (issue 19)
+        return np.reshape(alive, np.shape(np.broadcast(frequency, recency, n)))
 
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, n: Any) -> Array:
         """E[X(n, n + t) | x, t_x, n]: purchases in the next t opportunities, eq. (13)."""

@@ -51,8 +51,10 @@ def bootstrap_interval(
     seed: int = 0,
     key: str = "",
     spend: tuple[BaseModel, Array] | None = None,
+    weights: Array | None = None,
 ) -> tuple[Array, Array, Array, float, float, float]:
-    """Per customer (estimate, lower, upper), and the same for the total over customers.
+    """Per customer (estimate, lower, upper), and the same for the total over customers (each
+    row counted ``weights`` times when given: a row standing for many customers).
 
     With ``spend`` (a second fitted model and its covariance, e.g. Gamma-Gamma), its parameters
     are drawn too, independently of the first model's: the Gamma-Gamma model assumes spend is
@@ -61,6 +63,7 @@ def bootstrap_interval(
     """
     drawn_from = [(model, cov_log), *([spend] if spend else [])]
     cache_key = _key(key, drawn_from, level, draws, seed)
+    w = None if weights is None else np.asarray(weights, dtype=float)
     if cache_key and cache_key in _cache:
         _cache.move_to_end(cache_key)
         found = _cache[cache_key]
@@ -78,9 +81,10 @@ def bootstrap_interval(
     samples = np.where(np.isfinite(samples), samples, np.nan)
     tail = (1 - level) / 2
     lower, upper = np.nanquantile(samples, [tail, 1 - tail], axis=0)
-    totals = samples.sum(axis=1)
+    totals = samples.sum(axis=1) if w is None else samples @ w
     total_lo, total_hi = np.nanquantile(totals, [tail, 1 - tail])
-    result = (estimate, lower, upper, float(estimate.sum()), float(total_lo), float(total_hi))
+    total = float(estimate.sum() if w is None else estimate @ w)
+    result = (estimate, lower, upper, total, float(total_lo), float(total_hi))
     if cache_key:
         _cache[cache_key] = (estimate, lower, upper, np.array(result[3:]))
         while len(_cache) > 16:

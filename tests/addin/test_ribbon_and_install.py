@@ -137,11 +137,19 @@ def test_dry_run_prints_every_step_and_changes_nothing(tmp_path):
     assert not (tmp_path / "wb").exists()
 
 
-def test_build_only_and_check(tmp_path):
-    assert run_install("--build-only").returncode == 0
-    check = run_install("--check")
+def _snapshot(folder):
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*")} if folder.exists() else {}
+
+
+def test_build_only_and_check_leave_the_checkouts_dist_alone(tmp_path):
+    """The tests build into a temporary folder; install's own dist/ is never touched (issue 21)."""
+    before = _snapshot(ROOT / "dist")
+    assert run_install("--build-only", "--dist", str(tmp_path)).returncode == 0
+    assert (tmp_path / "clv_xl.xlam").is_file()
+    check = run_install("--check", "--dist", str(tmp_path))
     assert "add-in configuration: UDF Modules = clv_xl.excel.udfs" in check.stdout
     assert check.returncode == 0, check.stdout
+    assert _snapshot(ROOT / "dist") == before
 
 
 def test_install_refuses_a_file_as_the_workbooks_folder_in_one_line(tmp_path):
