@@ -232,9 +232,7 @@ def _query_batches(src: Source, chunk_rows: int) -> tuple[tuple[str, str, str | 
         con, relation = run()
         try:
             start = 1
-            for batch in relation.select(*[f'"{c}"' for c in wanted]).fetch_arrow_reader(
-                chunk_rows
-            ):
+            for batch in relation.select(*[f'"{c}"' for c in wanted]).to_arrow_reader(chunk_rows):
                 frame = batch.to_pandas()
                 yield frame, start
                 start += len(frame)

@@ -16,9 +16,10 @@ and ``row_problems``; ``_totals`` and ``_initial`` are optional.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from typing import Any, ClassVar, Self
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, ParamSpec, Self, TypeVar
 
 import numpy as np
 
@@ -38,6 +39,24 @@ SAME_DROPOUT = 100.0
 """a and b both above this: the beta drop-out mixing has collapsed to one probability."""
 FEW_CUSTOMERS, FEW_REPEATERS = 100, 20
 """Below these a purchase-model fit is called weak however well it converged."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def prediction(method: Callable[P, R]) -> Callable[P, R]:
+    """A prediction computed in floating point without warnings: at extreme parameters (a
+    table a user typed, 1e308) it overflows to inf or nan, which is the expected outcome and
+    every caller reports it (the Excel layer as one line naming the function), so the
+    overflow is handled here rather than printed as a RuntimeWarning."""
+
+    @functools.wraps(method)
+    def quietly(*args: P.args, **kwargs: P.kwargs) -> R:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return method(*args, **kwargs)
+
+    return quietly
 
 
 class BaseModel(ABC):

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.base import Array, BaseModel, prediction
 from clv_xl.models.grouped import distinct_rows
 from clv_xl.models.validation import as_column, rule_messages, same_length
 
@@ -138,6 +138,7 @@ class BGBB(BaseModel):
         self._check(x, tx, big_n)
         return x.ravel(), tx.ravel(), big_n.ravel()
 
+    @prediction
     def p_alive(self, frequency: Any, recency: Any, n: Any, future: float = 0) -> Array:
         """P(alive at opportunity n + future | x, t_x, n), eq. (11)."""
         x, tx, big_n = self._data(frequency, recency, n)
@@ -153,6 +154,7 @@ class BGBB(BaseModel):
         alive = np.clip(np.exp(log_p), 0.0, 1.0)  # rounding put it at 1 + 4e-16 (issue 19)
         return np.reshape(alive, np.shape(np.broadcast(frequency, recency, n)))
 
+    @prediction
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, n: Any) -> Array:
         """E[X(n, n + t) | x, t_x, n]: purchases in the next t opportunities, eq. (13)."""
         x, tx, big_n = self._data(frequency, recency, n)
@@ -172,6 +174,7 @@ class BGBB(BaseModel):
         result = delta / (gamma - 1) * np.exp(log_front) * later
         return np.reshape(result, np.shape(np.broadcast(frequency, recency, n)))
 
+    @prediction
     def expected_purchases_new(self, t: Any) -> Array:
         """E[X(n)] for a new customer over n opportunities, eq. (7)."""
         n = np.asarray(t, dtype=float)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from clv_xl.models.base import Array
+from clv_xl.models.base import Array, prediction
 from clv_xl.models.grouped import Grouped, per_value, plain
 from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
@@ -147,6 +147,7 @@ class BGNBD(BetaGeometricFamily):
             )
         return np.where(x > 0, odds, -np.inf)
 
+    @prediction
     def expected_purchases_new(self, t: Any) -> Array:
         """E[X(t)] for a new customer, eq. (7)."""
         t = check_horizon(t)

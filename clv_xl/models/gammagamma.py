@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.base import Array, BaseModel, prediction
 from clv_xl.models.grouped import Grouped, distinct_rows, per_value, plain
 from clv_xl.models.validation import as_column, same_length
 
@@ -113,6 +113,7 @@ class GammaGamma(BaseModel):
 
         return totals
 
+    @prediction
     def expected_spend(self, frequency: Any, monetary_value: Any) -> Array:
         """E[M | x, m-bar] (note 025, eq. 5): a weighted mean of the customer's average and the
         population mean p gamma / (q - 1); frequency 0 gives the population mean."""

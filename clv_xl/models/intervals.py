@@ -80,9 +80,10 @@ def bootstrap_interval(
             samples[d] = predict(one, drawn_spend[d]) if drawn_spend else predict(one)
     samples = np.where(np.isfinite(samples), samples, np.nan)
     tail = (1 - level) / 2
-    lower, upper = np.nanquantile(samples, [tail, 1 - tail], axis=0)
-    totals = samples.sum(axis=1) if w is None else samples @ w
-    total_lo, total_hi = np.nanquantile(totals, [tail, 1 - tail])
+    with np.errstate(invalid="ignore", over="ignore"):  # extreme draws: inf, reported by callers
+        lower, upper = np.nanquantile(samples, [tail, 1 - tail], axis=0)
+        totals = samples.sum(axis=1) if w is None else samples @ w
+        total_lo, total_hi = np.nanquantile(totals, [tail, 1 - tail])
     total = float(estimate.sum() if w is None else estimate @ w)
     result = (estimate, lower, upper, total, float(total_lo), float(total_hi))
     if cache_key:

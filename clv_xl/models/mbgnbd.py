@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from clv_xl.models.base import Array
+from clv_xl.models.base import Array, prediction
 from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 
@@ -54,6 +54,7 @@ class MBGNBD(BetaGeometricFamily):
         r, alpha, a, b = self._params()
         return np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
 
+    @prediction
     def expected_purchases_new(self, t: Any) -> Array:
         t = check_horizon(t)
         r, alpha, a, b = self._params()

@@ -62,7 +62,7 @@ def table_rows(
     for i, j in pairs(names):
         value: Any = NOT_AVAILABLE
         if cov_log is not None and converged:
-            corr = cov_log[i, j] / np.sqrt(cov_log[i, i] * cov_log[j, j])
+            corr = cov_log[i, j] / np.sqrt(cov_log[i, i]) / np.sqrt(cov_log[j, j])  # no overflow
             value = float(corr) if np.isfinite(corr) else NOT_AVAILABLE
         rows.append([corr_row(names[j], names[i]), value])
     return rows

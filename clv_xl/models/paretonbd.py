@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from clv_xl.models.base import Array
+from clv_xl.models.base import Array, prediction
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
 
 
@@ -186,6 +186,7 @@ class ParetoNBD(RepeatBuyingModel):
     def _initial(self, *data: Array, weights: Array) -> Array:
         return np.array([1.0, 1.0, 1.0, 1.0])
 
+    @prediction
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
         """P(alive | x, t_x, T), the note's eq. (18)."""
         x, tx, big_t = check_customers(frequency, recency, T)
@@ -199,6 +200,7 @@ class ParetoNBD(RepeatBuyingModel):
             )
         return expit(-np.where(np.isnan(log_odds), -np.inf, log_odds))
 
+    @prediction
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
         """E[Y(t) | x, t_x, T], the note's eq. (22)."""
         x, tx, big_t = check_customers(frequency, recency, T)
@@ -222,6 +224,7 @@ class ParetoNBD(RepeatBuyingModel):
             result = np.exp(first + second + third - ll)
         return np.where(t == 0, 0.0, result)
 
+    @prediction
     def expected_purchases_new(self, t: Any) -> Array:
         """E[X(t)] = r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s-1)], eq. (17)."""
         t = check_horizon(t)

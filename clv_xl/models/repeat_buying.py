@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import expit, hyp2f1
 
 from clv_xl.errors import FitError, InputError
-from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.base import Array, BaseModel, prediction
 from clv_xl.models.grouped import distinct_rows
 from clv_xl.models.validation import as_column, rule_messages, same_length
 
@@ -97,14 +97,17 @@ class RepeatBuyingModel(BaseModel):
         return self._maximise(rows, counts)
 
     # Predictions every repeat-buying model offers -------------------------------------------
+    @prediction
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
         """Probability that each customer is still active at T."""
         raise NotImplementedError
 
+    @prediction
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
         """Expected purchases in the next t periods for customers with history (x, t_x, T)."""
         raise NotImplementedError
 
+    @prediction
     def expected_purchases_new(self, t: Any) -> Array:
         """Expected purchases in t periods of a customer just acquired (unconditional)."""
         raise NotImplementedError
@@ -130,11 +133,13 @@ class BetaGeometricFamily(RepeatBuyingModel):
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         raise NotImplementedError
 
+    @prediction
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
         """P(alive | x, t_x, T) = 1 / (1 + odds of having dropped out)."""
         x, tx, big_t = check_customers(frequency, recency, T)
         return expit(-self._log_odds_dead(x, tx, big_t))
 
+    @prediction
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
         """E[Y(t) | x, t_x, T]: BG/NBD's eq. (10) (Fader, Hardie & Lee 2005), and its MBG/NBD
         counterpart, with k = a + b + x - shift:

@@ -48,7 +48,9 @@ def lifetime_value(
     factor = month_length(period)
     steps = np.arange(1, int(months) + 1, dtype=float)
     x, tx, big_t = (np.asarray(v, dtype=float)[..., None] for v in (frequency, recency, T))
-    with one_blas_thread():
+    # at extreme parameters the cumulative forecasts are inf, their differences nan: the caller
+    # reports a non-finite value (the Excel layer as one line)
+    with one_blas_thread(), np.errstate(invalid="ignore", over="ignore"):
         cumulative = model.expected_purchases(np.concatenate([[0.0], steps * factor]), x, tx, big_t)
         per_month = np.diff(cumulative, axis=-1)
         discount = (1.0 + discount_rate) ** -steps
