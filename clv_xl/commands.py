@@ -31,6 +31,7 @@ from clv_xl.data.stored import (
 from clv_xl.data.summary import period_days
 from clv_xl.errors import InputError, first_line
 from clv_xl.files import (
+    PARQUET_SUFFIXES,
     TABLE_SUFFIXES,
     input_file,
     output_file,
@@ -146,10 +147,10 @@ def _predict_on_spark(args: argparse.Namespace) -> int:
     written as a Parquet folder, the form Spark writes and reads back."""
     allowed = "a .parquet summary (a file or a folder of Parquet files)"
     source = args.summary
-    if not source.exists() or source.suffix.lower() not in (".parquet", ".pq"):
+    if not source.exists() or source.suffix.lower() not in PARQUET_SUFFIXES:
         raise refused("summary", str(source), allowed)
     target = args.output
-    if target.suffix.lower() not in (".parquet", ".pq"):
+    if target.suffix.lower() not in PARQUET_SUFFIXES:
         raise refused(
             "--output", str(target), "a folder name ending in .parquet (Spark writes a folder)"
         )

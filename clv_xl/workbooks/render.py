@@ -1,6 +1,7 @@
 """Render a workbook to PNG pages as a person would see it (LibreOffice, then pdftoppm).
 
-``python -m clv_xl.workbooks.render BOOK.xlsx [OUT_DIR]``. LibreOffice does not know the CLV_
+``python -m clv_xl.workbooks.render BOOK.xlsx OUT_DIR [--dpi 110]`` writes the pages into OUT_DIR
+(created if missing) and nothing anywhere else. LibreOffice does not know the CLV_
 functions and recomputes array formulas on load whatever its settings, so the picture is taken
 of a temporary copy flattened to the values stored in the file (formulas removed, everything
 else as it is): what the workbook shows in Excel before any recalculation. LibreOffice runs with a
@@ -70,7 +71,29 @@ def render(book: Path, out_dir: Path, dpi: int = 70) -> list[Path]:
     return sorted(out_dir.glob(f"{book.stem}*.png"))
 
 
-if __name__ == "__main__":
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("renders")
-    for page in render(Path(sys.argv[1]), target):
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m clv_xl.workbooks.render",
+        description="Render a workbook to PNG pages as a person sees it (LibreOffice, pdftoppm).",
+    )
+    parser.add_argument("book", type=Path, help="the .xlsx workbook")
+    parser.add_argument("out_dir", type=Path, help="folder for the pages (created if missing)")
+    parser.add_argument("--dpi", type=int, default=110, help="resolution (default 110)")
+    args = parser.parse_args(argv)
+    if not args.book.is_file():
+        print(f"render: book got {args.book}; expected an existing .xlsx file", file=sys.stderr)
+        return 2
+    try:
+        pages = render(args.book, args.out_dir, args.dpi)
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        print(f"render: {exc}", file=sys.stderr)
+        return 2
+    for page in pages:
         print(page)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -53,12 +53,12 @@ def wrappers(udfs):
 def planted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("planted")
     (folder / "planted_udfs.py").write_text(PLANTED)
-    sys.path.insert(0, str(folder))
-    try:
-        return vba_wrappers(load_with_windows_decorators("planted_udfs"), "planted_udfs")
-    finally:
-        sys.path.remove(str(folder))
-        sys.modules.pop("planted_udfs", None)
+    with pytest.MonkeyPatch.context() as patch:  # importable for this fixture only
+        patch.syspath_prepend(str(folder))
+        try:
+            return vba_wrappers(load_with_windows_decorators("planted_udfs"), "planted_udfs")
+        finally:
+            sys.modules.pop("planted_udfs", None)
 
 
 @pytest.fixture(scope="module")

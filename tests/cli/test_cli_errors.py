@@ -203,3 +203,26 @@ def test_every_subcommand_takes_quiet_and_documents_every_argument(command):
         assert action.help, (command, action.dest)
         if action.default not in (None, False) and not action.required and action.dest != "help":
             assert f"(default: {action.default})" in " ".join(text.split()), (command, action.dest)
+
+
+def test_render_answers_help_and_creates_nothing(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "clv_xl.workbooks.render", "--help"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0 and "out_dir" in done.stdout and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_build_templates_says_where_it_writes(tmp_path, capsys):
+    from clv_xl.workbooks.templates import build
+
+    monkey_names = dict(build.TEMPLATES)
+    try:
+        build.TEMPLATES.clear()
+        build.TEMPLATES["dry_cleaner.xlsx"] = monkey_names["dry_cleaner.xlsx"]
+        assert main(["build-templates", str(tmp_path / "out")]) == 0
+    finally:
+        build.TEMPLATES.clear()
+        build.TEMPLATES.update(monkey_names)
+    out = capsys.readouterr().out
+    assert f"building 1 templates into {tmp_path / 'out'}" in out
+    assert (tmp_path / "out" / "dry_cleaner.xlsx").is_file()
