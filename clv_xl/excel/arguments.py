@@ -16,7 +16,14 @@ from clv_xl.data.rules import ReadError, parse_amounts
 from clv_xl.errors import InputError
 from clv_xl.excel.convert import flatten, numeric_cells, to_grid
 from clv_xl.excel.tables import customer_columns, model_from_cells
-from clv_xl.models import PURCHASE_MODELS, GammaGamma, RepeatBuyingModel, ShiftedBetaGeometric
+from clv_xl.models import (
+    PURCHASE_MODELS,
+    RETENTION_MODELS,
+    BetaDiscreteWeibull,
+    GammaGamma,
+    RepeatBuyingModel,
+    ShiftedBetaGeometric,
+)
 
 
 def number_argument(
@@ -119,9 +126,9 @@ def value_options(discount_rate: Any, margin: Any, period: Any) -> tuple[float, 
     return rate, share, "W" if period in (None, "") else period
 
 
-def retention_model(value) -> ShiftedBetaGeometric:
-    model = model_from_cells(value, "retention_params", {"sBG": ShiftedBetaGeometric})
-    assert isinstance(model, ShiftedBetaGeometric)
+def retention_model(value) -> ShiftedBetaGeometric | BetaDiscreteWeibull:
+    model = model_from_cells(value, "retention_params", RETENTION_MODELS)
+    assert isinstance(model, ShiftedBetaGeometric | BetaDiscreteWeibull)
     return model
 
 

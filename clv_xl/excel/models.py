@@ -35,12 +35,13 @@ from clv_xl.excel.tables import (
 )
 from clv_xl.models import (
     PURCHASE_MODELS,
+    RETENTION_MODELS,
     GammaGamma,
-    ShiftedBetaGeometric,
     fit_cached,
     lifetime_value,
     model_class,
 )
+from clv_xl.models.bdw import BetaDiscreteWeibull, bdw_derl
 from clv_xl.models.sbg import derl
 
 
@@ -146,9 +147,15 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value, weights=None):
     ndim=2,
     doc="Customers of one cohort still active at period 0, 1, 2, ... e.g. 1000, 631, 468.",
 )
+@xw.arg(
+    "model",
+    doc='Optional "sBG" (blank: constant churn per customer) or "BdW" (churn that rises or falls with tenure).',
+)
 @excel_function
-def CLV_FIT_RETENTION(active_counts):
-    """Fit the shifted-beta-geometric retention model; spills name/value rows for alpha, beta."""
+def CLV_FIT_RETENTION(active_counts, model=None):
+    """Fit a retention model to a cohort: sBG (alpha, beta) or BdW (alpha, beta, c)."""
+    cls = model_class("sBG" if model in (None, "") else one_cell(model, "model", "sBG or BdW"),
+                      RETENTION_MODELS)  # fmt: skip
     cells = numeric_cells(active_counts)
     values = cells.values.ravel()
     if (cells.problem != "").any():
@@ -160,7 +167,7 @@ def CLV_FIT_RETENTION(active_counts):
             position=(i + 1,),
         )
     counts = values[~cells.blank.ravel()]
-    return fit_cached(ShiftedBetaGeometric, counts).table()
+    return fit_cached(cls, counts).table()
 
 
 def _predict(params, repeat_purchases, recency, age, predict):
@@ -327,6 +334,9 @@ def CLV_RETENTION_CURVE(retention_params, periods):
 def CLV_DERL(retention_params, discount_rate, renewals):
     """Discounted expected residual lifetime of a subscriber, in periods (Fader & Hardie 2010)."""
     model = retention_model(retention_params)
+    if isinstance(model, BetaDiscreteWeibull):
+        return run_elementwise(bdw_derl, dict(model.params_), discount_rate=discount_rate,
+                               renewals=renewals)  # fmt: skip
     alpha, beta = model.params_["alpha"], model.params_["beta"]
     return run_elementwise(
         derl, {"alpha": alpha, "beta": beta}, discount_rate=discount_rate, renewals=renewals

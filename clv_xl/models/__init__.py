@@ -4,13 +4,20 @@ Pure NumPy/SciPy: no xlwings here. See each module for the paper and equations.
 """
 
 from clv_xl.models.base import BaseModel
+from clv_xl.models.bdw import BetaDiscreteWeibull
 from clv_xl.models.bgbb import BGBB
 from clv_xl.models.bgnbd import BGNBD
 from clv_xl.models.cache import fit_cached
 from clv_xl.models.gammagamma import GammaGamma
 from clv_xl.models.mbgnbd import MBGNBD
 from clv_xl.models.paretonbd import ParetoNBD
-from clv_xl.models.registry import ALL_MODELS, PURCHASE_MODELS, model_class, model_from_table
+from clv_xl.models.registry import (
+    ALL_MODELS,
+    PURCHASE_MODELS,
+    RETENTION_MODELS,
+    model_class,
+    model_from_table,
+)
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 from clv_xl.models.sbg import ShiftedBetaGeometric
 from clv_xl.models.value import lifetime_value
@@ -21,7 +28,9 @@ __all__ = [
     "BGNBD",
     "MBGNBD",
     "PURCHASE_MODELS",
+    "RETENTION_MODELS",
     "BaseModel",
+    "BetaDiscreteWeibull",
     "GammaGamma",
     "ParetoNBD",
     "RepeatBuyingModel",

@@ -7,6 +7,7 @@ from typing import Any
 
 from clv_xl.errors import CellError, InputError
 from clv_xl.models.base import BaseModel
+from clv_xl.models.bdw import BetaDiscreteWeibull
 from clv_xl.models.bgbb import BGBB
 from clv_xl.models.bgnbd import BGNBD
 from clv_xl.models.gammagamma import GammaGamma
@@ -17,10 +18,14 @@ from clv_xl.models.sbg import ShiftedBetaGeometric
 PURCHASE_MODELS: dict[str, type[BaseModel]] = {m.name: m for m in (BGNBD, MBGNBD, ParetoNBD, BGBB)}
 CONTINUOUS_MODELS: dict[str, type[BaseModel]] = {m.name: m for m in (BGNBD, MBGNBD, ParetoNBD)}
 """The purchase models in continuous time (all but BG/BB): those a holdout check can use."""
+RETENTION_MODELS: dict[str, type[BaseModel]] = {
+    m.name: m for m in (ShiftedBetaGeometric, BetaDiscreteWeibull)
+}
+"""The contractual retention models: sBG and its duration-dependent extension BdW."""
 ALL_MODELS: dict[str, type[BaseModel]] = {
     **PURCHASE_MODELS,
     GammaGamma.name: GammaGamma,
-    ShiftedBetaGeometric.name: ShiftedBetaGeometric,
+    **RETENTION_MODELS,
 }
 _KEYS = {re.sub(r"[^a-z]", "", name.lower()): cls for name, cls in ALL_MODELS.items()}
 

@@ -20,6 +20,28 @@ from clv_xl.models.validation import as_column
 POSITIVE_RATE = Domain("a rate > 0", lo=0.0, lo_open=True, hint="enter 10% as 0.1 or 10%")
 
 
+def cohort_counts(active_counts: Any, model: str) -> Array:
+    """A cohort's customers still active at period 0, 1, 2, ...: checked for a retention fit."""
+    counts = as_column("active_counts", active_counts)
+    if counts.size < 2:
+        raise FitError(f"{model} needs the active customers for at least 2 periods (0 and 1)")
+    if counts[0] <= 0:
+        raise InputError("active_counts", float(counts[0]), "a cohort size > 0 at period 0")
+    if np.any(np.diff(counts) > 0):
+        i = int(np.argmax(np.diff(counts) > 0)) + 1
+        raise InputError(
+            "active_counts",
+            float(counts[i]),
+            "counts that never rise (a cohort only loses customers)",
+            position=(i + 1,),
+        )
+    if counts[-1] == counts[0]:
+        raise FitError(
+            f"{model} cannot be fitted: no customer churned, so churn cannot be measured"
+        )
+    return counts
+
+
 class ShiftedBetaGeometric(BaseModel):
     """sBG with alpha, beta: each customer's churn probability theta ~ beta(alpha, beta)."""
 
@@ -30,21 +52,7 @@ class ShiftedBetaGeometric(BaseModel):
 
     def fit(self, active_counts: Any) -> Self:
         """Fit to a cohort's customers still active at period 0, 1, 2, ... (eq. 6 of FH 2007)."""
-        counts = as_column("active_counts", active_counts)
-        if counts.size < 2:
-            raise FitError("sBG needs the active customers for at least 2 periods (0 and 1)")
-        if counts[0] <= 0:
-            raise InputError("active_counts", float(counts[0]), "a cohort size > 0 at period 0")
-        if np.any(np.diff(counts) > 0):
-            i = int(np.argmax(np.diff(counts) > 0)) + 1
-            raise InputError(
-                "active_counts",
-                float(counts[i]),
-                "counts that never rise (a cohort only loses customers)",
-                position=(i + 1,),
-            )
-        if counts[-1] == counts[0]:
-            raise FitError("sBG cannot be fitted: no customer churned, so churn cannot be measured")
+        counts = cohort_counts(active_counts, self.name)
         lost = -np.diff(counts)
         periods = np.arange(1, counts.size)
         self._maximise([periods, lost, np.full(periods.shape, counts[-1])], np.ones(1))
