@@ -4,6 +4,7 @@ The functions live in ``everyday`` (the everyday formulas) and ``models`` (the b
 models); xlwings finds them here by their ``__xlfunc__`` metadata.
 """
 
+from clv_xl.excel.diagnostics import CLV_COMPARE, CLV_PURCHASE_PROBABILITY, CLV_TRACKING
 from clv_xl.excel.everyday import (
     CLV_HEADROOM,
     CLV_LIFESPAN,
@@ -31,6 +32,7 @@ from clv_xl.excel.sources import CLV_SUMMARY_FILE
 from clv_xl.excel.uncertainty import CLV_FIT_COHORTS, CLV_INTERVAL
 
 __all__ = [
+    "CLV_COMPARE",
     "CLV_DERL",
     "CLV_EXPECTED_PURCHASES",
     "CLV_EXPECTED_SPEND",
@@ -45,6 +47,7 @@ __all__ = [
     "CLV_LIFETIME_VALUE",
     "CLV_PAYBACK",
     "CLV_PROFIT",
+    "CLV_PURCHASE_PROBABILITY",
     "CLV_P_ALIVE",
     "CLV_RATIO",
     "CLV_RETENTION",
@@ -52,5 +55,6 @@ __all__ = [
     "CLV_SEGMENT",
     "CLV_SUMMARY",
     "CLV_SUMMARY_FILE",
+    "CLV_TRACKING",
     "CLV_VALUE",
 ]

@@ -199,13 +199,6 @@ def search(
         if np.max(np.abs(objective.gradient(point))) <= 1e-7:
             return point, value
     best = lbfgsb(objective, x0, tol, max_iter)
-    if best.success and np.max(np.abs(objective.gradient(best.x))) > 1e-4:
-        # L-BFGS-B can report success after one step on a badly scaled start (the BdW fit from
-        # sBG's optimum did: a gradient of 22 in c); BFGS from there finds the maximum
-        again = optimize.minimize(objective.value_and_gradient, best.x, jac=True, method="BFGS",
-                                  options={"gtol": 1e-9, "maxiter": max_iter})  # fmt: skip
-        if np.all(np.abs(again.x) <= LOG_BOUND) and again.fun < best.fun:
-            best = again
     if not best.success or not np.isfinite(best.fun) or best.fun >= 1e300:
         fallback = optimize.minimize(
             objective.value,

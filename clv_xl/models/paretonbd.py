@@ -59,6 +59,33 @@ def _series(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
     n = c.size
     sums = np.zeros((4, n))
     u, digs = np.ones(n), np.zeros(n)
+    # rows whose terms fall by z a term cannot settle within SERIES_TERMS (z^k > 1e-17 there):
+    # not summed at all (a leading slice, z falling), they take the fallback straight away
+    with np.errstate(divide="ignore"):
+        hopeless = int(np.count_nonzero(np.log(np.maximum(z, 1e-300)) * SERIES_TERMS > -39.0))
+    if hopeless:
+        c, q, z, u, digs = c[hopeless:], q[hopeless:], z[hopeless:], u[hopeless:], digs[hopeless:]
+        inner, inner_done = _series_rows(c, q, z, u, digs)
+        sums[:, hopeless:] = inner
+        done = np.zeros(n, dtype=bool)
+        done[hopeless:] = inner_done
+        out = np.empty((4, n))
+        out[:, order] = sums
+        settled_rows = np.empty(n, dtype=bool)
+        settled_rows[order] = done
+        return out, settled_rows
+    sums, done = _series_rows(c, q, z, u, digs)
+    out = np.empty((4, n))
+    out[:, order] = sums
+    settled_rows = np.empty(n, dtype=bool)
+    settled_rows[order] = done
+    return out, settled_rows
+
+
+def _series_rows(c: Array, q: Array, z: Array, u: Array, digs: Array) -> tuple[Array, Array]:
+    """The sums of :func:`_series` for rows sorted by falling z (in that order)."""
+    n = c.size
+    sums = np.zeros((4, n))
     m = n  # rows [0, m) still summing
     for start in range(0, SERIES_TERMS, CHECK_EVERY):
         cl, ql, zl, ul, dl = c[:m], q[:m], z[:m], u[:m], digs[:m]
@@ -87,11 +114,7 @@ def _series(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
             break
     done = np.ones(n, dtype=bool)
     done[:m] = False
-    out = np.empty((4, n))
-    out[:, order] = sums
-    settled_rows = np.empty(n, dtype=bool)
-    settled_rows[order] = done
-    return out, settled_rows
+    return sums, done
 
 
 def integral_and_derivatives(
@@ -102,6 +125,7 @@ def integral_and_derivatives(
     t_x and at T, both scaled by (larger + t_x)^c so nothing overflows. Rows whose series would
     need more than SERIES_TERMS terms take the closed form for the value and for alpha and beta
     (the same integral with a or b one higher) and central differences for a and b."""
+    a, b, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, tx, T)))
     big, q, d = _side(a, b, alpha, beta)
     other = beta if alpha >= beta else alpha
     c = a + b - 1

@@ -15,6 +15,7 @@ import pytest
 
 from clv_xl.excel import udfs
 from clv_xl.models import cache
+from tests.helpers.data import cdnow_summary
 
 BG = [["model", "BG/NBD"], ["r", 0.243], ["alpha", 4.414], ["a", 0.793], ["b", 2.426]]
 GG = [["model", "Gamma-Gamma"], ["p", 6.25], ["q", 3.74], ["gamma", 15.44]]
@@ -27,6 +28,9 @@ M = [[22.35], [0], [31.0], [14.0]]
 IDS = [[1], [1], [2], [3], [3], [4]]
 DATES = [[dt.datetime(1997, 1, d)] for d in (1, 9, 2, 3, 20, 5)]
 AMOUNTS = [[10.0], [20.0], [15.0], [5.0], [8.0], [30.0]]
+
+_C = cdnow_summary().iloc[:60]  # 60 CDNOW customers: every model fits in milliseconds
+CX, CTX, CT = ([[float(v)] for v in _C[c]] for c in ("x", "t_x", "T"))
 
 GOOD = {
     "CLV_VALUE": (14, 2),
@@ -49,6 +53,16 @@ GOOD = {
     "CLV_DERL": (SBG, 0.1, [[0], [1], [2]]),
     "CLV_INTERVAL": (BG_FULL, "purchases", 39, X, TX, T, 0.9, 200),
     "CLV_FIT_COHORTS": ("BG/NBD", [["a"], ["b"], ["a"], ["b"]] * 3, X * 3, TX * 3, T * 3),
+    "CLV_PURCHASE_PROBABILITY": (BG, 1, 39, X, TX, T),
+    "CLV_COMPARE": (CX, CTX, CT, [["BG/NBD"], ["Pareto/NBD"]], CX, 39, None),
+    "CLV_TRACKING": (
+        BG,
+        IDS * 3,
+        DATES * 3,
+        dt.datetime(1997, 1, 20),
+        dt.datetime(1997, 1, 31),
+        "W",
+    ),
     "CLV_HOLDOUT": (
         IDS * 3,
         DATES * 3,

@@ -1,0 +1,126 @@
+"""Worksheet functions beyond the peers' basics: P(n purchases), model choice, the tracking plot."""
+
+from __future__ import annotations
+
+import numpy as np
+import xlwings as xw
+
+from clv_xl.errors import InputError
+from clv_xl.excel import argdocs as docs
+from clv_xl.excel.arguments import (
+    customer_rows,
+    number_argument,
+    one_cell,
+    purchase_model,
+    transactions,
+)
+from clv_xl.excel.convert import flatten
+from clv_xl.excel.runner import excel_function
+from clv_xl.excel.tables import customer_columns, per_customer, require_clean, spill
+from clv_xl.models.compare import DEFAULT_MODELS, compare
+from clv_xl.models.counts import purchase_probability
+from clv_xl.models.tracking import tracking
+
+
+@xw.func(category=docs.CATEGORY)
+@xw.arg("params", ndim=2, doc=docs.PARAMS)
+@xw.arg("purchases", doc="The number of purchases n (0, 1, 2, ...) whose probability is wanted.")
+@xw.arg("horizon", doc="Periods ahead, in the unit the model was fitted in (39 weeks, say).")
+@xw.arg(
+    "repeat_purchases", ndim=2, doc="Optional: " + docs.REPEAT_PURCHASES + " Blank: a new customer."
+)
+@xw.arg("recency", ndim=2, doc="Optional: " + docs.RECENCY)
+@xw.arg("age", ndim=2, doc="Optional: " + docs.AGE)
+@excel_function
+def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, recency=None,
+                             age=None):  # fmt: skip
+    """P(exactly n purchases in the next horizon periods), for a new customer or per customer."""
+    n = number_argument(purchases, "purchases", float("nan"), "a whole number of purchases >= 0")
+    if not np.isfinite(n) or n != int(n):
+        raise InputError("purchases", purchases, "a whole number of purchases >= 0")
+    length = number_argument(horizon, "horizon", float("nan"), "a number of periods >= 0")
+    if not np.isfinite(length):
+        raise InputError("horizon", None, "a number of periods >= 0")
+    model = purchase_model(params)
+    if repeat_purchases is None and recency is None and age is None:
+        return float(purchase_probability(model, n, length)[0])
+    missing = [k for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency),
+                              ("age", age)) if v is None]  # fmt: skip
+    if missing:
+        raise InputError(
+            missing[0], None, "repeat_purchases, recency and age together, or all three blank"
+        )
+    cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
+    result = np.full(cols.length, np.nan)
+    if ok.any():
+        result[ok] = purchase_probability(model, n, length, x[ok], tx[ok], big_t[ok])
+    return per_customer(result, cols)
+
+
+@xw.func(category=docs.CATEGORY)
+@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
+@xw.arg("recency", ndim=2, doc=docs.RECENCY)
+@xw.arg("age", ndim=2, doc=docs.AGE)
+@xw.arg(
+    "models",
+    ndim=2,
+    doc='Optional models to compare, e.g. {"BG/NBD","Pareto/NBD"} (blank: BG/NBD, MBG/NBD and Pareto/NBD).',
+)
+@xw.arg(
+    "holdout_purchases",
+    ndim=2,
+    doc="Optional actual purchases of each customer in a holdout period after the data.",
+)
+@xw.arg(
+    "holdout_length",
+    doc="With holdout_purchases: the holdout period's length in the fitted unit (39 weeks, say).",
+)
+@xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
+@excel_function
+def CLV_COMPARE(repeat_purchases, recency, age, models=None, holdout_purchases=None,
+                holdout_length=None, weights=None):  # fmt: skip
+    """Purchase models side by side: parameters, log-likelihood, AIC, BIC, holdout error."""
+    names = DEFAULT_MODELS if models is None else tuple(
+        str(v) for v in flatten(models)[0] if v not in (None, "")
+    )  # fmt: skip
+    if not names:
+        raise InputError("models", models, 'model names such as "BG/NBD" and "Pareto/NBD"')
+    optional = {"weights": weights, "holdout_purchases": holdout_purchases}
+    cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency,
+                             "age": age}, optional)  # fmt: skip
+    require_clean(cols)
+    used = cols.used
+    x, tx, big_t = (cols.values[k][used] for k in ("repeat_purchases", "recency", "age"))
+    w = cols.values["weights"][used] if "weights" in cols.values else None
+    holdout = cols.values["holdout_purchases"][used] if "holdout_purchases" in cols.values else None
+    length = None
+    if holdout is not None:
+        length = number_argument(holdout_length, "holdout_length", float("nan"),
+                                 "the holdout period's length > 0 in the fitted unit")  # fmt: skip
+        if not np.isfinite(length) or length <= 0:
+            raise InputError("holdout_length", holdout_length, "the holdout period's length > 0")
+    return compare(x, tx, big_t, names, w, holdout, length)
+
+
+@xw.func(category=docs.CATEGORY)
+@xw.arg("params", ndim=2, doc=docs.PARAMS)
+@xw.arg("customer_ids", ndim=2, doc="Customer of each transaction.")
+@xw.arg("dates", ndim=2, doc="Date of each transaction.")
+@xw.arg(
+    "calibration_end", doc="Last date of the calibration period (the data the model was fitted on)."
+)
+@xw.arg("holdout_end", doc="Optional last date of the holdout period (blank: calibration only).")
+@xw.arg(
+    "period", doc='Optional row length: "W" weeks (blank), "D" days, "M" 30 days: the fitted unit.'
+)
+@excel_function
+def CLV_TRACKING(params, customer_ids, dates, calibration_end, holdout_end=None, period=None):
+    """Repeat purchases per period, actual and expected, incremental and cumulative."""
+    model = purchase_model(params)
+    if model.name not in ("BG/NBD", "MBG/NBD", "Pareto/NBD"):
+        raise InputError("params", model.name, "a BG/NBD, MBG/NBD or Pareto/NBD table")
+    _, ids, days, _ = transactions(customer_ids, dates)
+    end = one_cell(calibration_end, "calibration_end", "a date")
+    hold = one_cell(holdout_end, "holdout_end", "a date")
+    frame = tracking(model, ids, days, end, hold, "W" if period in (None, "") else period)
+    return spill(frame)
