@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xlwings as xw
 
+from clv_xl.data.tracking import tracking
 from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
@@ -19,7 +20,6 @@ from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import customer_columns, per_customer, require_clean, spill
 from clv_xl.models.compare import DEFAULT_MODELS, compare
 from clv_xl.models.counts import purchase_probability
-from clv_xl.models.tracking import tracking
 
 
 @xw.func(category=docs.CATEGORY)

@@ -5,10 +5,10 @@ satisfy, a simulation, or the published CDNOW figures."""
 import numpy as np
 import pytest
 
+from clv_xl.data.tracking import tracking
 from clv_xl.models import BGNBD, MBGNBD, ParetoNBD
 from clv_xl.models.compare import compare
 from clv_xl.models.counts import purchase_probability
-from clv_xl.models.tracking import tracking
 from tests.helpers.data import cdnow_transactions
 
 MODELS = [BGNBD, MBGNBD, ParetoNBD]
