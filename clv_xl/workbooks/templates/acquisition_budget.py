@@ -1,13 +1,13 @@
-"""acquisition_budget.xlsx: the marketing budget a customer's value allows (seeds 001, 002, 004)."""
+"""acquisition_budget.xlsx: the marketing budget a customer's value allows (from the articles "How much is a customer relationship worth to you?", "Why customer lifetime value matters" and "Taking full advantage of the lifetime value of your customers")."""
 
 from __future__ import annotations
 
 from clv_xl.workbooks.templates.kit import Template
 
 SCENARIOS = [
-    ("Free installation for a $10,000 customer (seed 001)", 10000.0, 199.0),
-    ("$50 to win a $500 customer (seed 002)", 500.0, 50.0),
-    ("$50 to win a $20 customer (seed 002)", 20.0, 50.0),
+    ("Free installation for a $10,000 customer", 10000.0, 199.0),
+    ("$50 to win a $500 customer", 500.0, 50.0),
+    ("$50 to win a $20 customer", 20.0, 50.0),
 ]
 ROWS = 8  # scenario rows, room for the user's own
 YEARS = 15
@@ -15,7 +15,7 @@ YEARS = 15
 
 def build(path: str) -> None:
     t = Template(path, "Acquisition budget: what may a new customer cost?",
-                 "Seeds 001, 002 and 004: lifetime profit sets the marketing budget")  # fmt: skip
+                 "Lifetime profit sets the marketing budget: the $10,000 customer, $50 for $500 or $20")  # fmt: skip
     t.cover(
         "How much you can afford to spend to win a customer, given what that customer is worth "
         "over the whole relationship: headroom, LTV:CAC, payback, retention-based value and a "
@@ -27,7 +27,7 @@ def build(path: str) -> None:
             "Blue on yellow cells are inputs; green cells are answers; keep the master check at OK.",
         ],
         [
-            ("Headroom", "the seeds' offers: worth it or not, LTV:CAC, payback"),
+            ("Headroom", "the articles' offers: worth it or not, LTV:CAC, payback"),
             ("Retention", "retention-based CLV in the three timing conventions, year by year"),
             ("Campaign", "budget for a campaign; acquiring vs retaining"),
         ],
@@ -36,7 +36,7 @@ def build(path: str) -> None:
             'Retention CLV: Fader & Hardie, note 024 ("What\'s wrong with this CLV formula?"): '
             "m r/(1+d-r), m/(1+d-r), m(1+d)/(1+d-r).",
             "Payback: periods until discounted expected margin covers the acquisition cost.",
-            "Acquiring a customer is often said to cost 3 to 8 times (seed 004) or 5 times (seed 003) keeping one.",
+            'Acquiring a customer is often said to cost 3 to 8 times ("Taking full advantage of the lifetime value of your customers") or 5 times ("Customer lifetime value matters to your business") keeping one.',
         ],
     )
     headroom(t)
@@ -121,12 +121,11 @@ def retention(t: Template) -> None:
             ("Retention rate", 0.8, "rate", "per year", "Retention",
              "Share of customers who stay from one year to the next"),
             ("Discount rate", 0.1, "rate", "per year", "Discount", "Your cost of money per year"),
-            ("Horizon", 10, "count", "years", "Horizon", "A finite horizon to compare with no end")]  # fmt: skip
+            ("Horizon", 10, "count", "years", "Horizon",
+             f"A finite horizon to compare with no end (the year-by-year table shows up to {YEARS})")]  # fmt: skip
     for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
         t.label(ws, f"B{5 + i}", label, unit)
         t.input(ws, f"C{5 + i}", value, kind, name=name, prompt=prompt)
-    t.label(ws, "B9", "No end (leave blank)", "")
-    t.input(ws, "C9", "", "count", name="NoEnd", prompt="Leave blank: a blank horizon means no end")
     t.section(ws, "B11", "Outputs", 4)
     t.header_row(
         ws, "B12", ["Timing", "No end ($)", "Over the horizon ($)", "Expected lifetime (years)"]
@@ -140,7 +139,7 @@ def retention(t: Template) -> None:
         t.formula(
             ws,
             f"C{row}",
-            f"=CLV_RETENTION(Margin, Retention, Discount, NoEnd, B{row})",
+            f"=CLV_RETENTION(Margin, Retention, Discount, , B{row})",  # periods omitted: no end
             "money",
             "output",
         )
@@ -153,14 +152,17 @@ def retention(t: Template) -> None:
         )
         ws.write(f"F{row}", text, t.fmt("note", text_wrap=False))
     t.formula(ws, "E13", "=CLV_LIFESPAN(1-Retention)", "number")
-    t.section(ws, "B17", "Year by year: value counted up to each year", 4)
+    t.section(ws, "B17", "Year by year up to the horizon: value counted up to each year", 4)
     t.header_row(ws, "B18", ["Years counted", "retained ($)", "end ($)", "start ($)"])
     first, last = 19, 18 + YEARS
-    for i in range(YEARS):
-        ws.write_number(f"B{first + i}", i + 1, t.fmt("calc", "count"))
+    for i in range(YEARS):  # the rows past the horizon stay blank
+        ws.write_formula(f"B{first + i}", f'=IF({i + 1}<=Horizon,{i + 1},"")',
+                         t.fmt("calc", "count"), i + 1)  # fmt: skip
+    years = f"B{first}:B{last}"
     for col, key in (("C", "retained"), ("D", "end"), ("E", "start")):
         t.spill(ws, f"{col}{first}:{col}{last}",
-                f'=CLV_RETENTION(Margin, Retention, Discount, B{first}:B{last}, "{key}")', "money")  # fmt: skip
+                f'=IF({years}="","",CLV_RETENTION(Margin, Retention, Discount, {years}, "{key}"))',
+                "money")  # fmt: skip
     t.section(ws, f"B{last + 2}", "Checks", 4)
     t.check(ws, f"C{last + 3}", "AND(C13<=C14,C14<=C15)", "retained <= end <= start")
     t.check(ws, f"C{last + 4}", "D13<=C13+0.005", "A finite horizon is worth no more than no end")
@@ -210,7 +212,7 @@ def campaign(t: Template) -> None:
     compare = [
         ("Cost to replace lost customers with new ones", "=LostPerYear*PlannedCAC", "money", "$ per year"),
         ("Cost to keep them instead", "=LostPerYear*RetainCost", "money", "$ per year"),
-        ("Acquiring costs this many times retaining", "=IF(RetainCost=0,0,PlannedCAC/RetainCost)", "number", "times (seeds: 3 to 8)"),
+        ("Acquiring costs this many times retaining", "=IF(RetainCost=0,0,PlannedCAC/RetainCost)", "number", "times (often said: 3 to 8)"),
     ]  # fmt: skip
     for i, (label, formula, kind, unit) in enumerate(compare):
         t.label(ws, f"B{19 + i}", label, unit)

@@ -1,4 +1,4 @@
-"""customer_base.xlsx: from a transaction log to each customer's predicted value (seed 003).
+"""customer_base.xlsx: from a transaction log to each customer's predicted value.
 
 Shipped with part of the CDNOW sample (Fader, Hardie & Lee 2005; see clv_xl/datasets): 100
 customers from each month of first purchase (January to March 1997), every transaction to June
@@ -20,6 +20,7 @@ CUSTOMERS_SHIPPED = 300
 LOG_ROWS = 2500  # room in the Transactions sheet
 CUSTOMER_ROWS = 500  # room for customers in the summary and predictions
 MAX_TIERS = 6
+TRACKING_ROWS = 80  # weeks the tracking sheet has room for (calibration and holdout)
 
 
 def example_log() -> pd.DataFrame:
@@ -44,7 +45,7 @@ def example_log() -> pd.DataFrame:
 
 def build(path: str) -> None:
     t = Template(path, "Customer base: what is each customer worth?",
-                 "Seed 003: who are your most valuable customers, with the BG/NBD and Gamma-Gamma models")  # fmt: skip
+                 "Who are your most valuable customers: the BG/NBD and Gamma-Gamma models")  # fmt: skip
     t.cover(
         "From a sales history (customer, date, amount) to each customer's chance of still being "
         "active, expected purchases and spend, cost to serve, predicted lifetime value and tier, "
@@ -64,6 +65,8 @@ def build(path: str) -> None:
             ("Customers", "P(alive), expected purchases and spend, cost to serve, value, tier"),
             ("Segments", "customers and value per tier, with a chart"),
             ("Holdout", "calibration/holdout check, with a chart"),
+            ("Model choice", "BG/NBD, MBG/NBD and Pareto/NBD side by side: AIC, BIC, the pick"),
+            ("Tracking", "weekly repeat purchases, actual vs expected, with the calibration end"),
             (
                 "Cohorts",
                 "one fit per month of first purchase, side by side, with a chart; how sure "
@@ -84,6 +87,8 @@ def build(path: str) -> None:
     customers(t)
     segments(t)
     holdout(t)
+    model_choice(t)
+    tracking_plot(t)
     cohorts(t)
     t.close()
 
@@ -207,9 +212,9 @@ def model(t: Template) -> None:
     ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14, "G": 4, "H": 48})
     t.heading(ws, "Fitted models", "Maximum likelihood on the calibration summary")
     t.section(ws, "B4", "Purchases", 2)
-    t.spill(ws, "B5:C23", f"=CLV_FIT(ModelName, {X}, {TX}, {T})", "decimal", "output")
+    t.fit_table(ws, "B5:C23", f"=CLV_FIT(ModelName, {X}, {TX}, {T})", 4)
     t.section(ws, "E4", "Spend (Gamma-Gamma)", 2)
-    t.spill(ws, "E5:F18", f"=CLV_FIT_SPEND({X}, {M})", "decimal", "output")
+    t.fit_table(ws, "E5:F18", f"=CLV_FIT_SPEND({X}, {M})", 3)
     notes = ["r, alpha: how often customers buy (gamma-distributed rates).",
              "a, b (or s, beta): how soon they drop out.",
              "p, q, gamma: how much they spend per purchase.",
@@ -225,6 +230,11 @@ def customers(t: Template) -> None:
     ws = t.sheet("Customers", {"A": 2, "B": 11, "C": 10, "D": 13, "E": 13, "F": 13, "G": 15, "H": 15, "I": 10},
                  freeze=(4, 2), landscape=True)  # fmt: skip
     t.heading(ws, "Customers", "What each customer is worth")
+    ws.write_formula("B3", '=IF(ModelName="BG/NBD","Under BG/NBD a one-time buyer has P(alive) '
+                     '100%: the model lets a customer drop out only after a repeat purchase.",'
+                     '"Under "&ModelName&" a one-time buyer\'s P(alive) falls with the time since '
+                     'the first purchase: drop-out can happen before any repeat purchase.")',
+                     t.fmt("note", text_wrap=False))  # fmt: skip
     t.header_row(ws, "B4", ["Customer", "P(alive)", "Expected purchases (window)", "Expected spend per purchase ($)",
                             "Cost to serve (window, $)", "Lifetime value (profit, discounted, $)",
                             "Net of cost to serve ($)", "Tier"])  # fmt: skip
@@ -269,11 +279,28 @@ def segments(t: Template) -> None:
         ws.write_formula(
             f"B{row}", f'=IF({i + 1}<=Tiers,"Tier {i + 1}","")', t.fmt("label"), f"Tier {i + 1}"
         )
-        t.formula(ws, f"C{row}", f'=IF(B{row}="",0,COUNTIF({tiers},B{row}))', "count")
-        t.formula(ws, f"D{row}", f'=IF(B{row}="",0,SUMIF({tiers},B{row},{net}))', "money", "output")
-        t.formula(ws, f"E{row}", f"=IF($D${6 + MAX_TIERS}=0,0,D{row}/$D${6 + MAX_TIERS})", "rate")
-        t.formula(ws, f"F{row}", f'=IF(B{row}="",0,SUMIF({tiers},B{row},{purchases}))', "number")
-        t.formula(ws, f"G{row}", f"=IF(C{row}=0,0,SUMIF({tiers},B{row},{alive})/C{row})", "rate")
+        # a tier beyond the number of tiers shows nothing (blank, not 0 / $0.00)
+        t.formula(ws, f"C{row}", f'=IF(B{row}="","",COUNTIF({tiers},B{row}))', "count")
+        t.formula(
+            ws, f"D{row}", f'=IF(B{row}="","",SUMIF({tiers},B{row},{net}))', "money", "output"
+        )
+        t.formula(
+            ws,
+            f"E{row}",
+            f'=IF(B{row}="","",IF($D${6 + MAX_TIERS}=0,0,D{row}/$D${6 + MAX_TIERS}))',
+            "rate",
+        )
+        t.formula(ws, f"F{row}", f'=IF(B{row}="","",SUMIF({tiers},B{row},{purchases}))', "number")
+        t.formula(
+            ws,
+            f"G{row}",
+            f'=IF(B{row}="","",IF(C{row}=0,0,SUMIF({tiers},B{row},{alive})/C{row}))',
+            "rate",
+        )
+    ws.conditional_format(f"C5:G{4 + MAX_TIERS}", {
+        "type": "formula", "criteria": '=$B5=""',
+        "format": t.book.add_format({"bg_color": "#FFFFFF", "border": 0}),
+    })  # fmt: skip
     total = 6 + MAX_TIERS
     ws.write(f"B{total}", "Total", t.fmt("output"))
     t.formula(ws, f"C{total}", f"=SUM(C5:C{4 + MAX_TIERS})", "count", "output")
@@ -319,3 +346,77 @@ def holdout(t: Template) -> None:
     ws.insert_chart("B16", chart)
     t.section(ws, "G6", "Checks", 2)
     t.check(ws, "H7", "ABS(E13-D13)<=0.5*D13", "Predicted within 50% of actual, all customers")
+
+
+def model_choice(t: Template) -> None:
+    ws = t.sheet("Model choice", {"A": 2, "B": 20, "C": 16, "D": 16, "E": 16, "F": 4, "G": 64},
+                 landscape=True)  # fmt: skip
+    t.heading(ws, "Which purchase model?", "Three models fitted to the same customers")
+    t.section(ws, "B4", "Comparison", 4)
+    t.spill(ws, "B5:E17", f"=CLV_COMPARE({X}, {TX}, {T})", "decimal", "output")
+    for col in "CDE":  # the number of parameters is a count
+        ws.write_blank(f"{col}13", None, t.fmt("output", "count"))
+    notes = [
+        "Lower AIC and BIC are better; BIC charges more for each parameter.",
+        "The last row names the model BIC prefers among those that converged.",
+        "Set the model the other sheets use on 'Settings' (Purchase model).",
+        "The 'Holdout' sheet checks the chosen model against the purchases after the calibration.",
+    ]
+    for i, text in enumerate(notes):
+        ws.write(f"G{5 + i}", text, t.fmt("note", text_wrap=False))
+    t.section(ws, "B20", "Checks", 4)
+    t.check(ws, "E21", 'COUNTIF(C16:E16,"converged*")>=1', "At least one model converged",
+            label_from="B21")  # fmt: skip
+
+
+def tracking_plot(t: Template) -> None:
+    ws = t.sheet("Tracking", {"A": 2, "B": 8, "C": 12, "D": 10, "E": 10, "F": 18, "G": 20,
+                              "H": 4, "I": 10, "J": 10}, landscape=True, freeze=(5, 0))  # fmt: skip
+    t.heading(ws, "Tracking: repeat purchases per week",
+              "Actual vs what the fitted model expects, over calibration and holdout")  # fmt: skip
+    last = 5 + TRACKING_ROWS
+    t.spill(ws, f"B5:G{last}",
+            f"=CLV_TRACKING(Model!B5:C23, {LOG}, {DATES}, AsOf, HoldoutEnd, Period)", "number",
+            columns=["count", "date", "count", "number", "count", "number"])  # fmt: skip
+    t.section(ws, "I4", "Calibration end", 2)
+    ws.write("I5", "week", t.fmt("header"))
+    ws.write("J5", "y", t.fmt("header"))
+    for row in (6, 7):
+        ws.write_formula(f"I{row}", "=ROUNDUP((AsOf-C6+1)/7,0)", t.fmt("calc", "count"))
+    ws.write_number("J6", 0, t.fmt("calc", "count"))
+    ws.write_formula("J7", f"=MAX(D6:E{last})*1.1", t.fmt("calc", "count"))
+    ws.write("I9", "The dotted line marks the end of the calibration period: the model learnt "
+             "from the weeks before it.", t.fmt("note", text_wrap=False))  # fmt: skip
+    weekly = t.book.add_chart({"type": "scatter", "subtype": "straight"})
+    for col, name, color, dash in (("D", "Actual", "#7F7F7F", "solid"),
+                                   ("E", "Expected", "#2F5597", "dash")):  # fmt: skip
+        weekly.add_series({"name": name, "categories": f"=Tracking!$B$6:$B${last}",
+                           "values": f"=Tracking!${col}$6:${col}${last}",
+                           "line": {"color": color, "dash_type": dash, "width": 1.75},
+                           "marker": {"type": "none"}})  # fmt: skip
+    weekly.add_series({"name": "Calibration end", "categories": "=Tracking!$I$6:$I$7",
+                       "values": "=Tracking!$J$6:$J$7", "marker": {"type": "none"},
+                       "line": {"color": "#C00000", "dash_type": "round_dot", "width": 1.5}})  # fmt: skip
+    weekly.set_title({"name": "Weekly repeat purchases"})
+    weekly.set_x_axis({"name": "week", "min": 0})
+    weekly.set_y_axis(
+        {"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    )
+    weekly.set_legend({"position": "bottom"})
+    weekly.set_size({"width": 560, "height": 300})
+    ws.insert_chart("I11", weekly)
+    cumulative = t.book.add_chart({"type": "scatter", "subtype": "straight"})
+    for col, name, color, dash in (("F", "Actual", "#7F7F7F", "solid"),
+                                   ("G", "Expected", "#2F5597", "dash")):  # fmt: skip
+        cumulative.add_series({"name": name, "categories": f"=Tracking!$B$6:$B${last}",
+                               "values": f"=Tracking!${col}$6:${col}${last}",
+                               "line": {"color": color, "dash_type": dash, "width": 1.75},
+                               "marker": {"type": "none"}})  # fmt: skip
+    cumulative.set_title({"name": "Cumulative repeat purchases"})
+    cumulative.set_x_axis({"name": "week", "min": 0})
+    cumulative.set_y_axis(
+        {"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    )
+    cumulative.set_legend({"position": "bottom"})
+    cumulative.set_size({"width": 560, "height": 300})
+    ws.insert_chart("I28", cumulative)

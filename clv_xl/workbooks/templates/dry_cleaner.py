@@ -1,4 +1,4 @@
-"""dry_cleaner.xlsx: Mary's visits (seed 000), her lifetime value and profit, then a customer list."""
+"""dry_cleaner.xlsx: Mary's visits (the article on customer service and lifetime value), her lifetime value and profit, then a customer list."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ LIST_ROWS = 20  # room for more customers
 
 
 def build(path: str) -> None:
-    t = Template(path, "Dry cleaner: what is a customer worth?", "Seed 000: Mary and the $28")
+    t = Template(
+        path, "Dry cleaner: what is a customer worth?", "Mary, the $8 and the $20: $28 so far"
+    )
     t.cover(
         "How much a dry-cleaning customer is worth over the whole relationship, how much of that "
         "is profit, and so how much you can afford to spend to win another customer like her.",
@@ -37,7 +39,7 @@ def build(path: str) -> None:
             ("Customers", "the same for a list of customers, with tiers and a chart"),
         ],
         [
-            "Lifetime value = average sale x expected number of visits (seed 000).",
+            "Lifetime value = average sale x expected number of visits (the dry-cleaner example of the article on customer service and lifetime value).",
             "Lifetime profit = visits x (average sale x margin - cost per visit).",
             "Headroom = lifetime profit / target LTV:CAC ratio - acquisition cost already spent.",
         ],

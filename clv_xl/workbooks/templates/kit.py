@@ -36,6 +36,7 @@ NUMBER_FORMATS = {
     "date": "yyyy-mm-dd",
     "text": "@",
     "general": "General",
+    "flag": '"TRUE";"TRUE";"FALSE"',
 }
 
 VALIDATION = {
@@ -101,6 +102,7 @@ class Template:
                     "note": {"font_color": GREY, "italic": True, "text_wrap": True, "valign": "top"},
                     "check": {"bold": True, "align": "center", "border": 1},
                     "wrap": {"text_wrap": True, "valign": "top"},
+                    "link": {"font_color": "#0563C1", "underline": 1, "valign": "top"},
                 }[role]
             )  # fmt: skip
             spec.update(extra)
@@ -195,6 +197,16 @@ class Template:
                 if (r, c) != (r1, c1):
                     ws.write_blank(r, c, None, self.fmt(role, kinds[c - c1]))
 
+    def fit_table(self, ws: Worksheet, ref: str, formula: str, params: int) -> None:
+        """A parameter table CLV_FIT spills (params_table's layout): estimates to 3 decimals,
+        the customer count as a whole number, converged as TRUE or FALSE."""
+        self.spill(ws, ref, formula, "decimal", "output")
+        first = ref.partition(":")[0]
+        row, col = _rc(first)
+        customers = row + 1 + 2 * params + 1  # model, estimates, se_, log_likelihood
+        ws.write_blank(customers, col + 1, None, self.fmt("output", "count"))
+        ws.write_blank(customers + 1, col + 1, None, self.fmt("output", "flag"))
+
     def check(self, ws: Worksheet, cell: str, condition: str, text: str,
               label_from: str | None = None) -> None:  # fmt: skip
         """A check cell showing OK or CHECK; all feed the master check on the cover.
@@ -222,11 +234,14 @@ class Template:
         ws.write(row, 1, "How to use it", self.fmt("section"))
         for i, step in enumerate(how_to, 1):
             ws.write(row, 2, f"{i}. {step}", self.fmt("wrap"))
+            ws.set_row(row, 15 * _lines(f"{i}. {step}"))  # wrapped text gets its own height
             row += 1
         row += 1
         ws.write(row, 1, "Sheets", self.fmt("section"))
         for name, text in sheets:
-            ws.write_url(row, 2, f"internal:'{name}'!A1", string=f"{name}: {text}")
+            ws.write_url(row, 2, f"internal:'{name}'!A1", string=f"{name}: {text}",
+                         cell_format=self.fmt("link", text_wrap=True))  # fmt: skip
+            ws.set_row(row, 15 * _lines(f"{name}: {text}"))
             row += 1
         row += 1
         ws.write(row, 1, "Colour key", self.fmt("section"))
@@ -243,6 +258,7 @@ class Template:
         ws.write(row, 1, "Method and sources", self.fmt("section"))
         for line in sources:
             ws.write(row, 2, line, self.fmt("wrap"))
+            ws.set_row(row, 15 * _lines(line))
             row += 1
         row += 1
         ws.write(row, 1, "Computed by", self.fmt("section"))
@@ -289,6 +305,11 @@ def _col(col: int) -> str:
     from xlsxwriter.utility import xl_col_to_name
 
     return str(xl_col_to_name(col))
+
+
+def _lines(text: str, width: int = 88) -> int:
+    """Lines a text takes in the cover's 80-wide column (about 88 characters a line)."""
+    return max(1, -(-len(text) // width))
 
 
 def _rc(cell: str) -> tuple[int, int]:

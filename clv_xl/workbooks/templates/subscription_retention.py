@@ -10,26 +10,29 @@ from clv_xl.workbooks.templates.kit import Template
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+# Fader & Hardie (2007), Table 1: survivors per 1,000 in years 8-12, not used in the fits
+LATER = {"regular": [223, 207, 194, 183, 173], "high end": [468, 445, 427, 409, 394]}
 YEARS = 12
 RENEWALS = 6
 
 
 def build(path: str) -> None:
     t = Template(path, "Subscription retention: project survival, value subscribers",
-                 "Fader & Hardie's shifted-beta-geometric model on yearly cohorts")  # fmt: skip
+                 "Fader & Hardie's sBG and BdW models on yearly cohorts")  # fmt: skip
     t.cover(
         "Project how many subscribers of a cohort will still be with you in the years ahead, and "
         "what a subscriber is worth, from the numbers still active each year so far.",
         [
             "On 'Cohorts', type each cohort's customers still active at year 0, 1, 2, ... (blank after the last year observed).",
-            "'Model' fits the sBG model to each cohort (alpha, beta, with standard errors).",
-            "'Projection' compares projected survival with the actual counts, on a chart.",
+            "'Model' fits sBG (alpha, beta) and BdW (alpha, beta, c) to each cohort.",
+            "'Projection' compares projected survival with the actual counts; 'sBG vs BdW' with the later years too.",
             "On 'Value', type the margin per renewal and a discount rate: DERL and value per subscriber follow.",
         ],
         [
             ("Cohorts", "active subscribers by year: the inputs"),
-            ("Model", "fitted sBG parameters for each cohort"),
+            ("Model", "fitted sBG and BdW parameters for each cohort"),
             ("Projection", "projected survival and retention vs actual"),
+            ("sBG vs BdW", "both models fitted on years 0-7 against the actual years 8-12"),
             ("Value", "discounted expected residual lifetime (DERL) and value per subscriber"),
         ],
         [
@@ -37,11 +40,14 @@ def build(path: str) -> None:
             "Interactive Marketing 21(1): regular alpha 0.704, beta 1.182; high end 0.668, 3.806.",
             "Fader & Hardie (2010), Customer-Base Valuation in a Contractual Setting, Marketing "
             "Science 29(1): DERL.",
+            "Fader, Hardie, Liu, Davin & Steenburgh (2018), How to Project Customer Retention "
+            "Revisited: The Role of Duration Dependence, Journal of Interactive Marketing 43: BdW.",
         ],
     )
     cohorts(t)
     model(t)
     projection(t)
+    tenure(t)
     value(t)
     t.close()
 
@@ -72,15 +78,27 @@ def cohorts(t: Template) -> None:
 
 
 def model(t: Template) -> None:
-    ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14})
-    t.heading(ws, "sBG model", "Maximum likelihood fit of each cohort")
+    ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14, "G": 4, "H": 16,
+                           "I": 14, "J": 4, "K": 16, "L": 14}, landscape=True)  # fmt: skip
+    t.heading(ws, "Retention models", "Maximum likelihood fit of each cohort: sBG, and BdW "
+              "(churn that changes with tenure: c < 1 falls, c > 1 rises)")  # fmt: skip
     last = 6 + YEARS
-    t.section(ws, "B4", "Regular", 2)
-    t.spill(ws, "B5:C14", f"=CLV_FIT_RETENTION(Cohorts!C6:C{last})", "decimal", "output")
-    t.section(ws, "E4", "High end", 2)
-    t.spill(ws, "E5:F14", f"=CLV_FIT_RETENTION(Cohorts!D6:D{last})", "decimal", "output")
-    t.section(ws, "B17", "Checks", 5)
-    t.check(ws, "C18", "AND(C12=TRUE,F12=TRUE)", "Both fits converged")
+    t.section(ws, "B4", "sBG: regular", 2)
+    t.fit_table(ws, "B5:C14", f"=CLV_FIT_RETENTION(Cohorts!C6:C{last})", 2)
+    t.section(ws, "E4", "sBG: high end", 2)
+    t.fit_table(ws, "E5:F14", f"=CLV_FIT_RETENTION(Cohorts!D6:D{last})", 2)
+    t.section(ws, "H4", "BdW: regular", 2)
+    t.fit_table(ws, "H5:I18", f'=CLV_FIT_RETENTION(Cohorts!C6:C{last}, "BdW")', 3)
+    t.section(ws, "K4", "BdW: high end", 2)
+    t.fit_table(ws, "K5:L18", f'=CLV_FIT_RETENTION(Cohorts!D6:D{last}, "BdW")', 3)
+    t.section(ws, "B21", "Checks", 5)
+    t.check(
+        ws,
+        "E22",
+        "AND(C12=TRUE,F12=TRUE,I14=TRUE,L14=TRUE)",
+        "All four fits converged",
+        label_from="B22",
+    )
 
 
 def projection(t: Template) -> None:
@@ -134,6 +152,69 @@ def projection(t: Template) -> None:
     ws.insert_chart(f"B{last + 3}", chart)
     t.section(ws, "L4", "Checks", 3)
     t.check(ws, "M5", f"C{first}>=C{last}", "Projected survival falls")
+
+
+def tenure(t: Template) -> None:
+    ws = t.sheet("sBG vs BdW", {"A": 2, "B": 8, "C": 11, "D": 11, "E": 11, "F": 4, "G": 8,
+                                "H": 11, "I": 11, "J": 11, "K": 4, "L": 8, "M": 13, "N": 11,
+                                "O": 11, "P": 13, "Q": 11, "R": 11},
+                 landscape=True, freeze=(5, 0))  # fmt: skip
+    t.heading(ws, "sBG vs BdW", "Both fitted on years 0-7; years 8-12 are what happened next")
+    t.section(ws, "B4", "BdW regular: projected", 3)
+    t.spill(ws, f"B5:D{5 + YEARS}", f"=CLV_RETENTION_CURVE(Model!H5:I18, {YEARS})", "decimal",
+            columns=["count", "rate", "rate"])  # fmt: skip
+    t.section(ws, "G4", "BdW high end: projected", 3)
+    t.spill(ws, f"G5:I{5 + YEARS}", f"=CLV_RETENTION_CURVE(Model!K5:L18, {YEARS})", "decimal",
+            columns=["count", "rate", "rate"])  # fmt: skip
+    t.section(ws, "L4", "Survivors per 1,000", 7)
+    t.header_row(ws, "L5", ["Year", "Regular: actual", "sBG", "BdW", "High end: actual", "sBG",
+                            "BdW"])  # fmt: skip
+    first, last = 6, 5 + YEARS
+    for i in range(1, YEARS + 1):
+        row = 5 + i
+        ws.write_number(f"L{row}", i, t.fmt("label", "count"))
+        for col, source, key in (("M", "C", "regular"), ("P", "D", "high end")):
+            if i < len(REGULAR):
+                ws.write_formula(f"{col}{row}", f"=1000*Cohorts!{source}{6 + i}/Cohorts!{source}6",
+                                 t.fmt("calc", "count"))  # fmt: skip
+            else:
+                t.input(ws, f"{col}{row}", LATER[key][i - len(REGULAR)], "count",
+                        prompt="Actual survivors per 1,000 (not used in the fits)")  # fmt: skip
+    t.spill(ws, f"N{first}:N{last}", f"=1000*Projection!C{first}:C{last}", "count")
+    t.spill(ws, f"O{first}:O{last}", f"=1000*C{first}:C{last}", "count")
+    t.spill(ws, f"Q{first}:Q{last}", f"=1000*Projection!H{first}:H{last}", "count")
+    t.spill(ws, f"R{first}:R{last}", f"=1000*H{first}:H{last}", "count")
+    ws.write(f"L{last + 2}", "Years 8-12 (yellow): Fader & Hardie (2007), Table 1, typed in; the "
+             "fits use years 0-7 only.", t.fmt("note", text_wrap=False))  # fmt: skip
+    chart = t.book.add_chart({"type": "scatter", "subtype": "straight"})
+    for col, name, color, dash in (("N", "Regular: sBG", "#2F5597", "dash"),
+                                   ("O", "Regular: BdW", "#2F5597", "solid"),
+                                   ("Q", "High end: sBG", "#C55A11", "dash"),
+                                   ("R", "High end: BdW", "#C55A11", "solid")):  # fmt: skip
+        chart.add_series({"name": name, "categories": f"='sBG vs BdW'!$L${first}:$L${last}",
+                          "values": f"='sBG vs BdW'!${col}${first}:${col}${last}",
+                          "line": {"color": color, "dash_type": dash, "width": 2},
+                          "marker": {"type": "none"}})  # fmt: skip
+    for col, name, color in (
+        ("M", "Regular: actual", "#2F5597"),
+        ("P", "High end: actual", "#C55A11"),
+    ):
+        chart.add_series({"name": name, "categories": f"='sBG vs BdW'!$L${first}:$L${last}",
+                          "values": f"='sBG vs BdW'!${col}${first}:${col}${last}",
+                          "line": {"none": True},
+                          "marker": {"type": "circle", "size": 6, "fill": {"color": color},
+                                     "border": {"color": color}}})  # fmt: skip
+    chart.set_title({"name": "Survivors per 1,000: sBG (dashed), BdW (solid), actual (dots)"})
+    chart.set_x_axis({"name": "year", "min": 0, "max": YEARS})
+    chart.set_y_axis({"min": 100, "max": 900, "major_gridlines": {"visible": True,
+                      "line": {"color": "#D9D9D9"}}})  # fmt: skip
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": 360})
+    ws.insert_chart(f"B{last + 7}", chart)
+    t.section(ws, f"B{last + 3}", "Checks", 8)
+    t.check(ws, f"I{last + 4}", f"ABS(O{last}-M{last})<=ABS(N{last}-M{last})+5",
+            "BdW's year-12 projection is no worse than sBG's by more than 5 per 1,000",
+            label_from=f"B{last + 4}")  # fmt: skip
 
 
 def value(t: Template) -> None:
