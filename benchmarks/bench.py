@@ -279,6 +279,31 @@ def run(
         core_agree,
     )
 
+    # 3b. beyond the peers: P(n purchases), where lifetimes has it
+    from clv_xl.models.counts import purchase_probability
+
+    case(
+        "3 P(n = 0..20 purchases), new customer, 39 weeks",
+        lambda: purchase_probability(same_bg, np.arange(21.0), 39.0),
+        lambda: np.array([ref_bg.probability_of_n_purchases_up_to_time(39, n) for n in range(21)]),
+        rel_diff,
+        lambda: np.array([udfs.CLV_PURCHASE_PROBABILITY(bg_table, float(n), 39.0)
+                          for n in range(21)]),  # fmt: skip
+        core_agree,
+    )
+    ref_pareto = lifetimes.ParetoNBDFitter().fit(c["x"], c["t_x"], c["T"])
+    same_pareto = ParetoNBD.from_params([ref_pareto.params_[k] for k in pnames])
+    pareto_table = [["model", "Pareto/NBD"], *([k, ref_pareto.params_[k]] for k in pnames)]
+    case(
+        "3 Pareto/NBD P(1 purchase), given a history: CDNOW",
+        lambda: purchase_probability(same_pareto, 1, 39.0, c["x"], c["t_x"], c["T"]),
+        lambda: np.asarray(ref_pareto.conditional_probability_of_n_purchases_up_to_time(
+            1, 39, c["x"], c["t_x"], c["T"])),  # fmt: skip
+        rel_diff,
+        lambda: udfs.CLV_PURCHASE_PROBABILITY(pareto_table, 1.0, 39.0, cx, ctx, ct),
+        core_agree,
+    )
+
     # 4. the Excel path: one scalar call, and element-wise functions over a million cells
     start = time.perf_counter()
     for i in range(calls):
