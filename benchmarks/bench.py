@@ -287,8 +287,9 @@ def run(
         lambda: purchase_probability(same_bg, np.arange(21.0), 39.0),
         lambda: np.array([ref_bg.probability_of_n_purchases_up_to_time(39, n) for n in range(21)]),
         rel_diff,
-        lambda: np.array([udfs.CLV_PURCHASE_PROBABILITY(bg_table, float(n), 39.0)
-                          for n in range(21)]),  # fmt: skip
+        lambda: np.array(
+            [udfs.CLV_PURCHASE_PROBABILITY(bg_table, float(n), 39.0) for n in range(21)]
+        ),
         core_agree,
     )
     ref_pareto = lifetimes.ParetoNBDFitter().fit(c["x"], c["t_x"], c["T"])
@@ -297,8 +298,11 @@ def run(
     case(
         "3 Pareto/NBD P(1 purchase), given a history: CDNOW",
         lambda: purchase_probability(same_pareto, 1, 39.0, c["x"], c["t_x"], c["T"]),
-        lambda: np.asarray(ref_pareto.conditional_probability_of_n_purchases_up_to_time(
-            1, 39, c["x"], c["t_x"], c["T"])),  # fmt: skip
+        lambda: np.asarray(
+            ref_pareto.conditional_probability_of_n_purchases_up_to_time(
+                1, 39, c["x"], c["t_x"], c["T"]
+            )
+        ),
         rel_diff,
         lambda: udfs.CLV_PURCHASE_PROBABILITY(pareto_table, 1.0, 39.0, cx, ctx, ct),
         core_agree,
