@@ -387,36 +387,26 @@ def tracking_plot(t: Template) -> None:
     ws.write_formula("J7", f"=MAX(D6:E{last})*1.1", t.fmt("calc", "count"))
     ws.write("I9", "The dotted line marks the end of the calibration period: the model learnt "
              "from the weeks before it.", t.fmt("note", text_wrap=False))  # fmt: skip
-    weekly = t.book.add_chart({"type": "scatter", "subtype": "straight"})
-    for col, name, color, dash in (("D", "Actual", "#7F7F7F", "solid"),
-                                   ("E", "Expected", "#2F5597", "dash")):  # fmt: skip
-        weekly.add_series({"name": name, "categories": f"=Tracking!$B$6:$B${last}",
-                           "values": f"=Tracking!${col}$6:${col}${last}",
-                           "line": {"color": color, "dash_type": dash, "width": 1.75},
-                           "marker": {"type": "none"}})  # fmt: skip
-    weekly.add_series({"name": "Calibration end", "categories": "=Tracking!$I$6:$I$7",
-                       "values": "=Tracking!$J$6:$J$7", "marker": {"type": "none"},
-                       "line": {"color": "#C00000", "dash_type": "round_dot", "width": 1.5}})  # fmt: skip
-    weekly.set_title({"name": "Weekly repeat purchases"})
-    weekly.set_x_axis({"name": "week", "min": 0})
-    weekly.set_y_axis(
-        {"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
-    )
-    weekly.set_legend({"position": "bottom"})
-    weekly.set_size({"width": 560, "height": 300})
-    ws.insert_chart("I11", weekly)
-    cumulative = t.book.add_chart({"type": "scatter", "subtype": "straight"})
-    for col, name, color, dash in (("F", "Actual", "#7F7F7F", "solid"),
-                                   ("G", "Expected", "#2F5597", "dash")):  # fmt: skip
-        cumulative.add_series({"name": name, "categories": f"=Tracking!$B$6:$B${last}",
-                               "values": f"=Tracking!${col}$6:${col}${last}",
-                               "line": {"color": color, "dash_type": dash, "width": 1.75},
-                               "marker": {"type": "none"}})  # fmt: skip
-    cumulative.set_title({"name": "Cumulative repeat purchases"})
-    cumulative.set_x_axis({"name": "week", "min": 0})
-    cumulative.set_y_axis(
-        {"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
-    )
-    cumulative.set_legend({"position": "bottom"})
-    cumulative.set_size({"width": 560, "height": 300})
-    ws.insert_chart("I28", cumulative)
+    for title, (actual, expected), anchor, marked in (
+        ("Weekly repeat purchases", ("D", "E"), "I11", True),
+        ("Cumulative repeat purchases", ("F", "G"), "I28", False),
+    ):
+        chart = t.book.add_chart({"type": "scatter", "subtype": "straight"})
+        for col, name, color, dash in ((actual, "Actual", "#7F7F7F", "solid"),
+                                       (expected, "Expected", "#2F5597", "dash")):  # fmt: skip
+            chart.add_series({"name": name, "categories": f"=Tracking!$B$6:$B${last}",
+                              "values": f"=Tracking!${col}$6:${col}${last}",
+                              "line": {"color": color, "dash_type": dash, "width": 1.75},
+                              "marker": {"type": "none"}})  # fmt: skip
+        if marked:
+            chart.add_series({"name": "Calibration end", "categories": "=Tracking!$I$6:$I$7",
+                              "values": "=Tracking!$J$6:$J$7", "marker": {"type": "none"},
+                              "line": {"color": "#C00000", "dash_type": "round_dot",
+                                       "width": 1.5}})  # fmt: skip
+        chart.set_title({"name": title})
+        chart.set_x_axis({"name": "week", "min": 0})
+        chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True,
+                                                        "line": {"color": "#D9D9D9"}}})  # fmt: skip
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 560, "height": 300})
+        ws.insert_chart(anchor, chart)
