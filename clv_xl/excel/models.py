@@ -29,6 +29,7 @@ from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.runner import excel_function, run_elementwise
 from clv_xl.excel.tables import (
     customer_columns,
+    is_summary,
     per_customer,
     require_clean,
     spill,
@@ -109,7 +110,7 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights):
 )
 @xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
 @excel_function
-def CLV_FIT(model, repeat_purchases, recency, age, weights=None):
+def CLV_FIT(model, repeat_purchases, recency=None, age=None, weights=None):
     """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood."""
     return _fit_table(model, repeat_purchases, recency, age, weights)
 
@@ -127,7 +128,7 @@ def CLV_FIT(model, repeat_purchases, recency, age, weights=None):
 )
 @xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
 @excel_function
-def CLV_FIT_SPEND(repeat_purchases, monetary_value, weights=None):
+def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
     """Fit the Gamma-Gamma spend model; spills name/value rows for p, q, gamma."""
     cols = customer_columns(
         {"repeat_purchases": repeat_purchases, "monetary_value": monetary_value},
@@ -191,7 +192,7 @@ def _predict(params, repeat_purchases, recency, age, predict):
     doc="Customer age T: time from first purchase to the end of the data (BG/BB: opportunities).",
 )
 @excel_function
-def CLV_P_ALIVE(params, repeat_purchases, recency, age):
+def CLV_P_ALIVE(params, repeat_purchases, recency=None, age=None):
     """Probability that each customer is still active (has not silently left)."""
     return _predict(params, repeat_purchases, recency, age, lambda m, x, tx, t: m.p_alive(x, tx, t))
 
@@ -224,7 +225,7 @@ def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None,
         for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency), ("age", age))
         if v is None
     ]
-    if given:
+    if given and not (is_summary(repeat_purchases) and recency is None and age is None):
         raise InputError(
             given[0], None, "repeat_purchases, recency and age together, or all three blank"
         )
@@ -242,7 +243,7 @@ def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None,
 @xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
 @xw.arg("monetary_value", ndim=2, doc=docs.MONETARY_VALUE)
 @excel_function
-def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value):
+def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value=None):
     """Expected value per purchase for each customer (Gamma-Gamma)."""
     model = spend_model_from(spend_params)
     cols = customer_columns(
@@ -275,9 +276,9 @@ def CLV_LIFETIME_VALUE(
     params,
     spend_params,
     repeat_purchases,
-    recency,
-    age,
-    monetary_value,
+    recency=None,
+    age=None,
+    monetary_value=None,
     months=None,
     discount_rate=None,
     margin=None,

@@ -27,8 +27,49 @@ class Columns:
     shape: tuple[int, ...] = ()  # the shape of the first range, for the answer
 
 
+SUMMARY_HEADERS = {"repeat_purchases": "frequency", "recency": "recency", "age": "T",
+                   "monetary_value": "monetary_value"}  # fmt: skip
+"""The customer columns a model function takes, by CLV_SUMMARY's header of each."""
+
+
+def is_summary(value: Any) -> bool:
+    """A range that is CLV_SUMMARY's whole spill: a header row naming frequency, recency and T."""
+    if not (isinstance(value, list) and value and isinstance(value[0], list)):
+        return False
+    header = {str(c).strip() for c in value[0] if isinstance(c, str)}
+    return {"frequency", "recency", "T"} <= header
+
+
+def from_summary(required: dict[str, Any]) -> dict[str, Any]:
+    """The customer columns, taken by their headers from CLV_SUMMARY's whole spill when it is
+    given as the first one and the others are left out (``=CLV_FIT("BG/NBD", Summary!A1#)``);
+    a column left out otherwise is one line saying what to give."""
+    first = next(iter(required))
+    table = required[first]
+    left_out = [k for k, v in required.items() if v is None]
+    if left_out and is_summary(table):
+        header = [str(c).strip() if isinstance(c, str) else "" for c in table[0]]
+        filled = dict(required)
+        for key in required:
+            name = SUMMARY_HEADERS.get(key)
+            if name is None or name not in header:
+                if filled[key] is None or key == first:
+                    raise InputError(key, None, f"a column, or CLV_SUMMARY's whole spill with a "
+                                     f"{name or key} column as {first}")  # fmt: skip
+                continue
+            i = header.index(name)
+            filled[key] = [[row[i] if i < len(row) else None] for row in table[1:]]
+        return filled
+    if left_out:
+        raise InputError(left_out[0], None, f"a range of one value per customer, or CLV_SUMMARY's "
+                         f"whole spill (e.g. Summary!A1#) as {first} with the others left out")  # fmt: skip
+    return required
+
+
 def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None = None) -> Columns:
-    """Read columns (or rows) of per-customer values cell by cell."""
+    """Read columns (or rows) of per-customer values cell by cell; CLV_SUMMARY's whole spill
+    stands for all of them (:func:`from_summary`)."""
+    required = from_summary(required)
     cells = {k: numeric_cells(v) for k, v in required.items()}
     for k, v in (optional or {}).items():
         if v is not None:

@@ -178,3 +178,29 @@ def test_a_bad_date_is_reported_with_its_sheet_row():
     assert "dates at row 3 is missing" in CLV_HOLDOUT(
         [[1], [2], [3]], [["1997-01-01"], ["1997-01-02"], [None]], "1997-06-30", "1997-12-31"
     )
+
+
+def test_model_functions_take_the_whole_spilled_summary():
+    """=CLV_FIT("BG/NBD", Summary!A1#): the columns found by CLV_SUMMARY's headers give what
+    the column arguments give (issue 20); a column left out otherwise is one line."""
+    t = cdnow_transactions()
+    ids = [[float(v)] for v in t["id"]]
+    dates = [[dt.datetime.strptime(str(v), "%Y%m%d")] for v in t["date"]]
+    amounts = [[float(v)] for v in t["amount"]]
+    summary = CLV_SUMMARY(ids, dates, amounts, dt.datetime(1997, 9, 30))
+    columns = {h: [[row[i]] for row in summary[1:]] for i, h in enumerate(summary[0])}
+    x, tx, big_t, m = (columns[k] for k in ("frequency", "recency", "T", "monetary_value"))
+    params = CLV_FIT("BG/NBD", summary)
+    assert params == CLV_FIT("BG/NBD", x, tx, big_t)
+    assert CLV_P_ALIVE(params, summary) == CLV_P_ALIVE(params, x, tx, big_t)
+    assert CLV_EXPECTED_PURCHASES(params, 39, summary) == CLV_EXPECTED_PURCHASES(
+        params, 39, x, tx, big_t
+    )
+    spend = CLV_FIT_SPEND(summary)
+    assert spend == CLV_FIT_SPEND(x, m)
+    assert CLV_LIFETIME_VALUE(params, spend, summary) == CLV_LIFETIME_VALUE(
+        params, spend, x, tx, big_t, m
+    )
+    assert CLV_EXPECTED_SPEND(spend, summary) == CLV_EXPECTED_SPEND(spend, x, m)
+    missing = CLV_FIT("BG/NBD", x)
+    assert missing.startswith("CLV_FIT: recency is missing") and "Summary!A1#" in missing
