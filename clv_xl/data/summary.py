@@ -62,7 +62,7 @@ def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
 def _ids(customer_ids: Any) -> np.ndarray:
     """The ids as given: numbers stay numbers beside text ids (each keeps its cell's type),
     64-bit integers stay exact."""
-    if isinstance(customer_ids, list | tuple) and len({type(v) for v in customer_ids}) > 1:
+    if isinstance(customer_ids, list | tuple) and len(set(map(type, customer_ids))) > 1:
         ids = np.empty(len(customer_ids), dtype=object)
         ids[:] = customer_ids
         return ids
