@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -23,3 +25,12 @@ def terminal(monkeypatch):
     """Standard error taken for a terminal, where the progress bar is drawn (captured, it is
     not one: the tests without this fixture see what a pipe or a log file gets)."""
     monkeypatch.setattr("clv_xl.progress.stderr_is_terminal", lambda: True)
+
+
+# Hypothesis draws the same examples on every run (a test run is reproducible and CI does not
+# turn on the luck of the draw); HYPOTHESIS_PROFILE=explore draws new ones, to hunt locally.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("repeatable", derandomize=True)
+_hypothesis_settings.register_profile("explore", derandomize=False)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))

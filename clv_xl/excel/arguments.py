@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from clv_xl.data import to_dates
-from clv_xl.data.rules import ReadError, parse_amounts
+from clv_xl.data.rules import ReadError, parse_amounts, parse_days
 from clv_xl.errors import InputError
 from clv_xl.excel.convert import flatten, numeric_cells, to_grid
 from clv_xl.excel.tables import customer_columns, model_from_cells
@@ -56,6 +56,23 @@ def cells_of(value: Any) -> list[Any]:
     return flatten(value)[0] if value is not None else []
 
 
+def is_header(cell: Any) -> bool:
+    """A first cell that is a column's name: text that no reading of dates or numbers accepts
+    (only the first row is judged so: text dates further down are data)."""
+    if not isinstance(cell, str) or not cell.strip():
+        return False
+    try:
+        parse_days([cell], "DMY")
+        return False
+    except ReadError:
+        pass
+    try:
+        parse_amounts([cell], ".")
+        return False
+    except ReadError:
+        return True
+
+
 def transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray, int]:
     """The rows of a transaction log that name a customer, their ids and parsed dates; a bad
     or missing date is reported with its row in the sheet."""
@@ -63,6 +80,8 @@ def transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray
     date_cells = cells_of(dates)
     if len(date_cells) != len(ids):
         raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
+    if ids and is_header(date_cells[0]):  # A:A with its header: the first row is skipped
+        ids = [None, *ids[1:]]
     rows = np.flatnonzero(~_blanks(ids))
     every = rows.size == len(ids)  # the common case: no blank rows, no lists to pick
     picked = date_cells if every else [date_cells[i] for i in rows.tolist()]

@@ -66,14 +66,24 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
     return required
 
 
+def _header_row(ranges: dict[str, Any]) -> bool:
+    """Every range's first cell is text that reads as no number: a header row."""
+    from clv_xl.excel.arguments import is_header
+
+    firsts = [to_grid(v).ravel()[:1] for v in ranges.values()]
+    return all(f.size and is_header(f[0]) for f in firsts) and all(
+        to_grid(v).size > 1 for v in ranges.values())  # fmt: skip
+
+
 def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None = None) -> Columns:
     """Read columns (or rows) of per-customer values cell by cell; CLV_SUMMARY's whole spill
     stands for all of them (:func:`from_summary`)."""
     required = from_summary(required)
-    cells = {k: numeric_cells(v) for k, v in required.items()}
-    for k, v in (optional or {}).items():
-        if v is not None:
-            cells[k] = numeric_cells(v)
+    given = {**required, **{k: v for k, v in (optional or {}).items() if v is not None}}
+    cells = {k: numeric_cells(v) for k, v in given.items()}
+    if _header_row(given):  # columns selected with their headers (A:A, B1:B5001): row 1 skipped
+        for c in cells.values():
+            c.values.ravel()[0], c.blank.ravel()[0], c.problem.ravel()[0] = np.nan, True, ""
     sizes = {k: c.values.size for k, c in cells.items()}
     if len(set(sizes.values())) > 1:
         parts = ", ".join(f"{k} has {n} cells" for k, n in sizes.items())

@@ -120,7 +120,8 @@ class Objective:
     ) -> None:
         self.model, self.data, self.weights, self.penalizer = model, list(data), weights, penalizer
         self.total = float(weights.sum())
-        self._totals = model._totals(*self.data, weights)
+        with np.errstate(all="ignore"):  # sums of extreme data overflow: their value is 1e300
+            self._totals = model._totals(*self.data, weights)
         self._memo: dict[bytes, tuple[float, Array | None]] = {}
 
     def _evaluate(self, log_params: Array, need_gradient: bool) -> tuple[float, Array | None]:

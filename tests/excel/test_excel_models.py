@@ -204,3 +204,21 @@ def test_model_functions_take_the_whole_spilled_summary():
     assert CLV_EXPECTED_SPEND(spend, summary) == CLV_EXPECTED_SPEND(spend, x, m)
     missing = CLV_FIT("BG/NBD", x)
     assert missing.startswith("CLV_FIT: recency is missing") and "Summary!A1#" in missing
+
+
+def test_a_header_row_at_the_top_of_a_selection_is_skipped():
+    """A:A, B:B, C:C with their headers: the first row, text no date or number reading takes,
+    is the header (issue 20); blank rows below are no customers; text dates further down are
+    data."""
+    d = dt.datetime
+    with_header = CLV_SUMMARY([["customer"], [1.0], [1.0], [2.0], [None], [None]],
+                              [["date"], [d(2024, 1, 5)], ["2024-02-05"], [d(2024, 1, 9)], [None], [None]],
+                              [["amount"], [10.0], [5.0], [3.0], [None], [None]])  # fmt: skip
+    plain = CLV_SUMMARY([[1.0], [1.0], [2.0]], [[d(2024, 1, 5)], [d(2024, 2, 5)], [d(2024, 1, 9)]],
+                        [[10.0], [5.0], [3.0]])  # fmt: skip
+    assert with_header == plain
+    spend = CLV_FIT_SPEND(
+        [["frequency"], [1.0], [2.0], [None]], [["monetary_value"], [10.0], [12.0], [None]]
+    )
+    assert spend == CLV_FIT_SPEND([[1.0], [2.0]], [[10.0], [12.0]])
+    assert "frequency" in CLV_FIT_SPEND([[1.0], ["frequency"]], [[10.0], [12.0]])  # not row 1: data
