@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from clv_xl.data import to_dates
-from clv_xl.data.rules import ReadError, parse_amounts, parse_days
+from clv_xl.data.rules import ReadError, parse_amounts
 from clv_xl.errors import InputError
 from clv_xl.excel.convert import flatten, numeric_cells, to_grid
-from clv_xl.excel.tables import customer_columns, model_from_cells
+from clv_xl.excel.tables import customer_columns, is_header, model_from_cells
 from clv_xl.models import (
     PURCHASE_MODELS,
     RETENTION_MODELS,
@@ -54,23 +54,6 @@ def one_cell(value: Any, argument: str, allowed: str) -> Any:
 
 def cells_of(value: Any) -> list[Any]:
     return flatten(value)[0] if value is not None else []
-
-
-def is_header(cell: Any) -> bool:
-    """A first cell that is a column's name: text that no reading of dates or numbers accepts
-    (only the first row is judged so: text dates further down are data)."""
-    if not isinstance(cell, str) or not cell.strip():
-        return False
-    try:
-        parse_days([cell], "DMY")
-        return False
-    except ReadError:
-        pass
-    try:
-        parse_amounts([cell], ".")
-        return False
-    except ReadError:
-        return True
 
 
 def transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray, int]:
