@@ -2,7 +2,6 @@
 weak: ..." in plain words."""
 
 import numpy as np
-import pytest
 
 from clv_xl.models import BGNBD
 
@@ -25,15 +24,14 @@ def test_the_whole_cdnow_base_is_not_weak(cdnow):
 
 
 def test_few_repeat_buyers_and_loose_estimates_are_named():
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(0)
     n = 400
-    x = np.where(rng.random(n) < 0.04, rng.integers(1, 3, n), 0).astype(float)  # 16 repeaters
+    x = np.where(rng.random(n) < 0.04, rng.integers(1, 3, n), 0).astype(float)  # 13 repeaters
     big_t = np.full(n, 30.0)
     tx = np.where(x > 0, rng.uniform(1, 29, n), 0.0)
     model = BGNBD().fit(x, tx, big_t)
-    if not model.converged_:
-        pytest.skip("this draw did not converge at all")
-    assert "repeat buyers (fewer than 20)" in model.status_
+    assert model.converged_ and model.status_.startswith("converged after a restart, but weak")
+    assert "only 13 repeat buyers (fewer than 20)" in model.status_
 
 
 def test_beta_dropout_collapsing_to_one_chance_is_named(monkeypatch):
