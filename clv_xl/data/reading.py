@@ -29,10 +29,10 @@ from clv_xl.data.rules import (
     DateEvidence,
     DecimalEvidence,
     IdEvidence,
-    ReadError,
     parse_amounts,
     parse_days,
     parse_ids,
+    reads_as_data,
 )
 from clv_xl.data.sources import Source, SourceError, pick_columns
 
@@ -83,23 +83,6 @@ def _fields(line: str, delimiter: str | None) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter))
 
 
-def _looks_like_data(value: str) -> bool:
-    """A number or a date by the rules (so not a header's column name)."""
-    text = value.strip()
-    if not text:
-        return False
-    try:
-        parse_days([text], "DMY")
-        return True
-    except ReadError:
-        pass
-    try:
-        parse_amounts([text], ".")
-        return True
-    except ReadError:
-        return False
-
-
 def sniff(path: Path, encoding: str | None = None) -> Dialect:
     """The dialect of a CSV file, from its first 64 KiB."""
     with open(path, "rb") as handle:
@@ -128,8 +111,8 @@ def sniff(path: Path, encoding: str | None = None) -> Dialect:
     delimiter = best[1]
     first = _fields(lines[0], delimiter)
     second = _fields(lines[1], delimiter) if len(lines) > 1 else []
-    header = not any(_looks_like_data(v) for v in first) and (
-        not second or any(_looks_like_data(v) for v in second)
+    header = not any(reads_as_data(v) for v in first) and (
+        not second or any(reads_as_data(v) for v in second)
     )
     columns = (
         tuple(v.strip() for v in first) if header else tuple(str(i + 1) for i in range(len(first)))

@@ -360,3 +360,20 @@ def parse_amounts(values: Any, decimal: str | None = None, rows: Any = None) -> 
                         "reads (such as 12.50, $1,250.00 or 1.250,00)", text.iloc[i], i,
                         "a number (12.50, $1,250.00 or 1.250,00)")  # fmt: skip
     return out
+
+
+def reads_as_data(value: Any) -> bool:
+    """Text that the rules read as a date or an amount (so not a column's name in a header)."""
+    text = str(value).strip()
+    if not text:
+        return False
+    try:
+        parse_days([text], "DMY")
+        return True
+    except ReadError:
+        pass
+    try:
+        parse_amounts([text], ".")
+        return True
+    except ReadError:
+        return False

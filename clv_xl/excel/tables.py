@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv_xl.data.rules import ReadError, parse_amounts, parse_days
+from clv_xl.data.rules import reads_as_data
 from clv_xl.errors import CellError, InputError, ShapeError
 from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.runner import current_function
@@ -70,18 +70,7 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
 def is_header(cell: Any) -> bool:
     """A first cell that is a column's name: text that no reading of dates or numbers accepts
     (only the first row is judged so: text dates further down are data)."""
-    if not isinstance(cell, str) or not cell.strip():
-        return False
-    try:
-        parse_days([cell], "DMY")
-        return False
-    except ReadError:
-        pass
-    try:
-        parse_amounts([cell], ".")
-        return False
-    except ReadError:
-        return True
+    return isinstance(cell, str) and bool(cell.strip()) and not reads_as_data(cell)
 
 
 def _header_row(ranges: dict[str, Any]) -> bool:

@@ -58,23 +58,12 @@ def _series(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
     c, q, z = c[order], q[order], z[order]
     n = c.size
     sums = np.zeros((4, n))
-    u, digs = np.ones(n), np.zeros(n)
     # rows whose terms fall by z a term cannot settle within SERIES_TERMS (z^k > 1e-17 there):
     # not summed at all (a leading slice, z falling), they take the fallback straight away
     with np.errstate(divide="ignore"):
         hopeless = int(np.count_nonzero(np.log(np.maximum(z, 1e-300)) * SERIES_TERMS > -39.0))
-    if hopeless:
-        c, q, z, u, digs = c[hopeless:], q[hopeless:], z[hopeless:], u[hopeless:], digs[hopeless:]
-        inner, inner_done = _series_rows(c, q, z, u, digs)
-        sums[:, hopeless:] = inner
-        done = np.zeros(n, dtype=bool)
-        done[hopeless:] = inner_done
-        out = np.empty((4, n))
-        out[:, order] = sums
-        settled_rows = np.empty(n, dtype=bool)
-        settled_rows[order] = done
-        return out, settled_rows
-    sums, done = _series_rows(c, q, z, u, digs)
+    done = np.zeros(n, dtype=bool)
+    sums[:, hopeless:], done[hopeless:] = _series_rows(c[hopeless:], q[hopeless:], z[hopeless:])
     out = np.empty((4, n))
     out[:, order] = sums
     settled_rows = np.empty(n, dtype=bool)
@@ -82,10 +71,11 @@ def _series(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
     return out, settled_rows
 
 
-def _series_rows(c: Array, q: Array, z: Array, u: Array, digs: Array) -> tuple[Array, Array]:
+def _series_rows(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
     """The sums of :func:`_series` for rows sorted by falling z (in that order)."""
     n = c.size
     sums = np.zeros((4, n))
+    u, digs = np.ones(n), np.zeros(n)
     m = n  # rows [0, m) still summing
     for start in range(0, SERIES_TERMS, CHECK_EVERY):
         cl, ql, zl, ul, dl = c[:m], q[:m], z[:m], u[:m], digs[:m]
