@@ -15,7 +15,7 @@ from clv_xl.data import to_dates
 from clv_xl.data.rules import ReadError, parse_amounts
 from clv_xl.errors import InputError
 from clv_xl.excel.convert import flatten, numeric_cells, to_grid
-from clv_xl.excel.tables import customer_columns, is_header, model_from_cells
+from clv_xl.excel.tables import customer_columns, is_header, is_summary, model_from_cells
 from clv_xl.models import (
     PURCHASE_MODELS,
     RETENTION_MODELS,
@@ -178,3 +178,16 @@ def row_weights(weights: Any, length: int) -> np.ndarray:
         raise InputError("weights", to_grid(weights).ravel()[i], "a number of customers >= 0",
                          position=(i + 1,))  # fmt: skip
     return values
+
+
+def has_history(repeat_purchases: Any, recency: Any, age: Any) -> bool:
+    """Whether a forecast is per customer (the three columns, or CLV_SUMMARY's whole spill as
+    the first) or for a new customer (all three blank); some but not all is one line."""
+    if repeat_purchases is None and recency is None and age is None:
+        return False
+    left_out = [k for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency),
+                               ("age", age)) if v is None]  # fmt: skip
+    if left_out and not (is_summary(repeat_purchases) and recency is None and age is None):
+        raise InputError(left_out[0], None, "repeat_purchases, recency and age together, or all "
+                         "three blank")  # fmt: skip
+    return True

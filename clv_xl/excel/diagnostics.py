@@ -10,6 +10,7 @@ from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
     customer_rows,
+    has_history,
     number_argument,
     one_cell,
     purchase_model,
@@ -42,14 +43,8 @@ def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, 
     if not np.isfinite(length):
         raise InputError("horizon", None, "a number of periods >= 0")
     model = purchase_model(params)
-    if repeat_purchases is None and recency is None and age is None:
+    if not has_history(repeat_purchases, recency, age):
         return float(purchase_probability(model, n, length)[0])
-    missing = [k for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency),
-                              ("age", age)) if v is None]  # fmt: skip
-    if missing:
-        raise InputError(
-            missing[0], None, "repeat_purchases, recency and age together, or all three blank"
-        )
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
     result = np.full(cols.length, np.nan)
     if ok.any():

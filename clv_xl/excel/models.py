@@ -16,6 +16,7 @@ from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
     amount_cells,
     customer_rows,
+    has_history,
     number_argument,
     one_cell,
     purchase_model,
@@ -29,7 +30,6 @@ from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.runner import excel_function, run_elementwise
 from clv_xl.excel.tables import (
     customer_columns,
-    is_summary,
     per_customer,
     require_clean,
     spill,
@@ -218,17 +218,8 @@ def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None,
     length = number_argument(horizon, "horizon", float("nan"), "a number of periods >= 0")
     if not np.isfinite(length):
         raise InputError("horizon", None, "a number of periods >= 0")
-    if repeat_purchases is None and recency is None and age is None:
+    if not has_history(repeat_purchases, recency, age):
         return float(purchase_model(params).expected_purchases_new(length))
-    given = [
-        k
-        for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency), ("age", age))
-        if v is None
-    ]
-    if given and not (is_summary(repeat_purchases) and recency is None and age is None):
-        raise InputError(
-            given[0], None, "repeat_purchases, recency and age together, or all three blank"
-        )
     return _predict(
         params,
         repeat_purchases,

@@ -240,9 +240,8 @@ class BaseModel(ABC):
                 out.append(f"only {total:,.0f} customers (fewer than {FEW_CUSTOMERS})")
             elif repeaters < FEW_REPEATERS:
                 out.append(f"only {repeaters:,.0f} repeat buyers (fewer than {FEW_REPEATERS})")
-            elif repeaters / max(total, 1.0) < 0.05:
-                out.append(f"few repeat buyers ({repeaters:,.0f} of {total:,.0f} customers "
-                           "bought again)")  # fmt: skip
+            elif few := self._few_repeaters(data, weights):
+                out.append(few)
         return out
 
     def _few_repeaters(self, data: Sequence[Array], weights: Array) -> str:

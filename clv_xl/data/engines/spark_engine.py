@@ -79,11 +79,10 @@ def spark_summary(src: Source, as_of: dt.date | None, step: float) -> pd.DataFra
     folder = Path(tempfile.mkdtemp(prefix="clv_xl_spark_"))
     try:
         writer = None
-        for number, batch in enumerate(arrow_batches(read.passes())):
+        for batch in arrow_batches(read.passes()):
             if writer is None:
                 writer = pq.ParquetWriter(folder / "part-0.parquet", batch.schema)
             writer.write_batch(batch)
-            del number
         if writer is None:
             raise SourceError("the log has no rows with a customer id")
         writer.close()
