@@ -14,11 +14,6 @@ EXCEL_ERRORS = frozenset({
 _CLV_MESSAGE = re.compile(r"^CLV_[A-Z_]+: ")
 
 
-def is_excel_error(value: Any) -> bool:
-    """An Excel error value (``#VALUE!``, ``#N/A``, ...)."""
-    return isinstance(value, str) and value in EXCEL_ERRORS
-
-
 def is_error(value: Any) -> bool:
     """An Excel error value, or a CLV_ function's one-line message ("CLV_FIT: ...")."""
     return isinstance(value, str) and (value in EXCEL_ERRORS or bool(_CLV_MESSAGE.match(value)))

@@ -88,13 +88,6 @@ def summary_sql(
     )
 
 
-def quote(name: str) -> str:
-    """A column name quoted for DuckDB."""
-    quoted = DIALECTS["duckdb"]["quote"]
-    assert callable(quoted)
-    return str(quoted(name))
-
-
 def _bounds(value: dt.date | None) -> str:
     """Exactly one row: the given as_of, or the last date in the data."""
     if value is None:
