@@ -73,11 +73,20 @@ def is_header(cell: Any) -> bool:
     return isinstance(cell, str) and bool(cell.strip()) and not reads_as_data(cell)
 
 
+def _first_of_several(value: Any) -> Any:
+    """The first cell of a range of more than one cell (None for a single cell), read without
+    converting the range: this runs on every call, on ranges of a million cells."""
+    if not isinstance(value, list | tuple) or not value:
+        return None
+    row = value[0]
+    if isinstance(row, list | tuple):
+        return row[0] if row and (len(value) > 1 or len(row) > 1) else None
+    return row if len(value) > 1 else None
+
+
 def _header_row(ranges: dict[str, Any]) -> bool:
     """Every range's first cell is text that reads as no number: a header row."""
-    firsts = [to_grid(v).ravel()[:1] for v in ranges.values()]
-    return all(f.size and is_header(f[0]) for f in firsts) and all(
-        to_grid(v).size > 1 for v in ranges.values())  # fmt: skip
+    return all(is_header(_first_of_several(v)) for v in ranges.values())
 
 
 def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None = None) -> Columns:
