@@ -9,6 +9,7 @@ same-day purchases are one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,11 @@ MAX_PERIODS = 5_000
 
 
 def tracking(model: RepeatBuyingModel, customer_ids: Any, dates: Any, calibration_end: Any,
-             holdout_end: Any = None, period: Any = "W") -> pd.DataFrame:  # fmt: skip
+             holdout_end: Any = None, period: Any = "W",
+             each: Callable[[np.ndarray], RepeatBuyingModel] | None = None) -> pd.DataFrame:  # fmt: skip
     """One row per period: period, start, actual, expected, cumulative_actual,
-    cumulative_expected."""
+    cumulative_expected. With covariates, ``each`` gives the model of the customers whose
+    first transaction rows (positions in ``customer_ids``) it is handed, one per customer."""
     days = to_dates(dates).astype(np.int64)  # day numbers
     ids = np.asarray(customer_ids, dtype=object).ravel()
     cal_end = int(to_dates([calibration_end], "calibration_end")[0].astype(np.int64))
@@ -33,7 +36,8 @@ def tracking(model: RepeatBuyingModel, customer_ids: Any, dates: Any, calibratio
         to_dates([holdout_end], "holdout_end")[0].astype(np.int64))  # fmt: skip
     if end < cal_end:
         raise InputError("holdout_end", holdout_end, "a date on or after calibration_end")
-    log = pd.DataFrame({"c": ids, "d": days}).drop_duplicates()
+    log = pd.DataFrame({"c": ids, "d": days, "row": np.arange(ids.size)})
+    log = log.drop_duplicates(["c", "d"])
     first = log.groupby("c")["d"].min()
     cohort = first[first <= cal_end]
     if cohort.empty:
@@ -50,9 +54,15 @@ def tracking(model: RepeatBuyingModel, customer_ids: Any, dates: Any, calibratio
     actual = np.bincount((offsets // step).astype(np.int64), minlength=n_periods)[:n_periods]
     # cumulative expected at each period's last day, per distinct first-purchase day
     last_day = np.minimum(np.arange(1, n_periods + 1) * step, span) - 1
-    joined, counts = np.unique(cohort.to_numpy(dtype=np.int64) - start, return_counts=True)
-    ages = np.clip(last_day[:, None] - joined[None, :], 0, None) / step  # periods since joining
-    cumulative = (model.expected_purchases_new(ages) * counts).sum(axis=1)
+    if each is None:  # one model for all: once per distinct first-purchase day
+        joined, counts = np.unique(cohort.to_numpy(dtype=np.int64) - start, return_counts=True)
+        ages = np.clip(last_day[:, None] - joined[None, :], 0, None) / step  # periods since joining
+        cumulative = (model.expected_purchases_new(ages) * counts).sum(axis=1)
+    else:  # each customer's own parameters: customers along the last axis
+        rows = log.groupby("c")["row"].min().loc[cohort.index].to_numpy()
+        joined = cohort.to_numpy(dtype=np.int64) - start
+        ages = np.clip(last_day[:, None] - joined[None, :], 0, None) / step
+        cumulative = each(rows).expected_purchases_new(ages).sum(axis=1)
     starts = (start + np.arange(n_periods) * step).astype(np.int64).astype("datetime64[D]")
     return pd.DataFrame({
         "period": np.arange(1, n_periods + 1, dtype=float),

@@ -17,3 +17,18 @@ AS_OF = "Optional end of the observation period (a date); blank = the last date 
 PERIOD = ('Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, '
           '"H" hours, or a number of days.')  # fmt: skip
 PURCHASE_MODEL = '"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".'
+PURCHASE_COVARIATES = (
+    "Optional covariates of each customer's purchase rate: a header row of names, then a row "
+    "per customer (numbers, or labels such as web/store)."
+)
+DROPOUT_COVARIATES = (
+    "Optional covariates of each customer's drop-out: a header row of names, then a row per "
+    "customer (may be the same range as purchase_covariates)."
+)
+PURCHASE_COVARIATES_GIVEN = (
+    "With a covariate fit: each customer's purchase covariates, the columns CLV_FIT was given, "
+    "with their header row."
+)
+DROPOUT_COVARIATES_GIVEN = (
+    "With a covariate fit: each customer's drop-out covariates, with their header row."
+)

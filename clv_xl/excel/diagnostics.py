@@ -17,10 +17,18 @@ from clv_xl.excel.arguments import (
     transactions,
 )
 from clv_xl.excel.convert import flatten
+from clv_xl.excel.covariates import (
+    fit_designs,
+    for_customers,
+    new_customers,
+    transaction_covariates,
+)
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import customer_columns, per_customer, require_clean, spill
 from clv_xl.models.compare import DEFAULT_MODELS, compare
 from clv_xl.models.counts import purchase_probability
+from clv_xl.models.covariates import CovariateModel
+from clv_xl.models.repeat_buying import RepeatBuyingModel
 
 
 @xw.func(category=docs.CATEGORY)
@@ -32,9 +40,11 @@ from clv_xl.models.counts import purchase_probability
 )
 @xw.arg("recency", ndim=2, doc="Optional: " + docs.RECENCY)
 @xw.arg("age", ndim=2, doc="Optional: " + docs.AGE)
+@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
+@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
 def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, recency=None,
-                             age=None):  # fmt: skip
+                             age=None, purchase_covariates=None, dropout_covariates=None):  # fmt: skip
     """P(exactly n purchases in the next horizon periods), for a new customer or per customer."""
     n = number_argument(purchases, "purchases", float("nan"), "a whole number of purchases >= 0")
     if not np.isfinite(n) or n != int(n):
@@ -44,8 +54,12 @@ def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, 
         raise InputError("horizon", None, "a number of periods >= 0")
     model = purchase_model(params)
     if not has_history(repeat_purchases, recency, age):
-        return float(purchase_probability(model, n, length)[0])
+        each = new_customers(model, purchase_covariates, dropout_covariates)
+        if each is None:
+            return float(purchase_probability(model, n, length)[0])
+        return [[float(v)] for v in purchase_probability(each, n, length)]
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
+    model, ok = for_customers(model, purchase_covariates, dropout_covariates, cols, ok)
     result = np.full(cols.length, np.nan)
     if ok.any():
         result[ok] = purchase_probability(model, n, length, x[ok], tx[ok], big_t[ok])
@@ -71,9 +85,12 @@ def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, 
     doc="With holdout_purchases: the holdout period's length in the fitted unit (39 weeks, say).",
 )
 @xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
+@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES)
+@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES)
 @excel_function
 def CLV_COMPARE(repeat_purchases, recency, age, models=None, holdout_purchases=None,
-                holdout_length=None, weights=None):  # fmt: skip
+                holdout_length=None, weights=None, purchase_covariates=None,
+                dropout_covariates=None):  # fmt: skip
     """Purchase models side by side: parameters, log-likelihood, AIC, BIC, holdout error."""
     names = DEFAULT_MODELS if models is None else tuple(
         str(v) for v in flatten(models)[0] if v not in (None, "")
@@ -94,7 +111,8 @@ def CLV_COMPARE(repeat_purchases, recency, age, models=None, holdout_purchases=N
                                  "the holdout period's length > 0 in the fitted unit")  # fmt: skip
         if not np.isfinite(length) or length <= 0:
             raise InputError("holdout_length", holdout_length, "the holdout period's length > 0")
-    return compare(x, tx, big_t, names, w, holdout, length)
+    designs = fit_designs(purchase_covariates, dropout_covariates, cols)
+    return compare(x, tx, big_t, names, w, holdout, length, designs)
 
 
 @xw.func(category=docs.CATEGORY)
@@ -108,14 +126,35 @@ def CLV_COMPARE(repeat_purchases, recency, age, models=None, holdout_purchases=N
 @xw.arg(
     "period", doc='Optional row length: "W" weeks (blank), "D" days, "M" 30 days: the fitted unit.'
 )
+@xw.arg(
+    "purchase_covariates",
+    ndim=2,
+    doc="With a covariate fit: the customer's covariates on each transaction row, with a header row.",
+)
+@xw.arg(
+    "dropout_covariates",
+    ndim=2,
+    doc="With a covariate fit: the drop-out covariates on each transaction row, with a header row.",
+)
 @excel_function
-def CLV_TRACKING(params, customer_ids, dates, calibration_end, holdout_end=None, period=None):
+def CLV_TRACKING(params, customer_ids, dates, calibration_end, holdout_end=None, period=None,
+                 purchase_covariates=None, dropout_covariates=None):  # fmt: skip
     """Repeat purchases per period, actual and expected, incremental and cumulative."""
     model = purchase_model(params)
     if model.name not in ("BG/NBD", "MBG/NBD", "Pareto/NBD"):
         raise InputError("params", model.name, "a BG/NBD, MBG/NBD or Pareto/NBD table")
-    _, ids, days, _ = transactions(customer_ids, dates)
+    rows, ids, days, n_cells = transactions(customer_ids, dates)
+    matrices = transaction_covariates(model, purchase_covariates, dropout_covariates, rows, n_cells)
+    each = None
+    if matrices is not None:
+        assert isinstance(model, CovariateModel)
+        fitted = model
+
+        def each(at: np.ndarray) -> RepeatBuyingModel:  # rows of the transactions, as ids
+            return fitted.customers(*(None if m is None else m[at] for m in matrices))
+
     end = one_cell(calibration_end, "calibration_end", "a date")
     hold = one_cell(holdout_end, "holdout_end", "a date")
-    frame = tracking(model, ids, days, end, hold, "W" if period in (None, "") else period)
+    unit = "W" if period in (None, "") else period
+    frame = tracking(model, ids, days, end, hold, unit, each)  # type: ignore[arg-type]
     return spill(frame)

@@ -27,6 +27,7 @@ from clv_xl.excel.arguments import (
 )
 from clv_xl.excel.cohorts import cohort_labels
 from clv_xl.excel.convert import numeric_cells, to_grid
+from clv_xl.excel.covariates import fit_designs, for_customers, new_customers
 from clv_xl.excel.runner import excel_function, run_elementwise
 from clv_xl.excel.tables import (
     customer_columns,
@@ -35,6 +36,7 @@ from clv_xl.excel.tables import (
     spill,
 )
 from clv_xl.models import (
+    CONTINUOUS_MODELS,
     PURCHASE_MODELS,
     RETENTION_MODELS,
     GammaGamma,
@@ -43,6 +45,7 @@ from clv_xl.models import (
     model_class,
 )
 from clv_xl.models.bdw import BetaDiscreteWeibull, bdw_derl
+from clv_xl.models.covariates import CovariateModel
 from clv_xl.models.sbg import derl
 
 
@@ -83,7 +86,8 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
     return spill(frame)
 
 
-def _fit_table(model_name, repeat_purchases, recency, age, weights):
+def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_covariates=None,
+               dropout_covariates=None):  # fmt: skip
     cls = model_class(model_name, PURCHASE_MODELS)
     cols = customer_columns(
         {"repeat_purchases": repeat_purchases, "recency": recency, "age": age}, {"weights": weights}
@@ -92,7 +96,14 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights):
     used = cols.used
     data = [cols.values[k][used] for k in ("repeat_purchases", "recency", "age")]
     w = cols.values["weights"][used] if "weights" in cols.values else None
-    return fit_cached(cls, *data, w).table()
+    designs = fit_designs(purchase_covariates, dropout_covariates, cols)
+    if designs is None:
+        return fit_cached(cls, *data, w).table()
+    if cls.name not in CONTINUOUS_MODELS:
+        raise InputError("model", cls.name, "BG/NBD, MBG/NBD or Pareto/NBD for covariates")
+    purchase, dropout = designs
+    return fit_cached(CovariateModel, *data, w, purchase.matrix, dropout.matrix, base=cls,
+                      purchase_names=purchase.names, dropout_names=dropout.names).table()  # fmt: skip
 
 
 @xw.func(category=docs.CATEGORY)
@@ -109,10 +120,14 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights):
     doc="Customer age T: time from first purchase to the end of the data (CLV_SUMMARY's T column); BG/BB: opportunities.",
 )
 @xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
+@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES)
+@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES)
 @excel_function
-def CLV_FIT(model, repeat_purchases, recency=None, age=None, weights=None):
+def CLV_FIT(model, repeat_purchases, recency=None, age=None, weights=None,
+            purchase_covariates=None, dropout_covariates=None):  # fmt: skip
     """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood."""
-    return _fit_table(model, repeat_purchases, recency, age, weights)
+    return _fit_table(model, repeat_purchases, recency, age, weights, purchase_covariates,
+                      dropout_covariates)  # fmt: skip
 
 
 @xw.func(category=docs.CATEGORY)
@@ -171,9 +186,11 @@ def CLV_FIT_RETENTION(active_counts, model=None):
     return fit_cached(cls, counts).table()
 
 
-def _predict(params, repeat_purchases, recency, age, predict):
+def _predict(params, repeat_purchases, recency, age, predict, purchase_covariates=None,
+             dropout_covariates=None):  # fmt: skip
     model = purchase_model(params)
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
+    model, ok = for_customers(model, purchase_covariates, dropout_covariates, cols, ok)
     result = np.full(cols.length, np.nan)
     if ok.any():
         result[ok] = predict(model, x[ok], tx[ok], big_t[ok])
@@ -191,10 +208,14 @@ def _predict(params, repeat_purchases, recency, age, predict):
     ndim=2,
     doc="Customer age T: time from first purchase to the end of the data (BG/BB: opportunities).",
 )
+@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
+@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
-def CLV_P_ALIVE(params, repeat_purchases, recency=None, age=None):
+def CLV_P_ALIVE(params, repeat_purchases, recency=None, age=None, purchase_covariates=None,
+                dropout_covariates=None):  # fmt: skip
     """Probability that each customer is still active (has not silently left)."""
-    return _predict(params, repeat_purchases, recency, age, lambda m, x, tx, t: m.p_alive(x, tx, t))
+    return _predict(params, repeat_purchases, recency, age, lambda m, x, tx, t: m.p_alive(x, tx, t),
+                    purchase_covariates, dropout_covariates)  # fmt: skip
 
 
 @xw.func(category=docs.CATEGORY)
@@ -212,20 +233,29 @@ def CLV_P_ALIVE(params, repeat_purchases, recency=None, age=None):
 @xw.arg(
     "age", ndim=2, doc="Optional customer age T: time from first purchase to the end of the data."
 )
+@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
+@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
-def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None, age=None):
+def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None, age=None,
+                           purchase_covariates=None, dropout_covariates=None):  # fmt: skip
     """Expected purchases in the next horizon periods per customer, or for a new customer."""
     length = number_argument(horizon, "horizon", float("nan"), "a number of periods >= 0")
     if not np.isfinite(length):
         raise InputError("horizon", None, "a number of periods >= 0")
     if not has_history(repeat_purchases, recency, age):
-        return float(purchase_model(params).expected_purchases_new(length))
+        model = purchase_model(params)
+        each = new_customers(model, purchase_covariates, dropout_covariates)
+        if each is None:
+            return float(model.expected_purchases_new(length))
+        return [[float(v)] for v in each.expected_purchases_new(length)]
     return _predict(
         params,
         repeat_purchases,
         recency,
         age,
         lambda m, x, tx, big_t: m.expected_purchases(length, x, tx, big_t),
+        purchase_covariates,
+        dropout_covariates,
     )
 
 
@@ -262,6 +292,8 @@ def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value=None):
     "margin", doc="Optional profit margin on spend: 30% or 0.3 (blank = 100%, value not profit)."
 )
 @xw.arg("period", doc=docs.PERIOD)
+@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
+@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
 def CLV_LIFETIME_VALUE(
     params,
@@ -274,6 +306,8 @@ def CLV_LIFETIME_VALUE(
     discount_rate=None,
     margin=None,
     period=None,
+    purchase_covariates=None,
+    dropout_covariates=None,
 ):
     """Discounted expected profit per customer over the coming months."""
     model = purchase_model(params)
@@ -285,6 +319,7 @@ def CLV_LIFETIME_VALUE(
     cols, _, ok = customer_rows(
         model, repeat_purchases, recency, age, {"monetary_value": monetary_value}
     )
+    model, ok = for_customers(model, purchase_covariates, dropout_covariates, cols, ok)
     result = np.full(cols.length, np.nan)
     if ok.any():
         x, tx, big_t, m = (

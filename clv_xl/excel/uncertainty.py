@@ -23,6 +23,7 @@ from clv_xl.excel.arguments import (
     value_options,
 )
 from clv_xl.excel.convert import flatten
+from clv_xl.excel.covariates import customer_matrices
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
 from clv_xl.models import PURCHASE_MODELS, fit_cached, lifetime_value, model_class
@@ -57,10 +58,13 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
 @xw.arg("margin", doc='For "value": optional profit margin (blank = 100%).')
 @xw.arg("period", doc='For "value": ' + docs.PERIOD)
 @xw.arg("weights", ndim=2, doc=docs.WEIGHTS + " The total counts each row that many times.")
+@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
+@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
 def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, level=None,
                  draws=None, spend_params=None, monetary_value=None, discount_rate=None,
-                 margin=None, period=None, weights=None):  # fmt: skip
+                 margin=None, period=None, weights=None, purchase_covariates=None,
+                 dropout_covariates=None):  # fmt: skip
     """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty."""
     kind = one_cell(quantity, "quantity", ALLOWED_QUANTITY)
     kind = kind.strip().lower() if isinstance(kind, str) else kind
@@ -74,7 +78,7 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, leve
         raise InputError("draws", n_draws, "a whole number of draws from 100 to 5,000")
     length = number_argument(horizon, "horizon", 0.0, "a number of periods >= 0")
     model = purchase_model(params)
-    cov = covariance_from_table(read_table(params, "params"), model.param_names)
+    cov = covariance_from_table(read_table(params, "params"), model.param_names, model.positive())
     spend = None
     more = {}
     if kind in ("spend", "value"):
@@ -88,15 +92,19 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, leve
                                                     spend_model.param_names))  # fmt: skip
         more = {"monetary_value": monetary_value}
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age, more)
+    matrices, ok = customer_matrices(model, purchase_covariates, dropout_covariates, cols, ok)
     if not ok.any():
         raise InputError("repeat_purchases", "no usable customer", "at least one customer row")
     xs, txs, ts = x[ok], tx[ok], big_t[ok]
     w = row_weights(weights, cols.length)[ok] if weights is not None else None
     ms = cols.values["monetary_value"][ok] if more else None
     predict = _predictor(kind, length, xs, txs, ts, ms, discount_rate, margin, period)
+    if matrices is not None:  # each draw of a covariate fit, set to the customers' covariates
+        predict = _per_customer(predict, matrices)
     settings = {"quantity": kind, "horizon": length, "rate": discount_rate, "margin": margin,
                 "period": period}  # fmt: skip
     columns = [xs, txs, ts] + ([ms] if ms is not None else []) + ([w] if w is not None else [])
+    columns += [m for m in matrices or [] if m is not None]
     key = content_key(type(model), columns, {**settings, "weighted": w is not None})
     estimate, lower, upper, total, total_lo, total_hi = bootstrap_interval(
         model, cov, predict, share, int(n_draws), key=key, spend=spend, weights=w
@@ -116,6 +124,13 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, leve
     return [
         [v if not isinstance(v, float) or np.isfinite(v) else nothing for v in row] for row in rows
     ]
+
+
+def _per_customer(predict, matrices):
+    def each(model, *spend):
+        return predict(model.customers(*matrices), *spend)
+
+    return each
 
 
 def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):

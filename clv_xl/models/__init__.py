@@ -8,11 +8,13 @@ from clv_xl.models.bdw import BetaDiscreteWeibull
 from clv_xl.models.bgbb import BGBB
 from clv_xl.models.bgnbd import BGNBD
 from clv_xl.models.cache import fit_cached
+from clv_xl.models.covariates import CovariateModel
 from clv_xl.models.gammagamma import GammaGamma
 from clv_xl.models.mbgnbd import MBGNBD
 from clv_xl.models.paretonbd import ParetoNBD
 from clv_xl.models.registry import (
     ALL_MODELS,
+    CONTINUOUS_MODELS,
     PURCHASE_MODELS,
     RETENTION_MODELS,
     model_class,
@@ -26,11 +28,13 @@ __all__ = [
     "ALL_MODELS",
     "BGBB",
     "BGNBD",
+    "CONTINUOUS_MODELS",
     "MBGNBD",
     "PURCHASE_MODELS",
     "RETENTION_MODELS",
     "BaseModel",
     "BetaDiscreteWeibull",
+    "CovariateModel",
     "GammaGamma",
     "ParetoNBD",
     "RepeatBuyingModel",

@@ -77,6 +77,10 @@ class BaseModel(ABC):
     """The two parameters of a beta drop-out mixture (BG/NBD's a and b, BG/BB's gamma and
     delta): when both are large, every customer has the same drop-out chance."""
 
+    per_customer: bool = False
+    """Parameters that differ per customer (arrays, one value per customer): a model with
+    covariates set for given customers (:mod:`clv_xl.models.covariates`)."""
+
     def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, max_iter: int = 2000) -> None:
         self.penalizer = penalizer
         self.tol = tol
@@ -118,6 +122,27 @@ class BaseModel(ABC):
 
     def _initial(self, *data: Array, weights: Array) -> Array:
         return np.ones(len(self.param_names))
+
+    # ----- the scale the search works on ---------------------------------------------------
+    def positive(self) -> Array:
+        """Per parameter: True where it is positive and searched as its log (all of a model's
+        own parameters), False where it is searched as it is (covariate coefficients)."""
+        return np.ones(len(self.param_names), dtype=bool)
+
+    def to_point(self, params: Array) -> Array:
+        """Parameters on the scale the search and the covariance use."""
+        params = np.asarray(params, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.positive(), np.log(np.abs(params)), params)
+
+    def from_point(self, point: Array) -> Array:
+        """Parameters from the scale the search uses (:meth:`to_point` reversed)."""
+        point = np.asarray(point, dtype=float)
+        return np.where(self.positive(), np.exp(np.clip(point, -700, 700)), point)
+
+    def with_params(self, params: dict[str, float] | Sequence[float]) -> Self:
+        """A model like this one with other parameter values (a draw of an interval)."""
+        return type(self).from_params(params)
 
     # ----- state ---------------------------------------------------------------------------
     @property
@@ -164,11 +189,11 @@ class BaseModel(ABC):
                 pick = np.random.default_rng(0).choice(weights.size, WARM_START_ROWS, replace=False)
                 sample = Objective(self, self._grouped([np.asarray(d)[pick] for d in data]),
                                    weights[pick], penalizer)  # fmt: skip
-            x0 = np.log(self._initial(*data, weights=weights))
+            x0 = self.to_point(self._initial(*data, weights=weights))
             learned: list[tuple[bool, float, dict[str, Any]]] = []
             failure: FitError | None = None
             for attempt, offset in enumerate(RESTARTS):
-                start = np.clip(x0 + offset[: x0.size], -LOG_BOUND + 1, LOG_BOUND - 1)
+                start = np.clip(x0 + np.resize(offset, x0.size), -LOG_BOUND + 1, LOG_BOUND - 1)
                 try:
                     point, value = optimize.search(objective, start, tol, max_iter, sample,
                                                    self.name)  # fmt: skip
@@ -192,7 +217,7 @@ class BaseModel(ABC):
     def _learn(self, objective: Objective, point: Array, value: float) -> None:
         """Set the learned state from the optimum found."""
         total_weight = objective.total
-        params = np.exp(point)
+        params = self.from_point(point)
         self.params_ = dict(zip(self.param_names, params.tolist(), strict=True))
         self.log_likelihood_ = -float(value) * total_weight
         self.n_customers_ = total_weight
@@ -224,7 +249,8 @@ class BaseModel(ABC):
     def _weaknesses(self, data: Sequence[Array], weights: Array) -> list[str]:
         """What makes a converged fit untrustworthy, in plain words (empty when nothing)."""
         out: list[str] = []
-        loose = [k for k, v in self.params_.items() if self.standard_errors_[k] > WEAK_SE_RATIO * v]
+        loose = [k for (k, v), pos in zip(self.params_.items(), self.positive(), strict=True)
+                 if pos and self.standard_errors_[k] > WEAK_SE_RATIO * v]  # fmt: skip
         if len(loose) == 1:
             out.append(f"the standard error of {loose[0]} exceeds its estimate")
         elif loose:
@@ -255,7 +281,7 @@ class BaseModel(ABC):
         return f"few repeat buyers ({repeaters:,.0f} of {total:,.0f} customers bought again)"
 
     def _diagnosis(self, data: Sequence[Array], weights: Array) -> str:
-        point = np.log(np.array(list(self.params_.values())))
+        point = self.to_point(np.array(list(self.params_.values())))
         stuck = [k for k, v in zip(self.param_names, point, strict=True) if abs(v) > LOG_BOUND - 1]
         if self.purchase_data:
             few = self._few_repeaters(data, weights)
@@ -283,8 +309,9 @@ class BaseModel(ABC):
         return grouped_columns(list(data)) if self.groups_columns else list(data)
 
     def _standard_errors(self, cov_log: Array, params: Array) -> dict[str, float]:
-        """Delta method: cov(theta) = J cov(log theta) J with J = diag(theta)."""
-        var = np.diag(cov_log) * params**2
+        """Delta method: cov(theta) = J cov(log theta) J with J = diag(theta) (1 for a
+        parameter searched as it is)."""
+        var = np.diag(cov_log) * np.where(self.positive(), params, 1.0) ** 2
         se = np.where(var >= 0, np.sqrt(np.abs(var)), np.nan)
         return dict(zip(self.param_names, se.tolist(), strict=True))
 

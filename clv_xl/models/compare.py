@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from clv_xl.models.cache import fit_cached
+from clv_xl.models.covariates import CovariateModel, Design
 from clv_xl.models.registry import CONTINUOUS_MODELS, model_class
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 
@@ -20,13 +21,25 @@ DEFAULT_MODELS = ("BG/NBD", "MBG/NBD", "Pareto/NBD")
 
 
 def compare(x: Any, tx: Any, big_t: Any, models: Any = DEFAULT_MODELS, weights: Any = None,
-            holdout: Any = None, holdout_length: float | None = None) -> list[list[Any]]:  # fmt: skip
-    """The comparison table: a header row of model names, then one row per quantity."""
+            holdout: Any = None, holdout_length: float | None = None,
+            covariates: tuple[Design, Design] | None = None) -> list[list[Any]]:  # fmt: skip
+    """The comparison table: a header row of model names, then one row per quantity. With
+    ``covariates`` (purchase, drop-out), every model is fitted with them: their coefficients
+    count as parameters."""
     classes = [model_class(m, CONTINUOUS_MODELS) for m in models]
-    fits: list[RepeatBuyingModel] = []
+    fits: list[Any] = []
+    predictors: list[RepeatBuyingModel] = []
     for cls in classes:
-        fitted = fit_cached(cls, x, tx, big_t, weights)
-        assert isinstance(fitted, RepeatBuyingModel)
+        if covariates is None:
+            fitted = fit_cached(cls, x, tx, big_t, weights)
+            assert isinstance(fitted, RepeatBuyingModel)
+            predictors.append(fitted)
+        else:
+            p, d = covariates
+            fitted = fit_cached(CovariateModel, x, tx, big_t, weights, p.matrix, d.matrix,
+                                base=cls, purchase_names=p.names, dropout_names=d.names)  # fmt: skip
+            assert isinstance(fitted, CovariateModel)
+            predictors.append(fitted.customers(p.matrix, d.matrix))
         fits.append(fitted)
     w = np.ones(np.size(x)) if weights is None else np.asarray(weights, dtype=float)
     n = float(w.sum())
@@ -44,7 +57,7 @@ def compare(x: Any, tx: Any, big_t: Any, models: Any = DEFAULT_MODELS, weights: 
              ["status", *(f.message_ for f in fits)]]  # fmt: skip
     if holdout is not None:
         actual = np.asarray(holdout, dtype=float)
-        predicted = [f.expected_purchases(holdout_length, x, tx, big_t) for f in fits]
+        predicted = [f.expected_purchases(holdout_length, x, tx, big_t) for f in predictors]
         with np.errstate(invalid="ignore", over="ignore"):  # an absurd horizon: "n/a" cells
             rows.append(["holdout_predicted", *(_number(p @ w) for p in predicted)])
             rows.append(["holdout_actual", *([_number(actual @ w)] * len(fits))])

@@ -32,14 +32,15 @@ _cache: OrderedDict[str, tuple[Array, ...]] = OrderedDict()
 
 
 def parameter_draws(model: BaseModel, cov_log: Array, draws: int, seed: int = 0) -> Array:
-    """``draws`` parameter vectors (rows), drawn on the log scale."""
-    centre = np.log(np.array([model.params_[k] for k in model.param_names]))
+    """``draws`` parameter vectors (rows), drawn on the scale of the fit's covariance: logs of
+    the positive parameters, covariate coefficients as they are."""
+    centre = model.to_point(np.array([model.params_[k] for k in model.param_names]))
     rng = np.random.default_rng(seed)
     # eigh, not cholesky: a nearly singular covariance (a flat direction) still draws
     values, vectors = np.linalg.eigh((cov_log + cov_log.T) / 2)
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
     z = rng.standard_normal((draws, centre.size))
-    return np.exp(np.clip(centre + z @ root.T, -700, 700))  # finite even for wild covariances
+    return model.from_point(centre + z @ root.T)  # finite even for wild covariances
 
 
 def bootstrap_interval(
@@ -94,9 +95,8 @@ def bootstrap_interval(
 
 
 def _drawn_models(model: BaseModel, cov_log: Array, draws: int, seed: int) -> list[BaseModel]:
-    cls = type(model)
     return [
-        cls.from_params(dict(zip(model.param_names, params.tolist(), strict=True)))
+        model.with_params(dict(zip(model.param_names, params.tolist(), strict=True)))
         for params in parameter_draws(model, cov_log, draws, seed)
     ]
 

@@ -44,6 +44,8 @@ class Likelihood(Protocol):
 
     def _totals(self, *data_and_weights: Any) -> Totals | None: ...
 
+    def positive(self) -> Array: ...
+
 
 def hessian_from_gradient(
     gradient: Callable[[Array], Array], x: Array, step: float = 1e-5
@@ -123,6 +125,8 @@ class Objective:
         with np.errstate(all="ignore"):  # sums of extreme data overflow: their value is 1e300
             self._totals = model._totals(*self.data, weights)
         self._memo: dict[bytes, tuple[float, Array | None]] = {}
+        # searched as logs (the models' own parameters) or as they are (coefficients)
+        self.positive = model.positive()
 
     def _evaluate(self, log_params: Array, need_gradient: bool) -> tuple[float, Array | None]:
         key = log_params.tobytes()
@@ -131,16 +135,17 @@ class Objective:
             return cached
         grad = None
         with np.errstate(all="ignore"):  # BFGS may try wild points: their value is 1e300
-            params = np.exp(log_params)
+            params = np.where(self.positive, np.exp(log_params), log_params)
+            scale = np.where(self.positive, params, 1.0)  # d params / d point
             if self._totals is not None:
                 ll_total, grad_total = self._totals(params)
                 g = -grad_total / self.total + 2 * self.penalizer * params
-                grad = np.where(np.isfinite(g), g * params, 0.0)  # computed anyway: kept
+                grad = np.where(np.isfinite(g), g * scale, 0.0)  # computed anyway: kept
             elif need_gradient:
                 ll, per_row = self.model._value_and_gradient(params, *self.data)
                 ll_total = float(np.dot(self.weights, ll))
                 g = -(self.weights @ per_row) / self.total + 2 * self.penalizer * params
-                grad = np.where(np.isfinite(g), g * params, 0.0)  # chain rule to log-params
+                grad = np.where(np.isfinite(g), g * scale, 0.0)  # chain rule to the point
             else:
                 ll_total = float(
                     np.dot(self.weights, self.model._log_likelihood(params, *self.data))

@@ -77,10 +77,14 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
 
 
-def covariance_from_table(table: dict[str, Any], names: Sequence[str]) -> Array:
-    """The covariance of the log-parameters from a table: standard errors (delta method:
-    sd(log p) = se(p) / p) and the ``corr_a_b`` rows."""
+def covariance_from_table(
+    table: dict[str, Any], names: Sequence[str], positive: Sequence[bool] | Array | None = None
+) -> Array:
+    """The covariance of the estimates on the fit's scale from a table: standard errors (delta
+    method for the positive parameters, searched as logs: sd(log p) = se(p) / p; covariate
+    coefficients, ``positive`` False, as they are) and the ``corr_a_b`` rows."""
     k = len(names)
+    logs = [True] * k if positive is None else list(positive)
     sd = np.empty(k)
     for i, name in enumerate(names):
         se, value = table.get(se_row(name)), table.get(name)
@@ -88,7 +92,7 @@ def covariance_from_table(table: dict[str, Any], names: Sequence[str]) -> Array:
             raise InputError("params", f"{se_row(name)} = {se}",
                              "a converged fit's table with its standard errors (CLV_FIT's whole "
                              "spill, e.g. P1#)")  # fmt: skip
-        sd[i] = float(se) / float(value)
+        sd[i] = float(se) / float(value) if logs[i] else float(se)
     corr = np.eye(k)
     for i, j in pairs(names):
         value = table.get(corr_row(names[j], names[i]))

@@ -18,16 +18,16 @@ from clv_xl.models.base import Array, prediction
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
 
 
-def _side(a: Array, b: Array, alpha: float, beta: float) -> tuple[float, Array, float]:
+def _side(a: Array, b: Array, alpha: Array, beta: Array) -> tuple[Array, Array, Array]:
     """The larger rate, the hypergeometric parameter of its side, and |alpha - beta|: the side
     that keeps the argument |alpha - beta| / (larger + t) below 1 (A0 of the note's eq. 11 is
-    r + s + x times :func:`log_integral`'s integral, for alpha >= beta and alpha < beta alike)."""
-    if alpha >= beta:
-        return alpha, b, alpha - beta
-    return beta, a, beta - alpha
+    r + s + x times :func:`log_integral`'s integral, for alpha >= beta and alpha < beta alike).
+    alpha and beta may differ per customer (covariates): the side is then chosen per row."""
+    up = np.asarray(alpha) >= np.asarray(beta)
+    return np.where(up, alpha, beta), np.where(up, b, a), np.abs(np.subtract(alpha, beta))
 
 
-def log_integral(a: Array, b: Array, alpha: float, beta: float, tx: Array, T: Array) -> Array:
+def log_integral(a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array) -> Array:
     """ln of the integral from t_x to T of (alpha + tau)^-a (beta + tau)^-b d tau: with
     c = a + b - 1 its antiderivative is -(w^-c / c) 2F1(c, q; c + 1; d / w), w = larger + tau
     (:func:`_side`). The drop-out term of the likelihood is s times this integral with
@@ -108,7 +108,7 @@ def _series_rows(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
 
 
 def integral_and_derivatives(
-    a: Array, b: Array, alpha: float, beta: float, tx: Array, T: Array
+    a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array
 ) -> tuple[Array, Array]:
     """:func:`log_integral` and its derivatives in a, b, alpha and beta (rows of the second
     array), from the hypergeometric series differentiated term by term: the antiderivative at
@@ -117,7 +117,8 @@ def integral_and_derivatives(
     (the same integral with a or b one higher) and central differences for a and b."""
     a, b, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, tx, T)))
     big, q, d = _side(a, b, alpha, beta)
-    other = beta if alpha >= beta else alpha
+    up = np.asarray(alpha) >= np.asarray(beta)
+    other = np.where(up, beta, alpha)
     c = a + b - 1
     q = np.broadcast_to(q, c.shape)
     n = c.size
@@ -138,21 +139,22 @@ def integral_and_derivatives(
             - rho * (-c * at_t[0] / w_t + at_t[3] * (other + T) / w_t**2)
         ) / den
         d_small = (-at_tx[3] / w_tx + rho * at_t[3] / w_t) / den
-    d_a, d_b = (d_c, d_c + d_q) if alpha >= beta else (d_c + d_q, d_c)
-    d_alpha, d_beta = (d_big, d_small) if alpha >= beta else (d_small, d_big)
+    d_a, d_b = np.where(up, d_c, d_c + d_q), np.where(up, d_c + d_q, d_c)
+    d_alpha, d_beta = np.where(up, d_big, d_small), np.where(up, d_small, d_big)
     grads = np.vstack([d_a, d_b, d_alpha, d_beta])
     slow = ~(done[:n] & done[n:])
     if slow.any():
         i = np.flatnonzero(slow)
         ai, bi, txi, ti = a[i], b[i], tx[i], T[i]
-        value[i] = log_integral(ai, bi, alpha, beta, txi, ti)
+        al, be = np.broadcast_to(alpha, a.shape)[i], np.broadcast_to(beta, a.shape)[i]
+        value[i] = log_integral(ai, bi, al, be, txi, ti)
         with np.errstate(invalid="ignore", over="ignore"):
-            grads[2, i] = -ai * np.exp(log_integral(ai + 1, bi, alpha, beta, txi, ti) - value[i])
-            grads[3, i] = -bi * np.exp(log_integral(ai, bi + 1, alpha, beta, txi, ti) - value[i])
+            grads[2, i] = -ai * np.exp(log_integral(ai + 1, bi, al, be, txi, ti) - value[i])
+            grads[3, i] = -bi * np.exp(log_integral(ai, bi + 1, al, be, txi, ti) - value[i])
         for row, (da, db) in ((0, (1e-6, 0.0)), (1, (0.0, 1e-6))):
-            up = log_integral(ai + da, bi + db, alpha, beta, txi, ti)
-            down = log_integral(ai - da, bi - db, alpha, beta, txi, ti)
-            grads[row, i] = (up - down) / 2e-6
+            above = log_integral(ai + da, bi + db, al, be, txi, ti)
+            below = log_integral(ai - da, bi - db, al, be, txi, ti)
+            grads[row, i] = (above - below) / 2e-6
     return value, grads
 
 

@@ -10,6 +10,7 @@ from clv_xl.models.base import BaseModel
 from clv_xl.models.bdw import BetaDiscreteWeibull
 from clv_xl.models.bgbb import BGBB
 from clv_xl.models.bgnbd import BGNBD
+from clv_xl.models.covariates import covariate_model_from_table
 from clv_xl.models.gammagamma import GammaGamma
 from clv_xl.models.mbgnbd import MBGNBD
 from clv_xl.models.paretonbd import ParetoNBD
@@ -58,6 +59,10 @@ def model_from_table(
             f"is a {cls.name} table without {', '.join(missing)}",
             f"the rows {', '.join(cls.param_names)} as CLV_FIT returns them",
         )
+    if isinstance(cls, type) and cls.name in CONTINUOUS_MODELS:
+        with_covariates = covariate_model_from_table(table, cls, argument)  # type: ignore[arg-type]
+        if with_covariates is not None:
+            return with_covariates
     values = {k: table[k] for k in cls.param_names}
     try:
         return cls.from_params(values)

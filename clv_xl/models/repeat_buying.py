@@ -161,7 +161,8 @@ class BetaGeometricFamily(RepeatBuyingModel):
             return 1 - (1 - z) ** (a - 1) * hyp
 
         with np.errstate(all="ignore"):
-            grown = per_pair(growth, x, big_t, horizons=int(np.size(t)))
+            horizons = 1 if self.per_customer else int(np.size(t))  # pairs share parameters
+            grown = per_pair(growth, x, big_t, horizons=horizons)
             result = k / (a - 1) * grown * expit(-self._log_odds_dead(x, tx, big_t))
         return np.where(t == 0, 0.0, np.maximum(result, 0.0))
 

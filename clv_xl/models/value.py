@@ -14,6 +14,7 @@ import numpy as np
 from clv_xl.core.timeunit import TimeUnit
 from clv_xl.errors import InputError
 from clv_xl.models.base import Array
+from clv_xl.models.covariates import shaped
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 from clv_xl.models.threads import one_blas_thread
 
@@ -48,6 +49,7 @@ def lifetime_value(
     factor = month_length(period)
     steps = np.arange(1, int(months) + 1, dtype=float)
     x, tx, big_t = (np.asarray(v, dtype=float)[..., None] for v in (frequency, recency, T))
+    model = shaped(model, x.shape)  # type: ignore[assignment]  # per-customer parameters too
     # at extreme parameters the cumulative forecasts are inf, their differences nan: the caller
     # reports a non-finite value (the Excel layer as one line)
     with one_blas_thread(), np.errstate(invalid="ignore", over="ignore"):

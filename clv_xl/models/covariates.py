@@ -1,0 +1,375 @@
+"""Time-invariant covariates in BG/NBD, MBG/NBD and Pareto/NBD.
+
+Fader, P. S. & Hardie, B. G. S. (2007), "Incorporating Time-Invariant Covariates into the
+Pareto/NBD and BG/NBD Models" (note), and pymc-marketing's covariate BetaGeoModel and
+ParetoNBDModel: each customer's parameters are the population's, scaled by the customer's
+covariates z_i (one row of numbers):
+
+- purchases: alpha_i = alpha_0 exp(-g' z_i), so a positive coefficient means a faster buyer;
+- drop-out, BG/NBD and MBG/NBD: a_i = a_0 exp(g_a' z_i) and b_i = b_0 exp(g_b' z_i);
+- drop-out, Pareto/NBD: beta_i = beta_0 exp(-g' z_i).
+
+r (and s) are shared. The likelihood is the model's own, row by row with each row's
+parameters; its gradient in the coefficients follows by the chain rule from the model's
+per-row gradient. Customers with the same history and the same covariates are still fitted
+once. The coefficients are searched as they are, the positive parameters as logs, and the
+covariance (behind the ``corr_`` rows and the intervals) is on that scale.
+
+Covariates are named: a numeric column keeps its name (``age``), a text column becomes one
+indicator per level but the first in sorted order, the baseline (``channel=web``). Coefficient
+rows are named ``alpha:NAME``, ``a:NAME``, ``b:NAME`` and ``beta:NAME``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+
+from clv_xl.errors import CellError, FitError, InputError
+from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.grouped import distinct_rows
+from clv_xl.models.params_table import CORR_PREFIX, SE_PREFIX
+from clv_xl.models.repeat_buying import RepeatBuyingModel, row_problems
+from clv_xl.models.validation import as_column, same_length
+
+PURCHASE, DROPOUT = "purchase", "dropout"
+LINKS: dict[str, tuple[tuple[str, str, float], ...]] = {
+    "BG/NBD": (("alpha", PURCHASE, -1.0), ("a", DROPOUT, 1.0), ("b", DROPOUT, 1.0)),
+    "MBG/NBD": (("alpha", PURCHASE, -1.0), ("a", DROPOUT, 1.0), ("b", DROPOUT, 1.0)),
+    "Pareto/NBD": (("alpha", PURCHASE, -1.0), ("beta", DROPOUT, -1.0)),
+}
+"""Per model: each parameter that covariates scale, which covariates, and the sign of g' z."""
+
+
+def coefficient_name(param: str, covariate: str) -> str:
+    return f"{param}:{covariate}"
+
+
+def links(model: str) -> tuple[tuple[str, str, float], ...]:
+    if model not in LINKS:
+        raise InputError("model", model, "BG/NBD, MBG/NBD or Pareto/NBD for covariates")
+    return LINKS[model]
+
+
+# ----- covariates as numbers -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Design:
+    """Covariates as numbers: ``names`` and a customers x names ``matrix``."""
+
+    names: tuple[str, ...]
+    matrix: Array
+
+    @classmethod
+    def empty(cls, rows: int) -> Design:
+        return cls((), np.zeros((rows, 0)))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+
+
+def _text(v: Any) -> str:
+    return str(v).strip()
+
+
+def design(header: Sequence[str], columns: Sequence[Sequence[Any]], argument: str) -> Design:
+    """Named covariate columns as numbers: numbers as they are, text as indicators (see the
+    module's docstring). Every value must be given; a column with one value for everybody
+    says nothing the model's own parameters do not."""
+    names: list[str] = []
+    parts: list[Array] = []
+    for name, column in zip(header, columns, strict=True):
+        values = list(column)
+        for i, v in enumerate(values):
+            if v is None or (isinstance(v, str) and not v.strip()):
+                raise CellError(argument, f"has a blank {name} in row {i + 1}",
+                                "a value for every customer")  # fmt: skip
+        numeric = [_is_number(v) for v in values]
+        if all(numeric):
+            x = np.asarray(values, dtype=float)
+            if not np.all(np.isfinite(x)):
+                raise CellError(argument, f"has a {name} that is not a finite number", "numbers")
+            if np.ptp(x) == 0:
+                raise CellError(argument, f"has {name} {x[0]:g} for every customer",
+                                "a covariate that differs between customers")  # fmt: skip
+            names.append(name)
+            parts.append(x)
+            continue
+        if any(numeric) and any(isinstance(v, str) for v in values):
+            i = numeric.index(True) if not numeric[0] else numeric.index(False)
+            raise CellError(argument, f"column {name} mixes numbers and text (row {i + 1})",
+                            "a column of numbers or a column of labels")  # fmt: skip
+        keys = [_text(v).casefold() for v in values]
+        spelled: dict[str, str] = {}
+        for k, v in zip(keys, values, strict=True):
+            spelled.setdefault(k, _text(v))
+        levels = sorted(spelled)
+        if len(levels) < 2:
+            raise CellError(argument, f"has {name} {spelled[levels[0]]!r} for every customer",
+                            "a covariate that differs between customers")  # fmt: skip
+        key_array = np.asarray(keys, dtype=object)
+        for level in levels[1:]:  # the first level is the baseline
+            names.append(f"{name}={spelled[level]}")
+            parts.append((key_array == level).astype(float))
+    rows = len(columns[0]) if columns else 0
+    matrix = np.column_stack(parts) if parts else np.zeros((rows, 0))
+    return Design(tuple(names), matrix)
+
+
+def matrix_for(names: Sequence[str], header: Sequence[str], columns: Sequence[Sequence[Any]],
+               argument: str) -> Array:  # fmt: skip
+    """The covariates a fit named (``age``, ``channel=web``) from customers' columns, matched
+    by header without regard to case, as Excel matches text."""
+    by_header = {_text(h).casefold(): i for i, h in enumerate(header)}
+    rows = len(columns[0]) if columns else 0
+    out = np.empty((rows, len(names)))
+    for j, name in enumerate(names):
+        key = name.casefold()
+        if key in by_header:
+            values = columns[by_header[key]]
+            bad = [i for i, v in enumerate(values) if not _is_number(v)]
+            if bad:
+                raise CellError(argument, f"has {name} {values[bad[0]]!r} in row {bad[0] + 1}",
+                                "a number")  # fmt: skip
+            out[:, j] = np.asarray(values, dtype=float)
+            continue
+        column, _, level = name.partition("=")
+        if not level or column.casefold() not in by_header:
+            found = ", ".join(str(h) for h in header) or "none"
+            raise CellError(argument, f"has no column for {name} (headers: {found})",
+                            "the covariate columns the fit was given, with their headers")  # fmt: skip
+        values = columns[by_header[column.casefold()]]
+        out[:, j] = [_text(v).casefold() == level.casefold() for v in values]
+    return out
+
+
+# ----- the model -------------------------------------------------------------------------------
+class CovariateModel(BaseModel):
+    """A repeat-buying model (``base``: BG/NBD, MBG/NBD or Pareto/NBD) whose purchase and
+    drop-out parameters depend on covariates.
+
+    Parameters
+    ----------
+    base : the model class, e.g. :class:`~clv_xl.models.bgnbd.BGNBD`.
+    purchase_names, dropout_names : the covariates' names (a :class:`Design`'s ``names``).
+
+    Example
+    -------
+    >>> from clv_xl.models import BGNBD
+    >>> model = CovariateModel(BGNBD, ("channel=web",), ())
+    >>> model.param_names
+    ('r', 'alpha', 'a', 'b', 'alpha:channel=web')
+
+    ``model.fit(frequency, recency, T, None, z_purchase)`` fits it; ``model.customers(z)`` is the
+    base model with each customer's own parameters, which every prediction takes.
+    """
+
+    purchase_data = True
+    data_names = ("frequency", "recency", "T")
+
+    def __init__(self, base: type[RepeatBuyingModel], purchase_names: Sequence[str] = (),
+                 dropout_names: Sequence[str] = (), penalizer: float = 0.0, tol: float = 1e-10,
+                 max_iter: int = 2000) -> None:  # fmt: skip
+        super().__init__(penalizer, tol, max_iter)
+        self.base = base
+        self.purchase_names = tuple(purchase_names)
+        self.dropout_names = tuple(dropout_names)
+        self.links = links(base.name)
+        self.name = base.name  # type: ignore[misc]
+        self.dropout_params = base.dropout_params  # type: ignore[misc]
+        self._core = base()
+        self.coefficients: list[tuple[int, str, int, float]] = []
+        """(parameter index in base, covariate group, column, sign) per coefficient."""
+        names = list(base.param_names)
+        for param, group, sign in self.links:
+            for column, covariate in enumerate(self._names(group)):
+                names.append(coefficient_name(param, covariate))
+                self.coefficients.append((base.param_names.index(param), group, column, sign))
+        self.param_names = tuple(names)  # type: ignore[misc]
+
+    def _names(self, group: str) -> tuple[str, ...]:
+        return self.purchase_names if group == PURCHASE else self.dropout_names
+
+    def positive(self) -> Array:
+        k = len(self.base.param_names)
+        return np.arange(len(self.param_names)) < k
+
+    @staticmethod
+    def row_problems(*data: Any) -> Array:
+        return row_problems(*data[:3])
+
+    # ----- fitting ---------------------------------------------------------------------------
+    def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None,
+            purchase: Any = None, dropout: Any = None) -> Self:  # fmt: skip
+        """Fit by maximum likelihood; ``purchase`` and ``dropout`` are customers x covariates
+        matrices (columns in the order of ``purchase_names`` and ``dropout_names``)."""
+        x = as_column("frequency", frequency, integer=True)
+        tx = as_column("recency", recency)
+        big_t = as_column("T", T)
+        w = np.ones_like(x) if weights is None else as_column("weights", weights)
+        same_length(frequency=x, recency=tx, T=big_t, weights=w)
+        zp = self._matrix(purchase, PURCHASE, x.size)
+        zd = self._matrix(dropout, DROPOUT, x.size)
+        problems = row_problems(x, tx, big_t)
+        if (problems != "").any():
+            i = int(np.argmax(problems != ""))
+            raise InputError("frequency, recency, T", f"row {i + 1}", problems[i],
+                             position=(i + 1,))  # fmt: skip
+        if w.sum() < 2 or not np.any((x > 0) & (w > 0)):
+            raise FitError(f"{self.name} with covariates needs at least 2 customers, some with "
+                           "a repeat purchase")  # fmt: skip
+        kp = zp.shape[1]
+        columns, counts = distinct_rows(x, tx, big_t, *zp.T, *zd.T, weights=w)
+        data = [*columns[:3], np.column_stack(columns[3 : 3 + kp]) if kp else np.zeros((counts.size, 0)),
+                np.column_stack(columns[3 + kp :]) if zd.shape[1] else np.zeros((counts.size, 0))]  # fmt: skip
+        return self._maximise(data, counts)
+
+    def _matrix(self, z: Any, group: str, rows: int) -> Array:
+        names = self._names(group)
+        if z is None:
+            z = np.zeros((rows, 0))
+        z = np.asarray(z, dtype=float).reshape(rows, -1) if np.size(z) else np.zeros((rows, 0))
+        if z.shape[1] != len(names):
+            raise InputError(f"{group} covariates", f"{z.shape[1]} columns",
+                             f"{len(names)} columns: {', '.join(names) or 'none'}")  # fmt: skip
+        if not np.all(np.isfinite(z)):
+            raise InputError(f"{group} covariates", "a value that is not finite", "numbers")
+        return z
+
+    def _initial(self, *data: Array, weights: Array) -> Array:
+        start = self._core._initial(*data[:3], weights=weights)
+        return np.concatenate([start, np.zeros(len(self.coefficients))])
+
+    def _per_row(self, params: Array, zp: Array, zd: Array) -> tuple[list[Any], list[Any]]:
+        """Each row's base parameters, and per base parameter its factor exp(sign g' z)."""
+        k = len(self.base.param_names)
+        eta: list[Any] = [0.0] * k
+        for (index, group, column, sign), g in zip(self.coefficients, params[k:], strict=True):
+            z = zp if group == PURCHASE else zd
+            eta[index] = eta[index] + sign * g * z[:, column]
+        factors = [np.exp(e) if isinstance(e, np.ndarray) else 1.0 for e in eta]
+        values = [params[i] * factors[i] for i in range(k)]
+        return values, factors
+
+    def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array, zp: Array,
+                        zd: Array) -> Array:  # fmt: skip
+        values, _ = self._per_row(params, zp, zd)
+        return self._core._log_likelihood(values, x, tx, T)  # type: ignore[arg-type]
+
+    def _value_and_gradient(self, params: Array, x: Array, tx: Array, T: Array, zp: Array,
+                            zd: Array) -> tuple[Array, Array]:  # fmt: skip
+        """ln L per row and its gradient: d/d theta_0 = d/d theta_i * exp(sign g' z_i), and
+        d/d g_k = d/d theta_i * theta_i * sign * z_ik."""
+        values, factors = self._per_row(params, zp, zd)
+        ll, per_row = self._core._value_and_gradient(values, x, tx, T)  # type: ignore[arg-type]
+        k = len(self.base.param_names)
+        out = np.empty((np.size(ll), len(self.param_names)))
+        for i in range(k):
+            out[:, i] = per_row[:, i] * factors[i]
+        for j, (index, group, column, sign) in enumerate(self.coefficients):
+            z = zp if group == PURCHASE else zd
+            out[:, k + j] = per_row[:, index] * values[index] * sign * z[:, column]
+        return ll, out
+
+    # ----- parameters given ---------------------------------------------------------------------
+    @classmethod
+    def from_params(cls, params: dict[str, float] | Sequence[float]) -> Self:
+        raise TypeError("a CovariateModel is rebuilt with covariate_model_from_params")
+
+    def with_params(self, params: dict[str, float] | Sequence[float]) -> Self:
+        values = [params[k] for k in self.param_names] if isinstance(params, dict) else list(params)
+        model = type(self)(self.base, self.purchase_names, self.dropout_names)
+        k = len(self.base.param_names)
+        for key, v in zip(self.param_names, values, strict=True):
+            ok = isinstance(v, int | float | np.floating) and np.isfinite(v)
+            if not ok or (self.param_names.index(key) < k and v <= 0):
+                allowed = "a number > 0 from a fitted model" if self.param_names.index(key) < k \
+                    else "a number from a fitted model"  # fmt: skip
+                raise InputError(f"params {key}", v, allowed)
+        model.params_ = {k: float(v) for k, v in zip(self.param_names, values, strict=True)}
+        model.standard_errors_ = {k: float("nan") for k in self.param_names}
+        model.log_likelihood_ = float("nan")
+        model.n_customers_ = float("nan")
+        model.converged_ = True
+        model.message_ = "parameters given"
+        return model
+
+    # ----- predictions ---------------------------------------------------------------------------
+    def customers(self, purchase: Any = None, dropout: Any = None) -> RepeatBuyingModel:
+        """The base model with each customer's own parameters (arrays, one value per row of
+        the covariates), for every prediction the base model makes."""
+        rows = _rows(purchase, dropout)
+        zp = self._matrix(purchase, PURCHASE, rows)
+        zd = self._matrix(dropout, DROPOUT, rows)
+        values, _ = self._per_row(self._params(), zp, zd)
+        model = self.base()
+        own = {k: np.broadcast_to(np.asarray(v, dtype=float), (rows,)).copy()
+               for k, v in zip(self.base.param_names, values, strict=True)}  # fmt: skip
+        model.params_ = own  # type: ignore[assignment]  # arrays: one value per customer
+        model.standard_errors_ = {k: float("nan") for k in self.base.param_names}
+        model.log_likelihood_ = float("nan")
+        model.n_customers_ = float(rows)
+        model.converged_ = True
+        model.message_ = "parameters per customer"
+        model.per_customer = True
+        return model
+
+
+def _rows(*matrices: Any) -> int:
+    sizes = {np.shape(m)[0] for m in matrices if m is not None and np.ndim(m) == 2 and np.size(m)}
+    if len(sizes) > 1:
+        raise InputError("covariates", f"{sorted(sizes)} rows", "one row per customer in each")
+    if not sizes:
+        raise InputError("covariates", None, "the customers' covariates, one row per customer")
+    return sizes.pop()
+
+
+def covariate_names(
+    table: dict[str, Any], base: type[RepeatBuyingModel]
+) -> tuple[list[str], list[str]]:
+    """The purchase and drop-out covariates named by a table's coefficient rows."""
+    purchase: list[str] = []
+    dropout: list[str] = []
+    groups = {param: group for param, group, _ in LINKS.get(base.name, ())}
+    for key in table:
+        param, sep, covariate = str(key).partition(":")
+        if not sep or param.startswith((SE_PREFIX, CORR_PREFIX)):
+            continue
+        if param not in groups:
+            raise InputError("params", key, f"coefficient rows of {base.name} "
+                             f"({', '.join(p + ':NAME' for p in groups) or 'none'})")  # fmt: skip
+        names = purchase if groups[param] == PURCHASE else dropout
+        if covariate not in names:
+            names.append(covariate)
+    return purchase, dropout
+
+
+def covariate_model_from_table(table: dict[str, Any], base: type[RepeatBuyingModel],
+                               argument: str) -> CovariateModel | None:  # fmt: skip
+    """The covariate model a table's coefficient rows describe; None when it has none."""
+    purchase, dropout = covariate_names(table, base)
+    if not purchase and not dropout:
+        return None
+    model = CovariateModel(base, purchase, dropout)
+    missing = [k for k in model.param_names if k not in table]
+    if missing:
+        raise InputError(argument, f"no {missing[0]} row", "CLV_FIT's whole table")
+    try:
+        return model.with_params({k: table[k] for k in model.param_names})
+    except InputError as exc:
+        raise InputError(argument, exc.value, exc.allowed) from None
+
+
+def shaped(model: BaseModel, shape: tuple[int, ...]) -> BaseModel:
+    """A per-customer model with its parameter arrays reshaped (e.g. to a column, (-1, 1), so
+    that they broadcast against customers x horizons); other models as they are."""
+    if not model.per_customer:
+        return model
+    out = type(model)()
+    vars(out).update(vars(model))
+    reshaped = {k: np.asarray(v).reshape(shape) for k, v in model.params_.items()}
+    out.params_ = reshaped  # type: ignore[assignment]  # arrays: one value per customer
+    return out
