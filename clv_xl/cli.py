@@ -72,7 +72,7 @@ def _refresh(args: argparse.Namespace) -> int:
     book, output = args.book, args.output
     input_file(book, "book", "an .xlsx workbook", (".xlsx", ".xlsm"))
     target = output_file(output or book, "--output" if output else "book", (".xlsx", ".xlsm"))
-    report = refresh(book, target, bar if drawing() else None)
+    report = refresh(book, target, bar if drawing() else None, args.allow_files)
     say("\n".join(report.lines()))
     return 1 if report.errors else 0
 
@@ -114,6 +114,9 @@ def _refresh_parser(commands: argparse._SubParsersAction, common: argparse.Argum
              "store the values", _refresh, common)  # fmt: skip
     p.add_argument("book", type=Path, help="the .xlsx or .xlsm workbook")
     p.add_argument("-o", "--output", type=Path, help="write here instead of in place")
+    p.add_argument("--allow-files", type=Path, action="append", default=[], metavar="DIR",
+                   help="a folder CLV_SUMMARY_FILE may read from (repeat for more; none by "
+                   "default: a workbook from someone else cannot read this machine's files)")  # fmt: skip
 
 
 def _templates_parser(

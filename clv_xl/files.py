@@ -8,10 +8,13 @@ folder, or a missing folder refuse with one line.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from clv_xl.errors import CellError
@@ -75,11 +78,97 @@ def mode_for(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+@dataclass(frozen=True)
+class FileIdentity:
+    """Which file a path held when it was read: a save made since (a new file renamed over it,
+    or the same file rewritten) changes it."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileIdentity:
+        st = os.stat(path)
+        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def matches(self, path: Path) -> bool:
+        try:
+            return FileIdentity.of(path) == self
+        except OSError:
+            return False
+
+
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux's renameat2 with RENAME_EXCHANGE); False where the
+    system or the file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]  # fmt: skip
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: not here
+        return False
+    raise OSError(err, os.strerror(err), str(second))
+
+
+def beside(target: Path, tag: str) -> Path:
+    """A free name next to ``target``: ``book.refreshed.xlsx``, ``book.refreshed-2.xlsx``..."""
+    for n in range(1, 1000):
+        candidate = target.with_name(
+            f"{target.stem}.{tag}{'' if n == 1 else f'-{n}'}{target.suffix}"
+        )
+        if not candidate.exists():
+            return candidate
+    raise OSError(17, "no free name", str(target))
+
+
+def _keep_beside(tmp: Path, target: Path) -> Path:
+    """Move ``tmp`` to a free name beside ``target`` without replacing anything."""
+    while True:
+        kept = beside(target, "refreshed")
+        try:
+            os.link(tmp, kept)  # fails rather than replace a file that appeared meanwhile
+        except FileExistsError:
+            continue
+        tmp.unlink()
+        return kept
+
+
+def _replace(tmp: Path, target: Path, expect: FileIdentity | None) -> Path:
+    """``tmp`` over ``target``; with ``expect``, only while ``target`` is still that file:
+    swapped in one step, then what was swapped out checked (and swapped back if it was
+    not the file read). Returns where ``tmp`` went."""
+    if expect is not None and exchange(tmp, target):
+        if expect.matches(tmp):  # what came out is the file that was read: done
+            return target
+        exchange(tmp, target)  # someone saved meanwhile: theirs back, ours beside it
+        return _keep_beside(tmp, target)
+    if expect is not None and not expect.matches(target):
+        return _keep_beside(tmp, target)
+    os.replace(tmp, target)  # where no exchange exists, the check and the rename are two steps
+    return target
+
+
+def write_atomically(target: Path, write: Callable[[Path], object],
+                     expect: FileIdentity | None = None) -> Path:  # fmt: skip
     """The one atomic write: ``write(tmp)`` into a hidden temporary file beside ``target``,
     flushed to disk, given the mode of :func:`mode_for`, renamed over ``target``. Whatever
     happens before the rename (an error, Ctrl-C, a signal raised as an exception), the temporary
-    file is removed and ``target`` is as it was."""
+    file is removed and ``target`` is as it was. With ``expect`` (the file a refresh read),
+    ``target`` is replaced only if it is still that file; otherwise the result is kept beside
+    it. Returns the path written."""
     target = Path(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}",
                                 dir=target.parent)  # fmt: skip
@@ -91,8 +180,9 @@ def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())
         os.chmod(tmp, mode_for(target))
-        os.replace(tmp, target)
+        written = _replace(tmp, target, expect)
         _sync_folder(target.parent)
+        return written
     finally:
         if tmp.exists():
             tmp.unlink()

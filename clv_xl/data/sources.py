@@ -33,6 +33,13 @@ class SourceError(CLVError):
     """A transaction source cannot be read as asked; the message says why and what to do."""
 
 
+def missing(path: Path) -> SourceError:
+    """The answer for a path that is not there (and, in a headless refresh, for one outside
+    the folders allowed: the same words, so a workbook cannot probe for files)."""
+    return SourceError(f"no such file or folder: {path} (give a CSV or Parquet file, a folder "
+                       "of them, or a SELECT query)")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Source:
     """Where the transactions are: a file, a folder of files, or a SELECT query (DuckDB)."""
@@ -59,10 +66,7 @@ class Source:
         elif path.is_file():
             files = [path]
         else:
-            raise SourceError(
-                f"no such file or folder: {path} (give a CSV or Parquet file, a folder of them, "
-                "or a SELECT query)"
-            )
+            raise missing(path)
         kinds = {_kind(p) for p in files}
         if None in kinds:
             raise SourceError(f"{files[0].name}: not a CSV or Parquet file (by its name)")

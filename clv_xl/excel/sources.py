@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -11,7 +15,7 @@ import xlwings as xw
 
 from clv_xl.core import segment
 from clv_xl.data.engines import summarize_source
-from clv_xl.data.sources import Source
+from clv_xl.data.sources import Source, missing
 from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.runner import excel_function
@@ -19,6 +23,28 @@ from clv_xl.excel.tables import spill
 from clv_xl.models import BGNBD, GammaGamma, fit_cached, lifetime_value
 
 _summaries: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
+_allowed: ContextVar[list[Path] | None] = ContextVar("clv_xl_allowed_folders", default=None)
+"""None in Excel (any file the user names); in a headless refresh, the folders allowed."""
+
+
+@contextmanager
+def allowed_folders(folders: list[Path]) -> Iterator[None]:
+    """While a headless refresh runs: CLV_SUMMARY_FILE reads only under ``folders``."""
+    token = _allowed.set([Path(os.path.realpath(f)) for f in folders])
+    try:
+        yield
+    finally:
+        _allowed.reset(token)
+
+
+def _permitted(path: str) -> bool:
+    folders = _allowed.get()
+    if folders is None:
+        return True
+    real = Path(os.path.realpath(path))
+    return any(real == f or f in real.parents for f in folders)
+
+
 MAX_SUMMARIES = 8
 
 
@@ -105,6 +131,8 @@ def CLV_SUMMARY_FILE(
     path = _text(source, "source")
     if path is None:
         raise InputError("source", None, "the path of a CSV or Parquet file or folder")
+    if not _permitted(path) and not Source(path).is_query:
+        raise missing(Path(path).expanduser())
     if Source(path).is_query:
         raise InputError(
             "source", "a SQL query", "a file or folder (queries run from Python or clv-xl)"

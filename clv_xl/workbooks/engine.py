@@ -1,30 +1,27 @@
-"""The CLV_ functions inside the ``formulas`` Excel engine, fed exactly what xlwings feeds them.
+"""The CLV_ functions inside the headless engine, fed exactly what xlwings feeds them.
 
-The engine passes a range as a ``Ranges`` object (a 2-D object array with ``schedula.EMPTY``
-for blanks), a scalar as a NumPy or Python value, an error as ``XlError`` (a str such as
-"#N/A"), and dates as serial numbers. xlwings, with ``ndim=2``, passes lists of lists with None
-for blanks. The adapter turns the first into the second, and results back (datetimes to serial
-numbers), so the Excel layer is the same code under Excel and here.
+A CLV_ call nested in an Excel formula (``=SUM(CLV_P_ALIVE(...))``) is computed by formualizer
+calling the function; it passes a range as a list of rows (None for blanks) and a cell as its
+value, which is xlwings' shape with ``ndim=2``. The adapter keeps to that shape (a range of one
+cell as its value), turns omitted arguments back into None (see :func:`mark_omitted`) and hands
+results back as lists of rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import schedula as sh
 
 from clv_xl.excel import udfs
-
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+from clv_xl.excel.error_texts import EXCEL_ERRORS
 
 # Excel hands a function an omitted argument (``=CLV_RETENTION(100,0.8,0.1,,"end")``) as
 # "missing", which xlwings turns into None and the function into its default. The engine reads
-# an empty argument as 0, so before it sees a formula every omitted argument of a CLV_ call
+# an empty argument as 0, so before it sees a formula, every omitted argument of a CLV_ call
 # becomes a call of CLV_OMITTED(), whose value the adapter turns back into None.
 OMITTED_CALL = "CLV_OMITTED()"
 OMITTED = "\u2400clv-omitted"
@@ -77,70 +74,44 @@ def _omitted_here(formula: str, i: int, out: list[str]) -> None:
         out.append(OMITTED_CALL)
 
 
+ERROR_KINDS = {re.sub(r"[#!?/0]", "", e).lower(): e for e in EXCEL_ERRORS}
+ERROR_KINDS["circ"] = "#CIRC"
+"""formualizer's error kinds as Excel shows them ("#CIRC": a cell in a circular reference)."""
+
+
 def cell_in(x: Any) -> Any:
-    """One engine value as xlwings would hand it over."""
-    if x is sh.EMPTY or (isinstance(x, str) and x == OMITTED):
+    """One engine value as xlwings hands it over: None for a blank (and for an omitted
+    argument's mark), datetimes for dates, Excel's error texts, Python numbers."""
+    if x is None or (isinstance(x, str) and (x == OMITTED or x == "")):
         return None
+    if isinstance(x, dict):
+        if x.get("type") == "Error":
+            return ERROR_KINDS.get(str(x.get("kind", "")).lower(), "#VALUE!")
+        return str(x)
+    if isinstance(x, dt.datetime):
+        return x
+    if isinstance(x, dt.date):
+        return dt.datetime(x.year, x.month, x.day)
     if isinstance(x, np.generic):
         return x.item()
-    if isinstance(x, str):
-        return str(x)  # XlError is a str subclass: "#N/A" text
     return x
 
 
 def arg_in(arg: Any) -> Any:
     """One argument as xlwings hands it over: a single cell as its value (what an argument
     without ``ndim=2`` gets; the ``ndim=2`` ones accept it too), a range as rows of cells."""
-    value = getattr(arg, "value", arg)  # Ranges -> its 2-D array
-    if isinstance(value, np.ndarray):
-        grid = np.asarray(value, dtype=object)
-        if grid.size == 1:
-            return cell_in(grid.reshape(()).item())
-        if grid.ndim == 1:
-            grid = grid[None, :]
-        return [[cell_in(x) for x in row] for row in grid.tolist()]
-    return cell_in(value)
-
-
-def cell_out(x: Any) -> Any:
-    """A Python value as the engine (and an .xlsx) holds it: dates become serial numbers."""
-    if isinstance(x, dt.datetime):
-        return (x - EXCEL_EPOCH).total_seconds() / 86400.0
-    if isinstance(x, dt.date):
-        return float((x - EXCEL_EPOCH.date()).days)
-    if x is None:
-        return ""
-    return x
-
-
-def result_out(result: Any) -> Any:
-    if isinstance(result, list):
-        rows = [r if isinstance(r, list) else [r] for r in result]
-        out = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
-        for i, row in enumerate(rows):
-            out[i, :] = [cell_out(x) for x in row]
-        return out
-    return cell_out(result)
-
-
-def engine_function(f: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(f)
-    def call(*args: Any) -> Any:
-        return result_out(f(*(arg_in(a) for a in args)))
-
-    return call
+    if isinstance(arg, np.ndarray):
+        arg = arg.tolist()
+    if isinstance(arg, list):
+        rows = [r if isinstance(r, list) else [r] for r in arg]
+        if len(rows) == 1 and len(rows[0]) == 1:
+            return cell_in(rows[0][0])
+        return [[cell_in(x) for x in row] for row in rows]
+    return cell_in(arg)
 
 
 def clv_functions() -> dict[str, Callable[..., Any]]:
-    """Every CLV_ function, wrapped for the engine, by Excel name (and CLV_OMITTED)."""
-    functions = {name: engine_function(getattr(udfs, name)) for name in udfs.__all__}
+    """Every CLV_ function by Excel name (and CLV_OMITTED, the mark of an omitted argument)."""
+    functions = {name: getattr(udfs, name) for name in udfs.__all__}
     functions["CLV_OMITTED"] = lambda: OMITTED
     return functions
-
-
-def register() -> None:
-    """Make the CLV_ functions known to ``formulas`` (idempotent)."""
-    import formulas
-
-    functions = formulas.get_functions()
-    functions.update(clv_functions())

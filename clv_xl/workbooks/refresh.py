@@ -1,43 +1,37 @@
 """Batch refresh without Excel: compute every formula, write the values back, change nothing else.
 
-What the ribbon's Refresh button does inside Excel, done here by the ``formulas`` engine with the
-CLV_ functions plugged in (see ``engine``), so a workbook is refreshed on a server, on a schedule,
-or on a machine with no Excel. Cached fits are dropped first; each distinct fit is then computed
-once. Dynamic-array formulas spill to the size of their result (a conflict with a typed value is
-``#SPILL!``, as in Excel). Only formula cells and their spill ranges are written; the workbook is
-written to a temporary file and renamed over the target.
+What the ribbon's Refresh button does inside Excel, done by :mod:`clv_xl.workbooks.calculation`
+(formualizer for Excel's functions, clv_xl for the CLV_ tables), so a workbook is refreshed on a
+server, on a schedule, or on a machine with no Excel. Cached fits are dropped first; each
+distinct fit is then computed once. Only formula cells and their spill ranges are written, by
+the byte-preserving writer of :mod:`clv_xl.workbooks.xlsx`, to a temporary file that replaces
+the workbook only if the workbook is still the file that was read (:mod:`clv_xl.files`).
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import re
-import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from clv_xl.excel.error_texts import is_error
+from clv_xl.excel.sources import allowed_folders
+from clv_xl.files import FileIdentity
 from clv_xl.models.cache import clear_cache
-from clv_xl.workbooks import engine
+from clv_xl.workbooks.calculation import PASSES, Calculation, Formula
+from clv_xl.workbooks.references import Area
 from clv_xl.workbooks.xlsx import (
     EXTERNAL_REFERENCE,
-    Cell,
     Package,
     Sheet,
     WorkbookError,
     cell_ref,
-    range_cells,
-    split_ref,
 )
 
-MAX_PASSES = 5
 Progress = Callable[[str, float], None]
 
 
@@ -49,16 +43,24 @@ class Report:
     formulas: int = 0
     clv_formulas: int = 0
     seconds: float = 0.0
+    load_seconds: float = 0.0
+    compute_seconds: float = 0.0
+    write_seconds: float = 0.0
     passes: int = 0
     errors: list[tuple[str, str, str]] = field(default_factory=list)
-    values: dict[tuple[str, str], Any] = field(default_factory=dict)
+    written_to: str = ""
+    kept: str = ""
 
     def lines(self, limit: int = 20) -> list[str]:
         head = (
             f"{self.workbook}: {self.formulas} formulas refreshed ({self.clv_formulas} use CLV_"
-            f" functions) in {self.seconds:.1f} s"
+            f" functions) in {self.seconds:.1f} s (load {self.load_seconds:.1f}, compute "
+            f"{self.compute_seconds:.1f}, write {self.write_seconds:.1f})"
         )
-        return [head, *error_lines(self.errors, limit)]
+        out = [head]
+        if self.kept:
+            out.append(self.kept)
+        return [*out, *error_lines(self.errors, limit)]
 
 
 def error_lines(errors: list[tuple[str, str, str]], limit: int) -> list[str]:
@@ -72,76 +74,9 @@ def error_lines(errors: list[tuple[str, str, str]], limit: int) -> list[str]:
     return out
 
 
-def _key(text: str) -> str:
-    """Normalise an engine reference: "'[book.xlsx]SHEET'!A1" and "SHEET!A1" -> "SHEET!A1"."""
-    text = re.sub(r"^'?\[[^\]]*\]", "", text)
-    return text.replace("'", "").replace("$", "").upper()
-
-
-def _value(raw: Any) -> Any:
-    return getattr(raw, "value", raw)
-
-
-def _grid(raw: Any) -> np.ndarray:
-    arr = np.asarray(_value(raw), dtype=object)
-    if arr.ndim == 0:
-        arr = arr.reshape(1, 1)
-    elif arr.ndim == 1:
-        arr = arr[None, :]
-    return arr
-
-
-def _scalar(raw: Any) -> Any:
-    return engine.cell_in(_grid(raw)[0, 0])
-
-
 def _say(progress: Progress | None, text: str, share: float) -> None:
     if progress is not None:
         progress(text, share)
-
-
-class _Calculation:
-    """One load and calculation of a workbook by the engine."""
-
-    def __init__(self, path: Path) -> None:
-        import formulas
-
-        engine.register()
-        # The engine logs each failed node with a traceback; failures show as errors in the
-        # report instead (a formula cell left without a value is one).
-        logging.getLogger("schedula").setLevel(logging.CRITICAL)
-        logging.getLogger("formulas").setLevel(logging.CRITICAL)
-        quiet = os.environ.get("TQDM_DISABLE")
-        os.environ["TQDM_DISABLE"] = "1"  # the engine's own progress bars; ours is enough
-        try:
-            with warnings.catch_warnings():  # openpyxl, reading for the engine, on extensions
-                warnings.simplefilter("ignore", UserWarning)
-                model = formulas.ExcelModel().loads(str(path)).finish()
-            solution = model.calculate()
-        finally:
-            if quiet is None:
-                os.environ.pop("TQDM_DISABLE", None)
-            else:
-                os.environ["TQDM_DISABLE"] = quiet
-        self.values = {_key(k): v for k, v in solution.items()}
-
-    def lookup(self, sheet: str, ref: str) -> Any:
-        return self.values.get(_key(f"{sheet}!{ref}"))
-
-    def evaluate(self, sheet: str, formula: str) -> np.ndarray:
-        """A formula's full result, evaluated on its own against the calculated cells."""
-        import formulas
-
-        marked = engine.mark_omitted("=" + formula)
-        func = formulas.Parser().ast(marked, context={"sheet": sheet.upper()})[1].compile()
-        inputs = [self._input(sheet, name) for name in func.inputs]
-        return _grid(func(*inputs))
-
-    def _input(self, sheet: str, name: str) -> Any:
-        if "!" in name:
-            return self.values.get(_key(name))
-        # a cell on the formula's own sheet, or a defined name (workbook scope)
-        return self.values.get(_key(f"{sheet}!{name}"), self.values.get(_key(f"!{name}")))
 
 
 def _refuse_external_links(package: Package, sheets: dict[str, Sheet]) -> None:
@@ -161,147 +96,128 @@ def _refuse_external_links(package: Package, sheets: dict[str, Sheet]) -> None:
         )
 
 
-def _anchors(sheets: dict[str, Sheet]) -> list[tuple[str, Cell]]:
-    return [(name, c) for name, s in sheets.items() for c in s.cells() if c.array_ref]
-
-
-def _one_cell_ref(ref: str | None) -> str | None:
-    """A range of one cell written as that cell ("C21:C21" -> "C21"), as ``_resize`` writes it."""
-    first, _, last = (ref or "").partition(":")
-    return first if last == first else ref
-
-
-def _resize(sheets: dict[str, Sheet], calc: _Calculation, original: dict[tuple[str, str], str],
-            report: Report) -> bool:  # fmt: skip
-    """Give each dynamic array the ref of its true result; True if any ref changed."""
-    changed = False
-    for name, cell in _anchors(sheets):
-        if not cell.dynamic or cell.formula is None:
-            continue
-        rows, cols = calc.evaluate(name, cell.formula).shape
-        last = cell_ref(cell.row + rows - 1, cell.col + cols - 1)
-        new_ref = cell.ref if last == cell.ref else f"{cell.ref}:{last}"
-        if new_ref == _one_cell_ref(cell.array_ref):
-            continue
-        old = set(range_cells(original.get((name, cell.ref), cell.array_ref or cell.ref)))
-        blocked = [
-            rc for rc in range_cells(new_ref)
-            if rc not in old and (other := sheets[name].get(*rc)) is not None
-            and (other.formula is not None or other.has_value)
-        ]  # fmt: skip
-        if blocked:
-            report.errors.append((name, cell.ref, f"#SPILL! the result needs {new_ref}, "
-                                  f"but {cell_ref(*blocked[0])} is not empty"))  # fmt: skip
-            continue
-        sheets[name].set_array_ref(cell.row, cell.col, new_ref)
-        changed = True
-    return changed
-
-
 def refresh(
     path: str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    allow_files: list[Path] | None = None,
 ) -> Report:
     """Recalculate every formula of the workbook at ``path`` and write it to ``output``
-    (default: in place). Input cells and everything that is not a computed value are kept."""
+    (default: in place). Input cells and everything that is not a computed value are kept.
+    CLV_SUMMARY_FILE reads only under the folders in ``allow_files`` (none by default)."""
     started = time.perf_counter()
     source = Path(path)
     target = Path(output) if output is not None else source
-    package = Package(source)
+    package = Package(source)  # a missing or broken file: one line, before anything else
+    identity = FileIdentity.of(source)
     report = Report(source.name)
     try:
         sheets = {name: package.sheet(name) for name in package.sheet_parts}
         _refuse_external_links(package, sheets)
-        original_refs = {(n, c.ref): c.array_ref or c.ref for n, c in _anchors(sheets)}
-        formula_cells = [
-            (n, c) for n, s in sheets.items() for c in s.cells() if c.formula is not None
-        ]
-        report.formulas = len(formula_cells)
-        report.clv_formulas = sum("CLV_" in (c.formula or "").upper() for _, c in formula_cells)
         clear_cache()  # a refresh recomputes every fit once
-        with tempfile.TemporaryDirectory() as scratch:
-            # The engine reads a copy in which omitted CLV_ arguments are marked (see
-            # engine.mark_omitted); the workbook written keeps the formulas as typed.
-            calc_path = Path(scratch) / f"pass0{source.suffix}"
-            package.save(calc_path, _for_engine(sheets))
-            for number in range(1, MAX_PASSES + 1):
-                _say(
-                    progress, f"calculating (pass {number})", 0.1 + 0.7 * (number - 1) / MAX_PASSES
-                )
-                calc = _Calculation(calc_path)
-                report.passes = number
-                if not _resize(sheets, calc, original_refs, report):
-                    break
-                calc_path = Path(scratch) / f"pass{number}{source.suffix}"
-                package.save(calc_path, _for_engine(sheets))
-            _say(progress, "writing values", 0.85)
-            _write_values(sheets, calc, original_refs, report)
-        package.save(
-            target, {s.part: s.xml().encode("utf-8") for s in sheets.values() if s.touched}
+        _say(progress, "loading", 0.05)
+        calc = Calculation(package, sheets)
+        calc.prepare_engine()
+        report.formulas = len(calc.formulas)
+        report.clv_formulas = sum("CLV_" in f.text.upper() for f in calc.formulas)
+        report.load_seconds = time.perf_counter() - started
+        with allowed_folders(allow_files or []):
+            _compute(calc, report, progress)
+        report.compute_seconds = time.perf_counter() - started - report.load_seconds
+        _say(progress, "writing values", 0.85)
+        _write(calc, sheets, report)
+        kept = package.save(
+            target,
+            {s.part: s.xml().encode("utf-8") for s in sheets.values() if s.touched},
+            identity if target == source else None,
         )
+        report.written_to = str(kept)
+        if kept != target:
+            report.kept = (f"{source.name} changed while it was refreshed (saved meanwhile?): "
+                           f"your version is kept, the refreshed copy is {kept}")  # fmt: skip
     finally:
         package.close()
     report.seconds = time.perf_counter() - started
+    report.write_seconds = report.seconds - report.load_seconds - report.compute_seconds
     _say(progress, "done", 1.0)
     return report
 
 
-FORMULA_XML = re.compile(r"(<f\b[^>]*>)(.*?)(</f>)", re.S)
+def _compute(calc: Calculation, report: Report, progress: Progress | None) -> None:
+    order, _ = calc.order(actual=False)
+    for number in range(1, PASSES + 1):
+        report.passes = number
+        calc.outputs.clear()
+        calc.errors.clear()
+        for i, f in enumerate(order):
+            _say(progress, f"computing {f.sheet}!{f.ref}", 0.1 + 0.7 * i / max(len(order), 1))
+            calc.compute(f)
+            calc.hand_to_engine(f.key)
+        again, _ = calc.order(actual=True)
+        position = {f.key: i for i, f in enumerate(order)}
+        settled = all(position[k] < position[f.key] or k == f.key
+                      for f in order for k in calc.dependencies(f, actual=True))  # fmt: skip
+        if settled or [f.key for f in again] == [f.key for f in order]:
+            break
+        order = again
+    for f in order:
+        if f.key in calc.dependencies(f, actual=True):
+            calc.circular.add(f.key)
+    calc.book.evaluate_all()
+    report.errors.extend(calc.errors)
 
 
-def _for_engine(sheets: dict[str, Sheet]) -> dict[str, bytes]:
-    """Every sheet's XML with omitted CLV_ arguments marked for the engine."""
-    from xml.sax.saxutils import escape, unescape
-
-    def mark(match: re.Match[str]) -> str:
-        text = unescape(match.group(2), {"&quot;": '"', "&apos;": "'"})
-        marked = engine.mark_omitted(text)
-        if marked == text:
-            return match.group(0)
-        return match.group(1) + escape(marked) + match.group(3)
-
-    return {s.part: FORMULA_XML.sub(mark, s.xml()).encode("utf-8") for s in sheets.values()}
-
-
-def _write_values(sheets: dict[str, Sheet], calc: _Calculation,
-                  original: dict[tuple[str, str], str], report: Report) -> None:  # fmt: skip
-    for name, sheet in sheets.items():
-        for cell in sheet.cells():
-            if cell.formula is None:
-                continue
-            if cell.array_ref:
-                _write_array(name, sheet, cell, calc, original, report)
-                continue
-            value = _scalar(calc.lookup(name, cell.ref))
-            if value is None:
-                report.errors.append((name, cell.ref, "the formula engine computed no value"))
-                continue
-            sheet.set_value(cell.row, cell.col, value)
-            report.values[(name, cell.ref)] = value
-            if is_error(value):
-                report.errors.append((name, cell.ref, str(value)))
+def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
+    for f in calc.formulas:
+        sheet = sheets[f.sheet]
+        if f.placed:
+            out = calc.outputs[f.key]
+            if f.key in calc.circular:
+                report.errors.append((f.sheet, f.ref, f"circular reference: {f.sheet}!{f.ref} "
+                                      "reads its own result"))  # fmt: skip
+            _write_grid(calc, sheet, f, out.area, out.grid, report)
+            continue
+        value = calc.engine_value(f.sheet, f.row, f.col)
+        if value == "#CIRC":
+            report.errors.append((f.sheet, f.ref, f"circular reference among "
+                                  f"{', '.join(_circular_cells(calc, f))}"))  # fmt: skip
+            value = 0.0
+        elif is_error(value):
+            report.errors.append((f.sheet, f.ref, str(value)))
+        sheet.set_value(f.row, f.col, calc._to_serial(value))
 
 
-def _write_array(name: str, sheet: Sheet, cell: Cell, calc: _Calculation,
-                 original: dict[tuple[str, str], str], report: Report) -> None:  # fmt: skip
-    assert cell.array_ref is not None
-    grid = _grid(calc.lookup(name, cell.array_ref))
-    top, left = split_ref(cell.array_ref.split(":")[0])
-    new_cells = set(range_cells(cell.array_ref))
-    if any(e[:2] == (name, cell.ref) and e[2].startswith("#SPILL!") for e in report.errors):
-        sheet.set_value(cell.row, cell.col, "#SPILL!")
-        return
-    for r, c in sorted(new_cells):
-        i, j = r - top, c - left
-        value = engine.cell_in(grid[i, j]) if i < grid.shape[0] and j < grid.shape[1] else None
-        sheet.set_value(r, c, value)
-        report.values[(name, cell_ref(r, c))] = value
-        if is_error(value):
-            report.errors.append((name, cell_ref(r, c), str(value)))
-    for r, c in range_cells(original.get((name, cell.ref), cell.array_ref)):
-        if (r, c) not in new_cells:  # the spill shrank: clear what it no longer covers
-            sheet.set_value(r, c, None)
+def _circular_cells(calc: Calculation, f: Formula) -> list[str]:
+    cells = [g for g in calc.formulas if g.sheet == f.sheet and not g.placed
+             and calc.engine_value(g.sheet, g.row, g.col) == "#CIRC"]  # fmt: skip
+    return [f"{g.sheet}!{g.ref}" for g in cells[:6]]
+
+
+def _write_grid(calc: Calculation, sheet: Sheet, f: Formula, area: Area, grid: np.ndarray,
+                report: Report) -> None:  # fmt: skip
+    """A result into its area; a dynamic array's ref follows it and cells it left are cleared."""
+    to_serial = calc._to_serial
+    for i in range(area.rows):
+        row = area.top + i
+        for j in range(area.cols):
+            value = grid[i, j]
+            sheet.set_value(row, area.left + j, to_serial(value))
+            said = (
+                f.key in calc.outputs
+                and calc.outputs[f.key].error
+                and (row, area.left + j) == (f.row, f.col)
+            )
+            if is_error(value) and not said:
+                report.errors.append((f.sheet, cell_ref(row, area.left + j), str(value)))
+    if f.dynamic:
+        ref = cell_ref(area.top, area.left)
+        last = cell_ref(area.bottom, area.right)
+        sheet.set_array_ref(f.row, f.col, ref if last == ref else f"{ref}:{last}")
+        old = f.old_area
+        for r in range(old.top, old.bottom + 1):
+            for c in range(old.left, old.right + 1):
+                if not area.contains(f.sheet, r, c):
+                    sheet.set_value(r, c, None)
 
 
 __all__ = ["Report", "WorkbookError", "refresh"]

@@ -23,7 +23,7 @@ from defusedxml import ElementTree
 
 from clv_xl.errors import CLVError
 from clv_xl.excel.error_texts import EXCEL_ERRORS
-from clv_xl.files import write_atomically
+from clv_xl.files import FileIdentity, write_atomically
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -89,6 +89,8 @@ class Cell:
     formula: str | None = None
     array_ref: str | None = None
     dynamic: bool = False
+    shared: str | None = None  # a shared formula's group (si); the first cell holds the text
+    shared_ref: str | None = None  # on the group's first cell: the cells that share it
 
     @property
     def ref(self) -> str:
@@ -109,11 +111,25 @@ def parse_cell(xml: str) -> Cell:
         f_head = f.group(0)[: f.group(0).index(">") + 1]
         f_attrs = dict(_ATTR.findall(f_head))
         text = re.sub(r"^<f\b[^>]*>|</f>$", "", f.group(0)) if not f_head.endswith("/>") else ""
-        cell.formula = unescape(text, {"&quot;": '"', "&apos;": "'"})
+        cell.formula = _ooxml_text(unescape(text, {"&quot;": '"', "&apos;": "'"}))
         if f_attrs.get("t") == "array":
             cell.array_ref = f_attrs.get("ref", cell.ref)
             cell.dynamic = "cm" in attrs
+        elif f_attrs.get("t") == "shared":
+            cell.shared = f_attrs.get("si")
+            cell.shared_ref = f_attrs.get("ref")
     return cell
+
+
+_ESCAPED = re.compile(r"_x005F(_x[0-9A-Fa-f]{4}_)|_x([0-9A-Fa-f]{4})_")
+
+
+def _ooxml_text(text: str) -> str:
+    """Text with OOXML's escapes of control characters decoded (``_x000D_`` is a carriage
+    return, ``_x005F_x000D_`` the literal text "_x000D_")."""
+    if "_x" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: m.group(1) or chr(int(m.group(2), 16)), text)
 
 
 def value_xml(cell_xml: str | None, row: int, col: int, value: Any) -> str:
@@ -227,6 +243,26 @@ class Sheet:
         cells[col] = xml[: f.start()] + new_f + xml[f.end() :]
         self.touched.add(row)
 
+    def copy(self) -> Sheet:
+        """A copy whose cells can be changed without changing this sheet."""
+        rows = {r: (tag, dict(cells)) for r, (tag, cells) in self.rows.items()}
+        return Sheet(self.name, self.part, self.before, self.after, rows, set(self.touched))
+
+    def blank(self, row: int, col: int) -> None:
+        """Empty a cell: no formula, no value (its style kept)."""
+        cells = self.rows.get(row, ("", {}))[1]
+        xml = cells.get(col)
+        if xml is None:
+            return
+        head = xml[: xml.index(">") + 1].rstrip("/>").rstrip()
+        attrs = [(k, v) for k, v in _ATTR.findall(head) if k not in ("t", "cm", "vm")]
+        cells[col] = "<c" + "".join(f' {k}="{v}"' for k, v in attrs) + "/>"
+        self.touched.add(row)
+
+    def merged(self) -> list[str]:
+        """The ranges of merged cells ("A1:B2")."""
+        return re.findall(r'<mergeCell\b[^>]*\bref="([^"]+)"', self.after)
+
     def xml(self) -> str:
         parts = [self.before]
         for rnum in sorted(self.rows):
@@ -237,6 +273,17 @@ class Sheet:
             parts.append(f"{open_tag}{body}</row>" if body else open_tag[:-1] + "/>")
         parts.append(self.after)
         return "".join(parts)
+
+
+def _join(folder: str, target: str) -> str:
+    """A relationship's target relative to its part's folder ("../tables/table1.xml")."""
+    parts = folder.split("/")
+    for piece in target.split("/"):
+        if piece == "..":
+            parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
 
 
 class Package:
@@ -301,6 +348,42 @@ class Package:
                 out[sheet.get("name")] = part
         return out
 
+    def date1904(self) -> bool:
+        """Whether the workbook counts dates from 1904 (a Mac workbook's option)."""
+        pr = self._xml("xl/workbook.xml").find("m:workbookPr", NS)
+        return pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+
+    def defined_names(self) -> dict[str, tuple[str, int | None]]:
+        """Defined names: name -> (what it refers to, the index of its sheet when it is local)."""
+        out: dict[str, tuple[str, int | None]] = {}
+        for d in self._xml("xl/workbook.xml").findall("m:definedNames/m:definedName", NS):
+            local = d.get("localSheetId")
+            out[d.get("name", "")] = (d.text or "", int(local) if local is not None else None)
+        return out
+
+    def tables(self) -> list[dict[str, Any]]:
+        """Every Excel Table: name, sheet, ref, columns, header and totals rows."""
+        out = []
+        for sheet, part in self.sheet_parts.items():
+            folder, _, base = part.rpartition("/")
+            rels_part = f"{folder}/_rels/{base}.rels"
+            if rels_part not in self.zip.namelist():
+                continue
+            for rel in self._xml(rels_part).findall("rel:Relationship", NS):
+                if not rel.get("Type", "").endswith("/table"):
+                    continue
+                target = rel.get("Target", "")
+                table_part = target.lstrip("/") if target.startswith("/") else _join(folder, target)
+                if table_part not in self.zip.namelist():
+                    continue
+                t = self._xml(table_part)
+                columns = [c.get("name", "") for c in t.findall("m:tableColumns/m:tableColumn", NS)]
+                out.append({"name": t.get("displayName") or t.get("name"), "sheet": sheet,
+                            "ref": t.get("ref"), "columns": columns, "part": table_part,
+                            "header_row": t.get("headerRowCount", "1") != "0",
+                            "totals_row": t.get("totalsRowCount", "0") not in ("0", "")})  # fmt: skip
+        return out
+
     def sheet(self, name: str) -> Sheet:
         part = self.sheet_parts[name]
         try:
@@ -310,9 +393,24 @@ class Package:
         except (KeyError, ValueError, UnicodeDecodeError) as exc:
             raise WorkbookError(f"{self.path.name}: sheet {name} is malformed ({exc})") from None
 
-    def save(self, target: str | os.PathLike[str], replace: dict[str, bytes]) -> None:
-        """Write a copy with ``replace``d parts to ``target`` atomically (temp file + rename)."""
-        write_atomically(Path(target), lambda tmp: self._write(tmp, replace))
+    def save(self, target: str | os.PathLike[str], replace: dict[str, bytes],
+             expect: FileIdentity | None = None) -> Path:  # fmt: skip
+        """Write a copy with ``replace``d parts to ``target`` atomically (temp file + rename);
+        with ``expect``, only over the file that was read (else beside it). Returns the path."""
+        return write_atomically(Path(target), lambda tmp: self._write(tmp, replace), expect)
+
+    def to_bytes(self, replace: dict[str, bytes]) -> bytes:
+        """The package with ``replace``d parts, in memory and uncompressed (for an engine)."""
+        import io
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
+            for info in self.zip.infolist():
+                data = replace.get(info.filename)
+                out.writestr(
+                    info.filename, data if data is not None else self.zip.read(info.filename)
+                )
+        return buffer.getvalue()
 
     def _write(self, path: Path, replace: dict[str, bytes]) -> None:
         with zipfile.ZipFile(path, "w") as out:

@@ -98,10 +98,9 @@ def cohorts(t: Template) -> None:
                              "I": 14, "J": 14, "K": 14}, landscape=True)  # fmt: skip
     t.heading(ws, "Cohorts and how sure the forecast is",
               "One model per month of first purchase; bounds from the fit's uncertainty")  # fmt: skip
-    t.header_row(ws, "B4", ["Cohort (yyyymm)"])
-    first = f"Summary!$H$2:$H${LAST}"
-    t.spill(ws, f"B5:B{4 + CUSTOMER_ROWS}",
-            f'=IF({first}="","",YEAR({first})*100+MONTH({first}))', "general")  # fmt: skip
+    t.header_row(ws, "B4", ["Cohort (month)"])
+    first = f"Summary!$J$2:$J${LAST}"  # CLV_SUMMARY's cohort column: the first purchase's month
+    t.spill(ws, f"B5:B{4 + CUSTOMER_ROWS}", f'=IF({first}="","",{first})', "general")
     t.section(ws, "D4", "Fits per cohort", 4)
     t.spill(ws, "D5:G16", f"=CLV_FIT_COHORTS(ModelName, B5:B{4 + CUSTOMER_ROWS}, {X}, {TX}, {T})",
             "decimal", "output")  # fmt: skip
@@ -201,11 +200,12 @@ PARAMS, SPEND = "Model!$B$5:$C$23", "Model!$E$5:$F$18"
 
 
 def summary(t: Template) -> None:
-    ws = t.sheet("Summary", {"A": 11, "B": 11, "C": 11, "D": 11, "E": 15, "F": 11, "G": 13, "H": 14, "I": 14},
+    ws = t.sheet("Summary", {"A": 11, "B": 11, "C": 11, "D": 11, "E": 15, "F": 11, "G": 13, "H": 14, "I": 14, "J": 10},
                  freeze=(1, 1), landscape=True)  # fmt: skip
     customers = example_log()["id"].nunique()
-    t.spill(ws, f"A1:I{customers + 1}", f"=CLV_SUMMARY({LOG}, {DATES}, {AMOUNTS}, AsOf, Period)",
-            columns=["general", "count", "number", "number", "money", "count", "money", "date", "date"])  # fmt: skip
+    t.spill(ws, f"A1:J{customers + 1}", f'=CLV_SUMMARY({LOG}, {DATES}, {AMOUNTS}, AsOf, Period, "M")',
+            columns=["general", "count", "number", "number", "money", "count", "money", "date", "date",
+                     "general"])  # fmt: skip
 
 
 def model(t: Template) -> None:

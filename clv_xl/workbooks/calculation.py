@@ -1,0 +1,668 @@
+"""A workbook calculated without Excel: Excel's functions by formualizer, CLV_ tables by clv_xl.
+
+formualizer (a Rust engine, pinned in the lock) loads the workbook and computes Excel's own
+functions, dynamic arrays, structured references and spill references included. A formula that
+is one CLV_ call (``=CLV_SUMMARY(Sales[Customer], Sales[Date])``) is computed here instead, at
+NumPy speed and of any size: its arguments are read as xlwings would hand them over (whole
+columns trimmed to the used rows), the function is called, its result spilled from its anchor
+(or fitted to a legacy array range, or reduced to its top-left value in a plain formula, as
+Excel's implicit intersection does), and handed to the engine as values where Excel formulas
+read them, a spill reference to it (``SUM(Customers!G5#)``) rewritten to the range it filled.
+
+CLV_ formulas are computed in the order their references imply (through Excel formulas too);
+when a result lands where an earlier formula read, the formulas are computed again in the new
+order. A CLV_ call inside an Excel formula (``=SUM(CLV_P_ALIVE(...))``) is computed by the
+engine calling the same function with the same argument shapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from clv_xl.excel import udfs
+from clv_xl.workbooks import engine
+from clv_xl.workbooks.formula_text import (
+    Argument,
+    clv_call,
+    mentions_clv,
+    reference_texts,
+    rewrite_references,
+    shifted,
+)
+from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area, Names, Table, resolve
+from clv_xl.workbooks.xlsx import Package, Sheet, WorkbookError, cell_ref, split_ref
+
+SCRATCH = "clv_xl scratch"
+CAPTURE = "CLV_XL_CAPTURE"
+PASSES = 4
+EPOCH_1900 = dt.datetime(1899, 12, 30)
+EPOCH_1904 = dt.datetime(1904, 1, 1)
+Key = tuple[str, int, int]
+
+
+@dataclass
+class Formula:
+    """A formula cell: where, its text (without "="), and how its result is laid out."""
+
+    sheet: str
+    row: int
+    col: int
+    text: str
+    array_ref: str | None = None
+    dynamic: bool = False
+    call: tuple[str, list[Argument]] | None = None
+    reads: list[Area] = field(default_factory=list)
+
+    @property
+    def key(self) -> Key:
+        return (self.sheet, self.row, self.col)
+
+    @property
+    def placed(self) -> bool:
+        """Computed and laid out here: a CLV_ call, a dynamic array, a legacy array formula.
+        (The engine caps a spill at 10,000 cells; placed here, a result has any size.)"""
+        return self.call is not None or self.array_ref is not None
+
+    @property
+    def ref(self) -> str:
+        return cell_ref(self.row, self.col)
+
+    @property
+    def old_area(self) -> Area:
+        first, _, last = (self.array_ref or self.ref).partition(":")
+        r1, c1 = split_ref(first)
+        r2, c2 = split_ref(last or first)
+        return Area(self.sheet, r1, c1, r2, c2)
+
+
+@dataclass
+class Output:
+    """Where a CLV_ formula's result went and what it is (an object grid)."""
+
+    area: Area
+    grid: np.ndarray
+    error: str = ""
+
+
+class Calculation:
+    """One calculation of a workbook (see the module's docstring)."""
+
+    def __init__(self, package: Package, sheets: dict[str, Sheet]) -> None:
+        import formualizer as fz
+
+        self.fz = fz
+        self.package, self.sheets = package, sheets
+        self.date1904 = package.date1904()
+        self.epoch = EPOCH_1904 if self.date1904 else EPOCH_1900
+        config = fz.EvaluationConfig()
+        config.date_system = "1904" if self.date1904 else "1900"
+        self.names = self._names()
+        self.formulas = self._inventory()
+        self.book = fz.Workbook.from_bytes(self._engine_copy(), backend="native",
+                                           config=fz.WorkbookConfig(eval_config=config))  # fmt: skip
+        for table in self.names.tables.values():
+            self.book.add_table(table.name, table.sheet,
+                                (table.top, table.left, table.bottom, table.right),
+                                list(table.columns), header_row=table.header_row,
+                                totals_row=table.totals_row)  # fmt: skip
+        self.book.add_sheet(SCRATCH)
+        self._scratch_row = 0
+        for name, function in engine.clv_functions().items():
+            self.book.register_function(name, _nested(function, self))
+        self._captured: dict[str, Any] = {}
+        self.book.register_function(CAPTURE, self._capture)
+        self.outputs: dict[Key, Output] = {}
+        self.errors: list[tuple[str, str, str]] = []
+        self.circular: set[Key] = set()
+        self._used = {n: _used(s) for n, s in sheets.items()}
+        self._occupied: dict[str, set[tuple[int, int]]] = {}
+        self._merged = {n: [_area(n, ref) for ref in s.merged()] for n, s in sheets.items()}
+        self._runs: list[tuple[Area, list[Area]]] | None = None
+        self.dirty = True
+        self._excel_reads: list[Area] | None = None
+        self._handed: dict[Key, list[Area]] = {}
+
+    def _capture(self, value: Any) -> float:
+        self._captured["value"] = value
+        return 0.0
+
+    # ----- the workbook's names and formulas -------------------------------------------------
+    def _engine_copy(self) -> bytes:
+        """The workbook as the engine loads it, in memory: the cells a dynamic array spilled
+        into last time are emptied (a stale value would block its new spill, as a typed
+        value would), and CLV_ formulas are emptied too (computed here)."""
+        changed: dict[str, Sheet] = {}
+        for f in self.formulas:
+            if not f.placed:
+                continue
+            sheet = changed.get(f.sheet) or changed.setdefault(f.sheet, self.sheets[f.sheet].copy())
+            area = f.old_area
+            for r in range(area.top, area.bottom + 1):
+                for c in range(area.left, area.right + 1):
+                    cell = sheet.get(r, c)
+                    if (r, c) == (f.row, f.col) or (cell is not None and cell.formula is None):
+                        sheet.blank(r, c)
+        return self.package.to_bytes({s.part: s.xml().encode("utf-8") for s in changed.values()})
+
+    def _names(self) -> Names:
+        names = Names(sheets={n.upper(): n for n in self.sheets})
+        for t in self.package.tables():
+            top_left, _, bottom_right = t["ref"].partition(":")
+            r1, c1 = split_ref(top_left)
+            r2, c2 = split_ref(bottom_right or top_left)
+            names.tables[t["name"].upper()] = Table(t["name"], t["sheet"], r1, c1, r2, c2,
+                                                    tuple(t["columns"]), t["header_row"],
+                                                    t["totals_row"])  # fmt: skip
+        order = list(self.sheets)
+        for name, (text, local) in self.package.defined_names().items():
+            if name.startswith("_xlnm."):
+                continue
+            sheet = order[local] if local is not None and local < len(order) else order[0]
+            try:
+                names.defined[name.upper()] = resolve(text.strip(), sheet, names)
+            except WorkbookError:
+                continue  # a name for a constant or a formula: the engine evaluates it
+        return names
+
+    def _inventory(self) -> list[Formula]:
+        out: list[Formula] = []
+        masters: dict[tuple[str, str], tuple[int, int, str]] = {}
+        for name, sheet in self.sheets.items():
+            for cell in sheet.cells():
+                if cell.formula is None:
+                    continue
+                text = cell.formula
+                if cell.shared is not None:
+                    if text:
+                        masters[(name, cell.shared)] = (cell.row, cell.col, text)
+                    elif (name, cell.shared) in masters:
+                        r, c, master = masters[(name, cell.shared)]
+                        text = shifted(master, cell.row - r, cell.col - c)
+                f = Formula(name, cell.row, cell.col, text, cell.array_ref, cell.dynamic,
+                            clv_call(text) if "CLV_" in text.upper() else None)  # fmt: skip
+                out.append(f)
+        for f in out:
+            f.reads = self._reads(f)
+        return out
+
+    def _reads(self, f: Formula) -> list[Area]:
+        out = []
+        for text in reference_texts(f.text):
+            try:
+                out.append(resolve(text, f.sheet, self.names, f.row))
+            except WorkbookError:
+                continue
+        return out
+
+    # ----- values as xlwings hands them over --------------------------------------------------
+    def used_bottom(self, sheet: str) -> int:
+        bottom = self._used.get(sheet, (1, 1))[0]
+        return max(
+            [bottom] + [o.area.bottom for o in self.outputs.values() if o.area.sheet == sheet]
+        )
+
+    def used_right(self, sheet: str) -> int:
+        right = self._used.get(sheet, (1, 1))[1]
+        return max([right] + [o.area.right for o in self.outputs.values() if o.area.sheet == sheet])
+
+    def _trim(self, area: Area, bottom: int | None = None) -> Area:
+        """A whole column (or a range to the sheet's last row) read only as far as rows are
+        used: ``bottom``, or the sheet's last used row; past it every cell is blank, and the
+        functions drop trailing blanks, as they do when Excel hands them all 1,048,576."""
+        if area.bottom == MAX_ROW:
+            area = Area(area.sheet, area.top, area.left,
+                        max(area.top, bottom or self.used_bottom(area.sheet)), area.right)  # fmt: skip
+        if area.right == MAX_COL:
+            area = Area(area.sheet, area.top, area.left, area.bottom,
+                        max(area.left, self.used_right(area.sheet)))  # fmt: skip
+        return area
+
+    def read(self, area: Area, bottom: int | None = None) -> np.ndarray:
+        """The cells of ``area`` as an object grid: None for blanks, datetimes for dates,
+        Excel's error texts; CLV_ results where they spilled (a whole column to ``bottom``)."""
+        area = self._trim(area, bottom)
+        raw = self.book.sheet(area.sheet).get_values(
+            self.fz.RangeAddress(area.sheet, area.top, area.left, area.bottom, area.right)
+        )
+        grid = np.empty((area.rows, area.cols), dtype=object)
+        grid[:] = [[engine.cell_in(v) for v in row] for row in raw] if raw else None
+        for out in self.outputs.values():
+            if out.area.overlaps(area):
+                _paste(grid, area, out.area, out.grid)
+        return grid
+
+    def argument(self, arg: Argument, f: Formula, bottom: int | None = None) -> Any:
+        """One argument of a CLV_ call as xlwings hands it to the function (whole columns to
+        ``bottom``, the same for every whole column of the call)."""
+        if arg.text is None:
+            return None
+        ref = arg.reference
+        if ref is not None:
+            area = self._area_of(ref, f)
+            grid = self.read(area, bottom)
+            return _handed(grid)
+        if len(arg.tokens) == 1 and arg.tokens[0].kind == "Operand":
+            return _literal(arg.tokens[0])
+        nested = clv_call(arg.text)
+        if nested is not None:
+            return _handed(self._call(nested, f, arg.text))
+        return _handed(self.evaluate_expression(arg.text, f))
+
+    def _area_of(self, ref: str, f: Formula) -> Area:
+        try:
+            area = resolve(ref, f.sheet, self.names, f.row)
+        except WorkbookError as exc:
+            raise _RefError(str(exc)) from None
+        if area.spill:
+            key = (area.sheet, area.top, area.left)
+            if key in self.outputs:
+                return self.outputs[key].area
+            raise _RefError(f"{ref}: {cell_ref(area.top, area.left)} holds no spilled result")
+        return area
+
+    def evaluate_expression(self, text: str, f: Formula) -> np.ndarray:
+        """An Excel expression (``DATE(1997,9,30)``, ``Settings!B2*2``, a dynamic array's
+        formula) computed by the engine in a scratch cell, references qualified with the
+        formula's own sheet. The value is taken by a function the engine calls with it
+        (CLV_CAPTURE), so an array of any size comes back whole, never spilled."""
+        qualified = rewrite_references("=" + text, lambda r: self._qualified(r, f))[1:]
+        self._scratch_row += 1
+        row = self._scratch_row
+        self._captured.clear()
+        self.book.set_formula(SCRATCH, row, 1, f"={CAPTURE}({engine.mark_omitted(qualified)})")
+        self.dirty = True
+        self.settle()
+        if "value" in self._captured:
+            grid = _grid(engine.arg_in(self._captured["value"]))
+        else:  # the expression is an error: the engine never called the capture
+            grid = _one(engine.cell_in(self.book.get_value(SCRATCH, row, 1)))
+        self.book.set_value(SCRATCH, row, 1, None)
+        self.dirty = True
+        return grid
+
+    def _qualified(self, ref: str, f: Formula) -> str | None:
+        try:
+            area = resolve(ref, f.sheet, self.names, f.row)
+        except WorkbookError:
+            return None
+        if area.spill and (area.sheet, area.top, area.left) in self.outputs:
+            return self.outputs[(area.sheet, area.top, area.left)].area.a1()
+        if "!" in ref or "[" in ref or area.spill:
+            return None if "!" in ref or "[" in ref else f"{_quoted(f.sheet)}!{ref}"
+        if ref.upper() in self.names.defined:
+            return None
+        return f"{_quoted(f.sheet)}!{ref}"
+
+    # ----- computing a CLV_ formula ------------------------------------------------------------
+    def _call(self, call: tuple[str, list[Argument]], f: Formula, text: str) -> np.ndarray:
+        name, args = call
+        function = getattr(udfs, name, None) if name in udfs.__all__ else None
+        if function is None:
+            return _one("#NAME?")
+        try:
+            whole = [self._area_of(a.reference, f) for a in args if a.reference is not None]
+            tall = [a for a in whole if a.bottom == MAX_ROW]
+            bottom = max((self.used_bottom(a.sheet) for a in tall), default=None)
+            values = [self.argument(a, f, bottom) for a in args]
+        except _RefError as exc:
+            self.errors.append((f.sheet, f.ref, f"#REF! {exc}"))
+            return _one("#REF!")
+        return _grid(function(*values))
+
+    def compute(self, f: Formula) -> None:
+        """Compute a placed formula (a CLV_ call here, an Excel array by the engine) and lay
+        its result out."""
+        self.settle()
+        grid = self._call(f.call, f, f.text) if f.call else self.evaluate_expression(f.text, f)
+        self.outputs[f.key] = self._place(f, grid)
+
+    def _place(self, f: Formula, grid: np.ndarray) -> Output:
+        anchor = Area(f.sheet, f.row, f.col, f.row, f.col)
+        if f.array_ref and not f.dynamic:  # a legacy array: its range, as Excel fills it
+            area = f.old_area
+            return Output(area, _fitted(grid, area.rows, area.cols))
+        if not f.dynamic:  # a plain formula: implicit intersection, the top-left value
+            return Output(anchor, grid[:1, :1])
+        rows, cols = grid.shape
+        area = Area(f.sheet, f.row, f.col, f.row + rows - 1, f.col + cols - 1)
+        if area.bottom > MAX_ROW or area.right > MAX_COL:
+            return self._blocked(f, anchor, area, "the sheet's edge")
+        blocker = self._blocker(f, area)
+        if blocker:
+            return self._blocked(f, anchor, area, blocker)
+        return Output(area, grid)
+
+    def _blocked(self, f: Formula, anchor: Area, area: Area, what: str) -> Output:
+        self.errors.append((f.sheet, f.ref, f"#SPILL! the result needs {_local(area)}, but "
+                            f"{what} is in the way"))  # fmt: skip
+        return Output(anchor, _one("#SPILL!"), "#SPILL!")
+
+    def _blocker(self, f: Formula, area: Area) -> str:
+        """What stops a spill into ``area``: a typed value or formula, another spill, a merged
+        cell ("" when nothing)."""
+        for key, out in self.outputs.items():
+            if key != f.key and out.area.overlaps(area):
+                return f"the spill of {cell_ref(key[1], key[2])}"
+        for merged in self._merged.get(f.sheet, []):
+            if merged.overlaps(area):
+                return f"the merged cells {_local(merged)}"
+        occupied = self._occupied_cells(f.sheet)
+        for r, c in occupied:
+            if (
+                area.top <= r <= area.bottom
+                and area.left <= c <= area.right
+                and (r, c) != (f.row, f.col)
+            ):
+                return f"{cell_ref(r, c)} (not empty)"
+        return ""
+
+    def _occupied_cells(self, sheet: str) -> set[tuple[int, int]]:
+        """Cells holding a typed value or a formula: not those of a dynamic array's spill."""
+        if sheet not in self._occupied:
+            spills = [f.old_area for f in self.formulas if f.sheet == sheet and f.dynamic]
+            cells = set()
+            for cell in self.sheets[sheet].cells():
+                if cell.formula is None and not cell.has_value:
+                    continue
+                if cell.formula is None and any(
+                    s.contains(sheet, cell.row, cell.col) for s in spills
+                ):
+                    continue
+                cells.add((cell.row, cell.col))
+            self._occupied[sheet] = cells
+        return self._occupied[sheet]
+
+    # ----- the engine's side --------------------------------------------------------------------
+    def hand_to_engine(self, key: Key) -> None:
+        """Put a CLV_ result where Excel formulas read it, and rewrite their spill references."""
+        out = self.outputs[key]
+        if self._excel_reads is None:
+            self._excel_reads = [a for g in self.formulas if g.call is None for a in g.reads]
+        spill_readers = [g for g in self.formulas if not g.placed
+                         and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads)]  # fmt: skip
+        for part in self._handed.pop(key, []):  # an earlier pass's result: gone
+            self.book.set_values_batch(part.sheet, part.top, part.left,
+                                       [[None] * part.cols for _ in range(part.rows)])  # fmt: skip
+        wanted = [out.area] if spill_readers else []
+        wanted += [a for a in self._excel_reads if not a.spill]
+        parts = _merge([r for r in (_intersection(a, out.area) for a in wanted) if r])
+        for part in parts:
+            values = np.empty((part.rows, part.cols), dtype=object)
+            _paste(values, part, out.area, out.grid)
+            self.book.set_values_batch(part.sheet, part.top, part.left, values.tolist())
+            self.dirty = True
+        self._handed[key] = parts
+        for g in spill_readers:
+            self.book.set_formula(g.sheet, g.row, g.col, self.engine_text(g))
+            self.dirty = True
+
+    def engine_text(self, g: Formula) -> str:
+        """An Excel formula as the engine is given it: spill references to CLV_ results as the
+        ranges they filled, omitted CLV_ arguments marked."""
+
+        def spill(ref: str) -> str | None:
+            if not ref.endswith("#"):
+                return None
+            try:
+                area = resolve(ref, g.sheet, self.names, g.row)
+            except WorkbookError:
+                return None
+            out = self.outputs.get((area.sheet, area.top, area.left))
+            return out.area.a1() if out is not None else None
+
+        text = rewrite_references("=" + g.text, spill)
+        return engine.mark_omitted(text) if mentions_clv(text) else text
+
+    def prepare_engine(self) -> None:
+        """Before the first calculation: CLV_ formulas leave the engine (computed here), stale
+        spill cells of dynamic arrays are cleared, CLV_ calls inside Excel formulas marked."""
+        for f in self.formulas:
+            if not f.placed and mentions_clv(f.text):
+                self.book.set_formula(f.sheet, f.row, f.col, self.engine_text(f))
+
+    def settle(self) -> None:
+        """Let the engine compute what changed since it last did (Excel formulas read by the
+        next CLV_ formula)."""
+        if self.dirty:
+            self.book.evaluate_all()
+            self.dirty = False
+
+    def engine_value(self, sheet: str, row: int, col: int) -> Any:
+        return engine.cell_in(self.book.get_value(sheet, row, col))
+
+    # ----- order ----------------------------------------------------------------------------
+    def dependencies(self, f: Formula, actual: bool) -> set[Key]:
+        """The CLV_ formulas whose results ``f`` reads, directly or through Excel formulas
+        (``actual``: where the results went; else where they were before the refresh)."""
+        clv = [g for g in self.formulas if g.placed]
+        writes = {g.key: (self.outputs[g.key].area if actual and g.key in self.outputs
+                          else g.old_area) for g in clv}  # fmt: skip
+        if self._runs is None:
+            self._runs = _runs([g for g in self.formulas if not g.placed])
+        return self._depends(f.reads, clv, self._runs, writes, set())
+
+    def order(self, actual: bool) -> tuple[list[Formula], set[Key]]:
+        """The CLV_ formulas in an order their references allow, and those in a cycle."""
+        clv = [f for f in self.formulas if f.placed]
+        deps = {f.key: self.dependencies(f, actual) for f in clv}
+        done: list[Formula] = []
+        placed: set[Key] = set()
+        left = list(clv)
+        while left:
+            ready = [f for f in left if deps[f.key] - {f.key} <= placed]
+            if not ready:
+                break
+            for f in ready:
+                done.append(f)
+                placed.add(f.key)
+            left = [f for f in left if f.key not in placed]
+        cycle = {f.key for f in left} | {f.key for f in clv if f.key in deps[f.key]}
+        return done + left, cycle
+
+    def _depends(self, reads: list[Area], clv: list[Formula], runs: list[tuple[Area, list[Area]]],
+                 writes: dict[Key, Area], seen: set[int]) -> set[Key]:  # fmt: skip
+        out: set[Key] = set()
+        for area in reads:
+            for g in clv:
+                target = writes[g.key]
+                if (area.spill and (area.sheet, area.top, area.left) == g.key) or (
+                        not area.spill and target.overlaps(area)):  # fmt: skip
+                    out.add(g.key)
+            for i, (run_area, run_reads) in enumerate(runs):
+                if i in seen:
+                    continue
+                hit = (area.sheet == run_area.sheet and run_area.contains(area.sheet, area.top, area.left)) \
+                    if area.spill else run_area.overlaps(area)  # fmt: skip
+                if hit:
+                    seen.add(i)
+                    out |= self._depends(run_reads, clv, runs, writes, seen)
+        return out
+
+    def _to_serial(self, v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return (v - self.epoch).total_seconds() / 86400.0
+        if isinstance(v, dt.date):
+            return float((v - self.epoch.date()).days)
+        return v
+
+
+class _RefError(Exception):
+    """An argument's reference cannot be resolved (#REF!)."""
+
+
+def _nested(function: Callable[..., Any], calc: Calculation) -> Callable[..., Any]:
+    """A CLV_ function as the engine calls it inside an Excel formula (xlwings' shapes)."""
+
+    def call(*args: Any) -> Any:
+        handed = [engine.arg_in(a) for a in args]
+        result = function(*handed)
+        if isinstance(result, np.ndarray):
+            result = result.tolist()
+        if isinstance(result, list):
+            return [
+                [_plain(v) for v in (row if isinstance(row, list) else [row])] for row in result
+            ]
+        return _plain(result)
+
+    return call
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _literal(tok: Any) -> Any:
+    if tok.subtype == "Number":
+        return float(tok.text)
+    if tok.subtype == "Text":
+        return tok.text[1:-1].replace('""', '"')
+    if tok.subtype == "Logical":
+        return tok.text.upper() == "TRUE"
+    return tok.text  # an error literal: "#N/A"
+
+
+def _handed(grid: np.ndarray) -> Any:
+    """A grid as xlwings hands a range: one cell as its value, else a list of rows."""
+    if grid.size == 1:
+        return grid.reshape(()).item()
+    return grid.tolist()
+
+
+def _one(value: Any) -> np.ndarray:
+    grid = np.empty((1, 1), dtype=object)
+    grid[0, 0] = value
+    return grid
+
+
+def _grid(result: Any) -> np.ndarray:
+    if isinstance(result, np.ndarray):
+        result = result.tolist()
+    if isinstance(result, list):
+        rows = [r if isinstance(r, list) else [r] for r in result]
+        width = max((len(r) for r in rows), default=1)
+        grid = np.empty((max(len(rows), 1), width), dtype=object)
+        grid[:] = None
+        for i, row in enumerate(rows):
+            grid[i, : len(row)] = [_plain(v) for v in row]
+        return grid
+    return _one(_plain(result))
+
+
+def _fitted(grid: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """A result in a legacy array range as Excel fills it: one row or column repeated, what
+    does not fit cut off, cells beyond the result #N/A."""
+    out = np.empty((rows, cols), dtype=object)
+    out[:] = "#N/A"
+    src = grid
+    if src.shape[0] == 1 and rows > 1:
+        src = np.repeat(src, rows, axis=0)
+    if src.shape[1] == 1 and cols > 1:
+        src = np.repeat(src, cols, axis=1)
+    r, c = min(rows, src.shape[0]), min(cols, src.shape[1])
+    out[:r, :c] = src[:r, :c]
+    return out
+
+
+def _paste(grid: np.ndarray, at: Area, source: Area, values: np.ndarray | None) -> None:
+    """Into ``grid`` (covering ``at``) the part of ``source`` that overlaps (None: blanks)."""
+    top, bottom = max(at.top, source.top), min(at.bottom, source.bottom)
+    left, right = max(at.left, source.left), min(at.right, source.right)
+    if top > bottom or left > right:
+        return
+    target = grid[top - at.top : bottom - at.top + 1, left - at.left : right - at.left + 1]
+    if values is None:
+        target[:] = None
+        return
+    target[:] = values[top - source.top : bottom - source.top + 1,
+                       left - source.left : right - source.left + 1]  # fmt: skip
+
+
+def _intersection(a: Area, b: Area) -> Area | None:
+    if not a.overlaps(b):
+        return None
+    return Area(a.sheet, max(a.top, b.top), max(a.left, b.left), min(a.bottom, b.bottom),
+                min(a.right, b.right))  # fmt: skip
+
+
+def _merge(areas: list[Area]) -> list[Area]:
+    """Areas with those contained in another dropped (writing each cell once or twice)."""
+    out: list[Area] = []
+    for a in sorted(set(areas), key=lambda x: -(x.rows * x.cols)):
+        if not any(o.sheet == a.sheet and o.top <= a.top and o.left <= a.left
+                   and o.bottom >= a.bottom and o.right >= a.right for o in out):  # fmt: skip
+            out.append(a)
+    return out
+
+
+def _runs(formulas: list[Formula]) -> list[tuple[Area, list[Area]]]:
+    """Excel formulas grouped into runs down a column (a filled-down column is one): each run's
+    cells and the bounding boxes of what it reads, per sheet."""
+    by_col: dict[tuple[str, int], list[Formula]] = {}
+    for f in formulas:
+        by_col.setdefault((f.sheet, f.col), []).append(f)
+    runs: list[tuple[Area, list[Area]]] = []
+    for (sheet, col), group in by_col.items():
+        group.sort(key=lambda f: f.row)
+        start = 0
+        for i in range(1, len(group) + 1):
+            if i == len(group) or group[i].row != group[i - 1].row + 1:
+                part = group[start:i]
+                area = Area(sheet, part[0].row, col, part[-1].row, col)
+                for f in part:
+                    if f.dynamic and f.array_ref:
+                        old = f.old_area
+                        area = Area(sheet, area.top, area.left, max(area.bottom, old.bottom),
+                                    max(area.right, old.right))  # fmt: skip
+                runs.append((area, _boxes([a for f in part for a in f.reads])))
+                start = i
+    return runs
+
+
+def _boxes(areas: list[Area]) -> list[Area]:
+    """Spill reads kept as they are; the others as one bounding box per sheet."""
+    spills = [a for a in areas if a.spill]
+    by_sheet: dict[str, Area] = {}
+    for a in areas:
+        if a.spill:
+            continue
+        b = by_sheet.get(a.sheet)
+        by_sheet[a.sheet] = a if b is None else Area(a.sheet, min(a.top, b.top), min(a.left, b.left),
+                                                     max(a.bottom, b.bottom), max(a.right, b.right))  # fmt: skip
+    return spills + list(by_sheet.values())
+
+
+def _used(sheet: Sheet) -> tuple[int, int]:
+    """The last row and column of a sheet that hold anything."""
+    rows = [r for r, (_, cells) in sheet.rows.items() if cells]
+    if not rows:
+        return (1, 1)
+    right = max(max(cells) for _, cells in sheet.rows.values() if cells)
+    return max(rows), right
+
+
+def _area(sheet: str, ref: str) -> Area:
+    first, _, last = ref.partition(":")
+    r1, c1 = split_ref(first)
+    r2, c2 = split_ref(last or first)
+    return Area(sheet, r1, c1, r2, c2)
+
+
+def _local(area: Area) -> str:
+    first, last = cell_ref(area.top, area.left), cell_ref(area.bottom, area.right)
+    return first if first == last else f"{first}:{last}"
+
+
+def _quoted(sheet: str) -> str:
+    from clv_xl.workbooks.references import quote_sheet
+
+    return quote_sheet(sheet)
+
+
+__all__ = ["Calculation", "Formula", "Output"]
