@@ -88,7 +88,7 @@ def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, 
 @xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES)
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES)
 @excel_function
-def CLV_COMPARE(repeat_purchases, recency, age, models=None, holdout_purchases=None,
+def CLV_COMPARE(repeat_purchases, recency=None, age=None, models=None, holdout_purchases=None,
                 holdout_length=None, weights=None, purchase_covariates=None,
                 dropout_covariates=None):  # fmt: skip
     """Purchase models side by side: parameters, log-likelihood, AIC, BIC, holdout error."""

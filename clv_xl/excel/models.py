@@ -25,6 +25,7 @@ from clv_xl.excel.arguments import (
     transactions,
     value_options,
 )
+from clv_xl.excel.attributes import carried
 from clv_xl.excel.cohorts import cohort_labels
 from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.covariates import fit_designs, for_customers, new_customers
@@ -73,8 +74,14 @@ from clv_xl.models.sbg import derl
     "cohorts",
     doc='Optional: add a cohort column, the first purchase\'s "M" month (2024-03), "Q" quarter (2024-Q1) or "Y" year.',
 )
+@xw.arg(
+    "attributes",
+    ndim=2,
+    doc="Optional columns of the log to carry per customer (channel, region), with their header row; each customer's first row gives the value.",
+)
 @excel_function
-def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None):
+def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None,
+                attributes=None):  # fmt: skip
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
     rows, ids, days, n_cells = transactions(customer_ids, dates)
     amount_values = None if amounts is None else amount_cells(amounts, rows, n_cells)
@@ -83,6 +90,9 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
     frame = summarize(ids, days, amount_values, as_of_value, period)
     if cohorts not in (None, ""):
         frame["cohort"] = cohort_labels(frame["first_purchase"], cohorts)
+    if attributes is not None:
+        for name, values in carried(attributes, ids, rows, n_cells, frame["customer"]).items():
+            frame[name] = values
     return spill(frame)
 
 

@@ -61,7 +61,7 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
 @xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
-def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency, age, level=None,
+def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=None, level=None,
                  draws=None, spend_params=None, monetary_value=None, discount_rate=None,
                  margin=None, period=None, weights=None, purchase_covariates=None,
                  dropout_covariates=None):  # fmt: skip
@@ -159,7 +159,7 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
 @xw.arg("recency", ndim=2, doc=docs.RECENCY)
 @xw.arg("age", ndim=2, doc=docs.AGE)
 @excel_function
-def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency, age):
+def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
     """One fit per cohort, side by side: a row per parameter, a column per cohort, with status."""
     cls = model_class(model, PURCHASE_MODELS)
     labels, _ = flatten(cohort)

@@ -388,7 +388,8 @@ class Calculation:
         for part in self._handed.pop(key, []):  # an earlier pass's result: gone
             self.book.set_values_batch(part.sheet, part.top, part.left,
                                        [[None] * part.cols for _ in range(part.rows)])  # fmt: skip
-        wanted = [out.area] if spill_readers else []
+        spilled_to = any(a.spill and (a.sheet, a.top, a.left) == key for a in self._excel_reads)
+        wanted = [out.area] if spilled_to else []
         wanted += [a for a in self._excel_reads if not a.spill]
         parts = _merge([r for r in (_intersection(a, out.area) for a in wanted) if r])
         for part in parts:

@@ -180,6 +180,7 @@ class Sheet:
     rows: dict[int, tuple[str, dict[int, str]]] = field(default_factory=dict)
     touched: set[int] = field(default_factory=set)
     _cache: dict[tuple[int, int], Cell] = field(default_factory=dict, repr=False)
+    _column_styles: list[tuple[int, int, str]] | None = field(default=None, repr=False)
 
     @classmethod
     def parse(cls, name: str, part: str, xml: str) -> Sheet:
@@ -225,9 +226,27 @@ class Sheet:
             return None
         return self._parsed(row, col)
 
+    def column_style(self, col: int) -> str | None:
+        """The style a column gives a cell that does not exist yet (Excel formats a spill's
+        new cells so: a template's formatted columns show a grown spill formatted)."""
+        if self._column_styles is None:
+            styles: list[tuple[int, int, str]] = []
+            for tag in re.findall(r"<col\b[^>]*>", self.before):
+                a = dict(_ATTR.findall(tag))
+                if "style" in a:
+                    styles.append((int(a.get("min", 0)), int(a.get("max", 0)), a["style"]))
+            self._column_styles = styles
+        return next((st for lo, hi, st in self._column_styles if lo <= col <= hi), None)
+
     def set_value(self, row: int, col: int, value: Any) -> None:
         open_tag, cells = self.rows.get(row, (f'<row r="{row}">', {}))
-        new = value_xml(cells.get(col), row, col, value)
+        if col not in cells and value is None:
+            return  # nothing to clear
+        existing = cells.get(col)
+        if existing is None:
+            style = self.column_style(col)
+            existing = f'<c r="{cell_ref(row, col)}"' + (f' s="{style}"' if style else "") + "/>"
+        new = value_xml(existing, row, col, value)
         if cells.get(col) == new:
             return
         cells[col] = new

@@ -2,7 +2,9 @@
 
 Shipped with part of the CDNOW sample (Fader, Hardie & Lee 2005; see clv_xl/datasets): 100
 customers from each month of first purchase (January to March 1997), every transaction to June
-1998.
+1998. Nothing is sized for the example: the log is an Excel Table that grows when rows are
+pasted below it, and every sheet reads the spilled results (``Summary!$A$1#``), so 10 rows
+and 100,000 work without editing a formula.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv_xl.datasets import example_channels
 from clv_xl.workbooks.templates.kit import Template
 
 CUSTOMERS_SHIPPED = 300
-LOG_ROWS = 2500  # room in the Transactions sheet
-CUSTOMER_ROWS = 500  # room for customers in the summary and predictions
 MAX_TIERS = 6
 TRACKING_ROWS = 80  # weeks the tracking sheet has room for (calibration and holdout)
 
@@ -67,6 +68,7 @@ def build(path: str) -> None:
             ("Holdout", "calibration/holdout check, with a chart"),
             ("Model choice", "BG/NBD, MBG/NBD and Pareto/NBD side by side: AIC, BIC, the pick"),
             ("Tracking", "weekly repeat purchases, actual vs expected, with the calibration end"),
+            ("Channels", "what a customer from each channel is worth, and may cost to win"),
             (
                 "Cohorts",
                 "one fit per month of first purchase, side by side, with a chart; how sure "
@@ -90,6 +92,7 @@ def build(path: str) -> None:
     model_choice(t)
     tracking_plot(t)
     cohorts(t)
+    channels(t)
     t.close()
 
 
@@ -99,19 +102,21 @@ def cohorts(t: Template) -> None:
     t.heading(ws, "Cohorts and how sure the forecast is",
               "One model per month of first purchase; bounds from the fit's uncertainty")  # fmt: skip
     t.header_row(ws, "B4", ["Cohort (month)"])
-    first = f"Summary!$J$2:$J${LAST}"  # CLV_SUMMARY's cohort column: the first purchase's month
-    t.spill(ws, f"B5:B{4 + CUSTOMER_ROWS}", f'=IF({first}="","",{first})', "general")
+    customers = example_log()["id"].nunique()
+    ws.set_column("B:B", 16, t.fmt("calc", "general"))
+    # CLV_SUMMARY's cohort column: the month of each customer's first purchase
+    t.spill(ws, f"B5:B{4 + customers}", f"=DROP(CHOOSECOLS({SUMMARY},10),1)", "general")
     t.section(ws, "D4", "Fits per cohort", 4)
-    t.spill(ws, "D5:G16", f"=CLV_FIT_COHORTS(ModelName, B5:B{4 + CUSTOMER_ROWS}, {X}, {TX}, {T})",
+    t.spill(ws, "D5:G16", f"=CLV_FIT_COHORTS(ModelName, B5#, {SUMMARY})",
             "decimal", "output")  # fmt: skip
     t.section(ws, "I4", "Expected purchases in the window: total", 3)
     t.header_row(ws, "I5", ["", "Estimate", "Lower 90%", "Upper 90%"][1:])
-    t.formula(ws, "I6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {X}, {TX}, {T}),'
-                        f"{CUSTOMER_ROWS + 2},2)", "number", "output")  # fmt: skip
-    t.formula(ws, "J6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {X}, {TX}, {T}),'
-                        f"{CUSTOMER_ROWS + 2},3)", "number", "output")  # fmt: skip
-    t.formula(ws, "K6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {X}, {TX}, {T}),'
-                        f"{CUSTOMER_ROWS + 2},4)", "number", "output")  # fmt: skip
+    t.formula(ws, "I6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY}),'
+                        f"ROWS({SUMMARY})+1,2)", "number", "output")  # fmt: skip
+    t.formula(ws, "J6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY}),'
+                        f"ROWS({SUMMARY})+1,3)", "number", "output")  # fmt: skip
+    t.formula(ws, "K6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY}),'
+                        f"ROWS({SUMMARY})+1,4)", "number", "output")  # fmt: skip
     notes = ["The bounds show how much the total could move because the model's parameters are",
              "estimated from a finite customer base (500 parameter draws, seeded). They do not",
              "include the chance in each customer's own purchases, nor a changing market."]  # fmt: skip
@@ -169,52 +174,72 @@ def settings(t: Template) -> None:
 
 def transactions(t: Template) -> None:
     log = example_log()
-    ws = t.sheet("Transactions", {"A": 12, "B": 12, "C": 12, "D": 50}, freeze=(1, 0), tab="#FFC000")
-    t.header_row(ws, "A1", ["Customer", "Date", "Amount ($)"])
+    ws = t.sheet("Transactions", {"A": 12, "B": 12, "C": 12, "D": 12, "E": 4, "F": 60},
+                 freeze=(1, 0), tab="#FFC000")  # fmt: skip
     ws.set_row(0, 30)
     money, date, ident = t.fmt("input", "money"), t.fmt("input", "date"), t.fmt("input", "general")
     ws.set_column("A:A", 12, ident)
     ws.set_column("B:B", 12, date)
     ws.set_column("C:C", 12, money)
+    ws.set_column("D:D", 12, ident)
     ids = log["id"].astype(int).tolist()
     days = [d.to_pydatetime() for d in pd.to_datetime(log["date"])]
     amounts = log["amount"].astype(float).tolist()
-    for i, (ident_value, day, amount) in enumerate(zip(ids, days, amounts, strict=True), start=1):
+    channels = example_channels(ids)
+    for i, (ident_value, day, amount, channel) in enumerate(
+        zip(ids, days, amounts, channels, strict=True), start=1
+    ):
         ws.write_number(i, 0, ident_value, ident)
         ws.write_datetime(i, 1, day, date)
         ws.write_number(i, 2, amount, money)
-    ws.write("D1", f"Paste up to {LOG_ROWS:,} rows (row 2 to {LOG_ROWS + 1}). Returns: negative amounts.",
-             t.fmt("note", text_wrap=False))  # fmt: skip
-    ws.data_validation(1, 2, LOG_ROWS, 2, {"validate": "decimal", "criteria": "between",
-                                           "minimum": -1e9, "maximum": 1e9})  # fmt: skip
-    ws.data_validation(1, 1, LOG_ROWS, 1, {"validate": "date", "criteria": ">=",
-                                           "value": dt.date(1900, 1, 1)})  # fmt: skip
+        ws.write_string(i, 3, channel, ident)
+    ws.add_table(0, 0, len(ids), 3, {
+        "name": "Sales", "style": "Table Style Light 1", "autofilter": False,
+        "columns": [{"header": "Customer"}, {"header": "Date"}, {"header": "Amount"},
+                    {"header": "Channel"}],
+    })  # fmt: skip
+    notes = ["The Table 'Sales': paste your rows right below it and it grows; every sheet follows.",
+             "Amounts in dollars; returns are negative amounts.",
+             "Channel: how the customer was won (optional; the Channels sheet uses it). The",
+             "example's channels are drawn by a seeded rule: CDNOW has none (see Channels)."]  # fmt: skip
+    for i, text in enumerate(notes):
+        ws.write(f"F{1 + i}", text, t.fmt("note", text_wrap=False))
+    ws.data_validation(1, 2, 1_048_575, 2, {"validate": "decimal", "criteria": "between",
+                                            "minimum": -1e9, "maximum": 1e9})  # fmt: skip
+    ws.data_validation(1, 1, 1_048_575, 1, {"validate": "date", "criteria": ">=",
+                                            "value": dt.date(1900, 1, 1)})  # fmt: skip
 
 
-LOG = f"Transactions!$A$2:$A${LOG_ROWS + 1}"
-DATES = f"Transactions!$B$2:$B${LOG_ROWS + 1}"
-AMOUNTS = f"Transactions!$C$2:$C${LOG_ROWS + 1}"
-LAST = CUSTOMER_ROWS + 1
-X, TX, T, M = (f"Summary!${c}$2:${c}${LAST}" for c in "BCDE")
-PARAMS, SPEND = "Model!$B$5:$C$23", "Model!$E$5:$F$18"
+LOG, DATES, AMOUNTS = "Sales[Customer]", "Sales[Date]", "Sales[Amount]"
+CHANNELS = "Sales[[#All],[Channel]]"
+SUMMARY = "Summary!$A$1#"
+PARAMS, SPEND = "Model!$B$5#", "Model!$E$5#"
+SUMMARY_COLUMNS = ["general", "count", "number", "number", "money", "count", "money", "date", "date",
+                   "general", "general"]  # fmt: skip
+"""customer, frequency, recency, T, monetary_value, purchases, total_spend, first and last
+purchase, cohort, channel."""
 
 
 def summary(t: Template) -> None:
-    ws = t.sheet("Summary", {"A": 11, "B": 11, "C": 11, "D": 11, "E": 15, "F": 11, "G": 13, "H": 14, "I": 14, "J": 10},
-                 freeze=(1, 1), landscape=True)  # fmt: skip
+    widths: dict[str, float] = dict(
+        zip("ABCDEFGHIJK", [11, 11, 11, 11, 15, 11, 13, 14, 14, 10, 10], strict=True)
+    )
+    ws = t.sheet("Summary", widths, freeze=(1, 1), landscape=True)
+    for i, kind in enumerate(SUMMARY_COLUMNS):  # formatted columns: the spill grows formatted
+        ws.set_column(i, i, widths["ABCDEFGHIJK"[i]], t.fmt("calc", kind))
     customers = example_log()["id"].nunique()
-    t.spill(ws, f"A1:J{customers + 1}", f'=CLV_SUMMARY({LOG}, {DATES}, {AMOUNTS}, AsOf, Period, "M")',
-            columns=["general", "count", "number", "number", "money", "count", "money", "date", "date",
-                     "general"])  # fmt: skip
+    t.spill(ws, f"A1:K{customers + 1}",
+            f'=CLV_SUMMARY({LOG}, {DATES}, {AMOUNTS}, AsOf, Period, "M", {CHANNELS})',
+            columns=SUMMARY_COLUMNS)  # fmt: skip
 
 
 def model(t: Template) -> None:
     ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14, "G": 4, "H": 48})
     t.heading(ws, "Fitted models", "Maximum likelihood on the calibration summary")
     t.section(ws, "B4", "Purchases", 2)
-    t.fit_table(ws, "B5:C23", f"=CLV_FIT(ModelName, {X}, {TX}, {T})", 4)
+    t.fit_table(ws, "B5:C23", f"=CLV_FIT(ModelName, {SUMMARY})", 4)
     t.section(ws, "E4", "Spend (Gamma-Gamma)", 2)
-    t.fit_table(ws, "E5:F18", f"=CLV_FIT_SPEND({X}, {M})", 3)
+    t.fit_table(ws, "E5:F18", f"=CLV_FIT_SPEND({SUMMARY})", 3)
     notes = ["r, alpha: how often customers buy (gamma-distributed rates).",
              "a, b (or s, beta): how soon they drop out.",
              "p, q, gamma: how much they spend per purchase.",
@@ -238,31 +263,25 @@ def customers(t: Template) -> None:
     t.header_row(ws, "B4", ["Customer", "P(alive)", "Expected purchases (window)", "Expected spend per purchase ($)",
                             "Cost to serve (window, $)", "Lifetime value (profit, discounted, $)",
                             "Net of cost to serve ($)", "Tier"])  # fmt: skip
-    first, last = 5, 4 + CUSTOMER_ROWS
-    ids = f"Summary!$A$2:$A${LAST}"
-    t.spill(ws, f"B{first}:B{last}", f'=IF({ids}="","",{ids})', "general")
-    t.spill(ws, f"C{first}:C{last}", f"=CLV_P_ALIVE({PARAMS}, {X}, {TX}, {T})", "rate")
-    t.spill(
-        ws,
-        f"D{first}:D{last}",
-        f"=CLV_EXPECTED_PURCHASES({PARAMS}, Window, {X}, {TX}, {T})",
-        "number",
-    )
-    t.spill(ws, f"E{first}:E{last}", f"=CLV_EXPECTED_SPEND({SPEND}, {X}, {M})", "money")
-    t.spill(ws, f"F{first}:F{last}", f"=CLV_VALUE(ServeCost, D{first}:D{last})", "money")
+    first, last = 5, 4 + example_log()["id"].nunique()
+    kinds = {"B": "general", "C": "rate", "D": "number", "E": "money", "F": "money", "G": "money",
+             "H": "money", "I": "text"}  # fmt: skip
+    for col, kind in kinds.items():  # formatted columns: the spills grow formatted
+        role = "output" if col in "GH" else "calc"
+        ws.set_column(f"{col}:{col}", None, t.fmt(role, kind))
+    t.spill(ws, f"B{first}:B{last}", f"=DROP(CHOOSECOLS({SUMMARY},1),1)", "general")
+    t.spill(ws, f"C{first}:C{last}", f"=CLV_P_ALIVE({PARAMS}, {SUMMARY})", "rate")
+    t.spill(ws, f"D{first}:D{last}", f"=CLV_EXPECTED_PURCHASES({PARAMS}, Window, {SUMMARY})",
+            "number")  # fmt: skip
+    t.spill(ws, f"E{first}:E{last}", f"=CLV_EXPECTED_SPEND({SPEND}, {SUMMARY})", "money")
+    t.spill(ws, f"F{first}:F{last}", f"=CLV_VALUE(ServeCost, D{first}#)", "money")
     t.spill(ws, f"G{first}:G{last}",
-            f"=CLV_LIFETIME_VALUE({PARAMS}, {SPEND}, {X}, {TX}, {T}, {M}, Months, MonthlyDiscount, Margin, Period)",
+            f"=CLV_LIFETIME_VALUE({PARAMS}, {SPEND}, {SUMMARY}, , , , Months, MonthlyDiscount, Margin, Period)",
             "money", "output")  # fmt: skip
-    t.spill(
-        ws,
-        f"H{first}:H{last}",
-        f'=IF(G{first}:G{last}="","",G{first}:G{last}-F{first}:F{last})',
-        "money",
-        "output",
-    )
-    t.spill(ws, f"I{first}:I{last}", f"=CLV_SEGMENT(H{first}:H{last}, Tiers)", "text")
+    t.spill(ws, f"H{first}:H{last}", f"=G{first}#-F{first}#", "money", "output")
+    t.spill(ws, f"I{first}:I{last}", f"=CLV_SEGMENT(H{first}#, Tiers)", "text")
     ws.conditional_format(
-        f"C{first}:C{last}", {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True}
+        f"C{first}:C1048576", {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True}
     )
 
 
@@ -271,9 +290,8 @@ def segments(t: Template) -> None:
     t.heading(ws, "Segments", "Customers and value per tier (Tier 1 = most valuable)")
     t.header_row(ws, "B4", ["Tier", "Customers", "Net value ($)", "Share of value", "Expected purchases",
                             "Average P(alive)"])  # fmt: skip
-    c = "Customers!"
-    tiers, net, purchases, alive = (f"{c}$I$5:$I${4 + CUSTOMER_ROWS}", f"{c}$H$5:$H${4 + CUSTOMER_ROWS}",
-                                    f"{c}$D$5:$D${4 + CUSTOMER_ROWS}", f"{c}$C$5:$C${4 + CUSTOMER_ROWS}")  # fmt: skip
+    tiers, net, purchases, alive = ("Customers!$I$5#", "Customers!$H$5#", "Customers!$D$5#",
+                                    "Customers!$C$5#")  # fmt: skip
     for i in range(MAX_TIERS):
         row = 5 + i
         ws.write_formula(
@@ -307,7 +325,7 @@ def segments(t: Template) -> None:
     t.formula(ws, f"D{total}", f"=SUM(D5:D{4 + MAX_TIERS})", "money", "output")
     t.formula(ws, f"F{total}", f"=SUM(F5:F{4 + MAX_TIERS})", "number", "output")
     t.section(ws, f"B{total + 2}", "Checks", 6)
-    t.check(ws, f"F{total + 3}", f"C{total}=COUNT(Summary!$B$2:$B${LAST})",
+    t.check(ws, f"F{total + 3}", f"C{total}=ROWS({SUMMARY})-1",
             "Every customer of the summary has a tier", f"B{total + 3}")  # fmt: skip
     t.check(
         ws,
@@ -353,7 +371,7 @@ def model_choice(t: Template) -> None:
                  landscape=True)  # fmt: skip
     t.heading(ws, "Which purchase model?", "Three models fitted to the same customers")
     t.section(ws, "B4", "Comparison", 4)
-    t.spill(ws, "B5:E17", f"=CLV_COMPARE({X}, {TX}, {T})", "decimal", "output")
+    t.spill(ws, "B5:E17", f"=CLV_COMPARE({SUMMARY})", "decimal", "output")
     for col in "CDE":  # the number of parameters is a count
         ws.write_blank(f"{col}13", None, t.fmt("output", "count"))
     notes = [
@@ -376,7 +394,7 @@ def tracking_plot(t: Template) -> None:
               "Actual vs what the fitted model expects, over calibration and holdout")  # fmt: skip
     last = 5 + TRACKING_ROWS
     t.spill(ws, f"B5:G{last}",
-            f"=CLV_TRACKING(Model!B5:C23, {LOG}, {DATES}, AsOf, HoldoutEnd, Period)", "number",
+            f"=CLV_TRACKING({PARAMS}, {LOG}, {DATES}, AsOf, HoldoutEnd, Period)", "number",
             columns=["count", "date", "count", "number", "count", "number"])  # fmt: skip
     t.section(ws, "I4", "Calibration end", 2)
     ws.write("I5", "week", t.fmt("header"))
@@ -410,3 +428,54 @@ def tracking_plot(t: Template) -> None:
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 560, "height": 300})
         ws.insert_chart(anchor, chart)
+
+
+CHANNEL_COSTS = (("catalog", 3.0), ("store", 2.5), ("web", 2.0))
+
+
+def channels(t: Template) -> None:
+    """Seeds 001 and 002's question per acquisition channel: what the channel's customers are
+    worth, so what a new customer from it may cost (CLV_HEADROOM), with a covariate fit."""
+    ws = t.sheet("Channels", {"A": 2, "B": 12, "C": 12, "D": 16, "E": 16, "F": 14, "G": 16,
+                              "H": 16, "I": 4, "J": 22, "K": 14}, landscape=True)  # fmt: skip
+    t.heading(ws, "Channels: what may a new customer cost?",
+              "Value of each channel's customers, and the most worth paying to win one more")  # fmt: skip
+    ws.write("B3", "CDNOW has no channel: each example customer got one by a seeded draw "
+             "(clv_xl.datasets.example_channels: web 50%, store 30%, catalog 20%), independent "
+             "of what they bought. Paste your own channel column into the Sales table.",
+             t.fmt("note", text_wrap=False))  # fmt: skip
+    t.section(ws, "B5", "Inputs", 2)
+    t.label(ws, "B6", "Target LTV:CAC")
+    t.input(ws, "C6", 3, "number", name="ChannelTarget",
+            prompt="Lifetime profit you require per $1 of acquisition cost (3 = the 3:1 rule)")  # fmt: skip
+    t.header_row(ws, "B8", ["Channel", "Customers", "Lifetime profit per customer ($)",
+                            "New customer's purchases (window)", "Cost to win one ($)",
+                            "Headroom at the target ($)", "Most worth paying ($)"])  # fmt: skip
+    ws.write("B8", "channel", t.fmt("header"))  # the header the covariate fit reads
+    channel_col = f"DROP(CHOOSECOLS({SUMMARY},11),1)"
+    for i, (name, cost) in enumerate(CHANNEL_COSTS):
+        row = 9 + i
+        t.input(ws, f"B{row}", name, "text")
+        t.formula(ws, f"C{row}", f"=SUM(--({channel_col}=B{row}))", "count")
+        t.formula(ws, f"D{row}", f"=IF(C{row}=0,0,SUM(({channel_col}=B{row})*Customers!$G$5#)/C{row})",
+                  "money", "output")  # fmt: skip
+        t.input(ws, f"F{row}", cost, "money")
+        t.formula(ws, f"G{row}", f"=CLV_HEADROOM(D{row}, F{row}, ChannelTarget)", "money", "output")
+        t.formula(ws, f"H{row}", f"=CLV_HEADROOM(D{row}, 0, ChannelTarget)", "money", "output")
+    last = 8 + len(CHANNEL_COSTS)
+    t.spill(ws, f"E9:E{last}", f"=CLV_EXPECTED_PURCHASES(J6#, Window, , , , B8:B{last})", "number")
+    notes = ["Lifetime profit per customer: the average of the Customers sheet's lifetime value",
+             "(discounted profit over the horizon) among the channel's customers.",
+             "Headroom = lifetime profit / target - cost to win: above 0, the channel may spend",
+             "more per customer; below 0, it spends more than its customers are worth at the target.",
+             "New customer's purchases: the covariate fit on the right, for a customer just won",
+             "from that channel (the channel changes the purchase rate, alpha_i = alpha e^(-g'z))."]  # fmt: skip
+    for i, text in enumerate(notes):
+        ws.write(f"B{last + 2 + i}", text, t.fmt("note", text_wrap=False))
+    t.section(ws, "J5", "Purchase model with channel", 2)
+    t.spill(ws, "J6:K37", f"=CLV_FIT(ModelName, {SUMMARY}, , , , CHOOSECOLS({SUMMARY},11))",
+            "decimal", "output")  # fmt: skip
+    ws.write(f"J{last + 2 + len(notes) + 1}", "", t.fmt("note"))
+    t.section(ws, f"B{last + 9}", "Checks", 4)
+    t.check(ws, f"E{last + 10}", f"SUM(C9:C{last})=ROWS({SUMMARY})-1",
+            "Every customer has one of these channels", label_from=f"B{last + 10}")  # fmt: skip
