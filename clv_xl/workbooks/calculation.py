@@ -18,6 +18,8 @@ engine calling the same function with the same argument shapes.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +37,15 @@ from clv_xl.workbooks.formula_text import (
     shifted,
 )
 from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area, Names, Table, resolve
-from clv_xl.workbooks.xlsx import Package, Sheet, WorkbookError, cell_ref, split_ref
+from clv_xl.workbooks.xlsx import (
+    MAX_PART_BYTES,
+    MAX_TOTAL_BYTES,
+    Package,
+    Sheet,
+    WorkbookError,
+    cell_ref,
+    split_ref,
+)
 
 SCRATCH = "clv_xl scratch"
 CAPTURE = "CLV_XL_CAPTURE"
@@ -103,7 +113,13 @@ class Calculation:
         config.date_system = "1904" if self.date1904 else "1900"
         self.names = self._names()
         self.formulas = self._inventory()
-        self.book = fz.Workbook.from_bytes(self._engine_copy(), backend="native",
+        copy = self._engine_copy()
+        limits = {
+            "max_input_bytes": len(copy) + 1,
+            "max_expanded_bytes": MAX_TOTAL_BYTES,
+            "max_part_bytes": MAX_PART_BYTES,
+        }  # the package's own limits, checked on open
+        self.book = fz.Workbook.from_bytes(copy, backend="native", load_limits=limits,
                                            config=fz.WorkbookConfig(eval_config=config))  # fmt: skip
         for table in self.names.tables.values():
             self.book.add_table(table.name, table.sheet,
@@ -119,6 +135,8 @@ class Calculation:
         self.outputs: dict[Key, Output] = {}
         self.errors: list[tuple[str, str, str]] = []
         self.circular: set[Key] = set()
+        self.timings: dict[Key, float] = {}  # seconds per placed formula, the last pass
+        self._read_cache: dict[Area, np.ndarray] = {}
         self._used = {n: _used(s) for n, s in sheets.items()}
         self._occupied: dict[str, set[tuple[int, int]]] = {}
         self._merged = {n: [_area(n, ref) for ref in s.merged()] for n, s in sheets.items()}
@@ -173,7 +191,7 @@ class Calculation:
         out: list[Formula] = []
         masters: dict[tuple[str, str], tuple[int, int, str]] = {}
         for name, sheet in self.sheets.items():
-            for cell in sheet.cells():
+            for cell in sheet.formula_cells():
                 if cell.formula is None:
                     continue
                 text = cell.formula
@@ -224,16 +242,36 @@ class Calculation:
 
     def read(self, area: Area, bottom: int | None = None) -> np.ndarray:
         """The cells of ``area`` as an object grid: None for blanks, datetimes for dates,
-        Excel's error texts; CLV_ results where they spilled (a whole column to ``bottom``)."""
+        Excel's error texts; CLV_ results where they spilled (a whole column to ``bottom``).
+        A part of one result is read from it directly; cells that hold no formula (a log)
+        are read once."""
         area = self._trim(area, bottom)
+        for out in self.outputs.values():
+            o = out.area
+            if o.sheet == area.sheet and o.top <= area.top and o.left <= area.left and \
+                    area.bottom <= o.bottom and area.right <= o.right:  # fmt: skip
+                return out.grid[area.top - o.top : area.bottom - o.top + 1,
+                                area.left - o.left : area.right - o.left + 1].copy()  # fmt: skip
+        cached = self._read_cache.get(area)
+        if cached is not None:
+            return cached.copy()
         raw = self.book.sheet(area.sheet).get_values(
             self.fz.RangeAddress(area.sheet, area.top, area.left, area.bottom, area.right)
         )
         grid = np.empty((area.rows, area.cols), dtype=object)
-        grid[:] = [[engine.cell_in(v) for v in row] for row in raw] if raw else None
+        if raw:
+            grid[:] = engine.rows_in(raw)
+        touched = False
         for out in self.outputs.values():
             if out.area.overlaps(area):
                 _paste(grid, area, out.area, out.grid)
+                touched = True
+        still = not touched and not any(f.old_area.overlaps(area) or
+                                        (f.placed and Area(f.sheet, f.row, f.col, MAX_ROW, MAX_COL).overlaps(area))
+                                        for f in self.formulas)  # fmt: skip
+        if still:  # no formula can change these cells: read once
+            self._read_cache[area] = grid
+            return grid.copy()
         return grid
 
     def argument(self, arg: Argument, f: Formula, bottom: int | None = None) -> Any:
@@ -251,6 +289,10 @@ class Calculation:
         nested = clv_call(arg.text)
         if nested is not None:
             return _handed(self._call(nested, f, arg.text))
+        folded = self.fold(rewrite_references("=" + arg.text, lambda r: self._qualified(r, f)))
+        single = reference_texts(folded)
+        if len(single) == 1 and folded[1:].strip() == single[0]:  # CHOOSECOLS(A1#, 11): a range
+            return _handed(self.read(resolve(single[0], f.sheet, self.names, f.row)))
         return _handed(self.evaluate_expression(arg.text, f))
 
     def _area_of(self, ref: str, f: Formula) -> Area:
@@ -270,7 +312,8 @@ class Calculation:
         formula) computed by the engine in a scratch cell, references qualified with the
         formula's own sheet. The value is taken by a function the engine calls with it
         (CLV_CAPTURE), so an array of any size comes back whole, never spilled."""
-        qualified = rewrite_references("=" + text, lambda r: self._qualified(r, f))[1:]
+        qualified = self.fold(rewrite_references("=" + text, lambda r: self._qualified(r, f))[1:])
+        self._hand_reads(self._reads_of("=" + qualified, f))
         self._scratch_row += 1
         row = self._scratch_row
         self._captured.clear()
@@ -284,6 +327,21 @@ class Calculation:
         self.book.set_value(SCRATCH, row, 1, None)
         self.dirty = True
         return grid
+
+    def fold(self, text: str) -> str:
+        """Array shaping of a written range folded into the range itself, as Excel would
+        compute it: ``CHOOSECOLS(S!$A$1:$K$9, 11)`` is ``S!$K$1:$K$9``, ``DROP(..., 1)`` drops
+        the first row, ``ROWS(...)`` is a number. The engine then reads (and is handed) only
+        the column a formula uses, not a 20,000 x 11 summary."""
+        for _ in range(8):
+            new = _FOLD_COLS.sub(lambda m: _fold(m, self.names, "cols"), text)
+            new = _FOLD_DROP.sub(lambda m: _fold(m, self.names, "drop"), new)
+            new = _FOLD_ROWS.sub(lambda m: _fold(m, self.names, "rows"), new)
+            new = _FOLD_INDEX.sub(lambda m: _fold(m, self.names, "index"), new)
+            if new == text:
+                return text
+            text = new
+        return text
 
     def _qualified(self, ref: str, f: Formula) -> str | None:
         try:
@@ -317,9 +375,11 @@ class Calculation:
     def compute(self, f: Formula) -> None:
         """Compute a placed formula (a CLV_ call here, an Excel array by the engine) and lay
         its result out."""
+        started = time.perf_counter()
         self.settle()
         grid = self._call(f.call, f, f.text) if f.call else self.evaluate_expression(f.text, f)
         self.outputs[f.key] = self._place(f, grid)
+        self.timings[f.key] = time.perf_counter() - started
 
     def _place(self, f: Formula, grid: np.ndarray) -> Output:
         anchor = Area(f.sheet, f.row, f.col, f.row, f.col)
@@ -388,9 +448,10 @@ class Calculation:
         for part in self._handed.pop(key, []):  # an earlier pass's result: gone
             self.book.set_values_batch(part.sheet, part.top, part.left,
                                        [[None] * part.cols for _ in range(part.rows)])  # fmt: skip
-        spilled_to = any(a.spill and (a.sheet, a.top, a.left) == key for a in self._excel_reads)
-        wanted = [out.area] if spilled_to else []
-        wanted += [a for a in self._excel_reads if not a.spill]
+        wanted = [a for a in self._excel_reads if not a.spill]
+        for g in self.formulas:  # a spill reference: what the formula reads once folded
+            if g.call is None and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads):
+                wanted += self._reads_of(self.engine_text(g), g)
         parts = _merge([r for r in (_intersection(a, out.area) for a in wanted) if r])
         for part in parts:
             values = np.empty((part.rows, part.cols), dtype=object)
@@ -401,6 +462,32 @@ class Calculation:
         for g in spill_readers:
             self.book.set_formula(g.sheet, g.row, g.col, self.engine_text(g))
             self.dirty = True
+
+    def _hand_reads(self, areas: list[Area]) -> None:
+        """Give the engine the parts of CLV_ results an expression it evaluates reads."""
+        for key, out in self.outputs.items():
+            parts = [p for p in (_intersection(a, out.area) for a in areas) if p]
+            done = self._handed.setdefault(key, [])
+            for part in _merge(parts):
+                if any(d.sheet == part.sheet and d.top <= part.top and d.left <= part.left
+                       and d.bottom >= part.bottom and d.right >= part.right for d in done):  # fmt: skip
+                    continue
+                values = np.empty((part.rows, part.cols), dtype=object)
+                _paste(values, part, out.area, out.grid)
+                self.book.set_values_batch(part.sheet, part.top, part.left, values.tolist())
+                done.append(part)
+                self.dirty = True
+
+    def _reads_of(self, text: str, g: Formula) -> list[Area]:
+        out = []
+        for ref in reference_texts(text):
+            try:
+                area = resolve(ref, g.sheet, self.names, g.row)
+            except WorkbookError:
+                continue
+            out.append(self.outputs[(area.sheet, area.top, area.left)].area if area.spill and
+                       (area.sheet, area.top, area.left) in self.outputs else area)  # fmt: skip
+        return out
 
     def engine_text(self, g: Formula) -> str:
         """An Excel formula as the engine is given it: spill references to CLV_ results as the
@@ -416,7 +503,7 @@ class Calculation:
             out = self.outputs.get((area.sheet, area.top, area.left))
             return out.area.a1() if out is not None else None
 
-        text = rewrite_references("=" + g.text, spill)
+        text = self.fold(rewrite_references("=" + g.text, spill))
         return engine.mark_omitted(text) if mentions_clv(text) else text
 
     def prepare_engine(self) -> None:
@@ -492,6 +579,34 @@ class Calculation:
         return v
 
 
+_REF_TEXT = r"((?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!\$[A-Z]+\$\d+(?::\$[A-Z]+\$\d+)?)"
+_FOLD_COLS = re.compile(r"(?:_xlfn\.)?CHOOSECOLS\(\s*" + _REF_TEXT + r"\s*,\s*(\d+)\s*\)", re.I)
+_FOLD_DROP = re.compile(r"(?:_xlfn\.)?DROP\(\s*" + _REF_TEXT + r"\s*,\s*(\d+)\s*\)", re.I)
+_FOLD_ROWS = re.compile(r"\bROWS\(\s*" + _REF_TEXT + r"\s*\)", re.I)
+_FOLD_INDEX = re.compile(r"\bINDEX\(\s*" + _REF_TEXT + r"\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", re.I)
+
+
+def _fold(m: re.Match[str], names: Names, kind: str) -> str:
+    area = resolve(m.group(1), "", names)
+    if kind == "rows":
+        return str(area.rows)
+    k = int(m.group(2))
+    if kind == "index":
+        c = int(m.group(3))
+        if not (1 <= k <= area.rows and 1 <= c <= area.cols):
+            return m.group(0)  # Excel's #REF!: left to the engine
+        return Area(area.sheet, area.top + k - 1, area.left + c - 1, area.top + k - 1,
+                    area.left + c - 1).a1()  # fmt: skip
+    if kind == "cols":
+        if not 1 <= k <= area.cols:
+            return m.group(0)  # Excel's #VALUE!: left to the engine
+        col = area.left + k - 1
+        return Area(area.sheet, area.top, col, area.bottom, col).a1()
+    if k >= area.rows:
+        return m.group(0)  # nothing left: Excel's #CALC!, left to the engine
+    return Area(area.sheet, area.top + k, area.left, area.bottom, area.right).a1()
+
+
 class _RefError(Exception):
     """An argument's reference cannot be resolved (#REF!)."""
 
@@ -543,15 +658,21 @@ def _one(value: Any) -> np.ndarray:
 
 
 def _grid(result: Any) -> np.ndarray:
+    """A function's answer as a 2-D object grid (a list of rows, or one value)."""
     if isinstance(result, np.ndarray):
         result = result.tolist()
     if isinstance(result, list):
         rows = [r if isinstance(r, list) else [r] for r in result]
         width = max((len(r) for r in rows), default=1)
         grid = np.empty((max(len(rows), 1), width), dtype=object)
-        grid[:] = None
-        for i, row in enumerate(rows):
-            grid[i, : len(row)] = [_plain(v) for v in row]
+        if rows and all(len(r) == width for r in rows):
+            grid[:] = rows
+        else:
+            grid[:] = None
+            for i, row in enumerate(rows):
+                grid[i, : len(row)] = row
+        if any(isinstance(v, np.generic) for v in grid.ravel()[:64]):
+            grid = np.frompyfunc(_plain, 1, 1)(grid).astype(object)
         return grid
     return _one(_plain(result))
 
@@ -641,11 +762,7 @@ def _boxes(areas: list[Area]) -> list[Area]:
 
 def _used(sheet: Sheet) -> tuple[int, int]:
     """The last row and column of a sheet that hold anything."""
-    rows = [r for r, (_, cells) in sheet.rows.items() if cells]
-    if not rows:
-        return (1, 1)
-    right = max(max(cells) for _, cells in sheet.rows.values() if cells)
-    return max(rows), right
+    return sheet.extent()
 
 
 def _area(sheet: str, ref: str) -> Area:

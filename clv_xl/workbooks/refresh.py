@@ -50,6 +50,8 @@ class Report:
     errors: list[tuple[str, str, str]] = field(default_factory=list)
     written_to: str = ""
     kept: str = ""
+    timings: list[tuple[str, str, float]] = field(default_factory=list)
+    """(cell, formula, seconds) of the computed formulas, slowest first."""
 
     def lines(self, limit: int = 20) -> list[str]:
         head = (
@@ -85,7 +87,7 @@ def _refuse_external_links(package: Package, sheets: dict[str, Sheet]) -> None:
     linked = [
         f"{n}!{c.ref}"
         for n, s in sheets.items()
-        for c in s.cells()
+        for c in s.formula_cells()
         if c.formula and EXTERNAL_REFERENCE.search(c.formula)
     ]
     if links or linked:
@@ -165,6 +167,9 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
             calc.circular.add(f.key)
     calc.book.evaluate_all()
     report.errors.extend(calc.errors)
+    texts = {f.key: f.text for f in calc.formulas}
+    report.timings = sorted(((f"{k[0]}!{cell_ref(k[1], k[2])}", texts[k], t)
+                             for k, t in calc.timings.items()), key=lambda x: -x[2])  # fmt: skip
 
 
 def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
@@ -196,19 +201,14 @@ def _circular_cells(calc: Calculation, f: Formula) -> list[str]:
 def _write_grid(calc: Calculation, sheet: Sheet, f: Formula, area: Area, grid: np.ndarray,
                 report: Report) -> None:  # fmt: skip
     """A result into its area; a dynamic array's ref follows it and cells it left are cleared."""
-    to_serial = calc._to_serial
-    for i in range(area.rows):
-        row = area.top + i
-        for j in range(area.cols):
-            value = grid[i, j]
-            sheet.set_value(row, area.left + j, to_serial(value))
-            said = (
-                f.key in calc.outputs
-                and calc.outputs[f.key].error
-                and (row, area.left + j) == (f.row, f.col)
-            )
-            if is_error(value) and not said:
-                report.errors.append((f.sheet, cell_ref(row, area.left + j), str(value)))
+    sheet.write_block(area.top, area.left, grid, calc._to_serial)
+    said = f.key in calc.outputs and calc.outputs[f.key].error
+    flat = grid.ravel().tolist()
+    if any(isinstance(v, str) for v in flat):
+        for k, value in enumerate(flat):
+            if is_error(value) and not (said and k == 0):
+                i, j = divmod(k, area.cols)
+                report.errors.append((f.sheet, cell_ref(area.top + i, area.left + j), str(value)))
     if f.dynamic:
         ref = cell_ref(area.top, area.left)
         last = cell_ref(area.bottom, area.right)

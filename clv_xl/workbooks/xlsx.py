@@ -40,6 +40,7 @@ _CELL = re.compile(r"<c\b[^>]*?/>|<c\b[^>]*>.*?</c>", re.S)
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _FORMULA = re.compile(r"<f\b[^>]*?/>|<f\b[^>]*>.*?</f>", re.S)
 _REF = re.compile(r"^([A-Z]+)([0-9]+)$")
+_CELL_REF = re.compile(r'\br="\$?([A-Z]+)\$?[0-9]+"')
 
 
 class WorkbookError(CLVError):
@@ -121,6 +122,7 @@ def parse_cell(xml: str) -> Cell:
     return cell
 
 
+_PLAIN = (float, str, bool, int)
 _ESCAPED = re.compile(r"_x005F(_x[0-9A-Fa-f]{4}_)|_x([0-9A-Fa-f]{4})_")
 
 
@@ -169,6 +171,50 @@ def _encode(value: Any, is_formula: bool) -> tuple[str, str]:
     return "inlineStr", f"<is><t>{escape(text)}</t></is>"
 
 
+class _Rows(dict[int, Any]):
+    """Row number -> (opening tag, {column: cell XML}); a row read from the file keeps its
+    cells as one text until it is first asked for (a 100,000-row log is never split)."""
+
+    def _split(self, rnum: int, value: tuple[str, Any]) -> tuple[str, dict[int, str]]:
+        tag, cells = value
+        if isinstance(cells, str):
+            cells = _split_cells(cells, rnum)
+            dict.__setitem__(self, rnum, (tag, cells))
+        return tag, cells
+
+    def __getitem__(self, rnum: int) -> tuple[str, dict[int, str]]:
+        return self._split(rnum, dict.__getitem__(self, rnum))
+
+    def get(self, rnum: int, default: Any = None) -> Any:
+        value = dict.get(self, rnum)
+        return default if value is None else self._split(rnum, value)
+
+    def items(self) -> Any:
+        return [(r, self._split(r, v)) for r, v in dict.items(self)]
+
+    def values(self) -> Any:
+        return [self._split(r, v) for r, v in dict.items(self)]
+
+    def raw(self) -> Any:
+        """(row, (tag, cells)) with cells a text where the row was never split."""
+        return dict.items(self)
+
+
+def _raw_rows(rows: Any) -> Any:
+    return rows.raw() if isinstance(rows, _Rows) else rows.items()
+
+
+def _split_cells(body: str, rnum: int) -> dict[int, str]:
+    cells = {}
+    for c in _CELL.finditer(body):
+        text = c.group(0)
+        where = _CELL_REF.search(text, 0, 40)
+        if where is None:
+            raise WorkbookError(f"a cell without its reference in row {rnum}")
+        cells[col_number(where.group(1))] = text
+    return cells
+
+
 @dataclass
 class Sheet:
     """A worksheet part, its rows kept as text so untouched rows are written back verbatim."""
@@ -177,7 +223,7 @@ class Sheet:
     part: str
     before: str
     after: str
-    rows: dict[int, tuple[str, dict[int, str]]] = field(default_factory=dict)
+    rows: dict[int, tuple[str, dict[int, str]]] = field(default_factory=_Rows)
     touched: set[int] = field(default_factory=set)
     _cache: dict[tuple[int, int], Cell] = field(default_factory=dict, repr=False)
     _column_styles: list[tuple[int, int, str]] | None = field(default=None, repr=False)
@@ -200,19 +246,38 @@ class Sheet:
             head_end = row_xml.index(">") + 1
             head = row_xml[:head_end]
             rnum = int(dict(_ATTR.findall(head))["r"])
-            cells = {}
-            for c in _CELL.finditer(row_xml):
-                cell = parse_cell(c.group(0))
-                cells[cell.col] = c.group(0)
-                sheet._cache[(rnum, cell.col)] = cell
+            body = "" if head.endswith("/>") else row_xml[head_end : -len("</row>")]
             open_tag = head if not head.endswith("/>") else head[:-2].rstrip() + ">"
-            sheet.rows[rnum] = (open_tag, cells)
+            dict.__setitem__(sheet.rows, rnum, (open_tag, body))  # type: ignore[misc]  # split later
         return sheet
 
     def cells(self) -> list[Cell]:
         return [
             self._parsed(r, c) for r, (_, cells) in sorted(self.rows.items()) for c in sorted(cells)
         ]
+
+    def formula_cells(self) -> list[Cell]:
+        """The cells holding a formula (only those are parsed: a 100,000-row log has none)."""
+        rows = self.rows
+        found = sorted(r for r, (_, cells) in _raw_rows(rows) if "<f" in (
+            cells if isinstance(cells, str) else "".join(cells.values())))  # fmt: skip
+        return [self._parsed(r, c) for r in found for c, xml in sorted(rows[r][1].items())
+                if "<f" in xml]  # fmt: skip
+
+    def extent(self) -> tuple[int, int]:
+        """The last row and column that hold a cell."""
+        bottom, right = 1, 1
+        for r, (_, cells) in _raw_rows(self.rows):
+            if not cells:
+                continue
+            bottom = max(bottom, r)
+            if isinstance(cells, str):
+                at = cells.rfind('<c r="')
+                m = _CELL_REF.search(cells, at) if at >= 0 else None
+                right = max(right, col_number(m.group(1)) if m else 1)
+            else:
+                right = max(right, max(cells))
+        return bottom, right
 
     def _parsed(self, row: int, col: int) -> Cell:
         xml = self.rows[row][1][col]
@@ -253,6 +318,45 @@ class Sheet:
         self.rows[row] = (open_tag, cells)
         self.touched.add(row)
 
+    def write_block(self, top: int, left: int, grid: Any,
+                    convert: Any = None) -> None:  # fmt: skip
+        """Values (rows of a 2-D object array; ``convert`` applied to those that are not
+        numbers, text or blank: dates to serial numbers) into the cells from (top, left).
+        Cells that do not exist yet are made straight away, with their column's style (a spill
+        of 20,000 rows is mostly such cells)."""
+        width = grid.shape[1]
+        letters = [col_letters(left + j) for j in range(width)]
+        styles = [f' s="{st}"' if (st := self.column_style(left + j)) else "" for j in range(width)]
+        for i, values in enumerate(grid.tolist()):
+            row = top + i
+            open_tag, cells = self.rows.get(row, (f'<row r="{row}">', {}))
+            changed = False
+            for j, value in enumerate(values):
+                if convert is not None and value is not None and value.__class__ not in _PLAIN:
+                    value = convert(value)
+                col = left + j
+                existing = cells.get(col)
+                if existing is None:
+                    if value is None or value == "":
+                        continue
+                    if value.__class__ is float and math.isfinite(value):
+                        text = repr(value)
+                        cells[col] = (f'<c r="{letters[j]}{row}"{styles[j]}><v>'
+                                      f'{text[:-2] if text.endswith(".0") else text}</v></c>')  # fmt: skip
+                    else:
+                        kind, body = _encode(value, False)
+                        t = f' t="{kind}"' if kind else ""
+                        cells[col] = f'<c r="{letters[j]}{row}"{styles[j]}{t}>{body}</c>'
+                else:
+                    new = value_xml(existing, row, col, value)
+                    if new == existing:
+                        continue
+                    cells[col] = new
+                changed = True
+            if changed:
+                self.rows[row] = (open_tag, cells)
+                self.touched.add(row)
+
     def set_array_ref(self, row: int, col: int, ref: str) -> None:
         cells = self.rows[row][1]
         xml = cells[col]
@@ -264,7 +368,9 @@ class Sheet:
 
     def copy(self) -> Sheet:
         """A copy whose cells can be changed without changing this sheet."""
-        rows = {r: (tag, dict(cells)) for r, (tag, cells) in self.rows.items()}
+        rows = _Rows()
+        for r, (tag, cells) in _raw_rows(self.rows):
+            dict.__setitem__(rows, r, (tag, cells if isinstance(cells, str) else dict(cells)))
         return Sheet(self.name, self.part, self.before, self.after, rows, set(self.touched))
 
     def blank(self, row: int, col: int) -> None:
@@ -284,11 +390,10 @@ class Sheet:
 
     def xml(self) -> str:
         parts = [self.before]
-        for rnum in sorted(self.rows):
-            open_tag, cells = self.rows[rnum]
+        for rnum, (open_tag, cells) in sorted(_raw_rows(self.rows)):
             if rnum in self.touched:
                 open_tag = re.sub(r'\sspans="[^"]*"', "", open_tag)
-            body = "".join(cells[c] for c in sorted(cells))
+            body = cells if isinstance(cells, str) else "".join(cells[c] for c in sorted(cells))
             parts.append(f"{open_tag}{body}</row>" if body else open_tag[:-1] + "/>")
         parts.append(self.after)
         return "".join(parts)

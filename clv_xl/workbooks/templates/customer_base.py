@@ -97,8 +97,8 @@ def build(path: str) -> None:
 
 
 def cohorts(t: Template) -> None:
-    ws = t.sheet("Cohorts", {"A": 2, "B": 16, "C": 4, "D": 16, "E": 14, "F": 14, "G": 14, "H": 4,
-                             "I": 14, "J": 14, "K": 14}, landscape=True)  # fmt: skip
+    ws = t.sheet("Cohorts", {"A": 2, "B": 16, "C": 4, "D": 16, "E": 14, "F": 14, "G": 14, "H": 14,
+                             "I": 14, "J": 14}, landscape=True)  # fmt: skip
     t.heading(ws, "Cohorts and how sure the forecast is",
               "One model per month of first purchase; bounds from the fit's uncertainty")  # fmt: skip
     t.header_row(ws, "B4", ["Cohort (month)"])
@@ -106,40 +106,39 @@ def cohorts(t: Template) -> None:
     ws.set_column("B:B", 16, t.fmt("calc", "general"))
     # CLV_SUMMARY's cohort column: the month of each customer's first purchase
     t.spill(ws, f"B5:B{4 + customers}", f"=DROP(CHOOSECOLS({SUMMARY},10),1)", "general")
-    t.section(ws, "D4", "Fits per cohort", 4)
-    t.spill(ws, "D5:G16", f"=CLV_FIT_COHORTS(ModelName, B5#, {SUMMARY})",
-            "decimal", "output")  # fmt: skip
-    t.section(ws, "I4", "Expected purchases in the window: total", 3)
-    t.header_row(ws, "I5", ["", "Estimate", "Lower 90%", "Upper 90%"][1:])
-    t.formula(ws, "I6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY}),'
-                        f"ROWS({SUMMARY})+1,2)", "number", "output")  # fmt: skip
-    t.formula(ws, "J6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY}),'
-                        f"ROWS({SUMMARY})+1,3)", "number", "output")  # fmt: skip
-    t.formula(ws, "K6", f'=INDEX(CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY}),'
-                        f"ROWS({SUMMARY})+1,4)", "number", "output")  # fmt: skip
+    t.section(ws, "D4", "Fits per cohort (one column per month: as many as the data has)", 4)
+    t.spill(ws, "D5:G16", f"=CLV_FIT_COHORTS(ModelName, B5#, {SUMMARY})", "decimal", "output")
+    for c in range(4, 16):  # the customers row counts, for as many cohorts as there are
+        ws.write_blank(13, c, None, t.fmt("output", "count"))
+    t.section(ws, "D19", "Expected purchases in the window: total", 4)
+    t.header_row(ws, "E20", ["Estimate", "Lower 90%", "Upper 90%"])
+    ws.write("D21", "All customers", t.fmt("label"))
+    for col, k in (("E", 2), ("F", 3), ("G", 4)):  # the last row of Customers' interval table
+        t.formula(ws, f"{col}21", f"=INDEX(Customers!$K$4#,ROWS(Customers!$K$4#),{k})", "number",
+                  "output")  # fmt: skip
     notes = ["The bounds show how much the total could move because the model's parameters are",
              "estimated from a finite customer base (500 parameter draws, seeded). They do not",
              "include the chance in each customer's own purchases, nor a changing market."]  # fmt: skip
     for i, text in enumerate(notes):
-        ws.write(f"I{8 + i}", text, t.fmt("note", text_wrap=False))
+        ws.write(f"D{23 + i}", text, t.fmt("note", text_wrap=False))
     chart = t.book.add_chart({"type": "column"})
-    chart.add_series({"name": "r (shape of the purchase rates)", "categories": "=Cohorts!$E$5:$G$5",
-                      "values": "=Cohorts!$E$6:$G$6", "fill": {"color": "#2F5597"}})  # fmt: skip
+    chart.add_series({"name": "r (shape of the purchase rates)", "categories": "=Cohorts!$E$5:$P$5",
+                      "values": "=Cohorts!$E$6:$P$6", "fill": {"color": "#2F5597"}})  # fmt: skip
     line = t.book.add_chart({"type": "line"})
-    line.add_series({"name": "alpha (scale, right axis)", "categories": "=Cohorts!$E$5:$G$5",
-                     "values": "=Cohorts!$E$7:$G$7", "y2_axis": True,
+    line.add_series({"name": "alpha (scale, right axis)", "categories": "=Cohorts!$E$5:$P$5",
+                     "values": "=Cohorts!$E$7:$P$7", "y2_axis": True,
                      "line": {"color": "#C55A11", "width": 2.25}, "marker": {"type": "circle"}})  # fmt: skip
     chart.combine(line)
-    chart.set_title({"name": "Purchase-rate parameters by cohort"})
+    chart.set_title({"name": "Purchase-rate parameters by cohort (the first 12)"})
     chart.set_x_axis({"name": "cohort (month of first purchase)"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 320})
-    ws.insert_chart("I13", chart)
-    t.section(ws, "D19", "Checks", 4)
+    ws.insert_chart("D27", chart)
+    t.section(ws, "D45", "Checks", 4)
     t.check(
-        ws, "G20", "AND(I6>=J6,I6<=K6)", "The estimate lies within its bounds", label_from="D20"
+        ws, "G46", "AND(E21>=F21,E21<=G21)", "The estimate lies within its bounds", label_from="D46"
     )
-    ws.print_area("A1:Q32")  # the results; the label column continues below
+    ws.print_area("A1:K48")
     ws.fit_to_pages(1, 1)
 
 
@@ -252,7 +251,8 @@ def model(t: Template) -> None:
 
 
 def customers(t: Template) -> None:
-    ws = t.sheet("Customers", {"A": 2, "B": 11, "C": 10, "D": 13, "E": 13, "F": 13, "G": 15, "H": 15, "I": 10},
+    ws = t.sheet("Customers", {"A": 2, "B": 11, "C": 10, "D": 13, "E": 13, "F": 13, "G": 15, "H": 15, "I": 10,
+                               "J": 3, "K": 10, "L": 12, "M": 12, "N": 12},
                  freeze=(4, 2), landscape=True)  # fmt: skip
     t.heading(ws, "Customers", "What each customer is worth")
     ws.write_formula("B3", '=IF(ModelName="BG/NBD","Under BG/NBD a one-time buyer has P(alive) '
@@ -280,6 +280,11 @@ def customers(t: Template) -> None:
             "money", "output")  # fmt: skip
     t.spill(ws, f"H{first}:H{last}", f"=G{first}#-F{first}#", "money", "output")
     t.spill(ws, f"I{first}:I{last}", f"=CLV_SEGMENT(H{first}#, Tiers)", "text")
+    # how sure: expected purchases with bounds per customer, and for the total (the last row)
+    for col, kind in zip("KLMN", ["count", "number", "number", "number"], strict=True):
+        ws.set_column(f"{col}:{col}", 12, t.fmt("calc", kind))
+    t.spill(ws, f"K4:N{last + 1}", f'=CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY})',
+            "number", columns=["count", "number", "number", "number"])  # fmt: skip
     ws.conditional_format(
         f"C{first}:C1048576", {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True}
     )
@@ -451,7 +456,6 @@ def channels(t: Template) -> None:
     t.header_row(ws, "B8", ["Channel", "Customers", "Lifetime profit per customer ($)",
                             "New customer's purchases (window)", "Cost to win one ($)",
                             "Headroom at the target ($)", "Most worth paying ($)"])  # fmt: skip
-    ws.write("B8", "channel", t.fmt("header"))  # the header the covariate fit reads
     channel_col = f"DROP(CHOOSECOLS({SUMMARY},11),1)"
     for i, (name, cost) in enumerate(CHANNEL_COSTS):
         row = 9 + i
@@ -463,7 +467,7 @@ def channels(t: Template) -> None:
         t.formula(ws, f"G{row}", f"=CLV_HEADROOM(D{row}, F{row}, ChannelTarget)", "money", "output")
         t.formula(ws, f"H{row}", f"=CLV_HEADROOM(D{row}, 0, ChannelTarget)", "money", "output")
     last = 8 + len(CHANNEL_COSTS)
-    t.spill(ws, f"E9:E{last}", f"=CLV_EXPECTED_PURCHASES(J6#, Window, , , , B8:B{last})", "number")
+    t.spill(ws, f"E9:E{last}", f"=CLV_EXPECTED_PURCHASES(J9#, Window, , , , B8:B{last})", "number")
     notes = ["Lifetime profit per customer: the average of the Customers sheet's lifetime value",
              "(discounted profit over the horizon) among the channel's customers.",
              "Headroom = lifetime profit / target - cost to win: above 0, the channel may spend",
@@ -472,10 +476,9 @@ def channels(t: Template) -> None:
              "from that channel (the channel changes the purchase rate, alpha_i = alpha e^(-g'z))."]  # fmt: skip
     for i, text in enumerate(notes):
         ws.write(f"B{last + 2 + i}", text, t.fmt("note", text_wrap=False))
-    t.section(ws, "J5", "Purchase model with channel", 2)
-    t.spill(ws, "J6:K37", f"=CLV_FIT(ModelName, {SUMMARY}, , , , CHOOSECOLS({SUMMARY},11))",
-            "decimal", "output")  # fmt: skip
-    ws.write(f"J{last + 2 + len(notes) + 1}", "", t.fmt("note"))
     t.section(ws, f"B{last + 9}", "Checks", 4)
     t.check(ws, f"E{last + 10}", f"SUM(C9:C{last})=ROWS({SUMMARY})-1",
             "Every customer has one of these channels", label_from=f"B{last + 10}")  # fmt: skip
+    t.section(ws, "J7", "Purchase model with channel (a covariate of the purchase rate)", 3)
+    t.fit_table(ws, "J9:K40", f"=CLV_FIT(ModelName, {SUMMARY}, , , , CHOOSECOLS({SUMMARY},11))",
+                6)  # fmt: skip

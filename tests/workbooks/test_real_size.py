@@ -1,0 +1,57 @@
+"""A business's own data in customer_base: the whole CDNOW sample pasted into the Sales table
+refreshes to the paper's fit for all 2,357 customers, with values in every sheet (issue 20)."""
+
+import datetime as dt
+import shutil
+
+import openpyxl
+import pytest
+
+from clv_xl.datasets import example_channels
+from clv_xl.workbooks.refresh import refresh
+from tests.helpers import TEMPLATES
+from tests.helpers.data import cdnow_transactions
+from tests.helpers.paste import paste_into_table
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def pasted(tmp_path_factory):
+    book = tmp_path_factory.mktemp("cdnow") / "customer_base.xlsx"
+    shutil.copy(TEMPLATES / "customer_base.xlsx", book)
+    raw = cdnow_transactions()
+    ids = raw["id"].astype(int).tolist()
+    dates = [dt.datetime.strptime(str(d), "%Y%m%d") for d in raw["date"]]
+    rows = [[i, d, float(a), c] for i, d, a, c in
+            zip(ids, dates, raw["amount"], example_channels(ids), strict=True)]  # fmt: skip
+    paste_into_table(book, "Sales", rows)
+    report = refresh(book)
+    return book, report
+
+
+def test_the_paper_fit_for_every_customer(pasted):
+    """Fader, Hardie & Lee (2005): r 0.243, alpha 4.414, a 0.793, b 2.426 (weeks, calibration
+    to 1997-09-30, the template's settings)."""
+    book, report = pasted
+    assert report.errors == []
+    model = openpyxl.load_workbook(book, data_only=True)["Model"]
+    table = {model[f"B{r}"].value: model[f"C{r}"].value for r in range(5, 24)}
+    assert [round(table[k], 3) for k in ("r", "alpha", "a", "b")] == [0.243, 4.414, 0.793, 2.426]
+    assert table["customers"] == 2357
+
+
+def test_values_in_every_sheet(pasted):
+    book, _ = pasted
+    wb = openpyxl.load_workbook(book, data_only=True)
+    summary = wb["Summary"]
+    assert summary.max_row == 2358 and summary["A2358"].value is not None
+    customers = wb["Customers"]
+    assert all(customers.cell(4 + 2357, c).value is not None for c in range(2, 10))
+    assert customers.cell(4 + 2358, 2).value is None
+    segments = wb["Segments"]
+    assert segments["C12"].value == 2357  # the tier total counts every customer
+    for name in wb.sheetnames:
+        bad = [c.coordinate for row in wb[name].iter_rows() for c in row
+               if isinstance(c.value, str) and (c.value.startswith("#") or c.value == "CHECK")]  # fmt: skip
+        assert not bad, (name, bad[:5])
