@@ -55,3 +55,20 @@ def test_values_in_every_sheet(pasted):
         bad = [c.coordinate for row in wb[name].iter_rows() for c in row
                if isinstance(c.value, str) and (c.value.startswith("#") or c.value == "CHECK")]  # fmt: skip
         assert not bad, (name, bad[:5])
+
+
+def test_the_dry_cleaners_list_grows_with_its_table(tmp_path):
+    """Rows added to the Clients table are valued like the example's, with no formula edited."""
+    book = tmp_path / "dry_cleaner.xlsx"
+    shutil.copy(TEMPLATES / "dry_cleaner.xlsx", book)
+    rows = [[f"Client {i}", 2 + i % 5, 20.0 + i, 10 + i % 7] for i in range(40)]
+    paste_into_table(book, "Clients", rows)
+    report = refresh(book)
+    assert report.errors == []
+    sheet = openpyxl.load_workbook(book, data_only=True)["Customers"]
+    last = 5 + len(rows)
+    visits, spent, expected = rows[-1][1:]
+    assert sheet[f"G{last}"].value == pytest.approx(spent / visits * expected)
+    assert sheet[f"J{last}"].value in ("Gold", "Silver", "Bronze")
+    assert sheet[f"G{last + 1}"].value is None
+    assert sheet["M11"].value == sum(r[1] for r in rows)  # the totals follow the table

@@ -177,10 +177,8 @@ def transactions(t: Template) -> None:
                  freeze=(1, 0), tab="#FFC000")  # fmt: skip
     ws.set_row(0, 30)
     money, date, ident = t.fmt("input", "money"), t.fmt("input", "date"), t.fmt("input", "general")
-    ws.set_column("A:A", 12, ident)
-    ws.set_column("B:B", 12, date)
-    ws.set_column("C:C", 12, money)
-    ws.set_column("D:D", 12, ident)
+    ws.set_column("B:B", 12, t.fmt("calc", "date"))  # pasted dates show as dates
+    ws.set_column("C:C", 12, t.fmt("calc", "money"))
     ids = log["id"].astype(int).tolist()
     days = [d.to_pydatetime() for d in pd.to_datetime(log["date"])]
     amounts = log["amount"].astype(float).tolist()
@@ -266,9 +264,8 @@ def customers(t: Template) -> None:
     first, last = 5, 4 + example_log()["id"].nunique()
     kinds = {"B": "general", "C": "rate", "D": "number", "E": "money", "F": "money", "G": "money",
              "H": "money", "I": "text"}  # fmt: skip
-    for col, kind in kinds.items():  # formatted columns: the spills grow formatted
-        role = "output" if col in "GH" else "calc"
-        ws.set_column(f"{col}:{col}", None, t.fmt(role, kind))
+    for col, kind in kinds.items():  # number formats: the spills grow formatted
+        ws.set_column(f"{col}:{col}", None, t.fmt("calc", kind))
     t.spill(ws, f"B{first}:B{last}", f"=DROP(CHOOSECOLS({SUMMARY},1),1)", "general")
     t.spill(ws, f"C{first}:C{last}", f"=CLV_P_ALIVE({PARAMS}, {SUMMARY})", "rate")
     t.spill(ws, f"D{first}:D{last}", f"=CLV_EXPECTED_PURCHASES({PARAMS}, Window, {SUMMARY})",

@@ -18,7 +18,6 @@ CUSTOMERS = [  # name, visits so far, spent so far, expected visits over the lif
     ("Grace", 5, 61.0, 20),
 ]
 LOG_ROWS = 6  # room for more visits
-LIST_ROWS = 20  # room for more customers
 
 
 def build(path: str) -> None:
@@ -111,53 +110,61 @@ def mary(t: Template) -> None:
 
 
 def customers(t: Template) -> None:
+    """The customer list is the Excel Table Clients: rows pasted or typed below it join it, and
+    the calculations spill from its columns (Clients[Visits]), so the list has any length."""
     ws = t.sheet("Customers", {"A": 2, "B": 14, "C": 11, "D": 12, "E": 13, "F": 12, "G": 14,
-                               "H": 14, "I": 16, "J": 10}, landscape=True, freeze=(5, 2))  # fmt: skip
+                               "H": 14, "I": 16, "J": 10, "K": 3, "L": 24, "M": 14},
+                 landscape=True, freeze=(5, 2))  # fmt: skip
     t.heading(ws, "A small customer list", "The same sums for every customer, with tiers")
     t.section(
         ws, "B4", "Inputs: customers                                    Calculations and outputs", 9
     )
-    t.header_row(ws, "B5", ["Customer", "Visits so far", "Spent so far ($)",
-                            "Expected visits (lifetime)", "Average sale ($)", "Lifetime value ($)",
-                            "Lifetime profit ($)", "Most to spend to win one ($)", "Tier"])  # fmt: skip
-    last = 5 + LIST_ROWS
-    for i in range(LIST_ROWS):
+    t.header_row(ws, "F5", ["Average sale ($)", "Lifetime value ($)", "Lifetime profit ($)",
+                            "Most to spend to win one ($)", "Tier"])  # fmt: skip
+    ws.set_row(4, 46)
+    last = 5 + len(CUSTOMERS)
+    # number formats for the rows the list grows into (no fill: the example's cells carry it)
+    for col, kind in (("C", "count"), ("D", "money"), ("E", "count"), ("F", "money"),
+                      ("G", "money"), ("H", "money"), ("I", "money")):  # fmt: skip
+        ws.set_column(f"{col}:{col}", None, t.fmt("calc", kind))
+    for i, (name, n_visits, n_spent, n_expected) in enumerate(CUSTOMERS):
         row = 6 + i
-        name, visits, spent, expected = CUSTOMERS[i] if i < len(CUSTOMERS) else ("", "", "", "")
         t.input(ws, f"B{row}", name, "text")
-        t.input(ws, f"C{row}", visits, "count", prompt="Visits so far")
-        t.input(ws, f"D{row}", spent, "money", prompt="Total spent so far")
-        t.input(ws, f"E{row}", expected, "count", prompt="Visits you expect in all")
-    t.spill(ws, f"F6:F{last}", f'=IF(C6:C{last}="","",D6:D{last}/C6:C{last})', "money")
-    t.spill(ws, f"G6:G{last}", f"=CLV_VALUE(F6:F{last}, E6:E{last})", "money", "output")
-    t.spill(
-        ws,
-        f"H6:H{last}",
-        f"=CLV_PROFIT(F6:F{last}, E6:E{last}, Margin, CostPerVisit)",
-        "money",
-        "output",
-    )
-    t.spill(ws, f"I6:I{last}", f"=CLV_HEADROOM(H6:H{last}, 0, TargetRatio)", "money")
-    t.spill(ws, f"J6:J{last}", f"=CLV_SEGMENT(G6:G{last}, 3, $M$6:$M$8)", "text")
+        t.input(ws, f"C{row}", n_visits, "count", prompt="Visits so far")
+        t.input(ws, f"D{row}", n_spent, "money", prompt="Total spent so far")
+        t.input(ws, f"E{row}", n_expected, "count", prompt="Visits you expect in all")
+    ws.add_table(4, 1, last - 1, 4, {
+        "name": "Clients", "style": "Table Style Light 1", "autofilter": False,
+        "columns": [{"header": h, "header_format": t.fmt("header")} for h in
+                    ("Customer", "Visits so far", "Spent so far ($)", "Expected visits (lifetime)")],
+    })  # fmt: skip
+    visits, spent = "Clients[Visits so far]", "Clients[Spent so far ($)]"
+    expected = "Clients[Expected visits (lifetime)]"
+    t.spill(ws, f"F6:F{last}", f'=IF({visits}="","",{spent}/{visits})', "money")
+    t.spill(ws, f"G6:G{last}", f"=CLV_VALUE(F6#, {expected})", "money", "output")
+    t.spill(ws, f"H6:H{last}", f"=CLV_PROFIT(F6#, {expected}, Margin, CostPerVisit)", "money",
+            "output")  # fmt: skip
+    t.spill(ws, f"I6:I{last}", "=CLV_HEADROOM(H6#, 0, TargetRatio)", "money")
+    t.spill(ws, f"J6:J{last}", "=CLV_SEGMENT(G6#, 3, $M$6:$M$8)", "text")
     ws.write("L5", "Tier names", t.fmt("header"))
     ws.write("M5", "", t.fmt("header"))
     for i, label in enumerate(["Gold", "Silver", "Bronze"]):
         ws.write(f"L{6 + i}", f"Tier {i + 1}", t.fmt("label"))
         t.input(ws, f"M{6 + i}", label, "text", prompt="Name of this tier (best first)")
-    total = last + 1
-    ws.write(f"B{total}", "Total", t.fmt("output"))
-    for col in "CDG":
-        t.formula(
-            ws,
-            f"{col}{total}",
-            f"=SUM({col}6:{col}{last})",
-            "money" if col != "C" else "count",
-            "output",
-        )
-    t.formula(ws, f"H{total}", f"=SUM(H6:H{last})", "money", "output")
-    t.section(ws, f"B{total + 2}", "Checks", 9)
-    t.check(ws, f"F{total + 3}", f"COUNTA(B6:B{last})=COUNT(C6:C{last})",
-            "Every customer in the list has a number of visits", f"B{total + 3}")  # fmt: skip
+    # totals and checks beside the list, not under it: the list grows downwards
+    ws.write("L10", "Totals", t.fmt("header"))
+    ws.write("M10", "", t.fmt("header"))
+    for i, (label, formula, kind) in enumerate((
+        ("Visits so far", f"=SUM({visits})", "count"),
+        ("Spent so far ($)", f"=SUM({spent})", "money"),
+        ("Lifetime value ($)", "=SUM(G6#)", "money"),
+        ("Lifetime profit ($)", "=SUM(H6#)", "money"),
+    )):  # fmt: skip
+        ws.write(f"L{11 + i}", label, t.fmt("label"))
+        t.formula(ws, f"M{11 + i}", formula, kind, "output")
+    t.section(ws, "L16", "Checks", 2)
+    t.check(ws, "M17", f"COUNTA(Clients[Customer])=COUNT({visits})",
+            "Every customer has visits")  # fmt: skip
     chart = t.book.add_chart({"type": "bar"})
     chart.add_series({
         "name": "Lifetime value",
@@ -173,4 +180,4 @@ def customers(t: Template) -> None:
     )
     chart.set_y_axis({"reverse": True})
     chart.set_size({"width": 480, "height": 330})
-    ws.insert_chart("L11", chart)
+    ws.insert_chart("L20", chart)
