@@ -72,3 +72,20 @@ def test_the_dry_cleaners_list_grows_with_its_table(tmp_path):
     assert sheet[f"J{last}"].value in ("Gold", "Silver", "Bronze")
     assert sheet[f"G{last + 1}"].value is None
     assert sheet["M11"].value == sum(r[1] for r in rows)  # the totals follow the table
+
+
+def test_the_offers_table_grows(tmp_path):
+    """acquisition_budget's Offers: typed rows below the table are judged like the seeds'."""
+    book = tmp_path / "acquisition_budget.xlsx"
+    shutil.copy(TEMPLATES / "acquisition_budget.xlsx", book)
+    seeds = [["$10,000 customer", 10000.0, 199.0], ["$500 customer", 500.0, 50.0],
+             ["$20 customer", 20.0, 50.0]]  # fmt: skip
+    more = [[f"offer {i}", 100.0 * (i + 1), 30.0] for i in range(12)]
+    paste_into_table(book, "Offers", seeds + more)
+    report = refresh(book)
+    assert report.errors == []
+    sheet = openpyxl.load_workbook(book, data_only=True)["Headroom"]
+    last = 7 + len(seeds) + len(more)
+    assert [sheet[f"E{r}"].value for r in (8, 9, 10)] == [9801, 450, -30]
+    assert sheet[f"E{last}"].value == 1200 - 30 and sheet[f"H{last}"].value == "Worth it"
+    assert sheet[f"E{last + 1}"].value is None

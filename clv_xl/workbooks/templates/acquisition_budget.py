@@ -9,7 +9,6 @@ SCENARIOS = [
     ("$50 to win a $500 customer", 500.0, 50.0),
     ("$50 to win a $20 customer", 20.0, 50.0),
 ]
-ROWS = 8  # scenario rows, room for the user's own
 YEARS = 15
 
 
@@ -46,7 +45,10 @@ def build(path: str) -> None:
 
 
 def headroom(t: Template) -> None:
-    ws = t.sheet("Headroom", {"A": 2, "B": 48, "C": 15, "D": 14, "E": 15, "F": 15, "G": 11, "H": 14},
+    """The offers are the Excel Table Offers: rows typed or pasted below it join it and the
+    answers spill from its columns; payback and the checks sit beside it, not under it."""
+    ws = t.sheet("Headroom", {"A": 2, "B": 48, "C": 15, "D": 14, "E": 15, "F": 15, "G": 11, "H": 14,
+                              "I": 3, "J": 44, "K": 14, "L": 14},
                  landscape=True, freeze=(6, 2))  # fmt: skip
     t.heading(
         ws, "Is the offer worth it?", "Lifetime profit against the cost of winning the customer"
@@ -55,24 +57,32 @@ def headroom(t: Template) -> None:
     t.label(ws, "B5", "Required LTV:CAC ratio", "")
     t.input(ws, "C5", 3, "number", name="TargetRatio",
             prompt="Lifetime profit you want per $1 of acquisition cost: 3 is the common 3:1 rule")  # fmt: skip
-    t.header_row(ws, "B7", ["Offer", "Lifetime profit ($)", "Cost to win ($)", "Headroom at break-even ($)",
-                            "Headroom at target ratio ($)", "LTV:CAC", "Verdict"])  # fmt: skip
-    last = 7 + ROWS
-    for i in range(ROWS):
-        name, profit, cost = SCENARIOS[i] if i < len(SCENARIOS) else ("", "", "")
+    t.header_row(ws, "E7", ["Headroom at break-even ($)", "Headroom at target ratio ($)", "LTV:CAC",
+                            "Verdict"])  # fmt: skip
+    last = 7 + len(SCENARIOS)
+    for col, kind, width in (("C", "money", 15), ("D", "money", 14), ("E", "money", 15),
+                             ("F", "money", 15), ("G", "number", 11)):  # fmt: skip
+        ws.set_column(f"{col}:{col}", width, t.fmt("calc", kind))  # for rows the table grows into
+    for i, (name, value, price) in enumerate(SCENARIOS):
         row = 8 + i
         t.input(ws, f"B{row}", name, "text")
-        t.input(ws, f"C{row}", profit, "money", prompt="The customer's lifetime profit")
-        t.input(ws, f"D{row}", cost, "money", prompt="What winning the customer costs")
-    t.spill(ws, f"E8:E{last}", f"=CLV_HEADROOM(C8:C{last}, D8:D{last})", "money", "output")
-    t.spill(
-        ws, f"F8:F{last}", f"=CLV_HEADROOM(C8:C{last}, D8:D{last}, TargetRatio)", "money", "output"
-    )
-    t.spill(ws, f"G8:G{last}", f"=CLV_RATIO(C8:C{last}, D8:D{last})", "number")
+        t.input(ws, f"C{row}", value, "money", prompt="The customer's lifetime profit")
+        t.input(ws, f"D{row}", price, "money", prompt="What winning the customer costs")
+    ws.add_table(6, 1, last - 1, 3, {
+        "name": "Offers", "style": "Table Style Light 1", "autofilter": False,
+        "columns": [{"header": h, "header_format": t.fmt("header")} for h in
+                    ("Offer", "Lifetime profit ($)", "Cost to win ($)")],
+    })  # fmt: skip
+    profit, cost = "Offers[Lifetime profit ($)]", "Offers[Cost to win ($)]"
+    t.spill(ws, f"E8:E{last}", f"=CLV_HEADROOM({profit}, {cost})", "money", "output")
+    t.spill(ws, f"F8:F{last}", f"=CLV_HEADROOM({profit}, {cost}, TargetRatio)", "money", "output")
+    t.spill(ws, f"G8:G{last}", f"=CLV_RATIO({profit}, {cost})", "number")
     t.spill(ws, f"H8:H{last}",
-            f'=IF(C8:C{last}="","",IF(F8:F{last}>=0,"Worth it",IF(E8:E{last}>=0,"Marginal","Not worth it")))',
+            f'=IF({profit}="","",IF(F8#>=0,"Worth it",IF(E8#>=0,"Marginal","Not worth it")))',
             "text", "output")  # fmt: skip
-    t.section(ws, f"B{last + 2}", "Payback: how long until the customer has paid back", 3)
+    ws.write(f"B{last + 1}", "Type or paste more offers right below the table: it grows.",
+             t.fmt("note", text_wrap=False))  # fmt: skip
+    t.section(ws, "J9", "Payback: how long until the customer has paid back", 3)
     rows = [("Cost to win one customer", 50, "money", "$", "PaybackCost", "What you spend to win one customer"),
             ("Margin the customer brings each month", 25, "money", "$ per month", "MonthlyMargin",
              "Profit per month while the customer stays"),
@@ -81,35 +91,32 @@ def headroom(t: Template) -> None:
             ("Monthly discount rate", 0.01, "rate", "per month", "MonthlyDiscount",
              "Your cost of money per month, e.g. 1%")]  # fmt: skip
     for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
-        row = last + 3 + i
-        t.label(ws, f"B{row}", label, unit)
-        t.input(ws, f"C{row}", value, kind, name=name, prompt=prompt)
-    out = last + 8
-    t.label(ws, f"B{out}", "Simple payback (no churn, no discounting)", "months")
-    t.formula(ws, f"C{out}", "=CLV_PAYBACK(PaybackCost, MonthlyMargin)", "number", "output")
-    t.label(ws, f"B{out + 1}", "Payback with retention and discounting", "months")
-    t.formula(ws, f"C{out + 1}",
+        row = 10 + i
+        t.label(ws, f"J{row}", label, unit)
+        t.input(ws, f"K{row}", value, kind, name=name, prompt=prompt)
+    out = 15
+    t.label(ws, f"J{out}", "Simple payback (no churn, no discounting)", "months")
+    t.formula(ws, f"K{out}", "=CLV_PAYBACK(PaybackCost, MonthlyMargin)", "number", "output")
+    t.label(ws, f"J{out + 1}", "Payback with retention and discounting", "months")
+    t.formula(ws, f"K{out + 1}",
               "=CLV_PAYBACK(PaybackCost, MonthlyMargin, MonthlyRetention, MonthlyDiscount)",
               "number", "output")  # fmt: skip
-    t.section(ws, f"B{out + 3}", "Checks", 3)
+    t.section(ws, f"J{out + 3}", "Checks", 3)
     t.check(
-        ws,
-        f"C{out + 4}",
-        f"COUNT(C8:C{last})=COUNT(D8:D{last})",
-        "Every offer has a profit and a cost",
+        ws, f"K{out + 4}", f"COUNT({profit})=COUNT({cost})", "Every offer has a profit and a cost"
     )
-    t.check(ws, f"C{out + 5}", f"ISNUMBER(C{out})", "Payback computed")
+    t.check(ws, f"K{out + 5}", f"ISNUMBER(K{out})", "Payback computed")
     chart = t.book.add_chart({"type": "bar"})
     n = len(SCENARIOS)
     for col, name, color in (("C", "Lifetime profit", "#2F5597"), ("D", "Cost to win", "#C55A11")):
         chart.add_series({"name": name, "categories": f"=Headroom!$B$8:$B${7 + n}",
                           "values": f"=Headroom!${col}$8:${col}${7 + n}", "fill": {"color": color}})  # fmt: skip
-    chart.set_title({"name": "Lifetime profit vs cost to win"})
+    chart.set_title({"name": "Lifetime profit vs cost to win (the articles' three offers)"})
     chart.set_x_axis({"log_base": 10, "num_format": "$#,##0"})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 300})
-    ws.insert_chart(f"E{last + 2}", chart)
+    ws.insert_chart("J22", chart)  # beside the table, never over rows it grows into
 
 
 def retention(t: Template) -> None:

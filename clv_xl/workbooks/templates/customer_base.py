@@ -262,10 +262,10 @@ def customers(t: Template) -> None:
                             "Cost to serve (window, $)", "Lifetime value (profit, discounted, $)",
                             "Net of cost to serve ($)", "Tier"])  # fmt: skip
     first, last = 5, 4 + example_log()["id"].nunique()
-    kinds = {"B": "general", "C": "rate", "D": "number", "E": "money", "F": "money", "G": "money",
-             "H": "money", "I": "text"}  # fmt: skip
-    for col, kind in kinds.items():  # number formats: the spills grow formatted
-        ws.set_column(f"{col}:{col}", None, t.fmt("calc", kind))
+    kinds = {"B": ("general", 11), "C": ("rate", 10), "D": ("number", 13), "E": ("money", 13),
+             "F": ("money", 13), "G": ("money", 15), "H": ("money", 15), "I": ("text", 10)}  # fmt: skip
+    for col, (kind, width) in kinds.items():  # number formats: the spills grow formatted
+        ws.set_column(f"{col}:{col}", width, t.fmt("calc", kind))
     t.spill(ws, f"B{first}:B{last}", f"=DROP(CHOOSECOLS({SUMMARY},1),1)", "general")
     t.spill(ws, f"C{first}:C{last}", f"=CLV_P_ALIVE({PARAMS}, {SUMMARY})", "rate")
     t.spill(ws, f"D{first}:D{last}", f"=CLV_EXPECTED_PURCHASES({PARAMS}, Window, {SUMMARY})",

@@ -124,9 +124,10 @@ def customers(t: Template) -> None:
     ws.set_row(4, 46)
     last = 5 + len(CUSTOMERS)
     # number formats for the rows the list grows into (no fill: the example's cells carry it)
-    for col, kind in (("C", "count"), ("D", "money"), ("E", "count"), ("F", "money"),
-                      ("G", "money"), ("H", "money"), ("I", "money")):  # fmt: skip
-        ws.set_column(f"{col}:{col}", None, t.fmt("calc", kind))
+    for col, kind, width in (("C", "count", 11), ("D", "money", 12), ("E", "count", 13),
+                             ("F", "money", 12), ("G", "money", 14), ("H", "money", 14),
+                             ("I", "money", 16)):  # fmt: skip
+        ws.set_column(f"{col}:{col}", width, t.fmt("calc", kind))
     for i, (name, n_visits, n_spent, n_expected) in enumerate(CUSTOMERS):
         row = 6 + i
         t.input(ws, f"B{row}", name, "text")
