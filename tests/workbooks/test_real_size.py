@@ -89,3 +89,20 @@ def test_the_offers_table_grows(tmp_path):
     assert [sheet[f"E{r}"].value for r in (8, 9, 10)] == [9801, 450, -30]
     assert sheet[f"E{last}"].value == 1200 - 30 and sheet[f"H{last}"].value == "Worth it"
     assert sheet[f"E{last + 1}"].value is None
+
+
+def test_a_year_typed_below_the_survivors_table_enters_the_fits(tmp_path):
+    """subscription_retention: year 8 (Fader & Hardie 2007, Table 1: 223 and 468 per 1,000)
+    typed below the Survivors table changes the fits, with no formula edited."""
+    from tests.helpers.data import HIGH_END, REGULAR
+
+    book = tmp_path / "subscription_retention.xlsx"
+    shutil.copy(TEMPLATES / "subscription_retention.xlsx", book)
+    before = openpyxl.load_workbook(book, data_only=True)["Model"]["C6"].value
+    rows = [[i, r, h] for i, (r, h) in enumerate(zip(REGULAR, HIGH_END, strict=True))]
+    paste_into_table(book, "Survivors", [*rows, [8, 223, 468]])
+    report = refresh(book)
+    assert report.errors == []
+    model = openpyxl.load_workbook(book, data_only=True)["Model"]
+    assert model["C6"].value != pytest.approx(before, rel=1e-6)
+    assert model["C12"].value is True  # converged, on nine years

@@ -53,28 +53,27 @@ def build(path: str) -> None:
 
 
 def cohorts(t: Template) -> None:
+    """The survivors are the Excel Table Survivors: a year typed below it joins it, and the fits
+    read its columns (Survivors[Regular]), so a longer history needs no formula edited."""
     ws = t.sheet("Cohorts", {"A": 2, "B": 12, "C": 16, "D": 16, "E": 50}, freeze=(5, 0))
     t.heading(ws, "Cohorts", "Customers still active at the start of each year")
     t.section(ws, "B4", "Inputs", 3)
-    t.header_row(ws, "B5", ["Year", "Regular", "High end"])
-    for i in range(YEARS + 1):
+    for col in "BCD":  # number formats for the years the table grows into
+        ws.set_column(f"{col}:{col}", 12 if col == "B" else 16, t.fmt("calc", "count"))
+    for i, (regular, high) in enumerate(zip(REGULAR, HIGH_END, strict=True)):
         row = 6 + i
-        ws.write_number(f"B{row}", i, t.fmt("label", "count"))
-        t.input(
-            ws,
-            f"C{row}",
-            REGULAR[i] if i < len(REGULAR) else "",
-            "count",
-            prompt="Active subscribers",
-        )
-        t.input(
-            ws,
-            f"D{row}",
-            HIGH_END[i] if i < len(HIGH_END) else "",
-            "count",
-            prompt="Active subscribers",
-        )
+        t.input(ws, f"B{row}", i, "count", prompt="Years since acquisition")
+        t.input(ws, f"C{row}", regular, "count", prompt="Active subscribers")
+        t.input(ws, f"D{row}", high, "count", prompt="Active subscribers")
+    ws.add_table(4, 1, 4 + len(REGULAR), 3, {
+        "name": "Survivors", "style": "Table Style Light 1", "autofilter": False,
+        "columns": [{"header": h, "header_format": t.fmt("header")} for h in
+                    ("Year", "Regular", "High end")],
+    })  # fmt: skip
+    ws.set_row(4, 46)
     ws.write("E6", "Year 0 is the cohort's size when acquired.", t.fmt("note", text_wrap=False))
+    ws.write("E7", "Type a later year right below the table: it grows, and the fits use it.",
+             t.fmt("note", text_wrap=False))  # fmt: skip
 
 
 def model(t: Template) -> None:
@@ -82,15 +81,14 @@ def model(t: Template) -> None:
                            "I": 14, "J": 4, "K": 16, "L": 14}, landscape=True)  # fmt: skip
     t.heading(ws, "Retention models", "Maximum likelihood fit of each cohort: sBG, and BdW "
               "(churn that changes with tenure: c < 1 falls, c > 1 rises)")  # fmt: skip
-    last = 6 + YEARS
     t.section(ws, "B4", "sBG: regular", 2)
-    t.fit_table(ws, "B5:C14", f"=CLV_FIT_RETENTION(Cohorts!C6:C{last})", 2)
+    t.fit_table(ws, "B5:C14", "=CLV_FIT_RETENTION(Survivors[Regular])", 2)
     t.section(ws, "E4", "sBG: high end", 2)
-    t.fit_table(ws, "E5:F14", f"=CLV_FIT_RETENTION(Cohorts!D6:D{last})", 2)
+    t.fit_table(ws, "E5:F14", "=CLV_FIT_RETENTION(Survivors[High end])", 2)
     t.section(ws, "H4", "BdW: regular", 2)
-    t.fit_table(ws, "H5:I18", f'=CLV_FIT_RETENTION(Cohorts!C6:C{last}, "BdW")', 3)
+    t.fit_table(ws, "H5:I18", '=CLV_FIT_RETENTION(Survivors[Regular], "BdW")', 3)
     t.section(ws, "K4", "BdW: high end", 2)
-    t.fit_table(ws, "K5:L18", f'=CLV_FIT_RETENTION(Cohorts!D6:D{last}, "BdW")', 3)
+    t.fit_table(ws, "K5:L18", '=CLV_FIT_RETENTION(Survivors[High end], "BdW")', 3)
     t.section(ws, "B21", "Checks", 5)
     t.check(
         ws,
