@@ -113,12 +113,16 @@ def rows_in(rows: list[list[Any]]) -> list[list[Any]]:
     return [list(r) for r in zip(*columns, strict=True)]
 
 
-def _column_in(values: list[Any]) -> list[Any]:
+def _column_in(values: list[Any], header: bool = True) -> list[Any]:
+    if header and values and isinstance(values[0], str):  # a header over a column of one kind
+        return [cell_in(values[0]), *_column_in(values[1:], header=False)]
     kinds = set(map(type, values))
     if kinds <= _AS_IS:
         return values
     if kinds <= {dt.date, type(None)}:
         return [None if v is None else dt.datetime(v.year, v.month, v.day) for v in values]
+    if kinds <= {str, type(None)}:
+        return [v if v else None for v in values]
     return [v if v.__class__ in _AS_IS else cell_in(v) for v in values]
 
 
