@@ -1,18 +1,24 @@
-"""A workbook calculated without Excel: Excel's functions by formualizer, CLV_ tables by clv_xl.
+"""A workbook calculated without Excel: Excel's functions by formualizer, the rest laid out here.
 
-formualizer (a Rust engine, pinned in the lock) loads the workbook and computes Excel's own
-functions, dynamic arrays, structured references and spill references included. A formula that
-is one CLV_ call (``=CLV_SUMMARY(Sales[Customer], Sales[Date])``) is computed here instead, at
-NumPy speed and of any size: its arguments are read as xlwings would hand them over (whole
-columns trimmed to the used rows), the function is called, its result spilled from its anchor
-(or fitted to a legacy array range, or reduced to its top-left value in a plain formula, as
-Excel's implicit intersection does), and handed to the engine as values where Excel formulas
-read them, a spill reference to it (``SUM(Customers!G5#)``) rewritten to the range it filled.
+formualizer (a Rust engine, pinned in the lock) loads an in-memory copy of the workbook and
+computes Excel's own functions in plain formulas, structured references included. Every
+*placed* formula is computed here and laid out by clv_xl, at any size:
 
-CLV_ formulas are computed in the order their references imply (through Excel formulas too);
-when a result lands where an earlier formula read, the formulas are computed again in the new
-order. A CLV_ call inside an Excel formula (``=SUM(CLV_P_ALIVE(...))``) is computed by the
-engine calling the same function with the same argument shapes.
+- a formula that is one CLV_ call (``=CLV_SUMMARY(Sales[Customer], Sales[Date])``): its
+  arguments read as xlwings would hand them over (whole columns trimmed to the used rows), the
+  function called at NumPy speed;
+- a dynamic or legacy array formula of Excel's own (``=G5#-F5#``): its value taken from the
+  engine whole, through a function the engine calls with it (the engine's own spills stop at
+  10,000 cells).
+
+A result is spilled from its anchor (``#SPILL!`` where something is in the way), fitted to a
+legacy array's range, or reduced to its top-left value in a plain formula (Excel's implicit
+intersection), and handed to the engine where Excel formulas read it, a spill reference to it
+(``SUM(Customers!G5#)``) rewritten to the range it filled and array shaping of that range
+folded into it. Placed formulas are computed in the order their references imply (through
+Excel formulas too); when a result lands where an earlier one read, they are computed again in
+the new order. A CLV_ call inside an Excel formula (``=SUM(CLV_P_ALIVE(...))``) is computed by
+the engine calling the same function with the same argument shapes.
 """
 
 from __future__ import annotations
@@ -582,7 +588,8 @@ class Calculation:
                     out |= self._depends(run_reads, clv, runs, writes, seen)
         return out
 
-    def _to_serial(self, v: Any) -> Any:
+    def to_serial(self, v: Any) -> Any:
+        """A value as the workbook stores it: dates as serial numbers of its date system."""
         if isinstance(v, dt.datetime):
             return (v - self.epoch).total_seconds() / 86400.0
         if isinstance(v, dt.date):

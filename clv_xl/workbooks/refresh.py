@@ -189,7 +189,7 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
             value = 0.0
         elif is_error(value):
             report.errors.append((f.sheet, f.ref, str(value)))
-        sheet.set_value(f.row, f.col, calc._to_serial(value))
+        sheet.set_value(f.row, f.col, calc.to_serial(value))
 
 
 def _circular_cells(calc: Calculation, f: Formula) -> list[str]:
@@ -201,7 +201,7 @@ def _circular_cells(calc: Calculation, f: Formula) -> list[str]:
 def _write_grid(calc: Calculation, sheet: Sheet, f: Formula, area: Area, grid: np.ndarray,
                 report: Report) -> None:  # fmt: skip
     """A result into its area; a dynamic array's ref follows it and cells it left are cleared."""
-    sheet.write_block(area.top, area.left, grid, calc._to_serial)
+    sheet.write_block(area.top, area.left, grid, calc.to_serial)
     said = f.key in calc.outputs and calc.outputs[f.key].error
     flat = grid.ravel().tolist()
     if any(isinstance(v, str) for v in flat):
