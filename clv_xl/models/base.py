@@ -166,13 +166,18 @@ class BaseModel(ABC):
         for key, v in zip(cls.param_names, values, strict=True):
             if not (isinstance(v, int | float | np.floating) and np.isfinite(v) and v > 0):
                 raise InputError(f"params {key}", v, "a number > 0 from a fitted model")
-        model.params_ = {k: float(v) for k, v in zip(cls.param_names, values, strict=True)}
-        model.standard_errors_ = {k: float("nan") for k in cls.param_names}
-        model.log_likelihood_ = float("nan")
-        model.n_customers_ = float("nan")
-        model.converged_ = True
-        model.message_ = "parameters given"
-        return model
+        return model._given({k: float(v) for k, v in zip(cls.param_names, values, strict=True)})
+
+    def _given(self, params: dict[str, Any], message: str = "parameters given",
+               customers: float = float("nan")) -> Self:  # fmt: skip
+        """The learned state of a model whose parameters are given, not fitted."""
+        self.params_ = params
+        self.standard_errors_ = {k: float("nan") for k in self.param_names}
+        self.log_likelihood_ = float("nan")
+        self.n_customers_ = customers
+        self.converged_ = True
+        self.message_ = message
+        return self
 
     # ----- fitting --------------------------------------------------------------------------
     def _maximise(self, data: Sequence[Array], weights: Array) -> Self:

@@ -277,25 +277,21 @@ class CovariateModel(BaseModel):
     # ----- parameters given ---------------------------------------------------------------------
     @classmethod
     def from_params(cls, params: dict[str, float] | Sequence[float]) -> Self:
-        raise TypeError("a CovariateModel is rebuilt with covariate_model_from_params")
+        raise TypeError("a CovariateModel is rebuilt with covariate_model_from_table")
 
     def with_params(self, params: dict[str, float] | Sequence[float]) -> Self:
         values = [params[k] for k in self.param_names] if isinstance(params, dict) else list(params)
-        model = type(self)(self.base, self.purchase_names, self.dropout_names)
-        k = len(self.base.param_names)
-        for key, v in zip(self.param_names, values, strict=True):
+        for key, v, positive in zip(self.param_names, values, self.positive(), strict=True):
             ok = isinstance(v, int | float | np.floating) and np.isfinite(v)
-            if not ok or (self.param_names.index(key) < k and v <= 0):
-                allowed = "a number > 0 from a fitted model" if self.param_names.index(key) < k \
-                    else "a number from a fitted model"  # fmt: skip
+            if not ok or (positive and v <= 0):
+                allowed = (
+                    "a number > 0 from a fitted model"
+                    if positive
+                    else "a number from a fitted model"
+                )
                 raise InputError(f"params {key}", v, allowed)
-        model.params_ = {k: float(v) for k, v in zip(self.param_names, values, strict=True)}
-        model.standard_errors_ = {k: float("nan") for k in self.param_names}
-        model.log_likelihood_ = float("nan")
-        model.n_customers_ = float("nan")
-        model.converged_ = True
-        model.message_ = "parameters given"
-        return model
+        model = type(self)(self.base, self.purchase_names, self.dropout_names)
+        return model._given({k: float(v) for k, v in zip(self.param_names, values, strict=True)})
 
     # ----- predictions ---------------------------------------------------------------------------
     def customers(self, purchase: Any = None, dropout: Any = None) -> RepeatBuyingModel:
@@ -305,15 +301,9 @@ class CovariateModel(BaseModel):
         zp = self._matrix(purchase, PURCHASE, rows)
         zd = self._matrix(dropout, DROPOUT, rows)
         values, _ = self._per_row(self._params(), zp, zd)
-        model = self.base()
         own = {k: np.broadcast_to(np.asarray(v, dtype=float), (rows,)).copy()
                for k, v in zip(self.base.param_names, values, strict=True)}  # fmt: skip
-        model.params_ = own  # type: ignore[assignment]  # arrays: one value per customer
-        model.standard_errors_ = {k: float("nan") for k in self.base.param_names}
-        model.log_likelihood_ = float("nan")
-        model.n_customers_ = float(rows)
-        model.converged_ = True
-        model.message_ = "parameters per customer"
+        model = self.base()._given(own, "parameters per customer", float(rows))  # arrays
         model.per_customer = True
         return model
 

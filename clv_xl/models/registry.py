@@ -59,7 +59,7 @@ def model_from_table(
             f"is a {cls.name} table without {', '.join(missing)}",
             f"the rows {', '.join(cls.param_names)} as CLV_FIT returns them",
         )
-    if isinstance(cls, type) and cls.name in CONTINUOUS_MODELS:
+    if cls.name in CONTINUOUS_MODELS:
         with_covariates = covariate_model_from_table(table, cls, argument)  # type: ignore[arg-type]
         if with_covariates is not None:
             return with_covariates
