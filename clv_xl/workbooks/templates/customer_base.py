@@ -119,8 +119,7 @@ def cohorts(t: Template) -> None:
     notes = ["The bounds show how much the total could move because the model's parameters are",
              "estimated from a finite customer base (500 parameter draws, seeded). They do not",
              "include the chance in each customer's own purchases, nor a changing market."]  # fmt: skip
-    for i, text in enumerate(notes):
-        ws.write(f"D{23 + i}", text, t.fmt("note", text_wrap=False))
+    t.notes(ws, "D23", notes)
     chart = t.book.add_chart({"type": "column"})
     chart.add_series({"name": "r (shape of the purchase rates)", "categories": "=Cohorts!$E$5:$P$5",
                       "values": "=Cohorts!$E$6:$P$6", "fill": {"color": "#2F5597"}})  # fmt: skip
@@ -199,8 +198,7 @@ def transactions(t: Template) -> None:
              "Amounts in dollars; returns are negative amounts.",
              "Channel: how the customer was won (optional; the Channels sheet uses it). The",
              "example's channels are drawn by a seeded rule: CDNOW has none (see Channels)."]  # fmt: skip
-    for i, text in enumerate(notes):
-        ws.write(f"F{1 + i}", text, t.fmt("note", text_wrap=False))
+    t.notes(ws, "F1", notes)
     ws.data_validation(1, 2, 1_048_575, 2, {"validate": "decimal", "criteria": "between",
                                             "minimum": -1e9, "maximum": 1e9})  # fmt: skip
     ws.data_validation(1, 1, 1_048_575, 1, {"validate": "date", "criteria": ">=",
@@ -242,8 +240,7 @@ def model(t: Template) -> None:
              "p, q, gamma: how much they spend per purchase.",
              "se_: standard errors; converged must be TRUE; status says why not.",
              "corr_: correlations of the estimates (CLV_INTERVAL uses them)."]  # fmt: skip
-    for i, text in enumerate(notes):
-        ws.write(f"H{5 + i}", text, t.fmt("note", text_wrap=False))
+    t.notes(ws, "H5", notes)
     t.section(ws, "B26", "Checks", 5)
     t.check(ws, "C27", "AND(C16=TRUE,F14=TRUE)", "Both fits converged")
 
@@ -382,8 +379,7 @@ def model_choice(t: Template) -> None:
         "Set the model the other sheets use on 'Settings' (Purchase model).",
         "The 'Holdout' sheet checks the chosen model against the purchases after the calibration.",
     ]
-    for i, text in enumerate(notes):
-        ws.write(f"G{5 + i}", text, t.fmt("note", text_wrap=False))
+    t.notes(ws, "G5", notes)
     t.section(ws, "B20", "Checks", 4)
     t.check(ws, "E21", 'COUNTIF(C16:E16,"converged*")>=1', "At least one model converged",
             label_from="B21")  # fmt: skip
@@ -471,8 +467,7 @@ def channels(t: Template) -> None:
              "more per customer; below 0, it spends more than its customers are worth at the target.",
              "New customer's purchases: the covariate fit on the right, for a customer just won",
              "from that channel (the channel changes the purchase rate, alpha_i = alpha e^(-g'z))."]  # fmt: skip
-    for i, text in enumerate(notes):
-        ws.write(f"B{last + 2 + i}", text, t.fmt("note", text_wrap=False))
+    t.notes(ws, f"B{last + 2}", notes)
     t.section(ws, f"B{last + 9}", "Checks", 4)
     t.check(ws, f"E{last + 10}", f"SUM(C9:C{last})=ROWS({SUMMARY})-1",
             "Every customer has one of these channels", label_from=f"B{last + 10}")  # fmt: skip

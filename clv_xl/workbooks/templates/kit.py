@@ -148,6 +148,12 @@ class Template:
         for i, name in enumerate(names):
             ws.write(row, col + i, name, self.fmt("header"))
 
+    def notes(self, ws: Worksheet, cell: str, lines: list[str]) -> None:
+        """Lines of explanation, one per row down from ``cell``, unwrapped."""
+        row, col = _rc(cell)
+        for i, text in enumerate(lines):
+            ws.write(row + i, col, text, self.fmt("note", text_wrap=False))
+
     def label(self, ws: Worksheet, cell: str, text: str, unit: str = "", note: str = "") -> None:
         row, col = _rc(cell)
         ws.write(row, col, text, self.fmt("label"))
