@@ -144,7 +144,7 @@ class Calculation:
         self.circular: set[Key] = set()
         self.timings: dict[Key, float] = {}  # seconds per placed formula, the last pass
         self._read_cache: dict[Area, np.ndarray] = {}
-        self._used = {n: _used(s) for n, s in sheets.items()}
+        self._used = {n: s.extent() for n, s in sheets.items()}
         self._occupied: dict[str, set[tuple[int, int]]] = {}
         self._merged = {n: [_area(n, ref) for ref in s.merged()] for n, s in sheets.items()}
         self._runs: list[tuple[Area, list[Area]]] | None = None
@@ -367,10 +367,8 @@ class Calculation:
             return None
         if area.spill and (area.sheet, area.top, area.left) in self.outputs:
             return self.outputs[(area.sheet, area.top, area.left)].area.a1()
-        if "!" in ref or "[" in ref or area.spill:
-            return None if "!" in ref or "[" in ref else f"{_quoted(f.sheet)}!{ref}"
-        if ref.upper() in self.names.defined:
-            return None
+        if "!" in ref or "[" in ref or ref.upper() in self.names.defined:
+            return None  # on its sheet already, a Table's, or a name
         return f"{_quoted(f.sheet)}!{ref}"
 
     # ----- computing a CLV_ formula ------------------------------------------------------------
@@ -541,33 +539,30 @@ class Calculation:
         return engine.cell_in(self.book.get_value(sheet, row, col))
 
     # ----- order ----------------------------------------------------------------------------
-    def dependencies(self, f: Formula, actual: bool) -> set[Key]:
-        """The CLV_ formulas whose results ``f`` reads, directly or through Excel formulas
-        (``actual``: where the results went; else where they were before the refresh)."""
-        clv = [g for g in self.formulas if g.placed]
+    def dependency_map(self, actual: bool) -> dict[Key, set[Key]]:
+        """Per placed formula, the placed formulas whose results it reads, directly or through
+        Excel formulas (``actual``: where the results went; else where they were before)."""
+        placed = [g for g in self.formulas if g.placed]
         writes = {g.key: (self.outputs[g.key].area if actual and g.key in self.outputs
-                          else g.old_area) for g in clv}  # fmt: skip
+                          else g.old_area) for g in placed}  # fmt: skip
         if self._runs is None:
             self._runs = _runs([g for g in self.formulas if not g.placed])
-        return self._depends(f.reads, clv, self._runs, writes, set())
+        runs = self._runs
+        return {f.key: self._depends(f.reads, placed, runs, writes, set()) for f in placed}
 
-    def order(self, actual: bool) -> tuple[list[Formula], set[Key]]:
-        """The CLV_ formulas in an order their references allow, and those in a cycle."""
-        clv = [f for f in self.formulas if f.placed]
-        deps = {f.key: self.dependencies(f, actual) for f in clv}
+    def order(self, deps: dict[Key, set[Key]]) -> list[Formula]:
+        """The placed formulas in an order ``deps`` allows; those in a cycle last."""
+        left = [f for f in self.formulas if f.placed]
         done: list[Formula] = []
-        placed: set[Key] = set()
-        left = list(clv)
+        ready_keys: set[Key] = set()
         while left:
-            ready = [f for f in left if deps[f.key] - {f.key} <= placed]
+            ready = [f for f in left if deps[f.key] - {f.key} <= ready_keys]
             if not ready:
                 break
-            for f in ready:
-                done.append(f)
-                placed.add(f.key)
-            left = [f for f in left if f.key not in placed]
-        cycle = {f.key for f in left} | {f.key for f in clv if f.key in deps[f.key]}
-        return done + left, cycle
+            done += ready
+            ready_keys |= {f.key for f in ready}
+            left = [f for f in left if f.key not in ready_keys]
+        return done + left
 
     def _depends(self, reads: list[Area], clv: list[Formula], runs: list[tuple[Area, list[Area]]],
                  writes: dict[Key, Area], seen: set[int]) -> set[Key]:  # fmt: skip
@@ -776,11 +771,6 @@ def _boxes(areas: list[Area]) -> list[Area]:
         by_sheet[a.sheet] = a if b is None else Area(a.sheet, min(a.top, b.top), min(a.left, b.left),
                                                      max(a.bottom, b.bottom), max(a.right, b.right))  # fmt: skip
     return spills + list(by_sheet.values())
-
-
-def _used(sheet: Sheet) -> tuple[int, int]:
-    """The last row and column of a sheet that hold anything."""
-    return sheet.extent()
 
 
 def _area(sheet: str, ref: str) -> Area:

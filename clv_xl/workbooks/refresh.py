@@ -146,7 +146,7 @@ def refresh(
 
 
 def _compute(calc: Calculation, report: Report, progress: Progress | None) -> None:
-    order, _ = calc.order(actual=False)
+    order = calc.order(calc.dependency_map(actual=False))
     for number in range(1, PASSES + 1):
         report.passes = number
         calc.outputs.clear()
@@ -155,16 +155,15 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
             _say(progress, f"computing {f.sheet}!{f.ref}", 0.1 + 0.7 * i / max(len(order), 1))
             calc.compute(f)
             calc.hand_to_engine(f.key)
-        again, _ = calc.order(actual=True)
+        deps = calc.dependency_map(actual=True)  # where the results really went
         position = {f.key: i for i, f in enumerate(order)}
         settled = all(position[k] < position[f.key] or k == f.key
-                      for f in order for k in calc.dependencies(f, actual=True))  # fmt: skip
+                      for f in order for k in deps[f.key])  # fmt: skip
+        again = calc.order(deps)
         if settled or [f.key for f in again] == [f.key for f in order]:
             break
         order = again
-    for f in order:
-        if f.key in calc.dependencies(f, actual=True):
-            calc.circular.add(f.key)
+    calc.circular |= {f.key for f in order if f.key in deps[f.key]}
     calc.book.evaluate_all()
     report.errors.extend(calc.errors)
     texts = {f.key: f.text for f in calc.formulas}
