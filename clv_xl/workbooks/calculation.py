@@ -255,8 +255,7 @@ class Calculation:
         area = self._trim(area, bottom)
         for out in self.outputs.values():
             o = out.area
-            if o.sheet == area.sheet and o.top <= area.top and o.left <= area.left and \
-                    area.bottom <= o.bottom and area.right <= o.right:  # fmt: skip
+            if area.within(o):
                 return out.grid[area.top - o.top : area.bottom - o.top + 1,
                                 area.left - o.left : area.right - o.left + 1].copy()  # fmt: skip
         cached = self._read_cache.get(area)
@@ -264,8 +263,7 @@ class Calculation:
             return cached.copy()
         for table in self.names.tables.values():  # a Table's column: the whole Table read once
             body = Area(table.sheet, table.top, table.left, table.bottom, table.right)
-            if body != area and body.sheet == area.sheet and body.top <= area.top and \
-                    body.left <= area.left and area.bottom <= body.bottom and area.right <= body.right:  # fmt: skip
+            if body != area and area.within(body):
                 whole = self.read(body)
                 if body in self._read_cache:
                     part = whole[area.top - body.top : area.bottom - body.top + 1,
@@ -455,43 +453,39 @@ class Calculation:
     # ----- the engine's side --------------------------------------------------------------------
     def hand_to_engine(self, key: Key) -> None:
         """Put a CLV_ result where Excel formulas read it, and rewrite their spill references."""
-        out = self.outputs[key]
         if self._excel_reads is None:
             self._excel_reads = [a for g in self.formulas if g.call is None for a in g.reads]
-        spill_readers = [g for g in self.formulas if not g.placed
-                         and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads)]  # fmt: skip
         for part in self._handed.pop(key, []):  # an earlier pass's result: gone
             self.book.set_values_batch(part.sheet, part.top, part.left,
                                        [[None] * part.cols for _ in range(part.rows)])  # fmt: skip
+        readers = [g for g in self.formulas if g.call is None
+                   and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads)]  # fmt: skip
         wanted = [a for a in self._excel_reads if not a.spill]
-        for g in self.formulas:  # a spill reference: what the formula reads once folded
-            if g.call is None and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads):
-                wanted += self._reads_of(self.engine_text(g), g)
-        parts = _merge([r for r in (_intersection(a, out.area) for a in wanted) if r])
-        for part in parts:
-            values = np.empty((part.rows, part.cols), dtype=object)
-            _paste(values, part, out.area, out.grid)
-            self.book.set_values_batch(part.sheet, part.top, part.left, values.tolist())
-            self.dirty = True
-        self._handed[key] = parts
-        for g in spill_readers:
-            self.book.set_formula(g.sheet, g.row, g.col, self.engine_text(g))
-            self.dirty = True
+        for g in readers:  # a spill reference: what the formula reads once folded
+            wanted += self._reads_of(self.engine_text(g), g)
+        self._hand(key, wanted)
+        for g in readers:
+            if not g.placed:  # the engine computes it: give it the ranges for the spill
+                self.book.set_formula(g.sheet, g.row, g.col, self.engine_text(g))
+                self.dirty = True
 
     def _hand_reads(self, areas: list[Area]) -> None:
         """Give the engine the parts of CLV_ results an expression it evaluates reads."""
-        for key, out in self.outputs.items():
-            parts = [p for p in (_intersection(a, out.area) for a in areas) if p]
-            done = self._handed.setdefault(key, [])
-            for part in _merge(parts):
-                if any(d.sheet == part.sheet and d.top <= part.top and d.left <= part.left
-                       and d.bottom >= part.bottom and d.right >= part.right for d in done):  # fmt: skip
-                    continue
-                values = np.empty((part.rows, part.cols), dtype=object)
-                _paste(values, part, out.area, out.grid)
-                self.book.set_values_batch(part.sheet, part.top, part.left, values.tolist())
-                done.append(part)
-                self.dirty = True
+        for key in self.outputs:
+            self._hand(key, areas)
+
+    def _hand(self, key: Key, areas: list[Area]) -> None:
+        """The parts of result ``key`` that ``areas`` cover, into the engine (once each)."""
+        out = self.outputs[key]
+        done = self._handed.setdefault(key, [])
+        for part in _merge([p for p in (_intersection(a, out.area) for a in areas) if p]):
+            if any(part.within(d) for d in done):
+                continue
+            values = np.empty((part.rows, part.cols), dtype=object)
+            _paste(values, part, out.area, out.grid)
+            self.book.set_values_batch(part.sheet, part.top, part.left, values.tolist())
+            done.append(part)
+            self.dirty = True
 
     def _reads_of(self, text: str, g: Formula) -> list[Area]:
         out = []
@@ -730,8 +724,7 @@ def _merge(areas: list[Area]) -> list[Area]:
     """Areas with those contained in another dropped (writing each cell once or twice)."""
     out: list[Area] = []
     for a in sorted(set(areas), key=lambda x: -(x.rows * x.cols)):
-        if not any(o.sheet == a.sheet and o.top <= a.top and o.left <= a.left
-                   and o.bottom >= a.bottom and o.right >= a.right for o in out):  # fmt: skip
+        if not any(a.within(o) for o in out):
             out.append(a)
     return out
 

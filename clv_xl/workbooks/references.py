@@ -45,6 +45,11 @@ class Area:
         return (self.sheet == other.sheet and self.top <= other.bottom and other.top <= self.bottom
                 and self.left <= other.right and other.left <= self.right)  # fmt: skip
 
+    def within(self, other: Area) -> bool:
+        """Every cell of this area is in ``other``."""
+        return (self.sheet == other.sheet and other.top <= self.top and other.left <= self.left
+                and self.bottom <= other.bottom and self.right <= other.right)  # fmt: skip
+
     def contains(self, sheet: str, row: int, col: int) -> bool:
         return (
             self.sheet == sheet
