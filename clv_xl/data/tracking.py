@@ -56,13 +56,12 @@ def tracking(model: RepeatBuyingModel, customer_ids: Any, dates: Any, calibratio
     last_day = np.minimum(np.arange(1, n_periods + 1) * step, span) - 1
     if each is None:  # one model for all: once per distinct first-purchase day
         joined, counts = np.unique(cohort.to_numpy(dtype=np.int64) - start, return_counts=True)
-        ages = np.clip(last_day[:, None] - joined[None, :], 0, None) / step  # periods since joining
-        cumulative = (model.expected_purchases_new(ages) * counts).sum(axis=1)
+        forecast = model
     else:  # each customer's own parameters: customers along the last axis
-        rows = log.groupby("c")["row"].min().loc[cohort.index].to_numpy()
-        joined = cohort.to_numpy(dtype=np.int64) - start
-        ages = np.clip(last_day[:, None] - joined[None, :], 0, None) / step
-        cumulative = each(rows).expected_purchases_new(ages).sum(axis=1)
+        joined, counts = cohort.to_numpy(dtype=np.int64) - start, np.ones(cohort.size, np.int64)
+        forecast = each(log.groupby("c")["row"].min().loc[cohort.index].to_numpy())
+    ages = np.clip(last_day[:, None] - joined[None, :], 0, None) / step  # periods since joining
+    cumulative = (forecast.expected_purchases_new(ages) * counts).sum(axis=1)
     starts = (start + np.arange(n_periods) * step).astype(np.int64).astype("datetime64[D]")
     return pd.DataFrame({
         "period": np.arange(1, n_periods + 1, dtype=float),
