@@ -6,6 +6,8 @@ cohorts of 1,000 customers observed for 7 years.
 
 from __future__ import annotations
 
+from typing import Any
+
 from clv_xl.workbooks.templates.kit import Template
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
@@ -99,17 +101,21 @@ def model(t: Template) -> None:
     )
 
 
+def _curve(t: Template, ws: Any, col: str, title: str, params: str, width: int) -> None:
+    """A fit's projected survival and retention for YEARS years, under its title, from ``col``."""
+    t.section(ws, f"{col}4", title, width)
+    last = chr(ord(col) + 2)
+    t.spill(ws, f"{col}5:{last}{5 + YEARS}", f"=CLV_RETENTION_CURVE({params}, {YEARS})",
+            "decimal", columns=["count", "rate", "rate"])  # fmt: skip
+
+
 def projection(t: Template) -> None:
     ws = t.sheet("Projection", {"A": 2, "B": 8, "C": 12, "D": 12, "E": 12, "F": 4, "G": 8, "H": 12,
                                 "I": 12, "J": 12, "K": 4, "L": 22, "M": 12, "N": 10},
                  landscape=True, freeze=(5, 0))  # fmt: skip
     t.heading(ws, "Projected survival", "Share of the cohort still active after each year")
-    t.section(ws, "B4", "Regular: projected", 4)
-    t.spill(ws, f"B5:D{5 + YEARS}", f"=CLV_RETENTION_CURVE(Model!B5:C12, {YEARS})", "decimal",
-            columns=["count", "rate", "rate"])  # fmt: skip
-    t.section(ws, "G4", "High end: projected", 4)
-    t.spill(ws, f"G5:I{5 + YEARS}", f"=CLV_RETENTION_CURVE(Model!E5:F12, {YEARS})", "decimal",
-            columns=["count", "rate", "rate"])  # fmt: skip
+    _curve(t, ws, "B", "Regular: projected", "Model!B5:C12", 4)
+    _curve(t, ws, "G", "High end: projected", "Model!E5:F12", 4)
     ws.write("E5", "actual", t.fmt("header"))
     ws.write("J5", "actual", t.fmt("header"))
     first, last = 6, 5 + YEARS
@@ -158,12 +164,8 @@ def tenure(t: Template) -> None:
                                 "O": 11, "P": 13, "Q": 11, "R": 11},
                  landscape=True, freeze=(5, 0))  # fmt: skip
     t.heading(ws, "sBG vs BdW", "Both fitted on years 0-7; years 8-12 are what happened next")
-    t.section(ws, "B4", "BdW regular: projected", 3)
-    t.spill(ws, f"B5:D{5 + YEARS}", f"=CLV_RETENTION_CURVE(Model!H5:I18, {YEARS})", "decimal",
-            columns=["count", "rate", "rate"])  # fmt: skip
-    t.section(ws, "G4", "BdW high end: projected", 3)
-    t.spill(ws, f"G5:I{5 + YEARS}", f"=CLV_RETENTION_CURVE(Model!K5:L18, {YEARS})", "decimal",
-            columns=["count", "rate", "rate"])  # fmt: skip
+    _curve(t, ws, "B", "BdW regular: projected", "Model!H5:I18", 3)
+    _curve(t, ws, "G", "BdW high end: projected", "Model!K5:L18", 3)
     t.section(ws, "L4", "Survivors per 1,000", 7)
     t.header_row(ws, "L5", ["Year", "Regular: actual", "sBG", "BdW", "High end: actual", "sBG",
                             "BdW"])  # fmt: skip
