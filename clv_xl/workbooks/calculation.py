@@ -328,6 +328,9 @@ class Calculation:
         formula's own sheet. The value is taken by a function the engine calls with it
         (CLV_CAPTURE), so an array of any size comes back whole, never spilled."""
         qualified = self.fold(rewrite_references("=" + text, lambda r: self._qualified(r, f))[1:])
+        grid = self._part_of_result(qualified, f)
+        if grid is not None:
+            return grid
         self._hand_reads(self._reads_of("=" + qualified, f))
         self._scratch_row += 1
         row = self._scratch_row
@@ -342,6 +345,23 @@ class Calculation:
         self.book.set_value(SCRATCH, row, 1, None)
         self.dirty = True
         return grid
+
+    def _part_of_result(self, text: str, f: Formula) -> np.ndarray | None:
+        """A folded expression that is only a part of a laid-out result
+        (``DROP(CHOOSECOLS(Summary!A1#,1),1)``): its cells, taken from the result without a
+        trip through the engine (unless a cell is blank: Excel shows a referenced blank as 0)."""
+        refs = reference_texts("=" + text)
+        if len(refs) != 1 or text.strip() != refs[0]:
+            return None
+        try:
+            area = resolve(refs[0], f.sheet, self.names, f.row)
+        except WorkbookError:
+            return None
+        for out in self.outputs.values():
+            if not area.spill and area.within(out.area):
+                grid = self.read(area)
+                return None if any(v is None for v in grid.ravel().tolist()) else grid
+        return None
 
     def fold(self, text: str) -> str:
         """Array shaping of a written range folded into the range itself, as Excel would

@@ -32,6 +32,7 @@ NS = {
 }
 MAX_PART_BYTES = 200 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+FAST_DEFLATE_BYTES = 1024 * 1024  # a larger part is deflated at level 1: 3x faster, 8% larger
 MAX_RATIO = 200  # unpacked / packed: far above any real workbook, far below a zip bomb
 EXTERNAL_REFERENCE = re.compile(r"\[[^\]]+\.xl\w*\]", re.I)
 
@@ -169,6 +170,28 @@ def _encode(value: Any, is_formula: bool) -> tuple[str, str]:
     if is_formula:
         return "str", f"<v>{escape(text)}</v>"
     return "inlineStr", f"<is><t>{escape(text)}</t></is>"
+
+
+def _new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str | None]:
+    """The ``<c>`` element of each value of a column as a new cell (None for a blank): numbers
+    as Excel writes them (``2`` for 2.0), text inline, errors as errors."""
+    if all(v.__class__ is float and v - v == 0.0 for v in values):  # finite numbers
+        texts = ("\0".join(map(repr, values)) + "\0").replace(".0\0", "\0").split("\0")
+        head, middle = f'<c r="{letters}', f'"{style}><v>'
+        return [f"{head}{top + i}{middle}{text}</v></c>" for i, text in enumerate(texts[:-1])]
+    out: list[str | None] = []
+    for i, value in enumerate(values):
+        if value is None or value == "":
+            out.append(None)
+        elif value.__class__ is float and value - value == 0.0:  # finite
+            text = repr(value)
+            out.append(f'<c r="{letters}{top + i}"{style}><v>'
+                       f'{text[:-2] if text.endswith(".0") else text}</v></c>')  # fmt: skip
+        else:
+            kind, body = _encode(value, False)
+            t = f' t="{kind}"' if kind else ""
+            out.append(f'<c r="{letters}{top + i}"{style}{t}>{body}</c>')
+    return out
 
 
 class _Rows(dict[int, Any]):
@@ -323,39 +346,33 @@ class Sheet:
         """Values (rows of a 2-D object array; ``convert`` applied to those that are not
         numbers, text or blank: dates to serial numbers) into the cells from (top, left).
         Cells that do not exist yet are made straight away, with their column's style (a spill
-        of 20,000 rows is mostly such cells)."""
-        width = grid.shape[1]
-        letters = [col_letters(left + j) for j in range(width)]
-        styles = [f' s="{st}"' if (st := self.column_style(left + j)) else "" for j in range(width)]
-        for i, values in enumerate(grid.tolist()):
-            row = top + i
-            open_tag, cells = self.rows.get(row, (f'<row r="{row}">', {}))
-            changed = False
-            for j, value in enumerate(values):
-                if convert is not None and value is not None and value.__class__ not in _PLAIN:
-                    value = convert(value)
-                col = left + j
+        of 20,000 rows is mostly such cells), a column at a time."""
+        height, width = grid.shape
+        rows = [self.rows.get(top + i) or (f'<row r="{top + i}">', {}) for i in range(height)]
+        changed = [False] * height
+        for j in range(width):
+            col = left + j
+            values = grid[:, j].tolist()
+            if convert is not None:
+                values = [v if v is None or v.__class__ in _PLAIN else convert(v) for v in values]
+            style = self.column_style(col)
+            made = _new_cells(values, col_letters(col), top, f' s="{style}"' if style else "")
+            for i, (_, cells) in enumerate(rows):
                 existing = cells.get(col)
                 if existing is None:
-                    if value is None or value == "":
+                    xml = made[i]
+                    if xml is None:
                         continue
-                    if value.__class__ is float and math.isfinite(value):
-                        text = repr(value)
-                        cells[col] = (f'<c r="{letters[j]}{row}"{styles[j]}><v>'
-                                      f'{text[:-2] if text.endswith(".0") else text}</v></c>')  # fmt: skip
-                    else:
-                        kind, body = _encode(value, False)
-                        t = f' t="{kind}"' if kind else ""
-                        cells[col] = f'<c r="{letters[j]}{row}"{styles[j]}{t}>{body}</c>'
                 else:
-                    new = value_xml(existing, row, col, value)
-                    if new == existing:
+                    xml = value_xml(existing, top + i, col, values[i])
+                    if xml == existing:
                         continue
-                    cells[col] = new
-                changed = True
-            if changed:
-                self.rows[row] = (open_tag, cells)
-                self.touched.add(row)
+                cells[col] = xml
+                changed[i] = True
+        for i, row in enumerate(rows):
+            if changed[i]:
+                self.rows[top + i] = row
+                self.touched.add(top + i)
 
     def set_array_ref(self, row: int, col: int, ref: str) -> None:
         cells = self.rows[row][1]
@@ -544,7 +561,8 @@ class Package:
                     data = self.zip.read(info.filename)
                 # writestr fills in the ZipInfo it is given (offset, sizes, CRC): hand it a
                 # copy, or this package's own directory would point into the new file.
-                out.writestr(copy.copy(info), data, compress_type=zipfile.ZIP_DEFLATED)
+                out.writestr(copy.copy(info), data, compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=1 if len(data) > FAST_DEFLATE_BYTES else None)
 
     def close(self) -> None:
         self.zip.close()

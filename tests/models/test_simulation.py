@@ -127,3 +127,18 @@ def test_simulated_bgnbd_matches_the_model_it_came_from():
     assert np.mean(x == 0) == pytest.approx(p_zero, abs=0.01)
     expected = BGNBD.from_params(BG_TRUE).expected_purchases_new(39.0)
     assert np.mean(x) == pytest.approx(expected, rel=0.03)  # E[X(t)], eq. 9
+
+
+@pytest.mark.parametrize("levels", [(0.05, 0.95), (0.0, 0.5, 1.0), (0.025, 0.975)])
+def test_column_quantiles_are_numpys_nanquantile_to_the_bit(levels):
+    from clv_xl.models.intervals import column_quantiles
+
+    rng = np.random.default_rng(3)
+    samples = rng.gamma(2.0, size=(301, 40))
+    samples[5, 2] = np.nan  # a draw with no finite result
+    samples[:, 7] = np.nan  # a customer no draw could predict
+    samples[:300, 9] = np.nan  # one finite draw
+    samples[:, 11] = 4.25  # all the same
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning, match="All-NaN"):
+        expected = np.nanquantile(samples, levels, axis=0)
+    assert np.array_equal(column_quantiles(samples, levels), expected, equal_nan=True)
