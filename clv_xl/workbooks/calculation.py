@@ -472,22 +472,23 @@ class Calculation:
 
     # ----- the engine's side --------------------------------------------------------------------
     def hand_to_engine(self, key: Key) -> None:
-        """Put a CLV_ result where Excel formulas read it, and rewrite their spill references."""
+        """Put a CLV_ result where the engine's own formulas read it, and rewrite their spill
+        references. (An array formula placed here is handed what it reads when it is computed,
+        and not at all when it only takes part of a result: ``DROP(CHOOSECOLS(A1#,1),1)``.)"""
         if self._excel_reads is None:
-            self._excel_reads = [a for g in self.formulas if g.call is None for a in g.reads]
+            self._excel_reads = [a for g in self.formulas if not g.placed for a in g.reads]
         for part in self._handed.pop(key, []):  # an earlier pass's result: gone
             self.book.set_values_batch(part.sheet, part.top, part.left,
                                        [[None] * part.cols for _ in range(part.rows)])  # fmt: skip
-        readers = [g for g in self.formulas if g.call is None
+        readers = [g for g in self.formulas if not g.placed
                    and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads)]  # fmt: skip
         wanted = [a for a in self._excel_reads if not a.spill]
         for g in readers:  # a spill reference: what the formula reads once folded
             wanted += self._reads_of(self.engine_text(g), g)
         self._hand(key, wanted)
-        for g in readers:
-            if not g.placed:  # the engine computes it: give it the ranges for the spill
-                self.book.set_formula(g.sheet, g.row, g.col, self.engine_text(g))
-                self.dirty = True
+        for g in readers:  # the engine computes it: give it the ranges for the spill
+            self.book.set_formula(g.sheet, g.row, g.col, self.engine_text(g))
+            self.dirty = True
 
     def _hand_reads(self, areas: list[Area]) -> None:
         """Give the engine the parts of CLV_ results an expression it evaluates reads."""
