@@ -191,14 +191,21 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
 
 
 def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
+    placed = [f for f in calc.formulas if f.placed]
+    areas = {f.key: calc.outputs[f.key].area for f in placed}
+    # left to right on each sheet: a block's new cells then go to the end of their rows' text
+    found = {f.key: _write_grid(calc, sheets[f.sheet], f, areas[f.key])
+             for f in sorted(placed, key=lambda f: (f.sheet, areas[f.key].left, areas[f.key].top))}  # fmt: skip
+    for f in placed:  # once every result is in: what a spill no longer covers is cleared
+        if f.dynamic:
+            _clear_left_over(sheets[f.sheet], f, areas[f.key], list(areas.values()))
     for f in calc.formulas:
         sheet = sheets[f.sheet]
         if f.placed:
-            out = calc.outputs[f.key]
             if f.key in calc.circular:
                 report.errors.append((f.sheet, f.ref, f"circular reference: {f.sheet}!{f.ref} "
                                       "reads its own result"))  # fmt: skip
-            _write_grid(calc, sheet, f, out.area, out.grid, report)
+            report.errors.extend(found[f.key])
             continue
         value = calc.engine_value(f.sheet, f.row, f.col)
         if value == "#CIRC":
@@ -216,28 +223,37 @@ def _circular_cells(calc: Calculation, f: Formula) -> list[str]:
     return [f"{g.sheet}!{g.ref}" for g in cells[:6]]
 
 
-def _write_grid(calc: Calculation, sheet: Sheet, f: Formula, area: Area, grid: np.ndarray,
-                report: Report) -> None:  # fmt: skip
-    """A result into its area; a dynamic array's ref follows it and cells it left are cleared."""
+def _write_grid(calc: Calculation, sheet: Sheet, f: Formula,
+                area: Area) -> list[tuple[str, str, str]]:  # fmt: skip
+    """A result into its area (a dynamic array's ref follows it); the cells it shows in error."""
+    grid = calc.outputs[f.key].grid
     sheet.write_block(area.top, area.left, grid, calc.to_serial)
-    said = f.key in calc.outputs and calc.outputs[f.key].error
+    said = calc.outputs[f.key].error
     flat = grid.ravel().tolist()
-    marked = [k for k, v in enumerate(flat) if v.__class__ is str and v[:1] in _ERROR_START]
-    if marked:  # an error value starts with "#", a CLV_ function's message with "CLV_"
-        for k in marked:
-            value = flat[k]
-            if is_error(value) and not (said and k == 0):
-                i, j = divmod(k, area.cols)
-                report.errors.append((f.sheet, cell_ref(area.top + i, area.left + j), str(value)))
+    errors = []
+    # an error value starts with "#", a CLV_ function's message with "CLV_"
+    for k in [k for k, v in enumerate(flat) if v.__class__ is str and v[:1] in _ERROR_START]:
+        if is_error(flat[k]) and not (said and k == 0):
+            i, j = divmod(k, area.cols)
+            errors.append((f.sheet, cell_ref(area.top + i, area.left + j), str(flat[k])))
     if f.dynamic:
         ref = cell_ref(area.top, area.left)
         last = cell_ref(area.bottom, area.right)
         sheet.set_array_ref(f.row, f.col, ref if last == ref else f"{ref}:{last}")
-        old = f.old_area
-        for r in range(old.top, old.bottom + 1):
-            for c in range(old.left, old.right + 1):
-                if not area.contains(f.sheet, r, c):
-                    sheet.set_value(r, c, None)
+    return errors
+
+
+def _clear_left_over(sheet: Sheet, f: Formula, area: Area, results: list[Area]) -> None:
+    """The cells of a dynamic array's last spill that neither its new spill nor another
+    result covers: emptied."""
+    old = f.old_area
+    if old.within(area):
+        return
+    near = [a for a in results if a.overlaps(old)]
+    for r in range(old.top, old.bottom + 1):
+        for c in range(old.left, old.right + 1):
+            if not any(a.contains(f.sheet, r, c) for a in near):
+                sheet.set_value(r, c, None)
 
 
 __all__ = ["Report", "WorkbookError", "refresh"]
