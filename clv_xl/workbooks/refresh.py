@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from clv_xl.excel.error_texts import is_error
 from clv_xl.excel.sources import allowed_folders
 from clv_xl.files import FileIdentity

@@ -13,7 +13,9 @@ import copy
 import math
 import os
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -293,7 +295,7 @@ class Sheet:
             else:
                 end = xml.index("</row>", head_end)
                 open_tag, body, end = head, xml[head_end:end], end + len("</row>")
-            dict.__setitem__(rows, int(number.group(1)), (open_tag, body))  # split later
+            dict.__setitem__(rows, int(number.group(1)), (open_tag, body))  # type: ignore[misc]  # split later
             at = xml.find("<row", end, body_end)
         return sheet
 
@@ -390,7 +392,7 @@ class Sheet:
             if entry is None or (isinstance(entry[1], str) and _last_col(entry[1]) < left):
                 if appended[i]:
                     tag, body = entry or (f'<row r="{row}">', "")
-                    dict.__setitem__(self.rows, row, (tag, body + appended[i]))
+                    dict.__setitem__(self.rows, row, (tag, body + appended[i]))  # type: ignore[misc]
                     self.touched.add(row)
                 continue
             cells = self.rows[row][1]
@@ -595,16 +597,60 @@ class Package:
         with zipfile.ZipFile(path, "w") as out:
             for info in self.zip.infolist():
                 data = replace.get(info.filename)
+                if data is None and self._copy_stored(out, info):
+                    continue
                 if data is None:
                     data = self.zip.read(info.filename)
                 # writestr fills in the ZipInfo it is given (offset, sizes, CRC): hand it a
                 # copy, or this package's own directory would point into the new file.
-                out.writestr(
-                    copy.copy(info),
-                    data,
-                    compress_type=zipfile.ZIP_DEFLATED,
-                    compresslevel=1 if len(data) > FAST_DEFLATE_BYTES else None,
-                )
+                out.writestr(copy.copy(info), data, compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=1 if len(data) > FAST_DEFLATE_BYTES else None)  # fmt: skip
+
+    def _copy_stored(self, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+        """An unchanged part copied as it is stored, not inflated and deflated again (a
+        17 MB log sheet: 0.25 s saved), its CRC checked as it is read. False when the part or
+        this Python's zipfile does not allow it: the caller then copies it the ordinary way."""
+        if (
+            info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+            or (
+                info.flag_bits & 0x01  # encrypted
+            )
+            or not all(hasattr(out, a) for a in ("fp", "filelist", "NameToInfo", "start_dir"))
+        ):
+            return False
+        source, target = self.zip.fp, out.fp
+        if source is None or target is None:
+            return False
+        source.seek(info.header_offset)
+        header = source.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            return False
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        source.seek(info.header_offset + 30 + name_length + extra_length)
+        stored = source.read(info.compress_size)
+        raw = stored if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15)
+        try:
+            if not isinstance(raw, bytes):  # inflated only to check the CRC, in C
+                crc, inflate = 0, raw
+                for at in range(0, len(stored), 1 << 20):
+                    crc = zlib.crc32(inflate.decompress(stored[at : at + (1 << 20)]), crc)
+                crc = zlib.crc32(inflate.flush(), crc)
+            else:
+                crc = zlib.crc32(raw)
+        except zlib.error:
+            crc = None
+        if crc != info.CRC:
+            raise WorkbookError(f"{self.path.name}: {info.filename} is damaged (CRC mismatch)")
+        clone = copy.copy(info)
+        clone.flag_bits &= ~0x08  # sizes and CRC in the header, no data descriptor after
+        clone.header_offset = target.tell()
+        target.write(clone.FileHeader())
+        target.write(stored)
+        out.filelist.append(clone)
+        out.NameToInfo[clone.filename] = clone
+        out.start_dir = target.tell()
+        out._didModify = True  # type: ignore[attr-defined]
+        return True
 
     def close(self) -> None:
         self.zip.close()

@@ -83,3 +83,28 @@ def test_not_a_workbook(tmp_path):
     path.write_bytes(io.BytesIO(b"PK\x03\x04 broken").getvalue())
     with pytest.raises(WorkbookError, match=r"not an \.xlsx"):
         refresh(path)
+
+
+def test_unchanged_parts_are_copied_as_stored_and_a_damaged_one_is_refused(book, tmp_path):
+    from clv_xl.workbooks.xlsx import Package
+
+    copy = tmp_path / "copy.xlsx"
+    package = Package(book)
+    package.save(copy, {})
+    package.close()
+    with zipfile.ZipFile(book) as old, zipfile.ZipFile(copy) as new:
+        assert new.testzip() is None
+        assert [i.filename for i in new.infolist()] == [i.filename for i in old.infolist()]
+        assert all(new.read(i.filename) == old.read(i.filename) for i in old.infolist())
+        theme = next(i for i in old.infolist() if i.compress_size > 100)
+    data = bytearray(book.read_bytes())  # one byte of a deflated part's data flipped
+    at = (
+        theme.header_offset + 30 + len(theme.filename) + len(theme.extra) + theme.compress_size // 2
+    )
+    data[at] ^= 0xFF
+    book.write_bytes(bytes(data))
+    package = Package(book)
+    with pytest.raises(WorkbookError, match="is damaged"):
+        package.save(tmp_path / "again.xlsx", {})
+    package.close()
+    assert not (tmp_path / "again.xlsx").exists()
