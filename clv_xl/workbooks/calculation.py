@@ -144,7 +144,7 @@ class Calculation:
         self.circular: set[Key] = set()
         self.timings: dict[Key, float] = {}  # seconds per placed formula, the last pass
         self._read_cache: dict[Area, np.ndarray] = {}
-        self._used = {n: s.extent() for n, s in sheets.items()}
+        self._used: dict[str, tuple[int, int]] = {}  # each sheet's extent, when first asked
         self._occupied: dict[str, set[tuple[int, int]]] = {}
         self._merged = {n: [_area(n, ref) for ref in s.merged()] for n, s in sheets.items()}
         self._runs: list[tuple[Area, list[Area]]] | None = None
@@ -225,14 +225,21 @@ class Calculation:
         return out
 
     # ----- values as xlwings hands them over --------------------------------------------------
+    def _extent(self, sheet: str) -> tuple[int, int]:
+        """The sheet's last used row and column as stored (a log's rows are split only when a
+        whole column of it is read)."""
+        if sheet not in self._used:
+            self._used[sheet] = self.sheets[sheet].extent() if sheet in self.sheets else (1, 1)
+        return self._used[sheet]
+
     def used_bottom(self, sheet: str) -> int:
-        bottom = self._used.get(sheet, (1, 1))[0]
+        bottom = self._extent(sheet)[0]
         return max(
             [bottom] + [o.area.bottom for o in self.outputs.values() if o.area.sheet == sheet]
         )
 
     def used_right(self, sheet: str) -> int:
-        right = self._used.get(sheet, (1, 1))[1]
+        right = self._extent(sheet)[1]
         return max([right] + [o.area.right for o in self.outputs.values() if o.area.sheet == sheet])
 
     def _trim(self, area: Area, bottom: int | None = None) -> Area:

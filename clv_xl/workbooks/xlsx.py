@@ -256,6 +256,26 @@ def _split_cells(body: str, rnum: int) -> dict[int, str]:
     return cells
 
 
+def _parse_rows(name: str, xml: str) -> _Rows:
+    """The ``<row>`` elements of a sheetData body, each kept as text until it is asked for."""
+    rows = _Rows()
+    at = xml.find("<row")
+    while at >= 0:  # a plain scan, not a regex: a 100,000-row log in a tenth of a second
+        head_end = xml.index(">", at) + 1
+        head = xml[at:head_end]
+        number = _ROW_NUMBER.search(head)
+        if number is None:
+            raise WorkbookError(f"sheet {name} has a row without its number")
+        if head.endswith("/>"):
+            open_tag, body, end = head[:-2].rstrip() + ">", "", head_end
+        else:
+            end = xml.index("</row>", head_end)
+            open_tag, body, end = head, xml[head_end:end], end + len("</row>")
+        dict.__setitem__(rows, int(number.group(1)), (open_tag, body))  # split later
+        at = xml.find("<row", end)
+    return rows
+
+
 @dataclass
 class Sheet:
     """A worksheet part, its rows kept as text so untouched rows are written back verbatim."""
@@ -264,13 +284,16 @@ class Sheet:
     part: str
     before: str
     after: str
-    rows: dict[int, tuple[str, dict[int, str]]] = field(default_factory=_Rows)
+    _rows: _Rows | None = field(default_factory=_Rows, repr=False)
     touched: set[int] = field(default_factory=set)
     _cache: dict[tuple[int, int], Cell] = field(default_factory=dict, repr=False)
     _column_styles: list[tuple[int, int, str]] | None = field(default=None, repr=False)
+    _body: str = field(default="", repr=False)  # the rows' XML, until they are first asked for
 
     @classmethod
     def parse(cls, name: str, part: str, xml: str) -> Sheet:
+        """A sheet from its XML. Its rows are read when first asked for: a 100,000-row log
+        that no formula reads cell by cell is never split into rows."""
         start = xml.find("<sheetData")
         if start < 0:
             raise WorkbookError(f"sheet {name} has no sheetData")
@@ -281,23 +304,16 @@ class Sheet:
             return cls(name, part, before, after)
         body_start = xml.index(">", start) + 1
         body_end = xml.index("</sheetData>", body_start)
-        sheet = cls(name, part, xml[:body_start], xml[body_end:])
-        rows = sheet.rows
-        at = xml.find("<row", body_start, body_end)
-        while at >= 0:  # a plain scan, not a regex: a 100,000-row log in a tenth of a second
-            head_end = xml.index(">", at) + 1
-            head = xml[at:head_end]
-            number = _ROW_NUMBER.search(head)
-            if number is None:
-                raise WorkbookError(f"sheet {name} has a row without its number")
-            if head.endswith("/>"):
-                open_tag, body, end = head[:-2].rstrip() + ">", "", head_end
-            else:
-                end = xml.index("</row>", head_end)
-                open_tag, body, end = head, xml[head_end:end], end + len("</row>")
-            dict.__setitem__(rows, int(number.group(1)), (open_tag, body))  # type: ignore[misc]  # split later
-            at = xml.find("<row", end, body_end)
-        return sheet
+        return cls(
+            name, part, xml[:body_start], xml[body_end:], None, _body=xml[body_start:body_end]
+        )
+
+    @property
+    def rows(self) -> _Rows:
+        if self._rows is None:
+            self._rows = _parse_rows(self.name, self._body)
+            self._body = ""
+        return self._rows
 
     def cells(self) -> list[Cell]:
         return [
@@ -306,6 +322,8 @@ class Sheet:
 
     def formula_cells(self) -> list[Cell]:
         """The cells holding a formula (only those are parsed: a 100,000-row log has none)."""
+        if self._rows is None and "<f" not in self._body:
+            return []
         rows = self.rows
         found = sorted(r for r, (_, cells) in _raw_rows(rows) if "<f" in (
             cells if isinstance(cells, str) else "".join(cells.values())))  # fmt: skip
@@ -392,7 +410,7 @@ class Sheet:
             if entry is None or (isinstance(entry[1], str) and _last_col(entry[1]) < left):
                 if appended[i]:
                     tag, body = entry or (f'<row r="{row}">', "")
-                    dict.__setitem__(self.rows, row, (tag, body + appended[i]))  # type: ignore[misc]
+                    dict.__setitem__(self.rows, row, (tag, body + appended[i]))
                     self.touched.add(row)
                 continue
             cells = self.rows[row][1]
@@ -445,6 +463,8 @@ class Sheet:
         return re.findall(r'<mergeCell\b[^>]*\bref="([^"]+)"', self.after)
 
     def xml(self) -> str:
+        if self._rows is None:  # never read cell by cell: as it came
+            return self.before + self._body + self.after
         parts = [self.before]
         touched = self.touched
         for rnum, (open_tag, cells) in sorted(_raw_rows(self.rows)):
