@@ -247,9 +247,8 @@ class BaseModel(ABC):
         weak = self._weaknesses(data, weights)
         if not weak:
             return done
-        return (f"{done}, but weak: {'; '.join(weak)}. The estimates are not pinned down, so "
-                "predictions from them can be far off: add customers or a longer history, or "
-                "try a simpler model")  # fmt: skip
+        return (f"{done}, but weak: {'; '.join(weak)}. Predictions can be far off: add "
+                "customers or a longer history, or try a simpler model")  # fmt: skip
 
     def _weaknesses(self, data: Sequence[Array], weights: Array) -> list[str]:
         """What makes a converged fit untrustworthy, in plain words (empty when nothing)."""

@@ -176,17 +176,34 @@ def _encode(value: Any, is_formula: bool) -> tuple[str, str]:
     return "inlineStr", f"<is><t>{escape(text)}</t></is>"
 
 
+_SAFE_INT = 2**53  # an int below this in size is written as its float would be
+
+
 def _new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str | None]:
     """The ``<c>`` element of each value of a column as a new cell (None for a blank): numbers
-    as Excel writes them (``2`` for 2.0), text inline, errors as errors. Finite numbers, most
-    of a result, are formatted at C speed (one join, one replace)."""
-    plain = [v.__class__ is float and v - v == 0.0 for v in values]
-    numbers = values if all(plain) else [v for v, ok in zip(values, plain, strict=True) if ok]
-    texts = iter(("\0".join(map(repr, numbers)) + "\0").replace(".0\0", "\0").split("\0"))
-    head, middle = f'<c r="{letters}', f'"{style}><v>'
-    return [f"{head}{top + i}{middle}{next(texts)}</v></c>" if ok
+    as Excel writes them (``2`` for 2.0), text inline, errors as errors. Finite numbers and
+    text, most of a result, are formatted at C speed (one join, a few replaces per column)."""
+    kinds = [_NUMBER if (v.__class__ is float and v - v == 0.0) or (
+                 v.__class__ is int and -_SAFE_INT < v < _SAFE_INT)
+             else _TEXT if v.__class__ is str and v and v[0] != "#" else _OTHER
+             for v in values]  # fmt: skip
+    numbers = [v for v, k in zip(values, kinds, strict=True) if k is _NUMBER]
+    texts = [v for v, k in zip(values, kinds, strict=True) if k is _TEXT]
+    number_text = iter(("\0".join(map(repr, numbers)) + "\0").replace(".0\0", "\0").split("\0"))
+    escaped = "\0".join(texts).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    pieces = escaped.split("\0") if texts else []
+    if len(pieces) != len(texts):  # a NUL inside a text: cell by cell
+        return [_new_cell(v, f"{letters}{top + i}", style) for i, v in enumerate(values)]
+    text_text = iter(pieces)
+    head, number_middle = f'<c r="{letters}', f'"{style}><v>'
+    text_middle = f'"{style} t="inlineStr"><is><t>'
+    return [f"{head}{top + i}{number_middle}{next(number_text)}</v></c>" if k is _NUMBER
+            else f"{head}{top + i}{text_middle}{next(text_text)}</t></is></c>" if k is _TEXT
             else _new_cell(v, f"{letters}{top + i}", style)
-            for i, (v, ok) in enumerate(zip(values, plain, strict=True))]  # fmt: skip
+            for i, (v, k) in enumerate(zip(values, kinds, strict=True))]  # fmt: skip
+
+
+_NUMBER, _TEXT, _OTHER = "number", "text", "other"
 
 
 def _new_cell(value: Any, ref: str, style: str) -> str | None:

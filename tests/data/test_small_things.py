@@ -71,6 +71,26 @@ def log(tmp_path):
     return path
 
 
+def _wait_until_caught(pid, signum, limit=60.0):
+    """Until the process catches ``signum`` (Linux: its SigCgt mask; elsewhere 2 s): a loaded
+    machine can take longer than any fixed pause to import the command. (The command sets its
+    handlers for SIGINT, SIGTERM and SIGHUP together; Python catches SIGINT from the start.)"""
+    status = f"/proc/{pid}/status"
+    if not os.path.exists(status):
+        time.sleep(2.0)
+        return
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            with open(status) as handle:
+                caught = next(line for line in handle if line.startswith("SigCgt:"))
+        except (OSError, StopIteration):
+            return  # the process is gone: the test reads what it did
+        if int(caught.split()[1], 16) >> (signum - 1) & 1:
+            return
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_gives_one_line_exit_128_plus_n_and_leaves_nothing(log, tmp_path, signum):
     out = tmp_path / "out" / "s.parquet"
@@ -79,7 +99,8 @@ def test_a_signal_gives_one_line_exit_128_plus_n_and_leaves_nothing(log, tmp_pat
         [sys.executable, "-m", "clv_xl.cli", "summarize", str(log), "-o", str(out), "--engine",
          "pandas"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(2.0)  # importing and reading: well inside the command
+    _wait_until_caught(started.pid, signal.SIGTERM)  # the command's handlers are in place
+    time.sleep(0.3)  # and it is reading
     started.send_signal(signum)
     _, stderr = started.communicate(timeout=60)
     if started.returncode == 0:

@@ -126,11 +126,15 @@ def test_fits_end_with_a_status_in_plain_words():
     x = np.zeros(500)
     x[:3] = 1  # three repeat buyers among 500
     lonely = BGNBD().fit(x, np.where(x > 0, t / 2, 0), t)
-    expected = "few repeat buyers (3 of 500 customers bought again)"
+    # whether a search settles on so flat a likelihood differs between processors: either
+    # way the status says why the fit cannot be trusted
     if lonely.converged_:
-        assert lonely.status_.startswith("converged") and f"but with {expected}" in lonely.status_
+        assert lonely.status_.startswith("converged") and ", but weak: " in lonely.status_
+        assert "only 3 repeat buyers (fewer than 20)" in lonely.status_
     else:
-        assert lonely.status_.startswith(f"not converged: too {expected}")
+        assert lonely.status_.startswith(
+            "not converged: too few repeat buyers (3 of 500 customers bought again)"
+        )
     assert ["status", lonely.status_] in lonely.table()
 
 

