@@ -13,6 +13,9 @@ EXCEL_ERRORS = frozenset({
 
 _CLV_MESSAGE = re.compile(r"^CLV_[A-Z_]+: ")
 
+ERROR_STARTS = frozenset("#C")
+"""The first characters of every text :func:`is_error` accepts (a cheap test before it)."""
+
 
 def is_error(value: Any) -> bool:
     """An Excel error value, or a CLV_ function's one-line message ("CLV_FIT: ...")."""

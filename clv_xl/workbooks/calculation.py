@@ -37,6 +37,7 @@ from clv_xl.workbooks import engine
 from clv_xl.workbooks.formula_text import (
     Argument,
     clv_call,
+    lone_reference,
     mentions_clv,
     reference_texts,
     rewrite_references,
@@ -312,9 +313,9 @@ class Calculation:
         if nested is not None:
             return _handed(self._call(nested, f, arg.text))
         folded = self.fold(rewrite_references("=" + arg.text, lambda r: self._qualified(r, f)))
-        single = reference_texts(folded)
-        if len(single) == 1 and folded[1:].strip() == single[0]:  # CHOOSECOLS(A1#, 11): a range
-            return _handed(self.read(resolve(single[0], f.sheet, self.names, f.row)))
+        single = lone_reference(folded)
+        if single is not None:  # CHOOSECOLS(A1#, 11): a range
+            return _handed(self.read(resolve(single, f.sheet, self.names, f.row)))
         return _handed(self.evaluate_expression(arg.text, f))
 
     def _area_of(self, ref: str, f: Formula) -> Area:
@@ -357,11 +358,11 @@ class Calculation:
         """A folded expression that is only a part of a laid-out result
         (``DROP(CHOOSECOLS(Summary!A1#,1),1)``): its cells, taken from the result without a
         trip through the engine (unless a cell is blank: Excel shows a referenced blank as 0)."""
-        refs = reference_texts("=" + text)
-        if len(refs) != 1 or text.strip() != refs[0]:
+        single = lone_reference("=" + text)
+        if single is None:
             return None
         try:
-            area = resolve(refs[0], f.sheet, self.names, f.row)
+            area = resolve(single, f.sheet, self.names, f.row)
         except WorkbookError:
             return None
         for out in self.outputs.values():

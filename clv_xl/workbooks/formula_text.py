@@ -115,6 +115,14 @@ def reference_texts(formula: str) -> list[str]:
     return out
 
 
+def lone_reference(formula: str) -> str | None:
+    """The reference a formula (``=Sheet!$A$2:$A$9``) consists of, when it is nothing else."""
+    refs = reference_texts(formula)
+    if len(refs) == 1 and formula.removeprefix("=").strip() == refs[0]:
+        return refs[0]
+    return None
+
+
 def mentions_clv(formula: str) -> bool:
     return any(t.kind == "Func" and CLV_PREFIX in t.text.upper() for t in tokens(formula))
 

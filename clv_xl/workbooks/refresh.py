@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clv_xl.excel.error_texts import is_error
+from clv_xl.excel.error_texts import ERROR_STARTS, is_error
 from clv_xl.excel.sources import allowed_folders
 from clv_xl.files import FileIdentity
 from clv_xl.models.cache import clear_cache
@@ -33,7 +33,6 @@ from clv_xl.workbooks.xlsx import (
 )
 
 Progress = Callable[[str, float], None]
-_ERROR_START = frozenset("#C")
 
 
 @dataclass
@@ -194,9 +193,10 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
     # left to right on each sheet: a block's new cells then go to the end of their rows' text
     found = {f.key: _write_grid(calc, sheets[f.sheet], f, areas[f.key])
              for f in sorted(placed, key=lambda f: (f.sheet, areas[f.key].left, areas[f.key].top))}  # fmt: skip
+    results = list(areas.values())
     for f in placed:  # once every result is in: what a spill no longer covers is cleared
         if f.dynamic:
-            _clear_left_over(sheets[f.sheet], f, areas[f.key], list(areas.values()))
+            _clear_left_over(sheets[f.sheet], f, areas[f.key], results)
     for f in calc.formulas:
         sheet = sheets[f.sheet]
         if f.placed:
@@ -230,7 +230,7 @@ def _write_grid(calc: Calculation, sheet: Sheet, f: Formula,
     flat = grid.ravel().tolist()
     errors = []
     # an error value starts with "#", a CLV_ function's message with "CLV_"
-    for k in [k for k, v in enumerate(flat) if v.__class__ is str and v[:1] in _ERROR_START]:
+    for k in [k for k, v in enumerate(flat) if v.__class__ is str and v[:1] in ERROR_STARTS]:
         if is_error(flat[k]) and not (said and k == 0):
             i, j = divmod(k, area.cols)
             errors.append((f.sheet, cell_ref(area.top + i, area.left + j), str(flat[k])))

@@ -38,7 +38,6 @@ FAST_DEFLATE_BYTES = 1024 * 1024  # a larger part is deflated at level 1: 3x fas
 MAX_RATIO = 200  # unpacked / packed: far above any real workbook, far below a zip bomb
 EXTERNAL_REFERENCE = re.compile(r"\[[^\]]+\.xl\w*\]", re.I)
 
-_ROW = re.compile(r"<row\b[^>]*?/>|<row\b[^>]*>.*?</row>", re.S)
 _CELL = re.compile(r"<c\b[^>]*?/>|<c\b[^>]*>.*?</c>", re.S)
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _FORMULA = re.compile(r"<f\b[^>]*?/>|<f\b[^>]*>.*?</f>", re.S)

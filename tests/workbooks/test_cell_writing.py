@@ -33,3 +33,10 @@ def test_blocks_side_by_side_build_the_same_rows_in_any_order(tmp_path):
     left_first, right_first = sheets
     assert left_first.xml() == right_first.xml()
     assert left_first.get(300, 3) is not None and right_first.get(404, 12) is not None
+
+
+def test_every_error_text_starts_as_the_refresh_looks_for_it():
+    from clv_xl.excel.error_texts import ERROR_STARTS, EXCEL_ERRORS, is_error
+
+    for text in [*EXCEL_ERRORS, "CLV_FIT: model got 'X'; expected BG/NBD"]:
+        assert is_error(text) and text[0] in ERROR_STARTS
