@@ -120,3 +120,8 @@ class NotFittedError(CLVError, AttributeError):
         super().__init__(
             f"{model} is not fitted yet; call fit(...) first or pass fitted parameters"
         )
+
+
+class MissingPackageError(CLVError, ImportError):
+    """A package one task needs is not installed; the message says which, and how to get it
+    (see :func:`clv_xl.runtime.require`)."""

@@ -7,6 +7,7 @@ only combine them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from clv_xl.data import to_dates
 from clv_xl.data.rules import ReadError, parse_amounts
 from clv_xl.errors import InputError
-from clv_xl.excel.convert import flatten, numeric_cells, to_grid
+from clv_xl.excel.convert import as_1900_serials, excel_error, flatten, numeric_cells, to_grid
 from clv_xl.excel.tables import customer_columns, is_header, is_summary, model_from_cells
 from clv_xl.models import (
     PURCHASE_MODELS,
@@ -52,6 +53,21 @@ def one_cell(value: Any, argument: str, allowed: str) -> Any:
     return value
 
 
+def date_cell(value: Any, argument: str) -> dt.date | None:
+    """A one-cell date argument (blank: None): a date cell, a serial number in the workbook's
+    date system (a time of day dropped), YYYYMMDD, or text such as 1997-09-30."""
+    cell = one_cell(value, argument, "a date")
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return None
+    if excel_error(cell) or isinstance(cell, dict | bool):
+        raise InputError(argument, excel_error(cell) or cell, "a date")
+    try:
+        day = to_dates(as_1900_serials([cell]), argument)[0]
+    except InputError as exc:
+        raise InputError(argument, cell, exc.allowed) from None
+    return dt.date.fromordinal(int(day.astype(int)) + dt.date(1970, 1, 1).toordinal())
+
+
 def cells_of(value: Any) -> list[Any]:
     return flatten(value)[0] if value is not None else []
 
@@ -74,7 +90,7 @@ def transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray
         raise InputError("dates", None, "a date on every row with a customer",
                          position=(missing + 1,))  # fmt: skip
     try:
-        days = to_dates(picked)
+        days = to_dates(as_1900_serials(picked))
     except InputError as exc:
         row = int(rows[exc.position[0] - 1]) + 1 if exc.position else None
         raise InputError(

@@ -1,23 +1,104 @@
-"""Turn what xlwings hands a function into arrays, cell by cell, and results back into cells.
+"""Turn what Excel hands a function into arrays, cell by cell, and results back into cells.
 
-A cell arrives as a number, text, bool, datetime or None (a blank; xlwings also turns Excel
-error values into None unless told otherwise, and a formula engine may pass them as "#N/A"
-text). A range arrives as a list (one row or column) or a list of lists. Nothing here raises
-for a bad cell: each cell gets a value or a one-line problem.
+On Windows desktop (xlwings' COM add-in) a cell arrives as a number, text, bool, datetime or
+None (a blank; xlwings also turns Excel error values into None unless told otherwise, and a
+formula engine may pass them as "#N/A" text); a range as a list (one row or column) or a list
+of lists. Through Office.js (xlwings Lite on Windows, Mac and the web) every argument is a
+matrix, a date is its serial number (a fraction for a time of day), a blank is None and an
+error cell an error object: :func:`excel_error` reads both forms, and :func:`date_system` says
+how a serial number is read (Office.js does not say which date system the workbook uses).
+Nothing here raises for a bad cell: each cell gets a value or a one-line problem.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from clv_xl.errors import ShapeError, describe
+from clv_xl.excel.error_texts import EXCEL_ERRORS
 
 BLANK = "blank"
+
+# ----- the date system: one setting for every serial number a function reads ----------------
+DATE_SYSTEMS = (1900, 1904)
+SHIFT_1904 = 1462
+"""Days from 1900-01-01 (1900 system's day 1 is 1900-01-01) to 1904-01-01 (1904 system's day 0):
+a 1904-system serial plus this is the 1900-system serial of the same day."""
+_date_system: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "clv_xl_date_system", default=None
+)
+_process_default = 1900
+
+
+def date_system() -> int:
+    """The date system serial numbers are read in: 1900 (Excel's default) or 1904 (a workbook
+    with "Use 1904 date system" set). The headless refresh sets it per workbook
+    (:func:`using_date_system`); in xlwings Lite, main.py sets it (:func:`set_date_system`)."""
+    system = _date_system.get()
+    return _process_default if system is None else system
+
+
+def set_date_system(system: Any) -> None:
+    """Set the date system for this Python process (xlwings Lite's main.py: one workbook)."""
+    global _process_default
+    _process_default = _checked_system(system)
+
+
+@contextmanager
+def using_date_system(system: Any) -> Iterator[None]:
+    """Read serial numbers in ``system`` inside the block (the headless refresh of one book)."""
+    token = _date_system.set(_checked_system(system))
+    try:
+        yield
+    finally:
+        _date_system.reset(token)
+
+
+def _checked_system(system: Any) -> int:
+    value = (
+        int(system)
+        if isinstance(system, int | float | str) and str(system).strip().isdigit()
+        else system
+    )
+    if value not in DATE_SYSTEMS:
+        raise ValueError(f"date system got {system!r}; expected 1900 or 1904")
+    return int(value)
+
+
+def as_1900_serials(cells: list[Any]) -> list[Any]:
+    """Cells of a date argument with every serial number (a number from 1 to the last day
+    Excel has, not a YYYYMMDD number) moved to the 1900 system the readers take; unchanged in
+    a 1900 workbook."""
+    if date_system() == 1900:
+        return cells
+    out = list(cells)
+    for i, cell in enumerate(out):
+        if type(cell) in (int, float) and 0 <= cell < 1e7:
+            out[i] = cell + SHIFT_1904
+    return out
+
+
+# ----- error cells in both forms ------------------------------------------------------------
+def excel_error(cell: Any) -> str | None:
+    """The Excel error a cell holds ("#N/A"), or None: as text (xlwings' err_to_str, a formula
+    engine) or as an Office.js error object (a mapping with the error's code or type)."""
+    if isinstance(cell, str):
+        return cell.strip() if cell.strip() in EXCEL_ERRORS else None
+    if isinstance(cell, dict):
+        for key in ("code", "errorCode", "type", "errorType"):
+            value = cell.get(key)
+            if isinstance(value, str) and value.startswith("#"):
+                return value
+        return "#VALUE!" if str(cell.get("type", "")).lower() == "error" else None
+    return None
 
 
 def flatten(value: Any) -> tuple[list[Any], tuple[int, ...]]:
@@ -64,6 +145,9 @@ def parse_number(cell: Any) -> float | str:
         return x
     if isinstance(cell, dt.datetime | dt.date):
         return f"got the date {cell:%Y-%m-%d}"
+    if isinstance(cell, dict):
+        error = excel_error(cell)
+        return f"got the Excel error {error}" if error else "got a linked data type, not a number"
     if isinstance(cell, str):
         text = cell.strip()
         if not text:

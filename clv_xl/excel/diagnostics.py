@@ -10,6 +10,7 @@ from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
     customer_rows,
+    date_cell,
     has_history,
     number_argument,
     one_cell,
@@ -153,8 +154,8 @@ def CLV_TRACKING(params, customer_ids, dates, calibration_end, holdout_end=None,
         def each(at: np.ndarray) -> RepeatBuyingModel:  # rows of the transactions, as ids
             return fitted.customers(*(None if m is None else m[at] for m in matrices))
 
-    end = one_cell(calibration_end, "calibration_end", "a date")
-    hold = one_cell(holdout_end, "holdout_end", "a date")
+    end = date_cell(calibration_end, "calibration_end")
+    hold = date_cell(holdout_end, "holdout_end")
     unit = "W" if period in (None, "") else period
     frame = tracking(model, ids, days, end, hold, unit, each)  # type: ignore[arg-type]
     return spill(frame)

@@ -16,6 +16,7 @@ from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
     amount_cells,
     customer_rows,
+    date_cell,
     has_history,
     number_argument,
     one_cell,
@@ -85,9 +86,7 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
     rows, ids, days, n_cells = transactions(customer_ids, dates)
     amount_values = None if amounts is None else amount_cells(amounts, rows, n_cells)
-    as_of = one_cell(as_of, "as_of", "a date")
-    as_of_value = None if as_of in (None, "") else as_of
-    frame = summarize(ids, days, amount_values, as_of_value, period)
+    frame = summarize(ids, days, amount_values, date_cell(as_of, "as_of"), period)
     if cohorts not in (None, ""):
         frame["cohort"] = cohort_labels(frame["first_purchase"], cohorts)
     if attributes is not None:
@@ -396,8 +395,8 @@ def CLV_DERL(retention_params, discount_rate, renewals):
 def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
     """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""
     _, ids, days, _ = transactions(customer_ids, dates)
-    calibration_end = one_cell(calibration_end, "calibration_end", "a date")
-    holdout_end = one_cell(holdout_end, "holdout_end", "a date")
+    calibration_end = date_cell(calibration_end, "calibration_end")
+    holdout_end = date_cell(holdout_end, "holdout_end")
     table, _ = holdout_check(
         ids, days, calibration_end, holdout_end, "BG/NBD" if model in (None, "") else model
     )

@@ -16,11 +16,18 @@ import xlwings as xw
 from clv_xl.core import segment
 from clv_xl.data.engines import summarize_source
 from clv_xl.data.sources import Source, missing
-from clv_xl.errors import InputError
+from clv_xl.errors import CLVError, InputError
 from clv_xl.excel import argdocs as docs
+from clv_xl.excel.arguments import date_cell
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import spill
 from clv_xl.models import BGNBD, GammaGamma, fit_cached, lifetime_value
+from clv_xl.runtime import in_pyodide
+
+LITE_NO_FILES = (
+    "xlwings Lite's Python runs inside Excel and cannot read this computer's files; paste the "
+    "log into a sheet and use CLV_SUMMARY, or run clv-xl summarize FILE where Python is installed"
+)
 
 _summaries: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
 _allowed: ContextVar[list[Path] | None] = ContextVar("clv_xl_allowed_folders", default=None)
@@ -128,6 +135,8 @@ def CLV_SUMMARY_FILE(
     source, as_of=None, period=None, level=None, customer_col=None, date_col=None, amount_col=None
 ):
     """Summary of a transaction file too big for a sheet, computed by DuckDB where it lives."""
+    if in_pyodide():
+        raise CLVError(LITE_NO_FILES)
     path = _text(source, "source")
     if path is None:
         raise InputError("source", None, "the path of a CSV or Parquet file or folder")
@@ -145,9 +154,7 @@ def CLV_SUMMARY_FILE(
     kind = (_text(level, "level") or "customers").lower()
     if kind not in ("customers", "tiers"):
         raise InputError("level", level, '"customers" or "tiers"')
-    summary = summary_of(
-        path, None if as_of in (None, "") else as_of, _text(period, "period"), columns
-    )
+    summary = summary_of(path, date_cell(as_of, "as_of"), _text(period, "period"), columns)
     if kind == "tiers":
         return spill(tier_table(summary))
     return spill(summary)

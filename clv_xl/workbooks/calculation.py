@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from clv_xl.excel import udfs
+from clv_xl.runtime import require
 from clv_xl.workbooks import engine
 from clv_xl.workbooks.formula_text import (
     Argument,
@@ -110,8 +111,7 @@ class Calculation:
     """One calculation of a workbook (see the module's docstring)."""
 
     def __init__(self, package: Package, sheets: dict[str, Sheet]) -> None:
-        import formualizer as fz
-
+        fz = require("formualizer", "the headless refresh")
         self.fz = fz
         self.package, self.sheets = package, sheets
         self.date1904 = package.date1904()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import formualizer as fz
+from clv_xl.runtime import require
 
 CLV_PREFIX = "CLV_"
 
@@ -37,6 +37,7 @@ def tokens(formula: str) -> tuple[Token, ...]:
     """The tokens of ``formula`` (with or without its leading "="); positions in the text
     with the "="."""
     text = formula if formula.startswith("=") else "=" + formula
+    fz = require("formualizer", "reading formulas without Excel")
     return tuple(
         Token(t.value, str(t.token_type).rsplit(".", 1)[-1], str(t.subtype).rsplit(".", 1)[-1],
               t.start, t.end)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clv_xl.excel.convert import using_date_system
 from clv_xl.excel.error_texts import ERROR_STARTS, is_error
 from clv_xl.excel.sources import allowed_folders
 from clv_xl.files import FileIdentity
@@ -124,7 +125,8 @@ def refresh(
             report.formulas = len(calc.formulas)
             report.clv_formulas = sum("CLV_" in f.text.upper() for f in calc.formulas)
             report.load_seconds = time.perf_counter() - started
-            with allowed_folders(allow_files or []):
+            system = 1904 if calc.date1904 else 1900  # how the CLV_ functions read serials
+            with allowed_folders(allow_files or []), using_date_system(system):
                 _compute(calc, report, progress)
             report.compute_seconds = time.perf_counter() - started - report.load_seconds
             _say(progress, "writing values", 0.85)

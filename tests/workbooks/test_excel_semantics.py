@@ -248,6 +248,26 @@ def test_1904_dates_are_read_and_written_in_1904(tmp_path):
         assert b'date1904="1"' in z.read("xl/workbook.xml")
 
 
+@pytest.mark.parametrize("date_1904", [False, True])
+def test_computed_dates_are_read_in_the_workbooks_date_system(tmp_path, date_1904):
+    """A date a formula computes reaches a CLV_ function as a serial number: in a 1904
+    workbook it is read as 1904's (before, as 1900's: four years early)."""
+    book = tmp_path / "computed.xlsx"
+    wb, _, calc, _ = log_book(book, date_1904=date_1904)
+    calc.write_formula("M1", "=DATE(2024,3,31)")
+    calc.write_formula("M2", "=M1+0")
+    calc.write_dynamic_array_formula("A1:A1", "=CLV_SUMMARY(Log!A2:A7, Log!B2:B7+0, , M2)")
+    wb.close()
+    report = refresh(book)
+    assert report.errors == []
+    sheet = values(book, "Calc")
+    header = [c.value for c in sheet[1]]
+    recency, age = header.index("recency") + 1, header.index("T") + 1
+    # customer 1 bought on 2024-01-03, 02-01 and 03-01; the period ends 2024-03-31
+    assert sheet.cell(2, recency).value == pytest.approx(58 / 7)
+    assert sheet.cell(2, age).value == pytest.approx(88 / 7)
+
+
 def test_sheet_names_with_apostrophes(tmp_path):
     book = tmp_path / "apostrophe.xlsx"
     wb = xlsxwriter.Workbook(str(book))

@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from clv_xl.runtime import require
+
 DUCKDB_MEMORY = "4GB"
 """DuckDB's working memory; past it DuckDB spills to disk, so a log larger than memory works."""
 
@@ -14,8 +16,7 @@ def duckdb_connection(memory_limit: str = DUCKDB_MEMORY) -> Any:
     """An in-process DuckDB that installs and loads no extensions, stays within
     ``memory_limit`` (spilling to the system temporary folder, not DuckDB's default ./.tmp) and
     draws no progress bar of its own."""
-    import duckdb
-
+    duckdb = require("duckdb", "reading a file with DuckDB")
     con = duckdb.connect(
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     )

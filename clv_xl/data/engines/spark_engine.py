@@ -16,6 +16,7 @@ from clv_xl.data.engines.sql import arrow_batches, finish, no_customers, summary
 from clv_xl.data.reading import transactions
 from clv_xl.data.sources import Source, SourceError
 from clv_xl.errors import first_line
+from clv_xl.runtime import require
 
 _spark_session: Any = None
 
@@ -46,7 +47,7 @@ def spark_session() -> Any:
     JVM starts, so none of Spark's start-up lines reach the terminal)."""
     global _spark_session
     if _spark_session is None:
-        from pyspark.sql import SparkSession
+        SparkSession = require("pyspark.sql", "--engine spark", "pyspark").SparkSession
 
         if not verbose():
             quiet_pyspark_warnings()
@@ -72,8 +73,8 @@ def spark_summary(src: Source, as_of: dt.date | None, step: float) -> pd.DataFra
     """The summary on Spark, of the batches :func:`clv_xl.data.reading.transactions` reads
     (handed to Spark as a temporary Parquet folder, removed whatever happens)."""
     import pyarrow.parquet as pq
-    from pyspark.errors import PySparkException
 
+    PySparkException = require("pyspark.errors", "--engine spark", "pyspark").PySparkException
     read = transactions(src)
     spark = spark_session()
     folder = Path(tempfile.mkdtemp(prefix="clv_xl_spark_"))
