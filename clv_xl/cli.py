@@ -91,6 +91,19 @@ def _build_addin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lite(args: argparse.Namespace) -> int:
+    from clv_xl.addin.lite import write_lite_files
+    from clv_xl.progress import say
+
+    written = write_lite_files(args.folder, args.requirement, args.date_system)
+    say("\n".join(
+        [f"wrote {w}" for w in written]
+        + ["in Excel: open xlwings Lite (Home > xlwings Lite), paste main.py into its main.py tab "
+           "and requirements.txt into its requirements.txt tab, then restart xlwings Lite"]
+    ))  # fmt: skip
+    return 0
+
+
 def _data_command(name: str) -> Handler:
     def run(args: argparse.Namespace) -> int:
         from clv_xl import commands
@@ -201,13 +214,26 @@ def _addin_parser(commands: argparse._SubParsersAction, common: argparse.Argumen
     p.add_argument("--interpreter", help="Python the add-in should run (default: this one)")
 
 
+def _lite_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = _add(commands, "lite", "write main.py and requirements.txt for xlwings Lite (Excel on "
+             "Windows, Mac and the web, no Python installed)", _lite, common)  # fmt: skip
+    p.add_argument("folder", type=Path, help="where to write them (created if missing)")
+    p.add_argument("--requirement", metavar="LINE",
+                   help="how requirements.txt names clv_xl, for a private index or a wheel "
+                   "hosted elsewhere (a URL of the wheel, or NAME==VERSION; default: "
+                   "clv_xl==this version, from PyPI)")  # fmt: skip
+    p.add_argument("--date-system", type=int, choices=(1900, 1904), default=1900,
+                   help="the workbook's date system: 1904 if Excel's 'Use 1904 date system' "
+                   "is ticked (dates reach Lite's functions as serial numbers)")  # fmt: skip
+
+
 def _doctor_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     _add(commands, "doctor", "check that clv_xl works here: in Excel (a scratch workbook) where "
          "Excel runs", _doctor, common)  # fmt: skip
 
 
 PARSERS = (_refresh_parser, _summarize_parser, _fit_parser, _predict_parser, _templates_parser,
-           _addin_parser, _doctor_parser)  # fmt: skip
+           _addin_parser, _lite_parser, _doctor_parser)  # fmt: skip
 
 
 def parser() -> argparse.ArgumentParser:

@@ -119,28 +119,38 @@ def error_text(value: Any) -> str | None:
 def refresh_sheet(sheet: Any, report: RibbonReport) -> None:
     """Step 2 for one sheet: re-enter its CLV formulas, one write per run of cells."""
     used = sheet.used_range
-    formulas = grid(used.formula2)
+    reenter(sheet, (used.row, used.column), grid(used.formula2), report, "formula2")
+
+
+def reenter(sheet: Any, corner: tuple[int, int], formulas: list[list[Any]],
+            report: RibbonReport, attribute: str) -> None:  # fmt: skip
+    """Write the CLV formulas of ``formulas`` (read from the used range whose top-left cell is
+    ``corner``) back into ``sheet``, one write per run of cells, through ``attribute``
+    (``formula2`` on desktop; ``formula`` in xlwings Lite, where Office.js writes dynamic arrays
+    through it)."""
     anchors = clv_anchors(formulas)
-    if not anchors:
-        return
-    top, left = used.row, used.column
+    top, left = corner
     for r, c, run in column_runs(anchors):
         first, last = (top + r, left + c), (top + r + len(run) - 1, left + c)
-        sheet.range(first, last).formula2 = [[f] for f in run] if len(run) > 1 else run[0]
+        setattr(sheet.range(first, last), attribute, [[f] for f in run] if len(run) > 1 else run[0])
     report.formulas += len(anchors)
 
 
 def sheet_errors(sheet: Any) -> list[tuple[str, str, str]]:
     """Step 4 for one sheet: every error cell, read in one call."""
     used = sheet.used_range
-    values = grid(used.options(err_to_str=True).value)
-    top, left = used.row, used.column
+    return errors_in(sheet.name, (used.row, used.column), grid(used.options(err_to_str=True).value))
+
+
+def errors_in(name: str, corner: tuple[int, int], values: list[list[Any]]) -> list[tuple[str, str, str]]:  # fmt: skip
+    """(sheet, cell, error) of every error cell of a used range read as ``values``."""
+    top, left = corner
     found = []
     for r, row in enumerate(values):
         for c, value in enumerate(row):
             text = error_text(value)
             if text:
-                found.append((sheet.name, f"{col_letters(left + c)}{top + r}", text))
+                found.append((name, f"{col_letters(left + c)}{top + r}", text))
     return found
 
 

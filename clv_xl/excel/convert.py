@@ -89,11 +89,12 @@ def as_1900_serials(cells: list[Any]) -> list[Any]:
 # ----- error cells in both forms ------------------------------------------------------------
 def excel_error(cell: Any) -> str | None:
     """The Excel error a cell holds ("#N/A"), or None: as text (xlwings' err_to_str, a formula
-    engine) or as an Office.js error object (a mapping with the error's code or type)."""
+    engine) or as Office.js's error object ({"type": "Error", "basicValue": "#N/A", ...}, as
+    xlwings' Office.js engine reads it when no converter has turned it into text)."""
     if isinstance(cell, str):
         return cell.strip() if cell.strip() in EXCEL_ERRORS else None
     if isinstance(cell, dict):
-        for key in ("code", "errorCode", "type", "errorType"):
+        for key in ("basicValue", "code"):
             value = cell.get(key)
             if isinstance(value, str) and value.startswith("#"):
                 return value

@@ -13,7 +13,6 @@ from clv_xl.excel.arguments import (
     date_cell,
     has_history,
     number_argument,
-    one_cell,
     purchase_model,
     transactions,
 )

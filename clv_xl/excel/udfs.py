@@ -58,3 +58,16 @@ __all__ = [
     "CLV_TRACKING",
     "CLV_VALUE",
 ]
+
+
+def _errors_as_text() -> None:
+    """Excel's error values reach every argument as their text ("#N/A", xlwings' err_to_str),
+    on the desktop and through Office.js alike, so an error cell is named in the answer instead
+    of arriving as None, a blank a function would skip. Declared here once for every function
+    (the decorators leave ``__xlfunc__`` only where xlwings registers functions)."""
+    for name in __all__:
+        for argument in getattr(globals()[name], "__xlfunc__", {}).get("args", []):
+            argument["options"].setdefault("err_to_str", True)
+
+
+_errors_as_text()

@@ -8,6 +8,8 @@ process behave as Pyodide does for clv_xl:
   requirements in Pyodide (the packages Pyodide ships, pure-Python wheels from PyPI); any other
   import made by clv_xl's own code, at module level or lazily, raises ``ModuleNotFoundError``
   as it would there. Imports made by other packages are theirs: Pyodide ships them built for it.
+- **the ``pyodide`` package** is loaded (a stand-in with what xlwings uses of ``pyodide.ffi``),
+  as Pyodide loads its own at start-up: clv_xl reads that as running in Pyodide;
 - **no threads, subprocesses or forks**: starting one raises, as WebAssembly without threads
   does (``threading.Thread.start``, ``_thread``, ``subprocess.Popen``, ``os.fork``,
   ``os.posix_spawn`` and the ``spawn`` family), whoever asks.
@@ -22,6 +24,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from tests.lite.pyodide_facts import facts, import_names, lite_closure, pyodide_modules
@@ -56,12 +59,18 @@ def _no_start(what: str) -> Any:
     return refuse
 
 
+STUBS = Path(__file__).with_name("stubs")
+
+
 def install() -> None:
+    if str(STUBS) not in sys.path:
+        sys.path.insert(0, str(STUBS))
+    importlib.import_module("pyodide.ffi")  # Pyodide loads its own package at start-up
     allowed = allowed_modules()
     real_import = builtins.__import__
     real_import_module = importlib.import_module
 
-    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002
+    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
         if level == 0 and _from_clv_xl(globals):
             top = name.partition(".")[0]
             if top not in allowed:
