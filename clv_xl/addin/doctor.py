@@ -25,6 +25,14 @@ from clv_xl.errors import first_line
 
 PINNED_XLWINGS = "0.37.8"
 
+LITE_ROUTE = (
+    "to use the CLV_ functions live where classic xlwings cannot run them (Excel for Mac, Excel "
+    "on the web, a PC without Python or macros), use the free xlwings Lite add-in: run "
+    "`clv-xl lite FOLDER` and paste the two files it writes into xlwings Lite's tabs (README, "
+    '"Excel on a Mac, on the web, or without Python")'
+)
+"""Where the desktop add-in cannot compute: install, doctor and the Refresh button say so."""
+
 # A tiny transaction log: customer, week of purchase (as a date), amount.
 LOG = [
     ("a", "1997-01-01", 10), ("a", "1997-02-01", 12), ("a", "1997-03-15", 9),
@@ -189,12 +197,16 @@ def run(
     platform: str = sys.platform, connect: Callable[[], tuple[Any, bool]] | None = None
 ) -> list[Check]:
     checks = python_checks()
-    if platform.startswith("win") or platform == "darwin":
+    if platform.startswith("win"):
         checks += excel_checks(connect or default_connect)
+    elif platform == "darwin":
+        checks += excel_checks(connect or default_connect)
+        checks.append(Check(True, f"Excel for Mac: {LITE_ROUTE}"))
     else:
         checks.append(Check(True, f"{platform}: no Excel here, so the CLV_ formulas, the ribbon "
                           "and the add-in cannot be checked; run `clv-xl doctor` on the Windows "
                           "or Mac machine with Excel"))  # fmt: skip
+        checks.append(Check(True, f"Excel on the web or a Mac: {LITE_ROUTE}"))
         checks += headless_checks()
     return checks
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from clv_xl.addin.build import ADDIN_NAME, UDF_MODULE
-from clv_xl.addin.doctor import PINNED_XLWINGS
+from clv_xl.addin.doctor import LITE_ROUTE, PINNED_XLWINGS
 from clv_xl.files import write_atomically
 
 Say = Callable[[str], None]
@@ -125,9 +125,9 @@ def install_mac(addin: Path, startup: Path, excel_found: bool, say: Say,
     target = startup / ADDIN_NAME
     copy_atomically(addin, target)
     say(f"Installed the add-in: {target}. Restart Excel (Cmd-Q) to see the CLV tab.")
-    say("Note: xlwings has no classic UDFs on a Mac, so Excel for Mac cannot compute the CLV_ "
-        "formulas: workbooks show the values they were saved with, `clv-xl refresh BOOK.xlsx` "
-        "recomputes them, and the Refresh button says so.")  # fmt: skip
+    say("Note: classic xlwings has no user-defined functions on a Mac, so this add-in cannot "
+        "compute the CLV_ formulas there (`clv-xl refresh BOOK.xlsx` recomputes a saved "
+        f"workbook); {LITE_ROUTE}.")  # fmt: skip
     return target
 
 

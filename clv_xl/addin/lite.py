@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from clv_xl import __version__
+from clv_xl.addin.doctor import PINNED_XLWINGS
 from clv_xl.addin.ribbon import RibbonReport, errors_in, grid, reenter
 from clv_xl.files import write_atomically
 from clv_xl.models.cache import clear_cache
 
-XLWINGS_PIN = "xlwings==0.37.8"
+XLWINGS_PIN = f"xlwings=={PINNED_XLWINGS}"
 """The xlwings release the desktop add-in is built with (pyproject.toml pins the same)."""
 
 

@@ -58,10 +58,11 @@ class RibbonReport:
 
 
 MAC_NOTE = (
-    "Excel for Mac cannot run the CLV_ functions (xlwings has no user-defined functions on a "
-    "Mac), so this workbook's {count} CLV formulas keep the values they were saved with. To "
-    'recompute them: save and close the workbook, run `clv-xl refresh "{name}"` in Terminal, '
-    "and open it again."
+    "Excel for Mac cannot run the CLV_ functions through this add-in (classic xlwings has no "
+    "user-defined functions on a Mac), so this workbook's {count} CLV formulas keep the values "
+    "they were saved with. To recompute them: save and close the workbook, run `clv-xl refresh "
+    '"{name}"` in Terminal, and open it again. To have them live instead: xlwings Lite (run '
+    "`clv-xl lite FOLDER` and follow the README)."
 )
 
 

@@ -36,6 +36,7 @@ from clv_xl.excel import udfs
 from clv_xl.runtime import require
 from clv_xl.workbooks import engine
 from clv_xl.workbooks.formula_text import (
+    OFFICE_JS_PREFIX,
     Argument,
     clv_call,
     lone_reference,
@@ -138,6 +139,8 @@ class Calculation:
         self._scratch_row = 0
         for name, function in engine.clv_functions().items():
             self.book.register_function(name, _nested(function, self))
+            # a call saved from xlwings Lite (Office.js), nested in an Excel formula
+            self.book.register_function(OFFICE_JS_PREFIX + name, _nested(function, self))
         self._captured: dict[str, Any] = {}
         self.book.register_function(CAPTURE, self._capture)
         self.outputs: dict[Key, Output] = {}

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from clv_xl.excel import udfs
 from clv_xl.runtime import require
 
 CLV_PREFIX = "CLV_"
@@ -64,6 +65,26 @@ class Argument:
         return None
 
 
+OFFICE_JS_PREFIX = "_XLDUDF_"
+"""How a saved workbook stores a call of an Office.js custom function (xlwings Lite's): the
+function's full name, its namespace's dot written as "_", after this prefix: ``=CLV_VALUE(14,2)``
+typed in Lite is stored as ``_xldudf_CLV_VALUE(14,2)`` (Lite's functions have no namespace;
+under one, ``_xldudf_NS_CLV_VALUE``). docs/addin.md gives the sources."""
+
+
+def function_name(name: str) -> str:
+    """A function's name as typed in Excel, from its name as a file stores it: Excel's own
+    prefixes (``_xlfn.`` for newer functions, ``_xludf.`` for a user-defined one) and Office.js's
+    (:data:`OFFICE_JS_PREFIX`, with any namespace before a CLV_ name) removed."""
+    upper = name.upper().removeprefix("_XLFN.").removeprefix("_XLUDF.")
+    if upper.startswith(OFFICE_JS_PREFIX):
+        rest = upper[len(OFFICE_JS_PREFIX) :]
+        for at in [0, *(i + 1 for i, ch in enumerate(rest) if ch == "_")]:
+            if rest[at:] in udfs.__all__:
+                return rest[at:]
+    return upper
+
+
 def clv_call(formula: str) -> tuple[str, list[Argument]] | None:
     """(NAME, arguments) when the whole formula is one CLV_ call, else None."""
     text = formula if formula.startswith("=") else "=" + formula
@@ -74,7 +95,7 @@ def clv_call(formula: str) -> tuple[str, list[Argument]] | None:
         toks.pop(0)
     if len(toks) < 2 or toks[0].kind != "Func" or toks[0].subtype != "Open":
         return None
-    name = toks[0].text[:-1].upper().removeprefix("_XLFN.").removeprefix("_XLUDF.")
+    name = function_name(toks[0].text[:-1])
     if not name.startswith(CLV_PREFIX) or toks[-1].kind != "Func" or toks[-1].subtype != "Close":
         return None
     depth = 0

@@ -165,3 +165,12 @@ def test_linux_says_what_it_cannot_check_and_checks_the_headless_refresh(capsys)
 def test_every_unexpected_cell_gets_a_reason(shown):
     check = doctor._one("=X()", shown, 1.0)
     assert not check.ok and ":" in check.text
+
+
+@pytest.mark.parametrize("platform", ["darwin", "linux"])
+def test_where_classic_udfs_cannot_run_doctor_points_to_xlwings_lite(platform, capsys):
+    doctor.main(platform, connect_to(FakeExcel("ok")) if platform == "darwin" else None)
+    out = capsys.readouterr().out
+    assert "xlwings Lite" in out and "clv-xl lite FOLDER" in out
+    windows = doctor.run("win32", connect_to(FakeExcel("ok")))
+    assert not any("xlwings Lite" in c.line() for c in windows)  # desktop UDFs run there

@@ -96,7 +96,8 @@ def test_mac_installs_the_ribbon_and_says_there_are_no_udfs(tmp_path, built):
     )
     assert target and target.exists()
     assert installed.read_text() == "on RunPython()"  # the Refresh button's path to Python
-    assert any("no classic UDFs on a Mac" in s for s in said)
+    assert any("no user-defined functions on a Mac" in s for s in said)
+    assert any("xlwings Lite" in s and "clv-xl lite FOLDER" in s for s in said)  # the live route
 
 
 def test_mac_without_xlwings_applescript_fails_with_what_to_do(tmp_path, built):

@@ -297,3 +297,23 @@ def test_circular_references_are_named_by_their_cells(tmp_path):
     texts = {ref: text for _, ref, text in report.errors}
     assert "circular reference" in texts["A1"] and "S!A1" in texts["A1"] and "S!B1" in texts["A1"]
     assert "circular reference" in texts["D1"] and "S!D1" in texts["D1"]
+
+
+def test_a_book_saved_from_xlwings_lite_refreshes(tmp_path):
+    """A CLV_ call typed in xlwings Lite is an Office.js custom function: the saved file stores
+    it as _xldudf_CLV_... (with a namespace, _xldudf_NS_CLV_...); the refresh computes it, alone
+    and nested, and leaves the formula text as it was."""
+    book = tmp_path / "lite.xlsx"
+    wb, _, calc, _ = log_book(book)
+    calc.write_dynamic_array_formula("A1:A1", "=_xldudf_CLV_VALUE(14, 2)")
+    calc.write_formula("A2", "=SUM(_xldudf_CLV_VALUE(Log!C2:C3, 2))")
+    calc.write_dynamic_array_formula("A3:A3", "=_xldudf_XLWINGS_CLV_VALUE(8, 2)")
+    calc.write_dynamic_array_formula("C1:C1", "=_xldudf_CLV_SUMMARY(Log!A2:A7, Log!B2:B7)")
+    wb.close()
+    report = refresh(book)
+    assert report.errors == []
+    sheet = values(book, "Calc")
+    assert [sheet[f"A{r}"].value for r in (1, 2, 3)] == [28, 60, 16]
+    assert [sheet[f"C{r}"].value for r in range(1, 5)] == ["customer", 1, 2, 3]
+    with zipfile.ZipFile(book) as z:
+        assert b"_xldudf_CLV_VALUE(14, 2)" in z.read("xl/worksheets/sheet2.xml")
