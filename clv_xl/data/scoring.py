@@ -8,9 +8,7 @@ same code and the same numbers.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -48,7 +46,6 @@ def spark_score(source: Path, target: Path, model: RepeatBuyingModel, spend: Gam
     it, renamed when complete). Returns the number of customers."""
     from clv_xl.data.engines.spark_engine import spark_session
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run this Python
     spark = spark_session()
     frame = spark.read.parquet(str(source)).select(*SCORING_COLUMNS)
     customer = frame.schema["customer"].dataType.simpleString()

@@ -62,10 +62,22 @@ def _no_start(what: str) -> Any:
 STUBS = Path(__file__).with_name("stubs")
 
 
+def _load_stand_in_pyodide() -> None:
+    """``pyodide`` and ``pyodide.ffi`` from ``stubs/``, registered as Pyodide's own."""
+    import importlib.util
+
+    for name, file in (("pyodide", "__init__.py"), ("pyodide.ffi", "ffi.py")):
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, STUBS / "pyodide" / file)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+    sys.modules["pyodide"].ffi = sys.modules["pyodide.ffi"]  # type: ignore[attr-defined]
+
+
 def install() -> None:
-    if str(STUBS) not in sys.path:
-        sys.path.insert(0, str(STUBS))
-    importlib.import_module("pyodide.ffi")  # Pyodide loads its own package at start-up
+    _load_stand_in_pyodide()  # Pyodide loads its own package at start-up
     allowed = allowed_modules()
     real_import = builtins.__import__
     real_import_module = importlib.import_module

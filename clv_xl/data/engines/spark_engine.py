@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -48,6 +49,9 @@ def spark_session() -> Any:
     global _spark_session
     if _spark_session is None:
         SparkSession = require("pyspark.sql", "--engine spark", "pyspark").SparkSession
+        # the workers run this Python (with clv_xl's packages), whoever starts the session first:
+        # left to itself Spark starts `python3` from PATH, which an unactivated venv is not
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
         if not verbose():
             quiet_pyspark_warnings()
