@@ -215,6 +215,8 @@ def _addin_parser(commands: argparse._SubParsersAction, common: argparse.Argumen
 
 
 def _lite_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from clv_xl.excel.convert import DATE_SYSTEMS
+
     p = _add(commands, "lite", "write main.py and requirements.txt for xlwings Lite (Excel on "
              "Windows, Mac and the web, no Python installed)", _lite, common)  # fmt: skip
     p.add_argument("folder", type=Path, help="where to write them (created if missing)")
@@ -222,7 +224,7 @@ def _lite_parser(commands: argparse._SubParsersAction, common: argparse.Argument
                    help="how requirements.txt names clv_xl, for a private index or a wheel "
                    "hosted elsewhere (a URL of the wheel, or NAME==VERSION; default: "
                    "clv_xl==this version, from PyPI)")  # fmt: skip
-    p.add_argument("--date-system", type=int, choices=(1900, 1904), default=1900,
+    p.add_argument("--date-system", type=int, choices=DATE_SYSTEMS, default=1900,
                    help="the workbook's date system: 1904 if Excel's 'Use 1904 date system' "
                    "is ticked (dates reach Lite's functions as serial numbers)")  # fmt: skip
 

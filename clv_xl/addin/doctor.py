@@ -197,11 +197,10 @@ def run(
     platform: str = sys.platform, connect: Callable[[], tuple[Any, bool]] | None = None
 ) -> list[Check]:
     checks = python_checks()
-    if platform.startswith("win"):
+    if platform.startswith("win") or platform == "darwin":
         checks += excel_checks(connect or default_connect)
-    elif platform == "darwin":
-        checks += excel_checks(connect or default_connect)
-        checks.append(Check(True, f"Excel for Mac: {LITE_ROUTE}"))
+        if platform == "darwin":
+            checks.append(Check(True, f"Excel for Mac: {LITE_ROUTE}"))
     else:
         checks.append(Check(True, f"{platform}: no Excel here, so the CLV_ formulas, the ribbon "
                           "and the add-in cannot be checked; run `clv-xl doctor` on the Windows "

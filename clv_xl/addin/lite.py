@@ -29,6 +29,7 @@ from typing import Any
 from clv_xl import __version__
 from clv_xl.addin.doctor import PINNED_XLWINGS
 from clv_xl.addin.ribbon import RibbonReport, errors_in, grid, reenter
+from clv_xl.excel.convert import checked_date_system
 from clv_xl.files import write_atomically
 from clv_xl.models.cache import clear_cache
 
@@ -50,8 +51,7 @@ def requirements_txt(requirement: str | None = None) -> str:
 
 
 def main_py(date_system: int = 1900) -> str:
-    if date_system not in (1900, 1904):
-        raise ValueError(f"date system got {date_system!r}; expected 1900 or 1904")
+    date_system = checked_date_system(date_system)
     return f'''"""clv_xl {__version__} in xlwings Lite: every CLV_ function, and the clv_refresh script.
 
 Written by `clv-xl lite`. Paste into xlwings Lite's main.py tab (requirements.txt goes into its

@@ -59,13 +59,14 @@ def date_cell(value: Any, argument: str) -> dt.date | None:
     cell = one_cell(value, argument, "a date")
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         return None
-    if excel_error(cell) or isinstance(cell, dict | bool):
-        raise InputError(argument, excel_error(cell) or cell, "a date")
+    error = excel_error(cell)
+    if error or isinstance(cell, dict | bool):
+        raise InputError(argument, error or cell, "a date")
     try:
         day = to_dates(as_1900_serials([cell]), argument)[0]
     except InputError as exc:
         raise InputError(argument, cell, exc.allowed) from None
-    return dt.date.fromordinal(int(day.astype(int)) + dt.date(1970, 1, 1).toordinal())
+    return day.item()  # a datetime64[D] as the date it is
 
 
 def cells_of(value: Any) -> list[Any]:

@@ -49,34 +49,30 @@ def date_system() -> int:
 def set_date_system(system: Any) -> None:
     """Set the date system for this Python process (xlwings Lite's main.py: one workbook)."""
     global _process_default
-    _process_default = _checked_system(system)
+    _process_default = checked_date_system(system)
 
 
 @contextmanager
 def using_date_system(system: Any) -> Iterator[None]:
     """Read serial numbers in ``system`` inside the block (the headless refresh of one book)."""
-    token = _date_system.set(_checked_system(system))
+    token = _date_system.set(checked_date_system(system))
     try:
         yield
     finally:
         _date_system.reset(token)
 
 
-def _checked_system(system: Any) -> int:
-    value = (
-        int(system)
-        if isinstance(system, int | float | str) and str(system).strip().isdigit()
-        else system
-    )
-    if value not in DATE_SYSTEMS:
+def checked_date_system(system: Any) -> int:
+    """1900 or 1904 (also written as text); anything else is a ValueError."""
+    value = int(system) if isinstance(system, str) and system.strip().isdigit() else system
+    if isinstance(value, bool) or value not in DATE_SYSTEMS:
         raise ValueError(f"date system got {system!r}; expected 1900 or 1904")
     return int(value)
 
 
 def as_1900_serials(cells: list[Any]) -> list[Any]:
-    """Cells of a date argument with every serial number (a number from 1 to the last day
-    Excel has, not a YYYYMMDD number) moved to the 1900 system the readers take; unchanged in
-    a 1900 workbook."""
+    """Cells of a date argument with every serial number (a number below 10,000,000, so not a
+    YYYYMMDD number) moved to the 1900 system the readers take; unchanged in a 1900 workbook."""
     if date_system() == 1900:
         return cells
     out = list(cells)

@@ -69,7 +69,7 @@ OFFICE_JS_PREFIX = "_XLDUDF_"
 """How a saved workbook stores a call of an Office.js custom function (xlwings Lite's): the
 function's full name, its namespace's dot written as "_", after this prefix: ``=CLV_VALUE(14,2)``
 typed in Lite is stored as ``_xldudf_CLV_VALUE(14,2)`` (Lite's functions have no namespace;
-under one, ``_xldudf_NS_CLV_VALUE``). docs/addin.md gives the sources."""
+under one, ``_xldudf_NS_CLV_VALUE``). docs/lite.md gives the sources."""
 
 
 def function_name(name: str) -> str:
