@@ -19,7 +19,8 @@ from pathlib import Path
 
 import xlwings
 
-from clv_xl.workbooks.xlsx import Package, Sheet
+from clv_xl.workbooks.sheet import Sheet
+from clv_xl.workbooks.xlsx import Package
 
 ADDIN_NAME = "clv_xl.xlam"
 UDF_MODULE = "clv_xl.excel.udfs"

@@ -33,8 +33,8 @@ from typing import Any
 
 from clv_xl.excel.error_texts import EXCEL_ERRORS
 from clv_xl.models.cache import clear_cache
+from clv_xl.workbooks.addresses import col_letters
 from clv_xl.workbooks.refresh import error_lines
-from clv_xl.workbooks.xlsx import col_letters
 
 HINTS = {
     "#NAME?": "the CLV add-in is not loaded, or the function name is misspelt",

@@ -24,7 +24,6 @@ the engine calling the same function with the same argument shapes.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,26 +34,23 @@ import numpy as np
 from clv_xl.excel import udfs
 from clv_xl.runtime import require
 from clv_xl.workbooks import engine
+from clv_xl.workbooks.addresses import cell_ref, split_ref
 from clv_xl.workbooks.formula_text import (
     OFFICE_JS_PREFIX,
     Argument,
     clv_call,
+    fold,
     lone_reference,
+    mark_omitted,
     mentions_clv,
     reference_texts,
     rewrite_references,
     shifted,
 )
 from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area, Names, Table, resolve
-from clv_xl.workbooks.xlsx import (
-    MAX_PART_BYTES,
-    MAX_TOTAL_BYTES,
-    Package,
-    Sheet,
-    WorkbookError,
-    cell_ref,
-    split_ref,
-)
+from clv_xl.workbooks.sheet import Sheet
+from clv_xl.workbooks.xlsx import MAX_PART_BYTES, MAX_TOTAL_BYTES, Package
+from clv_xl.workbooks.xml_reader import WorkbookError
 
 SCRATCH = "clv_xl scratch"
 CAPTURE = "CLV_XL_CAPTURE"
@@ -165,11 +161,12 @@ class Calculation:
         """The workbook as the engine loads it, in memory: the cells a dynamic array spilled
         into last time are emptied (a stale value would block its new spill, as a typed
         value would), and CLV_ formulas are emptied too (computed here)."""
-        changed: dict[str, Sheet] = {}
+        changed: dict[str, Sheet] = {n: s for n, s in self.sheets.items() if s.rewritten}
         for f in self.formulas:
             if not f.placed:
                 continue
-            sheet = changed.get(f.sheet) or changed.setdefault(f.sheet, self.sheets[f.sheet].copy())
+            sheet = changed[f.sheet] = (changed[f.sheet] if f.sheet in changed and changed[f.sheet]
+                                        is not self.sheets[f.sheet] else self.sheets[f.sheet].copy())  # fmt: skip
             area = f.old_area
             for r in range(area.top, area.bottom + 1):
                 for c in range(area.left, area.right + 1):
@@ -346,7 +343,7 @@ class Calculation:
         self._scratch_row += 1
         row = self._scratch_row
         self._captured.clear()
-        self.book.set_formula(SCRATCH, row, 1, f"={CAPTURE}({engine.mark_omitted(qualified)})")
+        self.book.set_formula(SCRATCH, row, 1, f"={CAPTURE}({mark_omitted(qualified)})")
         self.dirty = True
         self.settle()
         if "value" in self._captured:
@@ -375,19 +372,9 @@ class Calculation:
         return None
 
     def fold(self, text: str) -> str:
-        """Array shaping of a written range folded into the range itself, as Excel would
-        compute it: ``CHOOSECOLS(S!$A$1:$K$9, 11)`` is ``S!$K$1:$K$9``, ``DROP(..., 1)`` drops
-        the first row, ``ROWS(...)`` is a number. The engine then reads (and is handed) only
-        the column a formula uses, not a 20,000 x 11 summary."""
-        for _ in range(8):
-            new = _FOLD_COLS.sub(lambda m: _fold(m, self.names, "cols"), text)
-            new = _FOLD_DROP.sub(lambda m: _fold(m, self.names, "drop"), new)
-            new = _FOLD_ROWS.sub(lambda m: _fold(m, self.names, "rows"), new)
-            new = _FOLD_INDEX.sub(lambda m: _fold(m, self.names, "index"), new)
-            if new == text:
-                return text
-            text = new
-        return text
+        """Array shaping of a written range folded into it (:func:`formula_text.fold`): the
+        engine then reads (and is handed) only the column a formula uses."""
+        return fold(text, lambda ref: resolve(ref, "", self.names))
 
     def _qualified(self, ref: str, f: Formula) -> str | None:
         try:
@@ -545,7 +532,7 @@ class Calculation:
             return out.area.a1() if out is not None else None
 
         text = self.fold(rewrite_references("=" + g.text, spill))
-        return engine.mark_omitted(text) if mentions_clv(text) else text
+        return mark_omitted(text) if mentions_clv(text) else text
 
     def prepare_engine(self) -> None:
         """Before the first calculation: CLV_ formulas leave the engine (computed here), stale
@@ -616,34 +603,6 @@ class Calculation:
         if isinstance(v, dt.date):
             return float((v - self.epoch.date()).days)
         return v
-
-
-_REF_TEXT = r"((?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!\$[A-Z]+\$\d+(?::\$[A-Z]+\$\d+)?)"
-_FOLD_COLS = re.compile(r"(?:_xlfn\.)?CHOOSECOLS\(\s*" + _REF_TEXT + r"\s*,\s*(\d+)\s*\)", re.I)
-_FOLD_DROP = re.compile(r"(?:_xlfn\.)?DROP\(\s*" + _REF_TEXT + r"\s*,\s*(\d+)\s*\)", re.I)
-_FOLD_ROWS = re.compile(r"\bROWS\(\s*" + _REF_TEXT + r"\s*\)", re.I)
-_FOLD_INDEX = re.compile(r"\bINDEX\(\s*" + _REF_TEXT + r"\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", re.I)
-
-
-def _fold(m: re.Match[str], names: Names, kind: str) -> str:
-    area = resolve(m.group(1), "", names)
-    if kind == "rows":
-        return str(area.rows)
-    k = int(m.group(2))
-    if kind == "index":
-        c = int(m.group(3))
-        if not (1 <= k <= area.rows and 1 <= c <= area.cols):
-            return m.group(0)  # Excel's #REF!: left to the engine
-        return Area(area.sheet, area.top + k - 1, area.left + c - 1, area.top + k - 1,
-                    area.left + c - 1).a1()  # fmt: skip
-    if kind == "cols":
-        if not 1 <= k <= area.cols:
-            return m.group(0)  # Excel's #VALUE!: left to the engine
-        col = area.left + k - 1
-        return Area(area.sheet, area.top, col, area.bottom, col).a1()
-    if k >= area.rows:
-        return m.group(0)  # nothing left: Excel's #CALC!, left to the engine
-    return Area(area.sheet, area.top + k, area.left, area.bottom, area.right).a1()
 
 
 class _RefError(Exception):

@@ -3,7 +3,8 @@
 A CLV_ call nested in an Excel formula (``=SUM(CLV_P_ALIVE(...))``) is computed by formualizer
 calling the function; it passes a range as a list of rows (None for blanks) and a cell as its
 value, which is xlwings' shape with ``ndim=2``. The adapter keeps to that shape (a range of one
-cell as its value), turns omitted arguments back into None (see :func:`mark_omitted`) and hands
+cell as its value), turns omitted arguments back into None (see
+:func:`clv_xl.workbooks.formula_text.mark_omitted`) and hands
 results back as lists of rows.
 """
 
@@ -19,59 +20,9 @@ import numpy as np
 from clv_xl.excel import udfs
 from clv_xl.excel.error_texts import EXCEL_ERRORS
 
-# Excel hands a function an omitted argument (``=CLV_RETENTION(100,0.8,0.1,,"end")``) as
-# "missing", which xlwings turns into None and the function into its default. The engine reads
-# an empty argument as 0, so before it sees a formula, every omitted argument of a CLV_ call
-# becomes a call of CLV_OMITTED(), whose value the adapter turns back into None.
-OMITTED_CALL = "CLV_OMITTED()"
 OMITTED = "\u2400clv-omitted"
-_CLV_CALL = re.compile(r"CLV_[A-Z0-9_]*\(", re.IGNORECASE)
-
-
-def mark_omitted(formula: str) -> str:
-    """``formula`` with each omitted argument of a CLV_ call replaced by CLV_OMITTED()."""
-    if "," not in formula or "CLV_" not in formula.upper():
-        return formula
-    out: list[str] = []
-    stack: list[bool] = []  # per open parenthesis: is it a CLV_ call's argument list?
-    i, n = 0, len(formula)
-    while i < n:
-        ch = formula[i]
-        if ch == '"':  # a string literal, "" inside it an escaped quote
-            j = i + 1
-            while j < n and not (formula[j] == '"' and formula[j + 1 : j + 2] != '"'):
-                j += 2 if formula[j] == '"' else 1
-            out.append(formula[i : j + 1])
-            i = j + 1
-            continue
-        match = _CLV_CALL.match(formula, i)
-        if match and (i == 0 or not (formula[i - 1].isalnum() or formula[i - 1] == "_")):
-            out.append(match.group(0))
-            stack.append(True)
-            i = match.end()
-            if formula[i : i + 1].isspace() or formula[i : i + 1] == ",":
-                _omitted_here(formula, i, out)
-            continue
-        if ch == "(":
-            stack.append(False)
-        elif ch == ")" and stack:
-            stack.pop()
-        out.append(ch)
-        i += 1
-        if ch == "," and stack and stack[-1]:
-            _omitted_here(formula, i, out)
-    return "".join(out)
-
-
-def _omitted_here(formula: str, i: int, out: list[str]) -> None:
-    """After "(" or "," of a CLV_ call: an argument that is only spaces before "," or ")"."""
-    j = i
-    while j < len(formula) and formula[j] == " ":
-        j += 1
-    if j < len(formula) and formula[j] in ",)":
-        if formula[j] == ")" and out[-1].endswith("("):
-            return  # "CLV_X()": no arguments, not an omitted one
-        out.append(OMITTED_CALL)
+"""The value of CLV_OMITTED(), the mark :func:`clv_xl.workbooks.formula_text.mark_omitted`
+puts where a CLV_ call's argument is omitted: read back as None."""
 
 
 ERROR_KINDS = {re.sub(r"[#!?/0]", "", e).lower(): e for e in EXCEL_ERRORS}

@@ -6,6 +6,9 @@ apostrophes, structured references, spill ``#``, array constants). On them:
 - :func:`clv_call`: whether a formula is one CLV_ call (``=CLV_FIT("BG/NBD", Summary!A1#)``),
   and its arguments, each the text between the commas at the call's own level; an argument of
   only whitespace (spaces, tabs, line breaks) is omitted, as Excel passes it;
+- :func:`calls`: every function call, its name and arguments (the one reading of a formula's
+  structure: :func:`clv_call`, :func:`mark_omitted`, :func:`fold` and the refresh's list of
+  functions it cannot compute all read it);
 - :func:`reference_texts`: every reference a formula names, a spill ``#`` kept;
 - :func:`rewrite_references`: the formula with some references replaced (a spill reference by
   the range the refresh wrote; a shared formula's references moved to another cell).
@@ -17,7 +20,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from clv_xl.errors import CLVError
 from clv_xl.excel import udfs
 from clv_xl.runtime import require
 
@@ -85,43 +90,138 @@ def function_name(name: str) -> str:
     return upper
 
 
+@dataclass(frozen=True)
+class Call:
+    """One function call in a formula: its name as typed (prefixes removed, upper case), where
+    it starts (its name) and ends (after ")"), and its arguments; ``spans`` are the text
+    positions of each argument, between "(" or "," and "," or ")"."""
+
+    name: str
+    start: int
+    end: int
+    arguments: tuple[Argument, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+@lru_cache(maxsize=4096)
+def calls(formula: str) -> tuple[Call, ...]:
+    """Every function call of ``formula`` (with its "="), inner calls before the calls they
+    are in. An argument of only white space is omitted (None), as Excel passes it; the one
+    empty argument of ``CLV_X()`` is none at all."""
+    text = formula if formula.startswith("=") else "=" + formula
+    toks = tokens(text)
+    found: list[Call] = []
+    frames: list[list] = []  # [name, start, argument start, spans] or None for ( and {
+    for tok in toks:
+        if tok.subtype == "Open":
+            frames.append([function_name(tok.text[:-1]), tok.start, tok.end, []]
+                          if tok.kind == "Func" else [None])  # fmt: skip
+        elif tok.subtype == "Close" and frames:
+            frame = frames.pop()
+            if frame[0] is None:
+                continue
+            name, start, arg_start, spans = frame
+            spans.append((arg_start, tok.start))
+            if len(spans) == 1 and not text[spans[0][0] : spans[0][1]].strip():
+                spans = []
+            arguments = tuple(_argument(text, toks, a, b) for a, b in spans)
+            found.append(Call(name, start, tok.end, arguments, tuple(spans)))
+        elif tok.kind == "Sep" and tok.subtype == "Arg" and frames and frames[-1][0] is not None:
+            frames[-1][3].append((frames[-1][2], tok.start))
+            frames[-1][2] = tok.end
+    return tuple(found)
+
+
+def _argument(text: str, toks: tuple[Token, ...], start: int, end: int) -> Argument:
+    kept = tuple(t for t in toks if start <= t.start and t.end <= end and t.kind != "Whitespace")
+    if not kept:
+        return Argument(None, ())
+    return Argument(text[start:end].strip(), kept)
+
+
 def clv_call(formula: str) -> tuple[str, list[Argument]] | None:
     """(NAME, arguments) when the whole formula is one CLV_ call, else None."""
     text = formula if formula.startswith("=") else "=" + formula
-    toks = [t for t in tokens(text)]
-    while toks and toks[-1].kind == "Whitespace":
-        toks.pop()
-    while toks and toks[0].kind == "Whitespace":
-        toks.pop(0)
-    if len(toks) < 2 or toks[0].kind != "Func" or toks[0].subtype != "Open":
+    first = len(text) - len(text[1:].lstrip())
+    for call in calls(text):
+        if call.start == first and call.end == len(text.rstrip()):
+            return (call.name, list(call.arguments)) if call.name.startswith(CLV_PREFIX) else None
+    return None
+
+
+OMITTED_CALL = "CLV_OMITTED()"
+"""Excel hands a function an omitted argument (``=CLV_RETENTION(100,0.8,0.1,,"end")``) as
+"missing", which xlwings turns into None and the function into its default. The engine reads
+an empty argument as 0, so before it sees a formula, every omitted argument of a CLV_ call
+becomes a call of CLV_OMITTED(), whose value the engine's adapter turns back into None."""
+
+
+def mark_omitted(formula: str) -> str:
+    """``formula`` with each omitted argument of a CLV_ call replaced by CLV_OMITTED()."""
+    if "," not in formula or CLV_PREFIX not in formula.upper():
+        return formula
+    text = formula if formula.startswith("=") else "=" + formula
+    at = sorted(start for call in calls(text) if call.name.startswith(CLV_PREFIX)
+                for (start, _), arg in zip(call.spans, call.arguments, strict=True)
+                if arg.text is None)  # fmt: skip
+    for start in reversed(at):
+        text = text[:start] + OMITTED_CALL + text[start:]
+    return text if formula.startswith("=") else text[1:]
+
+
+FOLDED = ("CHOOSECOLS", "DROP", "ROWS", "INDEX")
+
+
+def fold(formula: str, resolve_area: Callable[[str], Any]) -> str:
+    """Array shaping of a range folded into the range itself, as Excel would compute it:
+    ``CHOOSECOLS(S!$A$1:$K$9, 11)`` is ``S!$K$1:$K$9``, ``DROP(..., 1)`` drops the first rows,
+    ``INDEX(..., r, c)`` is one cell, ``ROWS(...)`` a number. Only a sheet-qualified range
+    with whole-number arguments is folded (``resolve_area`` gives its Area); what would be an
+    error in Excel is left to the engine."""
+    text = formula if formula.startswith("=") else "=" + formula
+    for _ in range(16):
+        for call in calls(text):
+            new = _folded(call, resolve_area) if call.name in FOLDED else None
+            if new is not None:
+                text = text[: call.start] + new + text[call.end :]
+                break
+        else:
+            break
+    return text if formula.startswith("=") else text[1:]
+
+
+def _folded(call: Call, resolve_area: Callable[[str], Any]) -> str | None:
+    args = call.arguments
+    if not args or args[0].reference is None or "!" not in (args[0].reference or ""):
         return None
-    name = function_name(toks[0].text[:-1])
-    if not name.startswith(CLV_PREFIX) or toks[-1].kind != "Func" or toks[-1].subtype != "Close":
+    numbers = [a.tokens[0].text for a in args[1:] if len(a.tokens) == 1
+               and a.tokens[0].subtype == "Number" and a.tokens[0].text.isdigit()]  # fmt: skip
+    want = {"ROWS": 0, "CHOOSECOLS": 1, "DROP": 1, "INDEX": 2}[call.name]
+    if len(args) != want + 1 or len(numbers) != want or args[0].reference.endswith("#"):
         return None
-    depth = 0
-    args: list[list[Token]] = [[]]
-    for tok in toks[1:-1]:
-        opens = tok.subtype == "Open"
-        closes = tok.subtype == "Close"
-        if closes and depth == 0:
-            return None  # the call closes before the formula ends: "=CLV_X(1)+1"
-        if depth == 0 and tok.kind == "Sep" and tok.subtype == "Arg":
-            args.append([])
-            continue
-        depth += opens - closes
-        args[-1].append(tok)
-    if depth:
+    try:
+        area = resolve_area(args[0].reference)
+    except CLVError:
         return None
-    out: list[Argument] = []
-    for group in args:
-        kept = tuple(t for t in group if t.kind != "Whitespace")
-        if not kept:
-            out.append(Argument(None, ()))
-            continue
-        out.append(Argument(text[group[0].start : group[-1].end].strip(), kept))
-    if len(out) == 1 and out[0].text is None:
-        return name, []  # CLV_X(): no arguments
-    return name, out
+    k = [int(n) for n in numbers]
+    if call.name == "ROWS":
+        return str(area.rows)
+    if call.name == "INDEX":
+        if not (1 <= k[0] <= area.rows and 1 <= k[1] <= area.cols):
+            return None  # Excel's #REF!: left to the engine
+        return area.part(k[0] - 1, k[1] - 1, k[0] - 1, k[1] - 1).a1()
+    if call.name == "CHOOSECOLS":
+        if not 1 <= k[0] <= area.cols:
+            return None  # Excel's #VALUE!: left to the engine
+        return area.part(0, k[0] - 1, area.rows - 1, k[0] - 1).a1()
+    if k[0] >= area.rows:
+        return None  # nothing left: Excel's #CALC!, left to the engine
+    return area.part(k[0], 0, area.rows - 1, area.cols - 1).a1()
+
+
+def functions_in(formula: str) -> set[str]:
+    """The names of the functions a formula calls, as typed."""
+    return {call.name for call in calls(formula)}
 
 
 def reference_texts(formula: str) -> list[str]:
@@ -184,7 +284,7 @@ _ROW = re.compile(r"^(\$?)(\d+)$")
 def shift_reference(ref: str, rows: int, cols: int) -> str:
     """A reference moved by (rows, cols) as Excel moves a copied formula: relative parts move,
     $-anchored parts stay; names and structured references are left as they are."""
-    from clv_xl.workbooks.xlsx import col_letters, col_number
+    from clv_xl.workbooks.addresses import col_letters, col_number
 
     sheet, bang, body = ref.rpartition("!")
     spill = body.endswith("#")

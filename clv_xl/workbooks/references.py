@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from clv_xl.workbooks.xlsx import WorkbookError, col_number
+from clv_xl.workbooks.addresses import col_number
+from clv_xl.workbooks.xml_reader import WorkbookError
 
 MAX_ROW, MAX_COL = 1_048_576, 16_384
 
@@ -57,8 +58,13 @@ class Area:
             and self.left <= col <= self.right
         )
 
+    def part(self, top: int, left: int, bottom: int, right: int) -> Area:
+        """The rows top..bottom and columns left..right of this area, counted from 0."""
+        return Area(self.sheet, self.top + top, self.left + left, self.top + bottom,
+                    self.left + right)  # fmt: skip
+
     def a1(self) -> str:
-        from clv_xl.workbooks.xlsx import cell_ref
+        from clv_xl.workbooks.addresses import cell_ref
 
         first, last = cell_ref(self.top, self.left), cell_ref(self.bottom, self.right)
         return f"{quote_sheet(self.sheet)}!${_abs(first)}" + (

@@ -23,15 +23,12 @@ from clv_xl.excel.error_texts import ERROR_STARTS, is_error
 from clv_xl.excel.sources import allowed_folders
 from clv_xl.files import FileIdentity
 from clv_xl.models.cache import clear_cache
+from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.calculation import PASSES, Calculation, Formula
 from clv_xl.workbooks.references import Area
-from clv_xl.workbooks.xlsx import (
-    EXTERNAL_REFERENCE,
-    Package,
-    Sheet,
-    WorkbookError,
-    cell_ref,
-)
+from clv_xl.workbooks.sheet import Sheet
+from clv_xl.workbooks.xlsx import EXTERNAL_REFERENCE, Package
+from clv_xl.workbooks.xml_reader import WorkbookError
 
 Progress = Callable[[str, float], None]
 

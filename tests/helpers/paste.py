@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from clv_xl.workbooks.xlsx import Package, cell_ref, col_letters, split_ref
+from clv_xl.workbooks.addresses import cell_ref, col_letters, split_ref
+from clv_xl.workbooks.xlsx import Package
 
 EPOCH = dt.datetime(1899, 12, 30)
 

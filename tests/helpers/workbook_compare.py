@@ -6,7 +6,7 @@ import math
 import re
 import zipfile
 
-from clv_xl.workbooks.xlsx import Sheet
+from clv_xl.workbooks.sheet import Sheet
 
 VALUE = re.compile(r"<v>(.*?)</v>", re.S)
 

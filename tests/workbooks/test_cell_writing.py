@@ -4,7 +4,8 @@ must come out exactly as the cell-by-cell encoding writes it."""
 import numpy as np
 import pytest
 
-from clv_xl.workbooks.xlsx import Package, _new_cell, _new_cells
+from clv_xl.workbooks.cell_xml import new_cell, new_cells
+from clv_xl.workbooks.xlsx import Package
 from tests.helpers import TEMPLATES
 
 VALUES = [1.0, 2.5, -0.0, 1e20, 1e-7, 3, -7, 2**60, True, False, None, "", "a&b<c>\"'", "é",
@@ -13,8 +14,8 @@ VALUES = [1.0, 2.5, -0.0, 1e20, 1e-7, 3, -7, 2**60, True, False, None, "", "a&b<
 
 @pytest.mark.parametrize("values", [VALUES, [*VALUES, "a\0b"], [1.5] * 5, ["x"] * 3, []])
 def test_a_column_of_new_cells_is_written_as_cell_by_cell(values):
-    bulk = _new_cells(values, "AB", 7, ' s="4"')
-    one_by_one = [_new_cell(v, f"AB{7 + i}", ' s="4"') for i, v in enumerate(values)]
+    bulk = new_cells(values, "AB", 7, ' s="4"')
+    one_by_one = [new_cell(v, f"AB{7 + i}", ' s="4"') for i, v in enumerate(values)]
     assert bulk == one_by_one
 
 

@@ -10,8 +10,9 @@ import zipfile
 
 import pytest
 
+from clv_xl.workbooks.addresses import range_cells
 from clv_xl.workbooks.refresh import refresh
-from clv_xl.workbooks.xlsx import Package, WorkbookError, range_cells
+from clv_xl.workbooks.xlsx import Package, WorkbookError
 from tests.helpers import TEMPLATES
 
 NAMES = sorted(p.name for p in TEMPLATES.glob("*.xlsx"))

@@ -1,0 +1,414 @@
+"""A worksheet part: its rows kept as text, so rows the refresh does not change are written back
+byte for byte; cells read, and values written, one row at a time.
+
+The sheet's XML is in the plain form of :mod:`clv_xl.workbooks.xml_reader` (expat surveyed it,
+or rewrote it), so its tags are read by that module's exact grammar. Rows are found when first
+asked for, and a row is split into cells only when a cell of it is: a 100,000-row log that no
+formula reads cell by cell is never split.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from clv_xl.workbooks import cell_xml
+from clv_xl.workbooks.addresses import cell_ref, col_letters, col_number, split_ref
+from clv_xl.workbooks.xml_reader import (
+    WorkbookError,
+    attributes,
+    end_tag,
+    plain_form,
+    start_tag,
+    unescape_text,
+)
+
+_PLAIN = (float, str, bool, int)
+_SHEET_DATA = start_tag("sheetData")
+_SHEET_DATA_END = end_tag("sheetData")
+_ROW = start_tag("row")
+_ROW_END = end_tag("row")
+_CELL = start_tag("c")
+_CELL_END = end_tag("c")
+_COL = start_tag("col")
+_MERGE = start_tag("mergeCell")
+_DIMENSION = start_tag("dimension")
+_R = re.compile(r'\sr\s*=\s*"\$?([A-Z]*)\$?([0-9]*)"')  # exact where a tag has no "'"
+_SPANS = re.compile(r"""\sspans\s*=\s*(?:"[^"]*"|'[^']*')""")
+_VALUE = re.compile(r"<(?:v|is)[\s/>]")
+_ESCAPED = re.compile(r"_x005F(_x[0-9A-Fa-f]{4}_)|_x([0-9A-Fa-f]{4})_")
+
+
+def _r_attribute(tag: str) -> str | None:
+    """A start tag's ``r`` (a row number or a cell reference), None when it has none."""
+    if "'" not in tag:
+        m = _R.search(tag)
+        return m.group(1) + m.group(2) if m else None
+    r = attributes(tag).get("r")
+    return r.replace("$", "") if r is not None else None
+
+
+def ooxml_text(text: str) -> str:
+    """Text with OOXML's escapes of control characters decoded (``_x000D_`` is a carriage
+    return, ``_x005F_x000D_`` the literal text "_x000D_")."""
+    if "_x" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: m.group(1) or chr(int(m.group(2), 16)), text)
+
+
+@dataclass
+class Cell:
+    """One ``<c>`` element: its position, XML and, for a formula cell, the formula."""
+
+    row: int
+    col: int
+    xml: str
+    formula: str | None = None
+    array_ref: str | None = None
+    dynamic: bool = False
+    shared: str | None = None  # a shared formula's group (si); the first cell holds the text
+    shared_ref: str | None = None  # on the group's first cell: the cells that share it
+
+    @property
+    def ref(self) -> str:
+        return cell_ref(self.row, self.col)
+
+    @property
+    def has_value(self) -> bool:
+        return _VALUE.search(self.xml) is not None
+
+
+def parse_cell(xml: str, row: int, col: int) -> Cell:
+    cell = Cell(row, col, xml)
+    where = cell_xml.formula_element(xml)
+    if where is None:
+        return cell
+    f = cell_xml.FORMULA_TAG.match(xml, where[0])
+    assert f is not None
+    f_attrs = attributes(f.group(1))
+    text = "" if f.group(2) else xml[f.end() : xml.rindex("</f", f.end(), where[1])]
+    cell.formula = ooxml_text(unescape_text(text))
+    if f_attrs.get("t") == "array":
+        cell.array_ref = f_attrs.get("ref", cell.ref)
+        cell.dynamic = "cm" in cell_xml.head_attributes(xml)
+    elif f_attrs.get("t") == "shared":
+        cell.shared = f_attrs.get("si")
+        cell.shared_ref = f_attrs.get("ref")
+    return cell
+
+
+def _split_cells(body: str, rnum: int) -> dict[int, str]:
+    cells: dict[int, str] = {}
+    col = 0
+    at = body.find("<c")
+    while at >= 0:
+        m = _CELL.match(body, at)
+        if m is None:  # "<cx...": another element
+            at = body.find("<c", at + 2)
+            continue
+        end = m.end() if m.group(2) else _CELL_END.search(body, m.end()).end()  # type: ignore[union-attr]
+        where = _r_attribute(m.group(1))
+        if where:
+            letters = where.rstrip("0123456789")
+            if not letters:
+                raise WorkbookError(f"a cell without its column in row {rnum}")
+            col = col_number(letters)
+        else:  # r is optional: the cell after the one before
+            col += 1
+        cells[col] = body[at:end]
+        at = body.find("<c", end)
+    return cells
+
+
+def _last_col(body: str) -> int:
+    """The column of a row's last cell, from the row's text (0 for a row without cells)."""
+    at = body.rfind('<c r="')
+    if at < 0:
+        return max(_split_cells(body, 0), default=0) if "<c" in body else 0
+    letters = body[at + 6 : at + 9].rstrip('0123456789"')
+    if not letters.isalpha():
+        return max(_split_cells(body, 0), default=0)
+    return _COLUMN_NUMBERS.get(letters) or _COLUMN_NUMBERS.setdefault(letters, col_number(letters))
+
+
+_COLUMN_NUMBERS: dict[str, int] = {}
+
+
+class Rows(dict[int, Any]):
+    """Row number -> (opening tag, {column: cell XML}); a row read from the file keeps its
+    cells as one text until it is first asked for (a 100,000-row log is never split)."""
+
+    def _split(self, rnum: int, value: tuple[str, Any]) -> tuple[str, dict[int, str]]:
+        tag, cells = value
+        if isinstance(cells, str):
+            cells = _split_cells(cells, rnum)
+            dict.__setitem__(self, rnum, (tag, cells))
+        return tag, cells
+
+    def __getitem__(self, rnum: int) -> tuple[str, dict[int, str]]:
+        return self._split(rnum, dict.__getitem__(self, rnum))
+
+    def get(self, rnum: int, default: Any = None) -> Any:
+        value = dict.get(self, rnum)
+        return default if value is None else self._split(rnum, value)
+
+    def items(self) -> Any:
+        return [(r, self._split(r, v)) for r, v in dict.items(self)]
+
+    def values(self) -> Any:
+        return [self._split(r, v) for r, v in dict.items(self)]
+
+    def raw(self) -> Any:
+        """(row, (tag, cells)) with cells a text where the row was never split."""
+        return dict.items(self)
+
+
+def _parse_rows(name: str, xml: str) -> Rows:
+    """The ``<row>`` elements of a sheetData body, each kept as text until it is asked for."""
+    rows = Rows()
+    number = 0
+    at = xml.find("<row")
+    while at >= 0:  # a plain scan: a 100,000-row log in a tenth of a second
+        m = _ROW.match(xml, at)
+        if m is None:
+            raise WorkbookError(f"sheet {name} has a malformed row near row {number + 1}")
+        r = _r_attribute(m.group(1))
+        number = int(r) if r else number + 1  # r is optional: the row after the one before
+        if m.group(2):
+            open_tag, body, end = xml[at : m.end()][:-2].rstrip() + ">", "", m.end()
+        else:
+            close = _ROW_END.search(xml, m.end())
+            if close is None:
+                raise WorkbookError(f"sheet {name}: row {number} is not closed")
+            open_tag, body, end = xml[at : m.end()], xml[m.end() : close.start()], close.end()
+        if r is None:
+            open_tag = f'<row r="{number}"' + open_tag[4:]
+        dict.__setitem__(rows, number, (open_tag, body))  # split later
+        at = xml.find("<row", end)
+    return rows
+
+
+@dataclass
+class Sheet:
+    """A worksheet part, its rows kept as text so untouched rows are written back verbatim."""
+
+    name: str
+    part: str
+    before: str
+    after: str
+    _rows: Rows | None = field(default_factory=Rows, repr=False)
+    touched: set[int] = field(default_factory=set)
+    _cache: dict[tuple[int, int], Cell] = field(default_factory=dict, repr=False)
+    _column_styles: list[tuple[int, int, str]] | None = field(default=None, repr=False)
+    _body: str = field(default="", repr=False)  # the rows' XML, until they are first asked for
+    _written: list[int] = field(default_factory=list, repr=False)  # bounds of what was written
+    rewritten: bool = False  # read from a form Excel does not write: the engine gets the plain one
+
+    @classmethod
+    def parse(cls, name: str, part: str, data: bytes | str) -> Sheet:
+        """A sheet from its XML (read by the one XML reader). Its rows are read when first
+        asked for."""
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        xml, rewritten = plain_form(raw, f"sheet {name} ({part})")
+        m = _SHEET_DATA.search(xml)
+        if m is None:
+            raise WorkbookError(f"sheet {name} has no sheetData")
+        if m.group(2):
+            before, body, after = (
+                xml[: m.start()] + "<sheetData>",
+                "",
+                "</sheetData>" + xml[m.end() :],
+            )
+        else:
+            close = _SHEET_DATA_END.search(xml, m.end())
+            if close is None:
+                raise WorkbookError(f"sheet {name}: sheetData is not closed")
+            before, body, after = xml[: m.end()], xml[m.end() : close.start()], xml[close.start() :]
+        return cls(name, part, before, after, None, _body=body, rewritten=rewritten)
+
+    @property
+    def rows(self) -> Rows:
+        if self._rows is None:
+            self._rows = _parse_rows(self.name, self._body)
+            self._body = ""
+        return self._rows
+
+    def cells(self) -> list[Cell]:
+        return [
+            self._parsed(r, c) for r, (_, cells) in sorted(self.rows.items()) for c in sorted(cells)
+        ]
+
+    def formula_cells(self) -> list[Cell]:
+        """The cells holding a formula (only those are parsed: a 100,000-row log has none)."""
+        if self._rows is None and "<f" not in self._body:
+            return []
+        rows = self.rows
+        found = sorted(r for r, (_, cells) in rows.raw() if "<f" in (
+            cells if isinstance(cells, str) else "".join(cells.values())))  # fmt: skip
+        out = [self._parsed(r, c) for r in found for c in sorted(rows[r][1])]
+        return [c for c in out if c.formula is not None]
+
+    def extent(self) -> tuple[int, int]:
+        """The last row and column that hold a cell."""
+        bottom, right = 1, 1
+        for r, (_, cells) in self.rows.raw():
+            if not cells:
+                continue
+            bottom = max(bottom, r)
+            right = max(right, _last_col(cells) if isinstance(cells, str) else max(cells))
+        return bottom, right
+
+    def _parsed(self, row: int, col: int) -> Cell:
+        xml = self.rows[row][1][col]
+        cached = self._cache.get((row, col))
+        if cached is None or cached.xml != xml:
+            cached = self._cache[(row, col)] = parse_cell(xml, row, col)
+        return cached
+
+    def get(self, row: int, col: int) -> Cell | None:
+        if col not in self.rows.get(row, ("", {}))[1]:
+            return None
+        return self._parsed(row, col)
+
+    def column_style(self, col: int) -> str | None:
+        """The style a column gives a cell that does not exist yet (Excel formats a spill's
+        new cells so: a template's formatted columns show a grown spill formatted)."""
+        if self._column_styles is None:
+            styles: list[tuple[int, int, str]] = []
+            for m in _COL.finditer(self.before):
+                a = attributes(m.group(1))
+                if "style" in a:
+                    styles.append((int(a.get("min", 0)), int(a.get("max", 0)), a["style"]))
+            self._column_styles = styles
+        return next((st for lo, hi, st in self._column_styles if lo <= col <= hi), None)
+
+    def _wrote(self, top: int, left: int, bottom: int, right: int) -> None:
+        w = self._written
+        self._written = [top, left, bottom, right] if not w else [
+            min(w[0], top), min(w[1], left), max(w[2], bottom), max(w[3], right)]  # fmt: skip
+
+    def set_value(self, row: int, col: int, value: Any) -> None:
+        open_tag, cells = self.rows.get(row, (f'<row r="{row}">', {}))
+        if col not in cells and value is None:
+            return  # nothing to clear
+        existing = cells.get(col)
+        if existing is None:
+            style = self.column_style(col)
+            existing = f'<c r="{cell_ref(row, col)}"' + (f' s="{style}"' if style else "") + "/>"
+        new = cell_xml.value_xml(existing, row, col, value)
+        if cells.get(col) == new:
+            return
+        cells[col] = new
+        self.rows[row] = (open_tag, cells)
+        self.touched.add(row)
+        self._wrote(row, col, row, col)
+
+    def write_block(self, top: int, left: int, grid: Any, convert: Any = None) -> None:
+        """Values (rows of a 2-D object array; ``convert`` applied to those that are not
+        numbers, text or blank: dates to serial numbers) into the cells from (top, left).
+
+        Cells that do not exist yet are made straight away, with their column's style, a column
+        at a time. A row that has no cells at or right of the block's columns (a new row, or one
+        a block to its left just wrote) takes them as text added to its end, never split."""
+        height, width = grid.shape
+        made: list[list[str | None]] = []
+        columns: list[list[Any]] = []
+        for j in range(width):
+            values = grid[:, j].tolist()
+            if convert is not None:
+                values = [v if v is None or v.__class__ in _PLAIN else convert(v) for v in values]
+            style = self.column_style(left + j)
+            made.append(cell_xml.new_cells(values, col_letters(left + j), top,
+                                           f' s="{style}"' if style else ""))  # fmt: skip
+            columns.append(values)
+        self._wrote(top, left, top + height - 1, left + width - 1)
+        appended = ["".join(filter(None, cells)) for cells in zip(*made, strict=True)]
+        raw = dict.get
+        for i in range(height):
+            row = top + i
+            entry = raw(self.rows, row)
+            if entry is None or (isinstance(entry[1], str) and _last_col(entry[1]) < left):
+                if appended[i]:
+                    tag, body = entry or (f'<row r="{row}">', "")
+                    dict.__setitem__(self.rows, row, (tag, body + appended[i]))
+                    self.touched.add(row)
+                continue
+            cells = self.rows[row][1]
+            changed = False
+            for j in range(width):
+                col = left + j
+                existing = cells.get(col)
+                if existing is None:
+                    xml = made[j][i]
+                    if xml is None:
+                        continue
+                else:
+                    xml = cell_xml.value_xml(existing, row, col, columns[j][i])
+                    if xml == existing:
+                        continue
+                cells[col] = xml
+                changed = True
+            if changed:
+                self.touched.add(row)
+
+    def set_array_ref(self, row: int, col: int, ref: str) -> None:
+        cells = self.rows[row][1]
+        cells[col] = cell_xml.with_array_ref(cells[col], ref)
+        self.touched.add(row)
+
+    def copy(self) -> Sheet:
+        """A copy whose cells can be changed without changing this sheet."""
+        rows = Rows()
+        for r, (tag, cells) in self.rows.raw():
+            dict.__setitem__(rows, r, (tag, cells if isinstance(cells, str) else dict(cells)))
+        return Sheet(self.name, self.part, self.before, self.after, rows, set(self.touched))
+
+    def blank(self, row: int, col: int) -> None:
+        """Empty a cell: no formula, no value (its style kept)."""
+        cells = self.rows.get(row, ("", {}))[1]
+        xml = cells.get(col)
+        if xml is None:
+            return
+        cells[col] = cell_xml.blank_xml(xml)
+        self.touched.add(row)
+
+    def merged(self) -> list[str]:
+        """The ranges of merged cells ("A1:B2")."""
+        return [attributes(m.group(1)).get("ref", "") for m in _MERGE.finditer(self.after)]
+
+    def _before(self) -> str:
+        """The XML before the rows, its ``<dimension>`` grown to cover what was written (a
+        reader that trusts it, such as openpyxl's read-only mode, then sees every row)."""
+        m = _DIMENSION.search(self.before) if self._written else None
+        if m is None:
+            return self.before
+        ref = attributes(m.group(1)).get("ref", "A1")
+        first, _, last = ref.partition(":")
+        try:
+            r1, c1 = split_ref(first)
+            r2, c2 = split_ref(last or first)
+        except WorkbookError:
+            return self.before
+        top, left, bottom, right = self._written
+        grown = (min(r1, top), min(c1, left), max(r2, bottom), max(c2, right))
+        if grown == (r1, c1, r2, c2):
+            return self.before
+        new = f'<dimension ref="{cell_ref(grown[0], grown[1])}:{cell_ref(grown[2], grown[3])}"/>'
+        return self.before[: m.start()] + new + self.before[m.end() :]
+
+    def xml(self) -> str:
+        if self._rows is None:  # never read cell by cell: as it came
+            return self.before + self._body + self.after
+        parts = [self._before()]
+        touched = self.touched
+        for rnum, (open_tag, cells) in sorted(self.rows.raw()):
+            if rnum in touched and "spans" in open_tag:
+                open_tag = _SPANS.sub("", open_tag)
+            body = cells if isinstance(cells, str) else "".join([cells[c] for c in sorted(cells)])
+            parts.append(f"{open_tag}{body}</row>" if body else open_tag[:-1] + "/>")
+        parts.append(self.after)
+        return "".join(parts)
+
+
+__all__ = ["Cell", "Rows", "Sheet", "ooxml_text", "parse_cell"]
