@@ -24,7 +24,10 @@ from clv_xl.excel.sources import allowed_folders
 from clv_xl.files import FileIdentity
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.addresses import cell_ref
-from clv_xl.workbooks.calculation import PASSES, Calculation, Formula
+from clv_xl.workbooks.calculation import PASSES, Calculation
+from clv_xl.workbooks.formula_text import functions_in
+from clv_xl.workbooks.functions import unsupported_in
+from clv_xl.workbooks.inventory import Formula
 from clv_xl.workbooks.references import Area
 from clv_xl.workbooks.sheet import Sheet
 from clv_xl.workbooks.xlsx import EXTERNAL_REFERENCE, Package
@@ -118,7 +121,7 @@ def refresh(
             clear_cache()  # a refresh recomputes every fit once
             _say(progress, "loading", 0.05)
             calc = Calculation(package, sheets)
-            calc.prepare_engine()
+            calc.handover.prepare()
             report.formulas = len(calc.formulas)
             report.clv_formulas = sum("CLV_" in f.text.upper() for f in calc.formulas)
             report.load_seconds = time.perf_counter() - started
@@ -161,7 +164,7 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 
 def _compute(calc: Calculation, report: Report, progress: Progress | None) -> None:
-    order = calc.order(calc.dependency_map(actual=False))
+    order = calc.plan.order(calc.plan.dependency_map())
     for number in range(1, PASSES + 1):
         report.passes = number
         calc.outputs.clear()
@@ -169,17 +172,16 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
         for i, f in enumerate(order):
             _say(progress, f"computing {f.sheet}!{f.ref}", 0.1 + 0.7 * i / max(len(order), 1))
             calc.compute(f)
-            calc.hand_to_engine(f.key)
-        deps = calc.dependency_map(actual=True)  # where the results really went
+        deps = calc.plan.dependency_map({k: o.area for k, o in calc.outputs.items()})
         position = {f.key: i for i, f in enumerate(order)}
         settled = all(position[k] < position[f.key] or k == f.key
                       for f in order for k in deps[f.key])  # fmt: skip
-        again = calc.order(deps)
+        again = calc.plan.order(deps)
         if settled or [f.key for f in again] == [f.key for f in order]:
             break
         order = again
     calc.circular |= {f.key for f in order if f.key in deps[f.key]}
-    calc.book.evaluate_all()
+    calc.engine.book.evaluate_all()
     report.errors.extend(calc.errors)
     texts = {f.key: f.text for f in calc.formulas}
     report.timings = sorted(((f"{k[0]}!{cell_ref(k[1], k[2])}", texts[k], t)
@@ -204,19 +206,20 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
                                       "reads its own result"))  # fmt: skip
             report.errors.extend(found[f.key])
             continue
-        value = calc.engine_value(f.sheet, f.row, f.col)
+        value = calc.engine.value(f.sheet, f.row, f.col)
         if value == "#CIRC":
             report.errors.append((f.sheet, f.ref, f"circular reference among "
                                   f"{', '.join(_circular_cells(calc, f))}"))  # fmt: skip
             value = 0.0
         elif is_error(value):
-            report.errors.append((f.sheet, f.ref, str(value)))
+            said = unsupported_in(functions_in(f.text)) if value == "#NAME?" else None
+            report.errors.append((f.sheet, f.ref, said or str(value)))
         sheet.set_value(f.row, f.col, calc.to_serial(value))
 
 
 def _circular_cells(calc: Calculation, f: Formula) -> list[str]:
     cells = [g for g in calc.formulas if g.sheet == f.sheet and not g.placed
-             and calc.engine_value(g.sheet, g.row, g.col) == "#CIRC"]  # fmt: skip
+             and calc.engine.value(g.sheet, g.row, g.col) == "#CIRC"]  # fmt: skip
     return [f"{g.sheet}!{g.ref}" for g in cells[:6]]
 
 
@@ -232,7 +235,10 @@ def _write_grid(calc: Calculation, sheet: Sheet, f: Formula,
     for k in [k for k, v in enumerate(flat) if v.__class__ is str and v[:1] in ERROR_STARTS]:
         if is_error(flat[k]) and not (said and k == 0):
             i, j = divmod(k, area.cols)
-            errors.append((f.sheet, cell_ref(area.top + i, area.left + j), str(flat[k])))
+            text = str(flat[k])
+            if text == "#NAME?":
+                text = unsupported_in(functions_in(f.text)) or text
+            errors.append((f.sheet, cell_ref(area.top + i, area.left + j), text))
     if f.dynamic:
         ref = cell_ref(area.top, area.left)
         last = cell_ref(area.bottom, area.right)

@@ -1,0 +1,167 @@
+"""Where a placed formula's result goes, as Excel lays it out.
+
+A dynamic array spills from its anchor (``#SPILL!`` where a typed value, a formula, another
+spill, merged cells or the sheet's edge is in the way); a legacy array formula fills its
+range (one row or column repeated, what does not fit cut off, cells beyond the result #N/A);
+a plain formula shows the result's top-left value (Excel's implicit intersection).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from clv_xl.workbooks.addresses import cell_ref
+from clv_xl.workbooks.inventory import Formula, Key, area_of
+from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area
+from clv_xl.workbooks.sheet import Sheet
+
+ErrorLine = tuple[str, str, str]
+"""(sheet, cell, text) of a cell the refresh reports."""
+
+
+@dataclass
+class Output:
+    """Where a placed formula's result went and what it is (an object grid)."""
+
+    area: Area
+    grid: np.ndarray
+    error: str = ""
+
+
+class Placer:
+    """Lays out results on a workbook's sheets (what is in the way is read once a sheet)."""
+
+    def __init__(self, sheets: dict[str, Sheet], formulas: list[Formula]) -> None:
+        self.sheets = sheets
+        self.formulas = formulas
+        self._merged = {n: [area_of(n, ref) for ref in s.merged()] for n, s in sheets.items()}
+        self._occupied: dict[str, set[tuple[int, int]]] = {}
+
+    def place(self, f: Formula, grid: np.ndarray, outputs: dict[Key, Output],
+              errors: list[ErrorLine]) -> Output:  # fmt: skip
+        """The result of ``f`` laid out; a blocked spill is reported in ``errors``."""
+        anchor = Area(f.sheet, f.row, f.col, f.row, f.col)
+        if f.array_ref and not f.dynamic:  # a legacy array: its range, as Excel fills it
+            area = f.old_area
+            return Output(area, fitted(grid, area.rows, area.cols))
+        if not f.dynamic:  # a plain formula: implicit intersection, the top-left value
+            return Output(anchor, grid[:1, :1])
+        rows, cols = grid.shape
+        area = Area(f.sheet, f.row, f.col, f.row + rows - 1, f.col + cols - 1)
+        blocker = "the sheet's edge" if area.bottom > MAX_ROW or area.right > MAX_COL else ""
+        blocker = blocker or self._blocker(f, area, outputs)
+        if not blocker:
+            return Output(area, grid)
+        errors.append((f.sheet, f.ref, f"#SPILL! the result needs {local(area)}, but "
+                       f"{blocker} is in the way"))  # fmt: skip
+        return Output(anchor, one("#SPILL!"), "#SPILL!")
+
+    def _blocker(self, f: Formula, area: Area, outputs: dict[Key, Output]) -> str:
+        """What stops a spill into ``area`` ("" when nothing)."""
+        for key, out in outputs.items():
+            if key != f.key and out.area.overlaps(area):
+                return f"the spill of {cell_ref(key[1], key[2])}"
+        for merged in self._merged.get(f.sheet, []):
+            if merged.overlaps(area):
+                return f"the merged cells {local(merged)}"
+        for r, c in self._occupied_cells(f.sheet):
+            if (
+                area.top <= r <= area.bottom
+                and area.left <= c <= area.right
+                and (r, c)
+                != (
+                    f.row,
+                    f.col,
+                )
+            ):
+                return f"{cell_ref(r, c)} (not empty)"
+        return ""
+
+    def _occupied_cells(self, sheet: str) -> set[tuple[int, int]]:
+        """Cells holding a typed value or a formula: not those of a dynamic array's spill."""
+        if sheet not in self._occupied:
+            spills = [f.old_area for f in self.formulas if f.sheet == sheet and f.dynamic]
+            cells = set()
+            for cell in self.sheets[sheet].cells():
+                if cell.formula is None and not cell.has_value:
+                    continue
+                if cell.formula is None and any(
+                    s.contains(sheet, cell.row, cell.col) for s in spills
+                ):
+                    continue
+                cells.add((cell.row, cell.col))
+            self._occupied[sheet] = cells
+        return self._occupied[sheet]
+
+
+def one(value: object) -> np.ndarray:
+    """A 1 x 1 object grid."""
+    grid = np.empty((1, 1), dtype=object)
+    grid[0, 0] = value
+    return grid
+
+
+def fitted(grid: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """A result in a legacy array range as Excel fills it: one row or column repeated, what
+    does not fit cut off, cells beyond the result #N/A."""
+    out = np.empty((rows, cols), dtype=object)
+    out[:] = "#N/A"
+    src = grid
+    if src.shape[0] == 1 and rows > 1:
+        src = np.repeat(src, rows, axis=0)
+    if src.shape[1] == 1 and cols > 1:
+        src = np.repeat(src, cols, axis=1)
+    r, c = min(rows, src.shape[0]), min(cols, src.shape[1])
+    out[:r, :c] = src[:r, :c]
+    return out
+
+
+def paste(grid: np.ndarray, at: Area, source: Area, values: np.ndarray | None) -> None:
+    """Into ``grid`` (covering ``at``) the part of ``source`` that overlaps (None: blanks)."""
+    top, bottom = max(at.top, source.top), min(at.bottom, source.bottom)
+    left, right = max(at.left, source.left), min(at.right, source.right)
+    if top > bottom or left > right:
+        return
+    target = grid[top - at.top : bottom - at.top + 1, left - at.left : right - at.left + 1]
+    if values is None:
+        target[:] = None
+        return
+    target[:] = values[top - source.top : bottom - source.top + 1,
+                       left - source.left : right - source.left + 1]  # fmt: skip
+
+
+def intersection(a: Area, b: Area) -> Area | None:
+    if not a.overlaps(b):
+        return None
+    return Area(a.sheet, max(a.top, b.top), max(a.left, b.left), min(a.bottom, b.bottom),
+                min(a.right, b.right))  # fmt: skip
+
+
+def outermost(areas: list[Area]) -> list[Area]:
+    """Areas with those contained in another dropped (writing each cell once or twice)."""
+    out: list[Area] = []
+    for a in sorted(set(areas), key=lambda x: -(x.rows * x.cols)):
+        if not any(a.within(o) for o in out):
+            out.append(a)
+    return out
+
+
+def local(area: Area) -> str:
+    """An area without its sheet: ``B2`` or ``B2:D9``."""
+    first, last = cell_ref(area.top, area.left), cell_ref(area.bottom, area.right)
+    return first if first == last else f"{first}:{last}"
+
+
+__all__ = [
+    "ErrorLine",
+    "Output",
+    "Placer",
+    "fitted",
+    "intersection",
+    "local",
+    "one",
+    "outermost",
+    "paste",
+]  # fmt: skip
