@@ -8,11 +8,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv_xl.data.rules import ReadError, parse_days
+from clv_xl.data.rules import (
+    DATE_WINDOW,
+    EXCEL_EPOCH,
+    FIRST_DAY,
+    LAST_DAY,
+    MAX_SERIAL,
+    ReadError,
+    parse_days,
+)
 from clv_xl.errors import InputError
 
-EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-MAX_SERIAL = 2958465  # 9999-12-31
 UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()  # datetime64's day 0
 _CALENDAR_TYPES = {dt.datetime, dt.date}
 
@@ -20,10 +26,22 @@ _CALENDAR_TYPES = {dt.datetime, dt.date}
 def to_dates(values: Any, argument: str = "dates") -> np.ndarray:
     """Day-precision datetime64 array; raise InputError naming the first row that is no date.
 
-    Accepted per cell: a datetime or date; an Excel serial number (1 to 2958465, 1900 date
+    Accepted per cell: a datetime or date; an Excel serial number (1 to 109,574, 1900 date
     system; fractions of a day are dropped); an 8-digit number YYYYMMDD (19970101); text in ISO
-    form (1997-01-01) or any form pandas reads unambiguously (1 Jan 1997, 01/31/1997).
+    form (1997-01-01) or any form pandas reads unambiguously (1 Jan 1997, 01/31/1997). Every
+    date must lie in the one window files and cells share, 1900-01-01 to 2199-12-31
+    (:data:`clv_xl.data.rules.DATE_WINDOW`).
     """
+    days = _to_days(values, argument)
+    outside = (days < FIRST_DAY) | (days > LAST_DAY)
+    if outside.any():
+        i = int(np.argmax(outside))
+        cell = values[i] if isinstance(values, list) else np.asarray(values).ravel()[i]
+        raise InputError(argument, cell, DATE_WINDOW, position=(i + 1,))
+    return days
+
+
+def _to_days(values: Any, argument: str) -> np.ndarray:
     if isinstance(values, list) and values and set(map(type, values)) <= _CALENDAR_TYPES:
         return _days(values)  # date cells, as xlwings hands them
     native = np.asarray(values).ravel()
@@ -52,7 +70,7 @@ def to_dates(values: Any, argument: str = "dates") -> np.ndarray:
     if is_num.any():
         nums = arr[is_num].astype(float)
         days = np.full(nums.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-        ymd = (nums >= 1e7) & (nums < 1e8) & (np.floor(nums) == nums)
+        ymd = (nums >= 19000101) & (nums <= 21991231) & (np.floor(nums) == nums)
         serial = (nums >= 1) & (nums <= MAX_SERIAL)
         if ymd.any():
             days[ymd] = pd.to_datetime(
@@ -74,7 +92,10 @@ def to_dates(values: Any, argument: str = "dates") -> np.ndarray:
     if bad.any():
         i = int(np.argmax(bad))
         raise InputError(
-            argument, arr[i], "a date (a date cell, 1997-01-01, or 19970101)", position=(i + 1,)
+            argument,
+            arr[i],
+            f"{DATE_WINDOW} (a date cell, 1997-01-01, or 19970101)",
+            position=(i + 1,),
         )
     return out
 

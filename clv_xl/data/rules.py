@@ -35,6 +35,8 @@ FIRST_DAY = np.datetime64("1900-01-01", "D")
 LAST_DAY = np.datetime64("2199-12-31", "D")
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 MAX_SERIAL = int((LAST_DAY - EXCEL_EPOCH).astype(np.int64))  # 109,574: 2199-12-31
+DATE_WINDOW = "a date from 1900-01-01 to 2199-12-31"
+"""The one window of dates, for files and cells alike (as an expectation's words)."""
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 DECIMALS = (".", ",")
 INT64_MAX = 2**63 - 1
@@ -273,10 +275,9 @@ def _checked(days: np.ndarray, values: Any, rows: Any) -> np.ndarray:
     if bad.any():
         i = int(np.argmax(bad))
         shown = pd.Series(values).iloc[i] if not isinstance(values, np.ndarray) else values[i]
-        raise ReadError(f"{_row(rows, i)}: {str(shown)!r} is no date clv_xl reads; expected a "
-                        "date from 1900-01-01 to 2199-12-31 such as 1997-01-31, 19970131 or "
-                        "31/01/1997", shown, i, "a date from 1900-01-01 to 2199-12-31 (a date "
-                        "cell, 1997-01-31 or 19970131)")  # fmt: skip
+        raise ReadError(f"{_row(rows, i)}: {str(shown)!r} is no date clv_xl reads; expected "
+                        f"{DATE_WINDOW} such as 1997-01-31, 19970131 or 31/01/1997", shown, i,
+                        f"{DATE_WINDOW} (a date cell, 1997-01-31 or 19970131)")  # fmt: skip
     return days
 
 
