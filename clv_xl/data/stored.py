@@ -134,6 +134,9 @@ def read_params(path: Path) -> dict[str, object]:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise refused("--params", f"{path}, which is not a clv-xl fit ({type(exc).__name__})",
                          PARAMS) from None  # fmt: skip
+    if table.get("converged") is False:  # its predictions would be NaN columns
+        raise refused("--params", f"{path}, a fit that did not converge ({table.get('status')})",
+                      "a converged fit: fit again with more customers or another --model")  # fmt: skip
     return {"model": model, "spend": spend, "period": str(stored.get("period", "W"))}
 
 

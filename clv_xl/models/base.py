@@ -24,7 +24,7 @@ from typing import Any, ClassVar, ParamSpec, Self, TypeVar
 import numpy as np
 
 from clv_xl.errors import FitError, InputError, NotFittedError
-from clv_xl.models import optimize
+from clv_xl.models import fit_status, optimize
 from clv_xl.models.grouped import grouped_columns
 from clv_xl.models.optimize import LOG_BOUND, RESTARTS, WARM_START_ROWS, Objective, Totals
 from clv_xl.models.params_table import table_rows
@@ -32,14 +32,6 @@ from clv_xl.models.threads import one_blas_thread
 from clv_xl.models.validation import check_settings
 
 Array = np.ndarray
-
-WEAK_SE_RATIO = 1.0
-"""A parameter whose standard error exceeds the parameter itself is not pinned down."""
-SAME_DROPOUT = 100.0
-"""a and b both above this: the beta drop-out mixing has collapsed to one probability."""
-FEW_CUSTOMERS, FEW_REPEATERS = 100, 20
-"""Below these a purchase-model fit is called weak however well it converged."""
-
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -93,6 +85,7 @@ class BaseModel(ABC):
     log_likelihood_: float
     n_customers_: float
     converged_: bool
+    limit_: str = ""  # the model's limit the fit reached (see :meth:`_limit`), "" when none
     restarts_: int
     message_: str
 
@@ -216,7 +209,7 @@ class BaseModel(ABC):
             assert failure is not None
             raise failure
         vars(self).update(max(learned, key=lambda item: (item[0], item[1]))[2])
-        self.message_ = self._status(data, weights)
+        self.message_ = fit_status.status(self, data, weights)
         return self
 
     def _learn(self, objective: Objective, point: Array, value: float) -> None:
@@ -227,83 +220,21 @@ class BaseModel(ABC):
         self.log_likelihood_ = -float(value) * total_weight
         self.n_customers_ = total_weight
         self.cov_log_ = optimize.covariance(objective, point)
-        self.standard_errors_ = self._standard_errors(self.cov_log_, params)
+        self.standard_errors_ = fit_status.standard_errors(self, self.cov_log_, params)
         flat = bool(np.max(np.abs(objective.gradient(point))) < 1e-5)
         self.converged_ = flat and bool(np.all(np.isfinite(list(self.standard_errors_.values()))))
         if np.any(np.abs(point) > LOG_BOUND - 1):  # a parameter ran off to 0 or infinity
             self.converged_ = False
         if self._too_few_rows(objective.weights):
             self.converged_ = False
-        if not self.converged_:  # errors at a point that is no maximum mean nothing
+        self.limit_ = (
+            "" if self.converged_ or self._too_few_rows(objective.weights) else self._limit()
+        )
+        if self.limit_:  # the supremum is the limit: a fit, but no errors at a point at infinity
+            self.converged_ = True
+        if not self.converged_ or self.limit_:  # errors at a point that is no maximum mean nothing
             self.standard_errors_ = {k: float("nan") for k in self.param_names}
             self.cov_log_ = np.full((params.size, params.size), np.nan)
-
-    def _status(self, data: Sequence[Array], weights: Array) -> str:
-        """The fit's outcome in plain words, with what to try when it did not converge or
-        converged but cannot be trusted ("converged, but weak: ...")."""
-        if not self.converged_:
-            return "not converged: " + self._diagnosis(data, weights)
-        done = "converged" if not self.restarts_ else "converged after a restart"
-        weak = self._weaknesses(data, weights)
-        if not weak:
-            return done
-        return (f"{done}, but weak: {'; '.join(weak)}. Predictions can be far off: add "
-                "customers or a longer history, or try a simpler model")  # fmt: skip
-
-    def _weaknesses(self, data: Sequence[Array], weights: Array) -> list[str]:
-        """What makes a converged fit untrustworthy, in plain words (empty when nothing)."""
-        out: list[str] = []
-        loose = [k for (k, v), pos in zip(self.params_.items(), self.positive(), strict=True)
-                 if pos and self.standard_errors_[k] > WEAK_SE_RATIO * v]  # fmt: skip
-        if len(loose) == 1:
-            out.append(f"the standard error of {loose[0]} exceeds its estimate")
-        elif loose:
-            out.append(f"the standard errors of {', '.join(loose[:-1])} and {loose[-1]} exceed "
-                       "their estimates")  # fmt: skip
-        if self.dropout_params and min(self.params_[k] for k in self.dropout_params) > SAME_DROPOUT:
-            out.append(f"{' and '.join(self.dropout_params)} both exceed {SAME_DROPOUT:g}, so every "
-                       "customer gets the same drop-out chance")  # fmt: skip
-        if self.purchase_data:
-            x = np.asarray(data[0], dtype=float)
-            total, repeaters = float(weights.sum()), float(weights[x > 0].sum())
-            if total < FEW_CUSTOMERS:
-                out.append(f"only {total:,.0f} customers (fewer than {FEW_CUSTOMERS})")
-            elif repeaters < FEW_REPEATERS:
-                out.append(f"only {repeaters:,.0f} repeat buyers (fewer than {FEW_REPEATERS})")
-            elif few := self._few_repeaters(data, weights):
-                out.append(few)
-        return out
-
-    def _few_repeaters(self, data: Sequence[Array], weights: Array) -> str:
-        """ "" or "few repeat buyers (3 of 500 customers bought again)" below 5%."""
-        if not self.purchase_data:
-            return ""
-        x = np.asarray(data[0], dtype=float)
-        repeaters, total = float(weights[x > 0].sum()), max(float(weights.sum()), 1.0)
-        if repeaters / total >= 0.05:
-            return ""
-        return f"few repeat buyers ({repeaters:,.0f} of {total:,.0f} customers bought again)"
-
-    def _diagnosis(self, data: Sequence[Array], weights: Array) -> str:
-        point = self.to_point(np.array(list(self.params_.values())))
-        stuck = [k for k, v in zip(self.param_names, point, strict=True) if abs(v) > LOG_BOUND - 1]
-        if self.purchase_data:
-            few = self._few_repeaters(data, weights)
-            if few:
-                return f"too {few}: use a longer history or more customers"
-            middle = float(np.median(np.asarray(data[2], dtype=float)))
-            if middle > 2000 or middle < 0.5:
-                return (f"the typical customer age T is {middle:,.4g} time units: measure "
-                        "recency and T in weeks (period \"W\") and fit again")  # fmt: skip
-            if weights.size <= 1:
-                return "all customers look alike (one distinct row): there is nothing to fit"
-        if self._too_few_rows(weights):
-            return (f"only {np.count_nonzero(weights)} distinct customer rows for {len(self.param_names)} "
-                    "parameters: the data cannot pin the model down; use more customers")  # fmt: skip
-        if stuck:
-            return (f"{', '.join(stuck)} ran off to 0 or infinity: the data cannot pin it down; "
-                    "try another model or more data")  # fmt: skip
-        return "the search did not settle after restarts: try more data or another model"
 
     def _too_few_rows(self, weights: Array) -> bool:
         return self.rows_identify and int(np.count_nonzero(weights)) < len(self.param_names)
@@ -312,12 +243,11 @@ class BaseModel(ABC):
         """Data as the likelihood sees it during a fit (see ``groups_columns``)."""
         return grouped_columns(list(data)) if self.groups_columns else list(data)
 
-    def _standard_errors(self, cov_log: Array, params: Array) -> dict[str, float]:
-        """Delta method: cov(theta) = J cov(log theta) J with J = diag(theta) (1 for a
-        parameter searched as it is)."""
-        var = np.diag(cov_log) * np.where(self.positive(), params, 1.0) ** 2
-        se = np.where(var >= 0, np.sqrt(np.abs(var)), np.nan)
-        return dict(zip(self.param_names, se.tolist(), strict=True))
+    def _limit(self) -> str:
+        """What the fit's parameters ran off to when that is a limit the model has in closed
+        form (the words of the status; "" when none). A model with such a limit predicts
+        from it."""
+        return ""
 
     # ----- reporting ------------------------------------------------------------------------
     def table(self) -> list[list[Any]]:

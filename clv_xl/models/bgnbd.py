@@ -152,5 +152,8 @@ class BGNBD(BetaGeometricFamily):
         """E[X(t)] for a new customer, eq. (7)."""
         t = check_horizon(t)
         r, alpha, a, b = self._params()
+        p = self.limit_p()
+        if p is not None:  # at the limit: (1/p) [1 - (alpha/(alpha + p t))^r]
+            return -np.expm1(-r * np.log1p(p * t / alpha)) / p
         hyp = hyp2f1(r, b, a + b - 1, t / (alpha + t))
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)

@@ -58,5 +58,8 @@ class MBGNBD(BetaGeometricFamily):
     def expected_purchases_new(self, t: Any) -> Array:
         t = check_horizon(t)
         r, alpha, a, b = self._params()
+        p = self.limit_p()
+        if p is not None:  # at the limit: ((1-p)/p) [1 - (alpha/(alpha + p t))^r]
+            return -np.expm1(-r * np.log1p(p * t / alpha)) * (1 - p) / p
         hyp = hyp2f1(r, b + 1, a + b, t / (alpha + t))
         return b / (a - 1) * (1 - hyp * (alpha / (alpha + t)) ** r)

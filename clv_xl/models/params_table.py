@@ -83,6 +83,9 @@ def covariance_from_table(
     """The covariance of the estimates on the fit's scale from a table: standard errors (delta
     method for the positive parameters, searched as logs: sd(log p) = se(p) / p; covariate
     coefficients, ``positive`` False, as they are) and the ``corr_a_b`` rows."""
+    if str(table.get("status", "")).startswith("converged at the model's limit"):
+        raise InputError("params", "a fit at the model's limit", "a fit with standard errors "
+                         "(at the limit a and b have no finite estimates, so no interval)")  # fmt: skip
     k = len(names)
     logs = [True] * k if positive is None else list(positive)
     sd = np.empty(k)

@@ -133,6 +133,22 @@ class BetaGeometricFamily(RepeatBuyingModel):
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         raise NotImplementedError
 
+    def limit_p(self) -> Any:
+        """The drop-out probability p = a/(a+b) when a + b is beyond :data:`LIMIT_SIZE`: the
+        beta mixing has collapsed to one probability for every customer, and the predictions
+        take their closed-form limits (a, b -> infinity with a/(a+b) = p); else None."""
+        _, _, a, b = self._params()
+        if not np.all(np.asarray(a + b) > LIMIT_SIZE):  # (per customer, with covariates)
+            return None
+        return a / (a + b)
+
+    def _limit(self) -> str:
+        p = self.limit_p()
+        if p is None or np.ndim(p):
+            return ""
+        return (f"a and b grow without bound with a/(a+b) = {p:.4g}: every customer drops out "
+                f"with the same probability {p:.3g} after each purchase; no standard errors")  # fmt: skip
+
     @prediction
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
         """P(alive | x, t_x, T) = 1 / (1 + odds of having dropped out)."""
@@ -158,7 +174,13 @@ class BetaGeometricFamily(RepeatBuyingModel):
         def growth(x: Array, big_t: Array) -> Array:
             z = t / (alpha + big_t + t)
             hyp = hyp2f1(a + b - self.shift - r, a - 1, a + b + x - self.shift, z)
-            return 1 - (1 - z) ** (a - 1) * hyp
+            out = 1 - (1 - z) ** (a - 1) * hyp
+            lost = ~np.isfinite(out)  # large a and b: the form before Euler's transformation
+            if np.any(lost):
+                direct = 1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * hyp2f1(
+                    r + x, b + x + 1 - self.shift, a + b + x - self.shift, z)  # fmt: skip
+                out = np.where(lost, direct, out)
+            return out
 
         with np.errstate(all="ignore"):
             horizons = 1 if self.per_customer else int(np.size(t))  # pairs share parameters
@@ -166,6 +188,10 @@ class BetaGeometricFamily(RepeatBuyingModel):
             result = k / (a - 1) * grown * expit(-self._log_odds_dead(x, tx, big_t))
         return np.where(t == 0, 0.0, np.maximum(result, 0.0))
 
+
+LIMIT_SIZE = 1e6
+"""a + b beyond this: the beta-geometric drop-out is taken at its limit (its spread below 0.05%
+of p; the exact formulas lose their digits there)."""
 
 PAIR_ROWS = 2048  # from this many customers, functions of (x, T) are taken per distinct pair
 

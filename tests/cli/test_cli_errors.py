@@ -37,6 +37,10 @@ def files(tmp_path_factory):
     assert run("summarize", folder / "log.csv", "-o", folder / "summary_d.csv", "--engine",
                "pandas", "--period", "D") == 0  # fmt: skip
     assert run("fit", folder / "summary.csv", "-o", folder / "params.json") == 0
+    stored = (folder / "params.json").read_text()
+    (folder / "unconverged.json").write_text(  # a fit that did not converge (issue 30)
+        stored.replace('"converged",\n      true', '"converged",\n      false'))  # fmt: skip
+    assert (folder / "unconverged.json").read_text() != stored
     return folder
 
 
@@ -62,6 +66,10 @@ CASES = [
     (["predict", "summary.csv", "--params", "missing.json", "-o", "o.csv"], "--params got"),
     (["predict", "summary.csv", "--params", "notjson.json", "-o", "o.csv"], "not a clv-xl fit"),
     (["predict", "summary.csv", "--params", "wrong.json", "-o", "o.csv"], "not a clv-xl fit"),
+    (
+        ["predict", "summary.csv", "--params", "unconverged.json", "-o", "o.csv"],
+        "a fit that did not converge",
+    ),
     (["predict", "summary.csv", "--params", "log.csv", "-o", "o.csv"], "named .json"),
     (["predict", "summary.csv", "--params", "params.json", "-o", "o.xlsx"], "--output got"),
     (["predict", "log.csv", "--params", "params.json", "-o", "o.csv"], "without the column"),

@@ -4,6 +4,7 @@ weak: ..." in plain words."""
 import numpy as np
 
 from clv_xl.models import BGNBD
+from clv_xl.models.fit_status import weaknesses
 
 
 def test_ten_customers_converge_but_are_called_weak(cdnow):
@@ -32,9 +33,10 @@ def test_few_repeat_buyers_and_loose_estimates_are_named():
     model = BGNBD().fit(x, tx, big_t)
     # on a likelihood this flat, whether a search settles differs from one processor's
     # arithmetic to the next: either way the status names the few repeat buyers
-    if model.converged_:
-        assert model.status_.startswith("converged after a restart, but weak")
-        assert "only 13 repeat buyers (fewer than 20)" in model.status_
+    if model.converged_:  # a and b may run off together: the model's limit (issue 30)
+        assert model.status_.startswith(("converged after a restart, but weak",
+                                         "converged at the model's limit (a and b grow"))  # fmt: skip
+        assert "but weak: only 13 repeat buyers (fewer than 20)" in model.status_
     else:
         assert model.status_.startswith("not converged: too few repeat buyers (13 of 400")
 
@@ -43,5 +45,5 @@ def test_beta_dropout_collapsing_to_one_chance_is_named(monkeypatch):
     model = BGNBD.from_params([0.3, 4.0, 150.0, 900.0])
     model.standard_errors_ = {k: 0.01 for k in model.param_names}
     model.restarts_ = 0
-    weak = model._weaknesses([np.ones(200), np.ones(200), np.ones(200) * 5], np.ones(200))
+    weak = weaknesses(model, [np.ones(200), np.ones(200), np.ones(200) * 5], np.ones(200))
     assert weak == ["a and b both exceed 100, so every customer gets the same drop-out chance"]

@@ -106,3 +106,19 @@ def test_a_year_typed_below_the_survivors_table_enters_the_fits(tmp_path):
     model = openpyxl.load_workbook(book, data_only=True)["Model"]
     assert model["C6"].value != pytest.approx(before, rel=1e-6)
     assert model["C12"].value is True  # converged, on nine years
+
+
+def test_a_log_without_channels_leaves_no_error_and_a_green_master_check(tmp_path):
+    """The Channel column is optional (issue 30): without it the Channels sheet says there is
+    nothing to fit, and the Cover's master check stays OK."""
+    book = tmp_path / "customer_base.xlsx"
+    shutil.copy(TEMPLATES / "customer_base.xlsx", book)
+    raw = cdnow_transactions().iloc[:3000]
+    rows = [[int(i), dt.datetime.strptime(str(d), "%Y%m%d"), float(a), None]
+            for i, d, a in zip(raw["id"], raw["date"], raw["amount"], strict=True)]  # fmt: skip
+    paste_into_table(book, "Sales", rows)
+    report = refresh(book)
+    assert report.errors == []
+    wb = openpyxl.load_workbook(book, data_only=True)
+    assert wb["Channels"]["J9"].value.startswith("No Channel in the Sales table")
+    assert wb["Cover"]["C29"].value == "OK"

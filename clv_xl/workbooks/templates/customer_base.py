@@ -207,6 +207,8 @@ def transactions(t: Template) -> None:
 
 LOG, DATES, AMOUNTS = "Sales[Customer]", "Sales[Date]", "Sales[Amount]"
 CHANNELS = "Sales[[#All],[Channel]]"
+NO_CHANNEL = "COUNTA(Sales[Channel])=0"
+"""The Channel column is optional: without it the Channels sheet says so instead of erring."""
 SUMMARY = "Summary!$A$1#"
 PARAMS, SPEND = "Model!$B$5#", "Model!$E$5#"
 SUMMARY_COLUMNS = ["general", "count", "number", "number", "money", "count", "money", "date", "date",
@@ -460,7 +462,8 @@ def channels(t: Template) -> None:
         t.formula(ws, f"G{row}", f"=CLV_HEADROOM(D{row}, F{row}, ChannelTarget)", "money", "output")
         t.formula(ws, f"H{row}", f"=CLV_HEADROOM(D{row}, 0, ChannelTarget)", "money", "output")
     last = 8 + len(CHANNEL_COSTS)
-    t.spill(ws, f"E9:E{last}", f"=CLV_EXPECTED_PURCHASES(J9#, Window, , , , B8:B{last})", "number")
+    t.spill(ws, f"E9:E{last}", f'=IF({NO_CHANNEL},"",CLV_EXPECTED_PURCHASES(J9#, Window, , , , '
+            f'B8:B{last}))', "number")  # fmt: skip
     notes = ["Lifetime profit per customer: the average of the Customers sheet's lifetime value",
              "(discounted profit over the horizon) among the channel's customers.",
              "Headroom = lifetime profit / target - cost to win: above 0, the channel may spend",
@@ -469,8 +472,9 @@ def channels(t: Template) -> None:
              "from that channel (the channel changes the purchase rate, alpha_i = alpha e^(-g'z))."]  # fmt: skip
     t.notes(ws, f"B{last + 2}", notes)
     t.section(ws, f"B{last + 9}", "Checks", 4)
-    t.check(ws, f"E{last + 10}", f"SUM(C9:C{last})=ROWS({SUMMARY})-1",
-            "Every customer has one of these channels", label_from=f"B{last + 10}")  # fmt: skip
+    t.check(ws, f"E{last + 10}", f"OR({NO_CHANNEL},SUM(C9:C{last})=ROWS({SUMMARY})-1)",
+            "Every customer has one of these channels (or the log has none)",
+            label_from=f"B{last + 10}")  # fmt: skip
     t.section(ws, "J7", "Purchase model with channel (a covariate of the purchase rate)", 3)
-    t.fit_table(ws, "J9:K40", f"=CLV_FIT(ModelName, {SUMMARY}, , , , CHOOSECOLS({SUMMARY},11))",
-                6)  # fmt: skip
+    t.fit_table(ws, "J9:K40", f'=IF({NO_CHANNEL},"No Channel in the Sales table: nothing to fit",'
+                f"CLV_FIT(ModelName, {SUMMARY}, , , , CHOOSECOLS({SUMMARY},11)))", 6)  # fmt: skip
