@@ -4,16 +4,17 @@ converged (and what to try); and the standard errors of its parameters."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from clv_xl.models.optimize import LOG_BOUND
 
-if TYPE_CHECKING:
-    from clv_xl.models.base import BaseModel
-
 Array = np.ndarray
+
+
+Model = Any
+"""A fitted :class:`clv_xl.models.base.BaseModel` (not imported: base imports this module)."""
 
 WEAK_SE_RATIO = 1.0
 """A parameter whose standard error exceeds the parameter itself is not pinned down."""
@@ -23,7 +24,7 @@ FEW_CUSTOMERS, FEW_REPEATERS = 100, 20
 """Below these a purchase-model fit is called weak however well it converged."""
 
 
-def status(model: BaseModel, data: Sequence[Array], weights: Array) -> str:
+def status(model: Model, data: Sequence[Array], weights: Array) -> str:
     """The fit's outcome in plain words, with what to try when it did not converge or
     converged but cannot be trusted ("converged, but weak: ...")."""
     if not model.converged_:
@@ -39,7 +40,7 @@ def status(model: BaseModel, data: Sequence[Array], weights: Array) -> str:
             "customers or a longer history, or try a simpler model")  # fmt: skip
 
 
-def weaknesses(model: BaseModel, data: Sequence[Array], weights: Array) -> list[str]:
+def weaknesses(model: Model, data: Sequence[Array], weights: Array) -> list[str]:
     """What makes a converged fit untrustworthy, in plain words (empty when nothing)."""
     out: list[str] = []
     params, se = model.params_, model.standard_errors_
@@ -66,7 +67,7 @@ def weaknesses(model: BaseModel, data: Sequence[Array], weights: Array) -> list[
     return out
 
 
-def few_repeaters(model: BaseModel, data: Sequence[Array], weights: Array) -> str:
+def few_repeaters(model: Model, data: Sequence[Array], weights: Array) -> str:
     """ "" or "few repeat buyers (3 of 500 customers bought again)" below 5%."""
     if not model.purchase_data:
         return ""
@@ -77,7 +78,7 @@ def few_repeaters(model: BaseModel, data: Sequence[Array], weights: Array) -> st
     return f"few repeat buyers ({repeaters:,.0f} of {total:,.0f} customers bought again)"
 
 
-def diagnosis(model: BaseModel, data: Sequence[Array], weights: Array) -> str:
+def diagnosis(model: Model, data: Sequence[Array], weights: Array) -> str:
     """Why a fit did not converge, and what to try."""
     point = model.to_point(np.array(list(model.params_.values())))
     stuck = [k for k, v in zip(model.param_names, point, strict=True) if abs(v) > LOG_BOUND - 1]
@@ -101,7 +102,7 @@ def diagnosis(model: BaseModel, data: Sequence[Array], weights: Array) -> str:
     return "the search did not settle after restarts: try more data or another model"
 
 
-def standard_errors(model: BaseModel, cov_log: Array, params: Array) -> dict[str, float]:
+def standard_errors(model: Model, cov_log: Array, params: Array) -> dict[str, float]:
     """Delta method: cov(theta) = J cov(log theta) J with J = diag(theta) (1 for a parameter
     searched as it is)."""
     var = np.diag(cov_log) * np.where(model.positive(), params, 1.0) ** 2

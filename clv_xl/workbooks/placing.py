@@ -45,6 +45,14 @@ class Placer:
         anchor = Area(f.sheet, f.row, f.col, f.row, f.col)
         if f.array_ref and not f.dynamic:  # a legacy array: its range, as Excel fills it
             area = f.old_area
+            rows, cols = grid.shape
+            if f.call is not None and (rows > area.rows or cols > area.cols):  # data cut off
+                errors.append((f.sheet, f.ref, f"the result has {rows} rows and {cols} columns "
+                               f"but the legacy array formula's range {local(area)} holds "
+                               f"{area.rows} by {area.cols}: the rest is cut off, as Excel cuts "
+                               "it; enter the formula again as a dynamic array (select the "
+                               "range, delete it, type the formula in its first cell) to see "
+                               "it all"))  # fmt: skip
             return Output(area, fitted(grid, area.rows, area.cols))
         if not f.dynamic:  # a plain formula: implicit intersection, the top-left value
             return Output(anchor, grid[:1, :1])

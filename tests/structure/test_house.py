@@ -140,3 +140,24 @@ def test_the_tests_edit_no_sys_path():
         if path.name == "test_house.py":
             continue
         assert "sys.path.insert" not in path.read_text(), path
+
+
+MAX_METHODS, MAX_LINES = 25, 500
+
+
+def test_no_class_over_25_methods_and_no_module_over_500_lines():
+    """The house's limits (issue 31): a class that does more, or a module that holds more, is
+    split into rooms."""
+    too_long, too_big = [], []
+    for name, path in modules():
+        text = path.read_text()
+        if len(text.splitlines()) > MAX_LINES:
+            too_long.append(f"{name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                methods = [
+                    n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                ]
+                if len(methods) > MAX_METHODS:
+                    too_big.append(f"{name}.{node.name}: {len(methods)} methods")
+    assert not too_long and not too_big, too_long + too_big
