@@ -27,6 +27,7 @@ from clv_xl.workbooks.inventory import Formula
 from clv_xl.workbooks.references import Area, Names
 from clv_xl.workbooks.sheet import Sheet
 from clv_xl.workbooks.xlsx import MAX_PART_BYTES, MAX_TOTAL_BYTES, Package
+from clv_xl.workbooks.xml_reader import WorkbookError
 
 CAPTURE = "CLV_XL_CAPTURE"
 
@@ -46,8 +47,15 @@ class EngineBook:
             "max_expanded_bytes": MAX_TOTAL_BYTES,
             "max_part_bytes": MAX_PART_BYTES,
         }  # the package's own limits, checked on open
-        self.book = fz.Workbook.from_bytes(copy, backend="native", load_limits=limits,
-                                           config=fz.WorkbookConfig(eval_config=config))  # fmt: skip
+        try:
+            self.book = fz.Workbook.from_bytes(copy, backend="native", load_limits=limits,
+                                               config=fz.WorkbookConfig(eval_config=config))  # fmt: skip
+        except Exception as exc:  # the engine's words, unless the one XML reader has better ones
+            for sheet in sheets.values():
+                sheet.before  # noqa: B018 (reading a sheet names what is wrong with it)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WorkbookError(f"{package.path.name}: the formula engine cannot read it "
+                                f"({first})") from None  # fmt: skip
         self.book.set_changelog_enabled(False)  # no undo history: values handed over 5x faster
         for table in names.tables.values():
             self.book.add_table(table.name, table.sheet,
@@ -128,7 +136,12 @@ def _engine_copy(package: Package, sheets: dict[str, Sheet], formulas: list[Form
                 cell = sheet.get(r, c)
                 if (r, c) == (f.row, f.col) or (cell is not None and cell.formula is None):
                     sheet.blank(r, c)
-    return package.to_bytes({s.part: s.xml().encode("utf-8") for s in changed.values()})
+    parts = {s.part: s.xml().encode("utf-8") for s in changed.values()}
+    for s in sheets.values():  # a sheet never read: the bytes in hand, not inflated again
+        raw = s.stored()
+        if raw is not None and s.part not in parts:
+            parts[s.part] = raw
+    return package.to_bytes(parts)
 
 
 def nested(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -36,7 +36,7 @@ class Placer:
     def __init__(self, sheets: dict[str, Sheet], formulas: list[Formula]) -> None:
         self.sheets = sheets
         self.formulas = formulas
-        self._merged = {n: [area_of(n, ref) for ref in s.merged()] for n, s in sheets.items()}
+        self._merged: dict[str, list[Area]] = {}  # per sheet a result spills on, when asked
         self._occupied: dict[str, set[tuple[int, int]]] = {}
 
     def place(self, f: Formula, grid: np.ndarray, outputs: dict[Key, Output],
@@ -71,7 +71,9 @@ class Placer:
         for key, out in outputs.items():
             if key != f.key and out.area.overlaps(area):
                 return f"the spill of {cell_ref(key[1], key[2])}"
-        for merged in self._merged.get(f.sheet, []):
+        if f.sheet not in self._merged:
+            self._merged[f.sheet] = [area_of(f.sheet, r) for r in self.sheets[f.sheet].merged()]
+        for merged in self._merged[f.sheet]:
             if merged.overlaps(area):
                 return f"the merged cells {local(merged)}"
         for r, c in self._occupied_cells(f.sheet):

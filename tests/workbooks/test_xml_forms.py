@@ -160,4 +160,4 @@ def test_a_cell_and_a_row_without_their_reference_follow_the_one_before():
 ])  # fmt: skip
 def test_what_no_parser_would_read_is_one_line(xml, message):
     with pytest.raises(WorkbookError, match=message):
-        Sheet.parse("S", "p", xml)
+        Sheet.parse("S", "p", xml).cells()  # a sheet is read when it is first asked for
