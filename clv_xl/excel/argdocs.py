@@ -25,6 +25,10 @@ DROPOUT_COVARIATES = (
     "Optional covariates of each customer's drop-out: a header row of names, then a row per "
     "customer (may be the same range as purchase_covariates)."
 )
+PENALIZER = (
+    "Optional L2 penalty on the parameters (default 0, none): a small value such as 0.001 keeps a "
+    "fit whose parameters run off finite, as lifetimes' penalizer_coef does."
+)
 PURCHASE_COVARIATES_GIVEN = (
     "With a covariate fit: each customer's purchase covariates, the columns CLV_FIT was given, "
     "with their header row."

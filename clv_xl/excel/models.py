@@ -96,8 +96,10 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
 
 
 def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_covariates=None,
-               dropout_covariates=None):  # fmt: skip
+               dropout_covariates=None, penalizer=None):  # fmt: skip
     cls = model_class(model_name, PURCHASE_MODELS)
+    shrink = number_argument(penalizer, "penalizer", 0.0, "a number >= 0 (0: no penalty)")
+    settings = {"penalizer": shrink} if shrink else {}
     cols = customer_columns(
         {"repeat_purchases": repeat_purchases, "recency": recency, "age": age}, {"weights": weights}
     )
@@ -107,12 +109,13 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_cov
     w = cols.values["weights"][used] if "weights" in cols.values else None
     designs = fit_designs(purchase_covariates, dropout_covariates, cols)
     if designs is None:
-        return fit_cached(cls, *data, w).table()
+        return fit_cached(cls, *data, w, **settings).table()
     if cls.name not in CONTINUOUS_MODELS:
         raise InputError("model", cls.name, "BG/NBD, MBG/NBD or Pareto/NBD for covariates")
     purchase, dropout = designs
     return fit_cached(CovariateModel, *data, w, purchase.matrix, dropout.matrix, base=cls,
-                      purchase_names=purchase.names, dropout_names=dropout.names).table()  # fmt: skip
+                      purchase_names=purchase.names, dropout_names=dropout.names,
+                      **settings).table()  # fmt: skip
 
 
 @xw.func(category=docs.CATEGORY)
@@ -131,12 +134,13 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_cov
 @xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
 @xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES)
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES)
+@xw.arg("penalizer", doc=docs.PENALIZER)
 @excel_function
 def CLV_FIT(model, repeat_purchases, recency=None, age=None, weights=None,
-            purchase_covariates=None, dropout_covariates=None):  # fmt: skip
+            purchase_covariates=None, dropout_covariates=None, penalizer=None):  # fmt: skip
     """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood."""
     return _fit_table(model, repeat_purchases, recency, age, weights, purchase_covariates,
-                      dropout_covariates)  # fmt: skip
+                      dropout_covariates, penalizer)  # fmt: skip
 
 
 @xw.func(category=docs.CATEGORY)

@@ -30,6 +30,8 @@ def status(model: Model, data: Sequence[Array], weights: Array) -> str:
     if not model.converged_:
         return "not converged: " + diagnosis(model, data, weights)
     done = "converged" if not model.restarts_ else "converged after a restart"
+    if model.penalizer:
+        done += f" with penalizer {model.penalizer:g}"
     weak = weaknesses(model, data, weights)
     if model.limit_:  # the limit names the collapsed drop-out itself
         done = f"converged at the model's limit ({model.limit_})"

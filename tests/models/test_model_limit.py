@@ -79,3 +79,16 @@ def test_through_the_functions_no_error_cells_and_one_line_for_an_interval(log):
     assert all(isinstance(v[0], float) and np.isfinite(v[0]) for v in values)
     interval = udfs.CLV_INTERVAL(fit, "purchases", 10, x[:3], tx[:3], big_t[:3])
     assert isinstance(interval, str) and "at the model's limit" in interval
+
+
+def test_a_penalizer_through_clv_fit_keeps_the_parameters_finite(log):
+    x, tx, big_t = (np.asarray(v).reshape(-1, 1).tolist() for v in log)
+    fit = dict(row for row in udfs.CLV_FIT("BG/NBD", x, tx, big_t, None, None, None, 0.001)
+               if len(row) == 2)  # fmt: skip
+    assert fit["status"] == "converged with penalizer 0.001"
+    assert fit["a"] + fit["b"] < 100 and np.isfinite(fit["se_a"])
+    plain = dict(row for row in udfs.CLV_FIT("BG/NBD", x, tx, big_t, None, None, None, 0)
+                 if len(row) == 2)  # fmt: skip
+    assert plain["a"] + plain["b"] > 1e6  # 0 is no penalty: the limit, as without the argument
+    assert udfs.CLV_FIT("BG/NBD", x, tx, big_t, None, None, None, -1) == (
+        "CLV_FIT: penalizer got -1; expected a number >= 0 (0: no penalty)")  # fmt: skip

@@ -158,10 +158,13 @@ def settings(t: Template) -> None:
         ("Profit margin on sales", 0.3, "rate", "of spend", "Margin", "Share of spend that is profit"),
         ("Cost to serve per purchase", 1.0, "money", "$ per purchase", "ServeCost", "Packing, shipping, support per order"),
         ("Number of tiers", 4, "count", "tiers", "Tiers", f"Customers split into this many tiers of equal size (at most {MAX_TIERS})"),
+        ("Fit penalizer", 0, "number", "0 = none", "Penalizer", "A small value such as 0.001 keeps a fit whose parameters run off finite"),
     ]  # fmt: skip
     rules: dict[str, dict[str, Any]] = {
         "Period": {"validate": "list", "source": ["W", "D", "M"]},
         "ModelName": {"validate": "list", "source": ["BG/NBD", "MBG/NBD", "Pareto/NBD"]},
+        "Penalizer": {"validate": "decimal", "criteria": ">=", "value": 0,
+                      "error_message": "Enter 0 (no penalty) or a small positive number."},
         "Tiers": {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": MAX_TIERS,
                   "error_message": f"Enter a whole number of tiers from 1 to {MAX_TIERS}."},
     }  # fmt: skip
@@ -234,7 +237,7 @@ def model(t: Template) -> None:
     ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14, "G": 4, "H": 48})
     t.heading(ws, "Fitted models", "Maximum likelihood on the calibration summary")
     t.section(ws, "B4", "Purchases", 2)
-    t.fit_table(ws, "B5:C23", f"=CLV_FIT(ModelName, {SUMMARY})", 4)
+    t.fit_table(ws, "B5:C23", f"=CLV_FIT(ModelName, {SUMMARY}, , , , , , Penalizer)", 4)
     t.section(ws, "E4", "Spend (Gamma-Gamma)", 2)
     t.fit_table(ws, "E5:F18", f"=CLV_FIT_SPEND({SUMMARY})", 3)
     notes = ["r, alpha: how often customers buy (gamma-distributed rates).",
@@ -477,4 +480,5 @@ def channels(t: Template) -> None:
             label_from=f"B{last + 10}")  # fmt: skip
     t.section(ws, "J7", "Purchase model with channel (a covariate of the purchase rate)", 3)
     t.fit_table(ws, "J9:K40", f'=IF({NO_CHANNEL},"No Channel in the Sales table: nothing to fit",'
-                f"CLV_FIT(ModelName, {SUMMARY}, , , , CHOOSECOLS({SUMMARY},11)))", 6)  # fmt: skip
+                f"CLV_FIT(ModelName, {SUMMARY}, , , , CHOOSECOLS({SUMMARY},11), , Penalizer))",
+                6)  # fmt: skip
