@@ -336,13 +336,31 @@ class DecimalEvidence:
                         "column tells whether , or . is the decimal)", "--decimal")  # fmt: skip
 
 
+MAX_AMOUNT = 1e15
+AMOUNT_WINDOW = "an amount from -1e15 to 1e15"
+"""The one window of amounts, for files and cells: larger, no sale is real, and sums over a log
+would lose their cents or overflow to infinity (a 1e308 amount summed twice)."""
+
+
+def amounts_in_window(out: np.ndarray, shown: Any, rows: Any = None) -> np.ndarray:
+    """``out`` when every amount lies in :data:`AMOUNT_WINDOW`; else a ReadError naming the
+    first row that does not (``shown``: the values as written, to quote)."""
+    outside = np.abs(out) > MAX_AMOUNT
+    if outside.any():
+        i = int(np.argmax(outside))
+        value = shown[i] if shown is not None else out[i]
+        raise ReadError(f"{_row(rows, i)}: the amount {str(value)!r} is too large; expected "
+                        f"{AMOUNT_WINDOW}", value, i, AMOUNT_WINDOW)  # fmt: skip
+    return out
+
+
 def parse_amounts(values: Any, decimal: str | None = None, rows: Any = None) -> np.ndarray:
-    """The amounts as float64 (blank: 0) by the module's rules; a value that is no amount is a
-    ReadError naming its row."""
+    """The amounts as float64 (blank: 0) by the module's rules; a value that is no amount, or
+    lies outside :data:`AMOUNT_WINDOW`, is a ReadError naming its row."""
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if arr.dtype.kind in "iufb":
         out = arr.astype(float)
-        return np.where(np.isnan(out), 0.0, out)
+        return amounts_in_window(np.where(np.isnan(out), 0.0, out), None, rows)
     text = _text(pd.Series(arr, dtype=object))
     if decimal is None:
         evidence = DecimalEvidence()
@@ -360,7 +378,7 @@ def parse_amounts(values: Any, decimal: str | None = None, rows: Any = None) -> 
         raise ReadError(f"{_row(rows, i)}: the amount {text.iloc[i]!r} is not a number clv_xl "
                         "reads (such as 12.50, $1,250.00 or 1.250,00)", text.iloc[i], i,
                         "a number (12.50, $1,250.00 or 1.250,00)")  # fmt: skip
-    return out
+    return amounts_in_window(out, text.to_numpy(), rows)
 
 
 def reads_as_data(value: Any) -> bool:

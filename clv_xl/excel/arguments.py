@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from clv_xl.data import to_dates
-from clv_xl.data.rules import ReadError, parse_amounts
+from clv_xl.data.rules import AMOUNT_WINDOW, MAX_AMOUNT, ReadError, parse_amounts
 from clv_xl.errors import InputError
 from clv_xl.excel.convert import as_1900_serials, excel_error, flatten, numeric_cells, to_grid
 from clv_xl.excel.tables import customer_columns, is_header, is_summary, model_from_cells
@@ -161,7 +161,7 @@ def amount_cells(amounts: Any, rows: np.ndarray, n_cells: int) -> np.ndarray:
     picked = [cells[i] for i in rows.tolist()] if len(rows) != n_cells else cells
     if set(map(type, picked)) <= {float, int}:  # number cells only: at C speed
         values = np.asarray(picked, dtype=float)
-        if np.isfinite(values).all():
+        if np.isfinite(values).all() and not (np.abs(values) > MAX_AMOUNT).any():
             return values
     values = np.zeros(len(picked))
     text = [i for i, v in enumerate(picked) if isinstance(v, str) and v.strip()]
@@ -169,8 +169,8 @@ def amount_cells(amounts: Any, rows: np.ndarray, n_cells: int) -> np.ndarray:
         if isinstance(v, bool) or (v is not None and not isinstance(v, str | int | float)):
             raise InputError("amounts", v, "a number", position=(int(rows[i]) + 1,))
         if isinstance(v, int | float) and not isinstance(v, bool):
-            if not np.isfinite(v):
-                raise InputError("amounts", v, "a number", position=(int(rows[i]) + 1,))
+            if not np.isfinite(v) or abs(v) > MAX_AMOUNT:
+                raise InputError("amounts", v, AMOUNT_WINDOW, position=(int(rows[i]) + 1,))
             values[i] = v
     if text:
         try:

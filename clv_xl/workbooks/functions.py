@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from clv_xl.workbooks.formula_text import calls, tokens
+
 NA = {"type": "Error", "kind": "NA"}  # how a registered function returns Excel's #N/A
 _VALUE = ValueError("#VALUE!")
 
@@ -85,6 +87,30 @@ UNSUPPORTED: dict[str, str] = {
 """Functions the refresh cannot compute, and why."""
 
 
+MAX_ARGUMENTS = 255
+"""Excel's limit on a function's arguments."""
+MAX_OPERANDS = 256
+"""The engine's limit on operands joined by operators (``=A1+A2+...``): past it, #VALUE!."""
+
+
+def explained(formula: str, error: str) -> str:
+    """The report's words for an error the engine gave a formula: a function it cannot
+    compute, a call with more arguments than Excel takes, or the error itself."""
+    found = calls(formula)
+    if error == "#NAME?":
+        return unsupported_in({c.name for c in found}) or error
+    crowded = [c for c in found if len(c.arguments) > MAX_ARGUMENTS]
+    if crowded:
+        return (f"{error} {crowded[0].name} has {len(crowded[0].arguments)} arguments; Excel takes "
+                f"at most {MAX_ARGUMENTS}: sum a range instead (SUM(A1:A300))")  # fmt: skip
+    operators = sum(t.kind == "OpInfix" for t in tokens(formula))
+    if operators >= MAX_OPERANDS:
+        return (f"{error} the formula joins {operators + 1} operands with operators; the headless "
+                f"engine computes at most {MAX_OPERANDS} (Excel more): use SUM over a range, or "
+                "refresh in Excel")  # fmt: skip
+    return error
+
+
 def unsupported_in(names: set[str]) -> str | None:
     """One line naming the first function of ``names`` the refresh cannot compute."""
     for name in sorted(names):
@@ -93,4 +119,5 @@ def unsupported_in(names: set[str]) -> str | None:
     return None
 
 
-__all__ = ["ADDED", "UNSUPPORTED", "expand", "unsupported_in", "wrapcols", "wraprows"]
+__all__ = ["ADDED", "MAX_ARGUMENTS", "UNSUPPORTED", "expand", "explained", "unsupported_in",
+           "wrapcols", "wraprows"]  # fmt: skip

@@ -25,8 +25,7 @@ from clv_xl.files import FileIdentity
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.calculation import PASSES, Calculation
-from clv_xl.workbooks.formula_text import functions_in
-from clv_xl.workbooks.functions import unsupported_in
+from clv_xl.workbooks.functions import explained
 from clv_xl.workbooks.inventory import Formula
 from clv_xl.workbooks.references import Area
 from clv_xl.workbooks.sheet import Sheet
@@ -198,6 +197,7 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
     for f in placed:  # once every result is in: what a spill no longer covers is cleared
         if f.dynamic:
             _clear_left_over(sheets[f.sheet], f, areas[f.key], results)
+    circles: dict[str, list[str]] = {}
     for f in calc.formulas:
         sheet = sheets[f.sheet]
         if f.placed:
@@ -209,18 +209,28 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
         value = calc.engine.value(f.sheet, f.row, f.col)
         if value == "#CIRC":
             report.errors.append((f.sheet, f.ref, f"circular reference among "
-                                  f"{', '.join(_circular_cells(calc, f))}"))  # fmt: skip
+                                  f"{', '.join(_circular_cells(calc, f, circles))}"))  # fmt: skip
             value = 0.0
         elif is_error(value):
-            said = unsupported_in(functions_in(f.text)) if value == "#NAME?" else None
-            report.errors.append((f.sheet, f.ref, said or str(value)))
+            report.errors.append((f.sheet, f.ref, explained(f.text, str(value))))
         sheet.set_value(f.row, f.col, calc.to_serial(value))
 
 
-def _circular_cells(calc: Calculation, f: Formula) -> list[str]:
-    cells = [g for g in calc.formulas if g.sheet == f.sheet and not g.placed
-             and calc.engine.value(g.sheet, g.row, g.col) == "#CIRC"]  # fmt: skip
-    return [f"{g.sheet}!{g.ref}" for g in cells[:6]]
+def _circular_cells(calc: Calculation, f: Formula, found: dict[str, list[str]]) -> list[str]:
+    """The first cells of ``f``'s sheet in a circular reference, found once a sheet (a
+    filled-down circular column of 10,000 cells is named in linear time, not quadratic)."""
+    if f.sheet not in found:
+        found[f.sheet] = []
+        for g in calc.formulas:
+            if (
+                g.sheet == f.sheet
+                and not g.placed
+                and calc.engine.value(g.sheet, g.row, g.col) == "#CIRC"
+            ):
+                found[f.sheet].append(f"{g.sheet}!{g.ref}")
+                if len(found[f.sheet]) == 6:
+                    break
+    return found[f.sheet]
 
 
 def _write_grid(calc: Calculation, sheet: Sheet, f: Formula,
@@ -236,8 +246,8 @@ def _write_grid(calc: Calculation, sheet: Sheet, f: Formula,
         if is_error(flat[k]) and not (said and k == 0):
             i, j = divmod(k, area.cols)
             text = str(flat[k])
-            if text == "#NAME?":
-                text = unsupported_in(functions_in(f.text)) or text
+            if text.startswith("#"):
+                text = explained(f.text, text)
             errors.append((f.sheet, cell_ref(area.top + i, area.left + j), text))
     if f.dynamic:
         ref = cell_ref(area.top, area.left)

@@ -79,6 +79,8 @@ class Package:
         if "xl/workbook.xml" not in names:
             raise WorkbookError(f"{self.path.name} is not an .xlsx workbook (no xl/workbook.xml)")
         self.sheet_parts = self._sheet_parts()
+        if not self.sheet_parts:
+            raise WorkbookError(f"{self.path.name} has no worksheet its workbook part names")
 
     def read(self, part: str) -> bytes:
         return self.zip.read(part)

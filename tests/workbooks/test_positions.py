@@ -37,3 +37,34 @@ def test_expressions_are_computed_in_their_own_cell(tmp_path):
     assert list(lines) == ["K1"]
     assert lines["K1"].startswith("LAMBDA is not computed without Excel") or lines[
         "K1"].startswith("MAP is not computed without Excel")  # fmt: skip
+
+
+def test_a_long_chain_of_operands_and_a_circular_column_are_named(tmp_path, monkeypatch):
+    """The engine stops at 256 operands joined by operators (Excel takes more): named in one
+    line. A filled-down circular column is named with its cells, each sheet's cells found once
+    (a linear number of questions to the engine, not one scan per circular cell)."""
+    path = tmp_path / "limits.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for i in range(300):
+        ws.write_number(i, 0, 1)
+    ws.write_formula("C1", "=" + "+".join(f"A{i + 1}" for i in range(256)))
+    ws.write_formula("C2", "=" + "+".join(f"A{i + 1}" for i in range(257)))
+    n = 1500
+    for i in range(n):
+        ws.write_formula(i, 4, f"=F{i + 1}+1")
+        ws.write_formula(i, 5, f"=E{i + 1}*2")
+    wb.close()
+    from clv_xl.workbooks.engine_book import EngineBook
+
+    asked = []
+    real = EngineBook.value
+    monkeypatch.setattr(EngineBook, "value", lambda self, *a: asked.append(a) or real(self, *a))
+    report = refresh(path)
+    lines = {cell: text for _, cell, text in report.errors}
+    assert "C1" not in lines
+    assert lines["C2"].startswith("#VALUE! the formula joins 257 operands with operators")
+    circular = [c for c in lines if c.startswith(("E", "F"))]
+    assert len(circular) == 2 * n
+    assert lines["E7"].startswith("circular reference among S!E1, S!F1, S!E2")
+    assert len(asked) < 3 * (2 * n + 2)

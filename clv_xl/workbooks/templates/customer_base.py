@@ -101,15 +101,14 @@ def cohorts(t: Template) -> None:
                              "I": 14, "J": 14}, landscape=True)  # fmt: skip
     t.heading(ws, "Cohorts and how sure the forecast is",
               "One model per month of first purchase; bounds from the fit's uncertainty")  # fmt: skip
-    t.header_row(ws, "B4", ["Cohort (month)"])
-    customers = example_log()["id"].nunique()
-    ws.set_column("B:B", 16, t.fmt("calc", "general"))
-    # CLV_SUMMARY's cohort column: the month of each customer's first purchase
-    t.spill(ws, f"B5:B{4 + customers}", f"=DROP(CHOOSECOLS({SUMMARY},10),1)", "general")
+    # each customer's cohort: CLV_SUMMARY's cohort column (the month of the first purchase),
+    # read in the formula itself rather than spilled down a helper column
     t.section(ws, "D4", "Fits per cohort (one column per month: as many as the data has)", 4)
-    t.spill(ws, "D5:G16", f"=CLV_FIT_COHORTS(ModelName, B5#, {SUMMARY})", "decimal", "output")
-    for c in range(4, 16):  # the customers row counts, for as many cohorts as there are
-        ws.write_blank(13, c, None, t.fmt("output", "count"))
+    t.spill(ws, "D5:G16", f"=CLV_FIT_COHORTS(ModelName, DROP(CHOOSECOLS({SUMMARY},10),1), "
+            f"{SUMMARY})", "decimal", "output")  # fmt: skip
+    for c in range(4, 16):  # the customers row counts, shaded only where a cohort is
+        ws.write_blank(13, c, None, t.fmt("calc", "count"))
+    ws.conditional_format(13, 4, 13, 15, {"type": "no_blanks", "format": t.fmt("output", "count")})
     t.section(ws, "D19", "Expected purchases in the window: total", 4)
     t.header_row(ws, "E20", ["Estimate", "Lower 90%", "Upper 90%"])
     ws.write("D21", "All customers", t.fmt("label"))
@@ -130,6 +129,8 @@ def cohorts(t: Template) -> None:
     chart.combine(line)
     chart.set_title({"name": "Purchase-rate parameters by cohort (the first 12)"})
     chart.set_x_axis({"name": "cohort (month of first purchase)"})
+    chart.set_y_axis({"min": 0})  # from 0: a difference of 0.02 is not drawn as a factor of 3
+    line.set_y2_axis({"min": 0})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 320})
     ws.insert_chart("D27", chart)
@@ -340,11 +341,13 @@ def segments(t: Template) -> None:
     )
     chart = t.book.add_chart({"type": "column"})
     chart.add_series({"name": "Net value", "categories": "=Segments!$B$5:$B$8", "values": "=Segments!$D$5:$D$8",
-                      "fill": {"color": "#2F5597"}, "data_labels": {"value": True, "num_format": "$#,##0"}})  # fmt: skip
-    chart.set_title({"name": "Net customer value per tier"})
+                      "fill": {"color": "#2F5597"}, "gap": 60,
+                      "data_labels": {"value": True, "num_format": "$#,##0", "position": "inside_end",
+                                      "font": {"color": "white", "bold": True}}})  # fmt: skip
+    chart.set_title({"name": "Net customer value per tier", "overlay": False})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"num_format": "$#,##0"})
-    chart.set_size({"width": 520, "height": 300})
+    chart.set_y_axis({"num_format": "$#,##0", "min": 0})
+    chart.set_size({"width": 600, "height": 320})
     ws.insert_chart(f"B{total + 7}", chart)
 
 
@@ -476,7 +479,7 @@ def channels(t: Template) -> None:
     t.notes(ws, f"B{last + 2}", notes)
     t.section(ws, f"B{last + 9}", "Checks", 4)
     t.check(ws, f"E{last + 10}", f"OR({NO_CHANNEL},SUM(C9:C{last})=ROWS({SUMMARY})-1)",
-            "Every customer has one of these channels (or the log has none)",
+            "Channels cover every customer (if given)",
             label_from=f"B{last + 10}")  # fmt: skip
     t.section(ws, "J7", "Purchase model with channel (a covariate of the purchase rate)", 3)
     t.fit_table(ws, "J9:K40", f'=IF({NO_CHANNEL},"No Channel in the Sales table: nothing to fit",'
