@@ -40,10 +40,17 @@ def log_integral(a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Ar
     first = np.log(p1) - c * np.log(big + tx)
     second = np.log(p2) - c * np.log(big + T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return first + np.log1p(-np.exp(second - first)) - np.log(c)
+        out = first + np.log1p(-np.exp(second - first)) - np.log(c)
+    lost = ~np.isfinite(out) & np.broadcast_to(np.asarray(T) > np.asarray(tx), np.shape(out))
+    if np.any(lost):  # the closed form's digits are gone (s and beta far beyond T): nodes
+        rows = [np.broadcast_to(np.asarray(v, dtype=float), np.shape(out))[lost]
+                for v in (a, b, alpha, beta, tx, T)]  # fmt: skip
+        out = np.array(out, dtype=float)
+        out[lost] = quadrature(*rows)[0]
+    return out
 
 
-SERIES_TERMS = 20_000  # beyond this (|alpha - beta| close to the larger rate) differences decide
+SERIES_TERMS = 1_000  # beyond this (|alpha - beta| close to the larger rate): quadrature
 CHECK_EVERY = 8  # terms summed between looks at which rows have settled
 
 
@@ -145,17 +152,54 @@ def integral_and_derivatives(
     slow = ~(done[:n] & done[n:])
     if slow.any():
         i = np.flatnonzero(slow)
-        ai, bi, txi, ti = a[i], b[i], tx[i], T[i]
         al, be = np.broadcast_to(alpha, a.shape)[i], np.broadcast_to(beta, a.shape)[i]
-        value[i] = log_integral(ai, bi, al, be, txi, ti)
-        with np.errstate(invalid="ignore", over="ignore"):
-            grads[2, i] = -ai * np.exp(log_integral(ai + 1, bi, al, be, txi, ti) - value[i])
-            grads[3, i] = -bi * np.exp(log_integral(ai, bi + 1, al, be, txi, ti) - value[i])
-        for row, (da, db) in ((0, (1e-6, 0.0)), (1, (0.0, 1e-6))):
-            above = log_integral(ai + da, bi + db, al, be, txi, ti)
-            below = log_integral(ai - da, bi - db, al, be, txi, ti)
-            grads[row, i] = (above - below) / 2e-6
+        value[i], grads[:, i] = quadrature(a[i], b[i], al, be, tx[i], T[i])
     return value, grads
+
+
+QUADRATURE_NODES = 64
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+
+
+def quadrature(a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array
+               ) -> tuple[Array, Array]:  # fmt: skip
+    """:func:`integral_and_derivatives` by Gauss-Legendre, for the rows whose series would take
+    too many terms: there the larger rate is far above the smaller one plus T, so its factor
+    varies slowly over [t_x, T]. In v = ln((small + tau) / (small + t_x)) the smaller rate's
+    power is e^(-lambda v) (lambda = power - 1) times that slow factor; where lambda is large
+    the integral is taken over [0, 45 / lambda] only (what lies beyond is below e^-45 of it),
+    so the nodes always see a smooth integrand. The derivatives of ln I are expectations under
+    the normalized integrand (d/d power: -E[ln(rate + tau)]; d/d rate: -power E[1/(rate + tau)])."""
+    up = alpha >= beta  # the larger rate's side (as :func:`_side`)
+    small, big = np.where(up, beta, alpha), np.where(up, alpha, beta)
+    p_small, p_big = np.where(up, b, a), np.where(up, a, b)
+    lam = p_small - 1.0
+    top = np.log((small + T) / (small + tx))  # V
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        width = np.where(lam > 0, np.minimum(top, 45.0 / np.where(lam > 0, lam, 1.0)), top)
+        v = (_NODES[:, None] + 1.0) / 2.0 * width  # nodes on [0, width], rows as columns
+        tau = (small + tx) * np.exp(v) - small
+        # the integrand in v relative to its value at t_x
+        log_h = -lam * v - p_big * np.log1p((tau - tx) / (big + tx))
+        h = np.exp(log_h) * (_WEIGHTS[:, None] * width / 2.0)
+        total = h.sum(axis=0)
+        value = np.log(total) - lam * np.log(small + tx) - p_big * np.log(big + tx)
+        mean = lambda g: (h * g).sum(axis=0) / total  # noqa: E731
+        d_small_pow = -mean(np.log(small + tau))
+        d_big_pow = -mean(np.log(big + tau))
+        d_small_rate = -p_small * mean(1.0 / (small + tau))
+        d_big_rate = -p_big * mean(1.0 / (big + tau))
+    d_a, d_b = np.where(up, d_big_pow, d_small_pow), np.where(up, d_small_pow, d_big_pow)
+    d_alpha = np.where(up, d_big_rate, d_small_rate)
+    d_beta = np.where(up, d_small_rate, d_big_rate)
+    grads = np.vstack([d_a, d_b, d_alpha, d_beta])
+    empty = ~(top > 0)  # t_x == T: no interval, the term is 0
+    value = np.where(empty, -np.inf, value)
+    return value, np.where(empty, 0.0, grads)
+
+
+LIMIT_SIZE = 1e4
+"""s and beta both beyond this: the gamma mixing of drop-out rates has collapsed to one rate."""
 
 
 class ParetoNBD(RepeatBuyingModel):
@@ -163,6 +207,14 @@ class ParetoNBD(RepeatBuyingModel):
 
     name = "Pareto/NBD"
     param_names = ("r", "alpha", "s", "beta")
+
+    def _limit(self) -> str:
+        _, _, s, beta = self._params()
+        if np.ndim(s) or min(s, beta) <= LIMIT_SIZE:
+            return ""
+        return (f"s and beta grow without bound with s/beta = {s / beta:.4g}: every customer's "
+                f"lifetime is exponential with the same drop-out rate {s / beta:.3g} per period; "
+                "no standard errors")  # fmt: skip
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, s, beta = params

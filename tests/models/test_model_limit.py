@@ -1,12 +1,13 @@
 """Fits at the model's limit (issue 30): customers who drop out at much the same rate drive
-BG/NBD's a and b to infinity together. The fit says so, and every prediction is the model's at
-that limit (one drop-out probability p = a/(a+b)), never an error cell."""
+BG/NBD's a and b (and Pareto/NBD's s and beta) to infinity together. The fit says so, quickly,
+and every prediction is the model's at that limit (one drop-out probability p = a/(a+b), one
+drop-out rate s/beta), never an error cell nor a P(alive) of 1 from a lost closed form."""
 
 import numpy as np
 import pytest
 
 from clv_xl.excel import udfs
-from clv_xl.models import BGNBD, MBGNBD
+from clv_xl.models import BGNBD, MBGNBD, ParetoNBD, paretonbd
 
 
 def same_dropout_log(n=20000, p=0.15, seed=1, keep=5000):
@@ -92,3 +93,32 @@ def test_a_penalizer_through_clv_fit_keeps_the_parameters_finite(log):
     assert plain["a"] + plain["b"] > 1e6  # 0 is no penalty: the limit, as without the argument
     assert udfs.CLV_FIT("BG/NBD", x, tx, big_t, None, None, None, -1) == (
         "CLV_FIT: penalizer got -1; expected a number >= 0 (0: no penalty)")  # fmt: skip
+
+
+def test_pareto_nbd_reaches_its_limit_too_with_every_p_alive_right(log):
+    """s and beta run off together (one exponential drop-out rate s/beta): the fit says so,
+    and P(alive) there comes from the quadrature, not a lost closed form read as 1."""
+    fit = ParetoNBD().fit(*log)
+    assert fit.converged_ and fit.status_.startswith(
+        "converged at the model's limit (s and beta grow without bound")  # fmt: skip
+    x, tx, big_t = log
+    alive = fit.p_alive(x, tx, big_t)
+    assert np.all(np.isfinite(alive)) and alive.min() < 0.01 and np.all(alive <= 1)
+    near = ParetoNBD.from_params({**fit.params_, "s": 166.3, "beta": 166.3 / fit.params_["s"]
+                                  * fit.params_["beta"]})  # fmt: skip
+    assert np.allclose(near.p_alive(x, tx, big_t), alive, atol=5e-3)
+
+
+@pytest.mark.parametrize("params", [(0.55, 10.6, 0.6, 11.7), (2.5, 6.5, 166.0, 3431.0),
+                                    (0.3, 50.0, 2.0, 3.0), (2.0, 4.0, 5.0, 400.0)])  # fmt: skip
+def test_the_quadrature_agrees_with_the_series(params):
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 30, 300).astype(float)
+    big_t = rng.uniform(30, 80, 300)
+    tx = big_t * rng.uniform(0, 1, 300)
+    r, alpha, s, beta = params
+    a, b = r + x, s + 1.0
+    series = paretonbd.integral_and_derivatives(a, b, alpha, beta, tx, big_t)
+    nodes = paretonbd.quadrature(a, b, np.full(300, alpha), np.full(300, beta), tx, big_t)
+    assert np.allclose(series[0], nodes[0], rtol=1e-12, atol=1e-10)
+    assert np.allclose(series[1], nodes[1], rtol=1e-10, atol=1e-10)
