@@ -108,3 +108,39 @@ def test_unchanged_parts_are_copied_as_stored_and_a_damaged_one_is_refused(book,
         package.save(tmp_path / "again.xlsx", {})
     package.close()
     assert not (tmp_path / "again.xlsx").exists()
+
+
+def test_a_sheet_as_large_as_excel_holds_opens(tmp_path):
+    """Issue 30: one sheet of 1,048,576 rows by 6 columns with a 20-character text in each row,
+    Excel's own row attributes included (about 300 MB of XML), is let through and read."""
+    rows = 1_048_576
+    head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://'
+            'schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:x14ac="http://schemas.'
+            'microsoft.com/office/spreadsheetml/2009/9/ac"><dimension ref="A1:F1048576"/>'
+            "<sheetData>")  # fmt: skip
+    body = "".join(
+        f'<row r="{i}" spans="1:6" x14ac:dyDescent="0.25"><c r="A{i}"><v>{i % 9973}</v></c>'
+        f'<c r="B{i}" s="1"><v>{45000 + i % 700}</v></c><c r="C{i}"><v>{(i * 37) % 1000 / 8}</v>'
+        f'</c><c r="D{i}"><v>1</v></c><c r="E{i}"><v>0</v></c><c r="F{i}" t="inlineStr"><is><t>'
+        f"channel-{i % 100_000:06d}-abcde</t></is></c></row>"
+        for i in range(1, rows + 1)
+    )
+    sheet = (head + body + "</sheetData></worksheet>").encode()
+    assert len(sheet) > 280_000_000  # above the old 200 MiB limit
+    path = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/'
+                   'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships"><sheets><sheet name="Log" sheetId="1" '
+                   'r:id="rId1"/></sheets></workbook>')  # fmt: skip
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.'
+                   'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+                   'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                   'worksheet" Target="worksheets/sheet1.xml"/></Relationships>')  # fmt: skip
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    del sheet, body
+    from clv_xl.workbooks.xlsx import Package
+
+    package = Package(path)
+    assert package.sheet("Log").extent() == (rows, 6)
+    package.close()
