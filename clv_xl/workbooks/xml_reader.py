@@ -53,8 +53,12 @@ def _parser(where: str, namespaces: bool) -> Any:
     return parser
 
 
-def _malformed(where: str, exc: Exception) -> WorkbookError:
-    return WorkbookError(f"{where}: malformed XML ({exc})")
+def _parse(parser: Any, data: bytes, where: str) -> None:
+    """Run ``parser`` over ``data``; malformed XML is one line naming the part."""
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise WorkbookError(f"{where}: malformed XML ({exc})") from None
 
 
 def tree(data: bytes, where: str) -> Any:
@@ -64,7 +68,7 @@ def tree(data: bytes, where: str) -> Any:
     try:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
-        raise _malformed(where, exc) from None
+        raise WorkbookError(f"{where}: malformed XML ({exc})") from None
     except (ValueError, OSError) as exc:  # defusedxml's refusals
         raise WorkbookError(f"{where}: refused ({exc})") from None
 
@@ -97,10 +101,7 @@ def survey(data: bytes, where: str) -> bool:
     parser.StartCdataSectionHandler = not_plain
     parser.ProcessingInstructionHandler = not_plain
     parser.XmlDeclHandler = declaration
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise _malformed(where, exc) from None
+    _parse(parser, data, where)
     return bool(found["plain"])
 
 
@@ -161,10 +162,7 @@ def _rewritten(data: bytes, where: str) -> str:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise _malformed(where, exc) from None
+    _parse(parser, data, where)
     return "".join(out)
 
 
@@ -177,10 +175,7 @@ def _main_prefixes(data: bytes, where: str) -> set[str]:
         bound.setdefault(prefix or "", set()).add(uri)
 
     parser.StartNamespaceDeclHandler = declared
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise _malformed(where, exc) from None
+    _parse(parser, data, where)
     mains = {p for p, uris in bound.items() if p and MAIN in uris}
     if any(len(bound[p]) > 1 for p in mains):
         raise WorkbookError(f"{where}: a prefix bound to two namespaces; re-save it in Excel")

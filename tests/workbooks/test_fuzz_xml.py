@@ -3,7 +3,6 @@ random places. Whatever the bytes, the refresh gives a result or one clear line,
 traceback, never a changed input, nothing left behind."""
 
 import shutil
-import zipfile
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 from clv_xl.errors import CLVError
 from clv_xl.workbooks.refresh import refresh
 from tests.helpers import TEMPLATES
+from tests.workbooks.test_workbook_safety import rewrite
 from tests.workbooks.test_xml_forms import FORMS
 
 SNIPPETS = [b"<", b">", b"&", b"&amp;", b"&#0;", b"&#x1F600;", b'"', b"'", b"<!--", b"-->",
@@ -19,16 +19,6 @@ SNIPPETS = [b"<", b">", b"&", b"&amp;", b"&#0;", b"&#x1F600;", b'"', b"'", b"<!-
             b'<x:c xmlns:x="urn:x"/>', b'xmlns="urn:other"', b'r="A1048577"']  # fmt: skip
 PARTS = ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml",
          "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"]  # fmt: skip
-
-
-def rewrite(path, part, change):
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    if part in parts:
-        parts[part] = change(parts[part])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
 
 
 @st.composite

@@ -13,6 +13,7 @@ from tests.helpers import TEMPLATES
 
 
 def rewrite(path, part, transform):
+    """The workbook with one of its parts (which must be there) changed by ``transform``."""
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     parts[part] = transform(parts[part])
