@@ -68,3 +68,21 @@ def test_a_long_chain_of_operands_and_a_circular_column_are_named(tmp_path, monk
     assert len(circular) == 2 * n
     assert lines["E7"].startswith("circular reference among S!E1, S!F1, S!E2")
     assert len(asked) < 3 * (2 * n + 2)
+
+
+def test_a_clv_result_cut_by_a_legacy_array_range_is_named(tmp_path):
+    """Issue 30: openpyxl saves a dynamic array as a legacy (fixed-range) one; a CLV_ result
+    larger than the range is cut as Excel cuts it, and the report names the cell and why."""
+    path = tmp_path / "legacy.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_column("A1", ["Customer", 1, 1, 2, 3])
+    ws.write_column("B1", ["Date", 45000, 45030, 45010, 45040])
+    ws.write_array_formula("D1:E2", "{=CLV_SUMMARY(A2:A5,B2:B5)}")
+    wb.close()
+    report = refresh(path)
+    lines = {cell: text for _, cell, text in report.errors}
+    assert lines["D1"].startswith("the result has 4 rows and 9 columns but the legacy array "
+                                  "formula's range D1:E2 holds 2 by 2: the rest is cut off")  # fmt: skip
+    s = openpyxl.load_workbook(path, data_only=True)["S"]
+    assert [s["D1"].value, s["E1"].value, s["D2"].value] == ["customer", "frequency", 1]

@@ -41,6 +41,15 @@ def test_the_paper_fit_for_every_customer(pasted):
     assert table["customers"] == 2357
 
 
+def test_a_reader_that_trusts_the_dimension_sees_every_row(pasted):
+    """Issue 30: the sheet's <dimension> grows with its results (openpyxl's read-only mode
+    reads only as far as it says)."""
+    book, _ = pasted
+    summary = openpyxl.load_workbook(book, read_only=True, data_only=True)["Summary"]
+    assert summary.max_row == 2358
+    assert sum(1 for _ in summary.iter_rows(values_only=True)) == 2358
+
+
 def test_values_in_every_sheet(pasted):
     book, _ = pasted
     wb = openpyxl.load_workbook(book, data_only=True)
