@@ -65,12 +65,15 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from clv_xl.files import input_file, output_file
+    from clv_xl.files import input_file, output_file, refused
     from clv_xl.progress import bar, drawing, say
     from clv_xl.workbooks.refresh import refresh
 
     book, output = args.book, args.output
     input_file(book, "book", "an .xlsx workbook", (".xlsx", ".xlsm"))
+    if output is not None and output.suffix.lower() != book.suffix.lower():
+        raise refused("--output", str(output), f"a name ending in {book.suffix.lower()}, as the "
+                      "workbook's (Excel opens each kind only under its own ending)")  # fmt: skip
     target = output_file(output or book, "--output" if output else "book", (".xlsx", ".xlsm"))
     report = refresh(book, target, bar if drawing() else None, args.allow_files)
     say("\n".join(report.lines()))

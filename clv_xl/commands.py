@@ -34,6 +34,7 @@ from clv_xl.files import (
     PARQUET_SUFFIXES,
     TABLE_SUFFIXES,
     input_file,
+    not_an_input,
     output_file,
     refused,
     write_atomically,
@@ -45,7 +46,8 @@ from clv_xl.progress import bar, say
 def summarize(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     label = period_label(args.period)
-    target = output_file(args.output, "--output", tuple(TABLE_SUFFIXES))
+    target = not_an_input(output_file(args.output, "--output", tuple(TABLE_SUFFIXES)),
+                          [Path(args.source)], "--output")  # fmt: skip
     as_of = as_of_date(args.as_of)
     if Path(args.source).is_file() or Path(args.source).is_symlink():
         input_file(Path(args.source), "source", "a CSV or Parquet transaction log")
@@ -79,7 +81,8 @@ def summarize(args: argparse.Namespace) -> int:
 
 def fit(args: argparse.Namespace) -> int:
     cls = model_class(args.model, CLI_MODELS)
-    target = output_file(args.output, "--output", (".json",))
+    target = not_an_input(output_file(args.output, "--output", (".json",)), [args.summary],
+                          "--output")  # fmt: skip
     summary = read_summary(args.summary)
     bar(f"fitting {cls.name}", 0.1)
     x, tx, big_t, m = (summary[c].to_numpy(float) for c in SCORING_COLUMNS[1:])
@@ -115,7 +118,8 @@ def predict(args: argparse.Namespace) -> int:
         raise InputError("--chunk-rows", args.chunk_rows, "a number of customers from 1,000 up")
     if args.engine == "spark":
         return _predict_on_spark(args)
-    target = output_file(args.output, "--output", tuple(TABLE_SUFFIXES))
+    target = not_an_input(output_file(args.output, "--output", tuple(TABLE_SUFFIXES)),
+                          [args.summary, args.params], "--output")  # fmt: skip
     stored = read_params(args.params)
     input_file(args.summary, "summary", SUMMARY, tuple(TABLE_SUFFIXES))
     model, spend = stored["model"], stored["spend"]

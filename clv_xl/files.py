@@ -34,7 +34,8 @@ TABLE_SUFFIXES = {**dict.fromkeys(PARQUET_SUFFIXES, "parquet"), ".csv": "csv"}
 def input_file(path: Path, argument: str, allowed: str, suffixes: tuple[str, ...] = ()) -> Path:
     """An existing, readable, non-empty regular file with one of ``suffixes``."""
     if not path.exists():
-        raise refused(argument, str(path), f"an existing {allowed}")
+        what = allowed.removeprefix("an ").removeprefix("a ")
+        raise refused(argument, f"{path}, which does not exist", f"an existing {what}")
     if path.is_dir():
         raise refused(argument, f"the folder {path}", allowed)
     if not path.is_file():
@@ -66,6 +67,25 @@ def output_file(path: Path, argument: str, suffixes: tuple[str, ...]) -> Path:
             raise refused(argument, f"the read-only file {path}", "a file you may overwrite")
     if not os.access(target.parent, os.W_OK):
         raise refused(argument, f"{path}, whose folder cannot be written", allowed)
+    return target
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """The one definition of "the same file": both exist and, links resolved, are one device
+    and inode (a relative name, ``./x``, a symbolic or a hard link all count)."""
+    try:
+        return os.path.samefile(first, second)
+    except (OSError, ValueError):
+        return False
+
+
+def not_an_input(target: Path, inputs: list[Path], argument: str) -> Path:
+    """``target``, refused when it is one of ``inputs`` under any name: an input is never
+    replaced by a command's output."""
+    for source in inputs:
+        if same_file(target, source):
+            raise refused(argument, f"{target}, which is the input {source}",
+                          "another file: the input is never replaced")  # fmt: skip
     return target
 
 

@@ -54,13 +54,19 @@ class Source:
 
     @property
     def is_query(self) -> bool:
-        return bool(re.match(r"^\s*(select|with)\b", self.location, re.I))
+        """SQL (``SELECT ...``, ``WITH ...``), never a file or folder that exists under that
+        name (``select.csv``, ``with sales.csv``, ``with-2024/``)."""
+        if Path(self.location).expanduser().exists():
+            return False
+        return bool(re.match(r"^\s*(select|with)\s", self.location, re.I))
 
     def files(self) -> tuple[str, list[Path]]:
         """("csv" or "parquet", the files), or a SourceError saying what is wrong."""
         path = Path(self.location).expanduser()
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and _kind(p))
+            # hidden files are not the folder's data (macOS's "._a.csv", a write in progress)
+            files = sorted(p for p in path.iterdir()
+                           if p.is_file() and _kind(p) and not p.name.startswith("."))  # fmt: skip
             if not files:
                 raise SourceError(f"the folder {path} holds no CSV or Parquet files")
         elif path.is_file():

@@ -15,7 +15,7 @@ import xlwings as xw
 
 from clv_xl.core import segment
 from clv_xl.data.engines import summarize_source
-from clv_xl.data.sources import Source, missing
+from clv_xl.data.sources import Source
 from clv_xl.errors import CLVError, InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import date_cell
@@ -48,7 +48,7 @@ def _permitted(path: str) -> bool:
     folders = _allowed.get()
     if folders is None:
         return True
-    real = Path(os.path.realpath(path))
+    real = Path(os.path.realpath(os.path.expanduser(path)))  # "~/x.csv" is the home folder's
     return any(real == f or f in real.parents for f in folders)
 
 
@@ -141,7 +141,8 @@ def CLV_SUMMARY_FILE(
     if path is None:
         raise InputError("source", None, "the path of a CSV or Parquet file or folder")
     if not _permitted(path) and not Source(path).is_query:
-        raise missing(Path(path).expanduser())
+        raise InputError("source", path, "a file or folder under a folder the refresh allows "
+                         "(clv-xl refresh --allow-files FOLDER; links are followed first)")  # fmt: skip
     if Source(path).is_query:
         raise InputError(
             "source", "a SQL query", "a file or folder (queries run from Python or clv-xl)"

@@ -21,7 +21,7 @@ from pathlib import Path
 from clv_xl.excel.convert import using_date_system
 from clv_xl.excel.error_texts import ERROR_STARTS, is_error
 from clv_xl.excel.sources import allowed_folders
-from clv_xl.files import FileIdentity
+from clv_xl.files import FileIdentity, same_file
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.calculation import PASSES, Calculation
@@ -133,7 +133,7 @@ def refresh(
             kept = package.save(
                 target,
                 {s.part: s.xml().encode("utf-8") for s in sheets.values() if s.touched},
-                identity if target == source else None,
+                identity if target == source or same_file(target, source) else None,
             )
             report.written_to = str(kept)
             if kept != target:

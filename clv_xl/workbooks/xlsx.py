@@ -34,6 +34,7 @@ NS = {
 MAX_PART_BYTES = 1024 * 1024 * 1024
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 1000
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted workbook is an OLE file
 FAST_DEFLATE_BYTES = 1024 * 1024  # a larger part is deflated at level 1: 3x faster, 8% larger
 EXTERNAL_REFERENCE = re.compile(r"\[[^\]]+\.xl\w*\]", re.I)
 
@@ -59,8 +60,13 @@ class Package:
         try:
             self.zip = zipfile.ZipFile(self.path)
         except zipfile.BadZipFile:
+            with open(self.path, "rb") as handle:
+                encrypted = handle.read(8) == OLE_MAGIC  # Excel's password-protected form
             raise WorkbookError(
-                f"{self.path.name} is not an .xlsx workbook (not a zip file)"
+                f"{self.path.name} is protected by a password (encrypted): remove it in Excel "
+                "(File > Info > Protect Workbook > Encrypt with Password) and try again"
+                if encrypted
+                else f"{self.path.name} is not an .xlsx workbook (not a zip file)"
             ) from None
         infos = self.zip.infolist()
         total = sum(i.file_size for i in infos)

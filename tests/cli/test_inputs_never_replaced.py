@@ -1,0 +1,111 @@
+"""Issue 29, first part: an input is never replaced, under any name; a refresh keeps the user's
+save whatever the path's form; a folder's hidden files are not its data; a path is read as a
+path; the allowed folder holds against "~"; the words say what happened."""
+
+import os
+import shutil
+
+import pytest
+
+from clv_xl.cli import main
+from clv_xl.files import same_file
+from tests.helpers import TEMPLATES
+from tests.workbooks.test_nothing_lost import small_book
+
+LOG = "customer,date,amount\n1,2024-01-01,5\n1,2024-02-01,7\n2,2024-01-05,3\n"
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "log.csv").write_text(LOG)
+    os.symlink(tmp_path / "log.csv", tmp_path / "link.csv")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["log.csv", "./log.csv", "link.csv", "{abs}/log.csv"])
+def test_summarize_never_writes_over_its_input(folder, name, capsys):
+    before = (folder / "log.csv").read_bytes()
+    assert main(["summarize", "log.csv", "-o", name.format(abs=folder), "--engine", "pandas"]) == 2
+    assert "which is the input" in capsys.readouterr().err
+    assert (folder / "log.csv").read_bytes() == before
+
+
+def test_predict_and_fit_never_write_over_their_inputs(folder, capsys):
+    assert main(["summarize", "log.csv", "-o", "s.csv", "--engine", "pandas"]) == 0
+    before = (folder / "s.csv").read_bytes()
+    assert main(["fit", "s.csv", "-o", "p.json"]) in (0, 1)
+    assert main(["predict", "s.csv", "--params", "p.json", "-o", "./s.csv"]) == 2
+    assert main(["fit", "s.csv", "-o", "s.csv"]) == 2  # (a .json only, and never the input)
+    assert (folder / "s.csv").read_bytes() == before
+
+
+def test_a_refresh_keeps_a_save_made_meanwhile_under_any_name(tmp_path, monkeypatch):
+    from clv_xl.workbooks.refresh import refresh
+
+    monkeypatch.chdir(tmp_path)
+    for i, name in enumerate(["book.xlsx", "./book.xlsx", "link.xlsx"]):
+        book = small_book(tmp_path / "book.xlsx")
+        theirs = small_book(tmp_path / f"theirs{i}.xlsx")
+        if name == "link.xlsx" and not (tmp_path / name).exists():
+            os.symlink(tmp_path / "book.xlsx", tmp_path / name)
+
+        def user_saves(text, share, theirs=theirs, book=book):
+            if text == "writing values":
+                os.replace(theirs, book)
+
+        report = refresh(name, name, progress=user_saves)
+        assert "your version is kept" in report.kept, name
+        kept = tmp_path / os.path.basename(report.written_to)
+        assert kept.name.endswith(".refreshed.xlsx")
+        kept.unlink()
+    assert same_file(tmp_path / "link.xlsx", tmp_path / "./book.xlsx")
+
+
+def test_a_workbook_keeps_its_kind(tmp_path, capsys):
+    book = tmp_path / "book.xlsx"
+    shutil.copy(TEMPLATES / "dry_cleaner.xlsx", book)
+    assert main(["refresh", str(book), "-o", str(tmp_path / "out.xlsm")]) == 2
+    assert "a name ending in .xlsx" in capsys.readouterr().err
+    assert not (tmp_path / "out.xlsm").exists()
+
+
+def test_hidden_files_are_not_a_folders_data_and_a_path_is_never_sql(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "with-2024"
+    data.mkdir()
+    (data / "select.csv").write_text(LOG)
+    (data / "._select.csv").write_bytes(b"\x00\x05\x16\x07 macOS resource fork")
+    for source in ("with-2024", "with-2024/select.csv"):
+        assert main(["summarize", source, "-o", "with-2024/out.csv"]) == 0, source
+        assert (data / "out.csv").read_text().count("\n") == 3  # header and 2 customers
+        (data / "out.csv").unlink()
+
+
+def test_the_allowed_folder_holds_against_the_home_folder(tmp_path, monkeypatch):
+    from tests.workbooks.test_nothing_lost import file_book
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "x.csv").write_text(LOG)
+    monkeypatch.setenv("HOME", str(home))
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "~").mkdir()  # the unexpanded path, inside the allowed folder
+    (work / "~" / "x.csv").write_text(LOG)
+    monkeypatch.chdir(work)
+    book = file_book(work / "book.xlsx", "~/x.csv")
+    from clv_xl.workbooks.refresh import refresh
+
+    errors = refresh(book, allow_files=[work]).errors
+    assert len(errors) == 1 and "under a folder the refresh allows" in errors[0][2]
+
+
+def test_the_words_say_what_happened(tmp_path, capsys):
+    assert main(["fit", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "p.json")]) == 2
+    err = capsys.readouterr().err
+    assert "which does not exist" in err and "an existing a " not in err
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    assert main(["refresh", str(locked)]) == 2
+    assert "protected by a password" in capsys.readouterr().err
