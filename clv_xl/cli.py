@@ -252,6 +252,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while starting up, before the command's own handling
+        return _fail("", "stopped by SIGINT while starting; nothing was written", 130)
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     from clv_xl.progress import configure
 
@@ -286,10 +293,9 @@ _SIGNALS = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal,
 
 
 def _fail(command: str, text: str, status: int = 2) -> int:
-    from clv_xl.progress import end_line
+    from clv_xl.progress import error_line
 
-    end_line()
-    print(f"clv-xl {command}: {' '.join(text.split())}", file=sys.stderr)
+    error_line(f"clv-xl{' ' + command if command else ''}: {' '.join(text.split())}")
     return status
 
 

@@ -17,7 +17,7 @@ def configure(quiet: bool) -> None:
 
 
 def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
+    return sys.stderr is not None and sys.stderr.isatty()  # closed (2>&-): None, no terminal
 
 
 def drawing() -> bool:
@@ -40,16 +40,36 @@ def bar(text: str, share: float) -> None:
 
 
 def say(text: str) -> None:
-    """A result line on standard output, unless quiet."""
-    if not _quiet:
-        end_line()
-        print(text)
+    """A result line on standard output, unless quiet. When the reader has gone (``| head
+    -1``) the lines are dropped without a word, as a Unix tool's are: the work goes on, and the
+    exit status is the work's."""
+    if _quiet or sys.stdout is None:
+        return
+    end_line()
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more, not even Python's last flush
+        os.close(devnull)
+
+
+def error_line(text: str) -> None:
+    """One line on standard error, if there is one to write to (``2>&-`` closes it)."""
+    end_line()
+    if sys.stderr is not None:
+        try:
+            print(text, file=sys.stderr, flush=True)
+        except (BrokenPipeError, ValueError):
+            pass
 
 
 def end_line() -> None:
     """Finish a bar's line, so an error message starts on a line of its own."""
     global _open
-    if _open:
+    if _open and sys.stderr is not None:
         sys.stderr.write("\n")
         sys.stderr.flush()
-        _open = False
+    _open = False

@@ -109,3 +109,30 @@ def test_the_words_say_what_happened(tmp_path, capsys):
     locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     assert main(["refresh", str(locked)]) == 2
     assert "protected by a password" in capsys.readouterr().err
+
+
+def _fit_command(folder):
+    import sys
+
+    assert main(["summarize", str(folder / "log.csv"), "-o", str(folder / "s.csv"), "--engine",
+                 "pandas"]) == 0  # fmt: skip
+    return [sys.executable, "-m", "clv_xl.cli", "fit", str(folder / "s.csv"), "-o"]
+
+
+def test_a_reader_that_goes_away_and_a_closed_stderr_change_nothing(folder):
+    """Unix manners (issue 29): `clv-xl fit ... | head -1` ends with the fit's own status and no
+    'Broken pipe'; with standard error closed (2>&-) nothing unexpected reaches stdout."""
+    import subprocess
+
+    command = _fit_command(folder)
+    plain = subprocess.run([*command, str(folder / "p0.json")], capture_output=True, text=True)
+    gone = subprocess.Popen([*command, str(folder / "p1.json")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert gone.stdout is not None and gone.stderr is not None
+    gone.stdout.close()  # the reader is gone before the first line
+    err = gone.stderr.read()
+    assert gone.wait() == plain.returncode and "Broken pipe" not in err and err == plain.stderr
+    assert (folder / "p1.json").read_text() == (folder / "p0.json").read_text()
+    closed = subprocess.run([*command, str(folder / "p2.json")], capture_output=True, text=True,
+                            preexec_fn=lambda: os.close(2))  # fmt: skip
+    assert closed.returncode == plain.returncode and closed.stdout == plain.stdout
