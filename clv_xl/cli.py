@@ -267,12 +267,17 @@ def _main(argv: list[str] | None) -> int:
         import os
 
         os.environ["CLV_XL_VERBOSE"] = "1"
+    from clv_xl.files import WRITTEN
+
     previous = {s: signal.signal(s, _stop) for s in _SIGNALS}
+    mark = len(WRITTEN)
     try:
         return int(args.run(args))
-    except Interrupted as stop:
-        return _fail(args.command, f"stopped by {signal.Signals(stop.signum).name}; nothing "
-                     "was written", 128 + stop.signum)  # fmt: skip
+    except Interrupted as stop:  # what it says is what is on disk
+        done = WRITTEN[mark:]
+        said = f"after writing {', '.join(map(str, done))}" if done else "; nothing was written"
+        return _fail(args.command, f"stopped by {signal.Signals(stop.signum).name}"
+                     f"{' ' if done else ''}{said}", 128 + stop.signum)  # fmt: skip
     except KeyboardInterrupt:
         return _fail(args.command, "stopped by SIGINT; nothing was written", 128 + signal.SIGINT)
     except CLVError as exc:

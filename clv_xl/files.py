@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +184,31 @@ def _replace(tmp: Path, target: Path, expect: FileIdentity | None) -> Path:
     return target
 
 
+WRITTEN: list[Path] = []
+"""Every file :func:`write_atomically` has put in place in this process, in order: what a
+command stopped by a signal says it wrote is what it wrote."""
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Signals that stop a command (SIGINT, SIGTERM, SIGHUP) wait until the block is done,
+    where the system can hold them (not on Windows)."""
+    held = {signal.SIGINT, signal.SIGTERM} | (
+        {signal.SIGHUP} if hasattr(signal, "SIGHUP") else set()
+    )
+    if (
+        not hasattr(signal, "pthread_sigmask")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def write_atomically(target: Path, write: Callable[[Path], object],
                      expect: FileIdentity | None = None) -> Path:  # fmt: skip
     """The one atomic write: ``write(tmp)`` into a hidden temporary file beside ``target``,
@@ -200,7 +228,9 @@ def write_atomically(target: Path, write: Callable[[Path], object],
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())
         os.chmod(tmp, mode_for(target))
-        written = _replace(tmp, target, expect)
+        with _signals_held():  # the rename and its record are one step for a signal
+            written = _replace(tmp, target, expect)
+            WRITTEN.append(written)
         _sync_folder(target.parent)
         return written
     finally:

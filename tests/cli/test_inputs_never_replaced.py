@@ -136,3 +136,36 @@ def test_a_reader_that_goes_away_and_a_closed_stderr_change_nothing(folder):
     closed = subprocess.run([*command, str(folder / "p2.json")], capture_output=True, text=True,
                             preexec_fn=lambda: os.close(2))  # fmt: skip
     assert closed.returncode == plain.returncode and closed.stdout == plain.stdout
+
+
+@pytest.mark.parametrize("phase", ["loading", "computing", "writing values", "renamed", "done"])
+def test_a_signal_in_every_phase_of_a_refresh_says_what_is_on_disk(phase, tmp_path, monkeypatch,
+                                                                   capsys):  # fmt: skip
+    """Issue 29: whatever phase a SIGTERM lands in, the one line says whether the workbook was
+    written, and the disk agrees; nothing temporary is left."""
+    import signal
+
+    from clv_xl import cli, files
+    from clv_xl.workbooks import refresh as refreshing
+
+    book = tmp_path / "book.xlsx"
+    shutil.copy(TEMPLATES / "dry_cleaner.xlsx", book)
+    before = (book.read_bytes(), book.stat().st_ino)  # a refresh puts a new file in place
+
+    def stop():
+        raise cli.Interrupted(signal.SIGTERM)
+
+    say = refreshing._say
+    monkeypatch.setattr(refreshing, "_say", lambda progress, text, share: stop()
+                        if text.startswith(phase) else say(progress, text, share))  # fmt: skip
+    if phase == "renamed":  # right after the rename, before anything else
+        monkeypatch.setattr(files, "_sync_folder", lambda folder: stop())
+    assert main(["refresh", str(book)]) == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    changed = book.stat().st_ino != before[1]
+    assert changed or book.read_bytes() == before[0]
+    assert err.count("\n") == 1 and err.startswith("clv-xl refresh: stopped by SIGTERM")
+    assert ("after writing" in err and str(book) in err) == changed
+    assert ("nothing was written" in err) == (not changed)
+    assert changed == (phase in ("renamed", "done"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
