@@ -4,6 +4,7 @@ for a sheet. They check arguments, call :mod:`clv_xl.data`, and print what they 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def summarize(args: argparse.Namespace) -> int:
     label = period_label(args.period)
     target = not_an_input(output_file(args.output, "--output", tuple(TABLE_SUFFIXES)),
                           [Path(args.source)], "--output")  # fmt: skip
+    folder = Path(args.source).expanduser()
+    if folder.is_dir() and Path(os.path.realpath(folder)) in target.parents:
+        raise refused("--output", f"{args.output}, inside the log's folder {args.source}",
+                      "a file outside it (inside, the next summary would read it as sales)")  # fmt: skip
     as_of = as_of_date(args.as_of)
     if Path(args.source).is_file() or Path(args.source).is_symlink():
         input_file(Path(args.source), "source", "a CSV or Parquet transaction log")

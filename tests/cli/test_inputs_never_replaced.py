@@ -76,10 +76,14 @@ def test_hidden_files_are_not_a_folders_data_and_a_path_is_never_sql(tmp_path, m
     data.mkdir()
     (data / "select.csv").write_text(LOG)
     (data / "._select.csv").write_bytes(b"\x00\x05\x16\x07 macOS resource fork")
-    for source in ("with-2024", "with-2024/select.csv"):
-        assert main(["summarize", source, "-o", "with-2024/out.csv"]) == 0, source
-        assert (data / "out.csv").read_text().count("\n") == 3  # header and 2 customers
-        (data / "out.csv").unlink()
+    assert main(["summarize", "with-2024/select.csv", "-o", "with-2024/out.csv"]) == 0
+    assert (data / "out.csv").read_text().count("\n") == 3  # header and 2 customers
+    (data / "out.csv").unlink()
+    assert main(["summarize", "with-2024", "-o", "out.csv"]) == 0
+    assert (tmp_path / "out.csv").read_text().count("\n") == 3
+    # an output inside the log's folder would be read as sales by the next summary: refused
+    assert main(["summarize", "with-2024", "-o", "with-2024/out.csv"]) == 2
+    assert not (data / "out.csv").exists()
 
 
 def test_the_allowed_folder_holds_against_the_home_folder(tmp_path, monkeypatch):
