@@ -27,7 +27,7 @@ def dialect(draw):
             st.sampled_from(
                 [("customer", "date", "amount"), ("Customer ID", "Order Date", "Total")]
             )
-        ),  # fmt: skip
+        ),
         "encoding": draw(st.sampled_from(["utf-8", "cp1252"])),
         "blank_tail": draw(st.booleans()),
     }
