@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from clv_xl.files import FileIdentity, same_file
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.calculation import PASSES, Calculation
+from clv_xl.workbooks.formula_text import reference_texts
 from clv_xl.workbooks.functions import explained
 from clv_xl.workbooks.inventory import Formula
 from clv_xl.workbooks.references import Area
@@ -33,6 +35,9 @@ from clv_xl.workbooks.xlsx import EXTERNAL_REFERENCE, Package
 from clv_xl.workbooks.xml_reader import WorkbookError
 
 Progress = Callable[[str, float], None]
+EXTERNAL_FORM = re.compile(r"^'?\[[^\]]*\][^!]*!")
+"""A reference into another workbook as a file stores it: ``[1]Sheet1!A1``, ``'[2]My data'!B2``
+(a Table's ``[@Amount]`` has no sheet)."""
 
 
 @dataclass
@@ -88,7 +93,11 @@ def _refuse_external_links(package: Package, sheets: dict[str, Sheet]) -> None:
         f"{n}!{c.ref}"
         for n, s in sheets.items()
         for c in s.formula_cells()
-        if c.formula and EXTERNAL_REFERENCE.search(c.formula)
+        if c.formula
+        and (
+            EXTERNAL_REFERENCE.search(c.formula)
+            or any(EXTERNAL_FORM.match(ref) for ref in reference_texts(c.formula))
+        )
     ]
     if links or linked:
         where = f" (e.g. {linked[0]})" if linked else ""

@@ -48,6 +48,19 @@ def test_external_links_are_never_followed(tmp_path):
         refresh(path)
 
 
+@pytest.mark.parametrize("formula", ["=[1]Sheet1!A1*2", "=SUM('[2]My data'!B2:B9)"])
+def test_the_stored_form_of_an_external_link_is_one_line(tmp_path, formula):
+    """Issue 29: a file stores a link as [1]Sheet1!A1 (an index into its externalLinks)."""
+    path = tmp_path / "linked.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_formula("A1", formula)
+    ws.write_formula("A2", "=S!B1+1")  # not a link
+    wb.close()
+    with pytest.raises(WorkbookError, match=r"links to other workbooks \(e.g. S!A1\)"):
+        refresh(path)
+
+
 def test_malformed_sheet_xml_is_a_clear_error(book):
     rewrite(
         book, "xl/worksheets/sheet2.xml", lambda xml: xml.replace(b"<sheetData>", b"<sheetDta>")
