@@ -290,7 +290,9 @@ def _main(argv: list[str] | None) -> int:
         return _fail(args.command, f"unexpected {type(exc).__name__}: {first} (please report)")
     finally:
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            # run as the command (no argv): the work is done and said; a signal arriving before
+            # the process ends would only turn that status into -15, so it is let go
+            signal.signal(s, signal.SIG_IGN if argv is None else handler)
         configure(False)
 
 

@@ -173,3 +173,21 @@ def test_a_signal_in_every_phase_of_a_refresh_says_what_is_on_disk(phase, tmp_pa
     assert ("nothing was written" in err) == (not changed)
     assert changed == (phase in ("renamed", "done"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_once_the_command_has_finished_a_late_signal_cannot_change_its_status(folder, monkeypatch):
+    """Issue 29: run as the command, after its work and its last line a SIGTERM no longer turns
+    the exit status into -15 (called as a library, the caller's handlers come back)."""
+    import signal
+    import sys
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    monkeypatch.setattr(sys, "argv", ["clv-xl", "summarize", "log.csv", "-o", "s.csv", "-q"])
+    try:
+        assert main() == 0
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+    assert main(["summarize", "log.csv", "-o", "s.csv", "-q"]) == 0
+    assert signal.getsignal(signal.SIGTERM) == before[signal.SIGTERM]
