@@ -381,11 +381,16 @@ def parse_amounts(values: Any, decimal: str | None = None, rows: Any = None) -> 
     return amounts_in_window(out, text.to_numpy(), rows)
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d{1,15})?")
+
+
 def reads_as_data(value: Any) -> bool:
     """Text that the rules read as a date or an amount (so not a column's name in a header)."""
     text = str(value).strip()
-    if not text:
-        return False
+    if not text or not any(ch.isdigit() for ch in text):
+        return False  # no date or amount is written without a digit (a header's names)
+    if _PLAIN_NUMBER.fullmatch(text):
+        return True  # an amount as the rules read it, without a trip through pandas
     try:
         parse_days([text], "DMY")
         return True
