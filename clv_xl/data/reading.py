@@ -17,6 +17,7 @@ number columns are typed already (a zone-aware timestamp counts by its UTC date)
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,16 @@ def sniff(path: Path, encoding: str | None = None) -> Dialect:
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
         complete = len(sample) < SAMPLE_BYTES
+        tail = b""
+        if not complete:  # a damaged export often ends in NUL bytes: one look at the end
+            start = max(handle.seek(0, os.SEEK_END) - SAMPLE_BYTES, SAMPLE_BYTES)
+            handle.seek(start - start % 2)  # even: a UTF-16 file's characters stay whole
+            tail = handle.read(SAMPLE_BYTES)
     text, used, note = _decode(sample, encoding)
+    for part, where in ((text, "its start"), (tail.decode(used, errors="replace"), "its end")):
+        if "\x00" in part:
+            raise SourceError(f"{path.name} holds NUL bytes near {where}: not a text file (a "
+                              "damaged or unfinished export?); export it again")  # fmt: skip
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not complete and len(lines) > 1:
         lines = lines[:-1]  # the sample's last line may be cut

@@ -191,3 +191,16 @@ def test_once_the_command_has_finished_a_late_signal_cannot_change_its_status(fo
             signal.signal(s, handler)
     assert main(["summarize", "log.csv", "-o", "s.csv", "-q"]) == 0
     assert signal.getsignal(signal.SIGTERM) == before[signal.SIGTERM]
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_a_log_with_a_nul_filled_tail_is_one_line(tmp_path, engine, capsys):
+    """Issue 29: a damaged export ending in NUL bytes is refused on sight (it cost 8.6 GB for a
+    2 GB file), and a UTF-16 log, whose bytes hold many zeros, still reads."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(LOG.encode() + b"\x00" * (1 << 20))
+    assert main(["summarize", str(log), "-o", str(tmp_path / "s.csv"), "--engine", engine]) == 2
+    assert "holds NUL bytes near its" in capsys.readouterr().err
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes((LOG + "4,2024-03-01,2\n" * 8000).encode("utf-16"))
+    assert main(["summarize", str(wide), "-o", str(tmp_path / "w.csv"), "--engine", "pandas"]) == 0
