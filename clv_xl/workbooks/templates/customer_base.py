@@ -159,7 +159,7 @@ def settings(t: Template) -> None:
         ("Profit margin on sales", 0.3, "rate", "of spend", "Margin", "Share of spend that is profit"),
         ("Cost to serve per purchase", 1.0, "money", "$ per purchase", "ServeCost", "Packing, shipping, support per order"),
         ("Number of tiers", 4, "count", "tiers", "Tiers", f"Customers split into this many tiers of equal size (at most {MAX_TIERS})"),
-        ("Fit penalizer", 0, "number", "0 = none", "Penalizer", "A small value such as 0.001 keeps a fit whose parameters run off finite"),
+        ("Fit penalizer", 0, "general", "0 = none", "Penalizer", "A small value such as 0.001 keeps a fit whose parameters run off finite"),
     ]  # fmt: skip
     rules: dict[str, dict[str, Any]] = {
         "Period": {"validate": "list", "source": ["W", "D", "M"]},
