@@ -204,3 +204,18 @@ def test_a_log_with_a_nul_filled_tail_is_one_line(tmp_path, engine, capsys):
     wide = tmp_path / "wide.csv"
     wide.write_bytes((LOG + "4,2024-03-01,2\n" * 8000).encode("utf-16"))
     assert main(["summarize", str(wide), "-o", str(tmp_path / "w.csv"), "--engine", "pandas"]) == 0
+
+
+def test_a_spark_run_is_quiet_unless_verbose(folder):
+    """Issue 29: the JVM's own 'WARNING: Using incubator modules' line no longer reaches the
+    terminal of every Spark run (the JVM's standard error is filtered, not silenced)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("pyspark")
+    done = subprocess.run([sys.executable, "-m", "clv_xl.cli", "summarize", "log.csv", "-o",
+                           "spark.parquet", "--engine", "spark"], capture_output=True, text=True,
+                          cwd=folder, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "incubator" not in done.stderr and "WARN" not in done.stderr, done.stderr
+    assert done.stdout.startswith("2 customers -> spark.parquet")  # LOG has two customers

@@ -41,6 +41,38 @@ def quiet_pyspark_warnings() -> None:
         warnings.filterwarnings("ignore", message=message, category=category, module=r"pyspark\.")
 
 
+JVM_NOISE = ("WARNING: Using incubator modules",)
+"""Lines the JVM itself writes on every start, before any log configuration applies."""
+
+
+def _quiet_gateway(settings: dict[str, str]) -> None:
+    """Start Spark's JVM with its standard error read by a thread that passes every line on
+    except :data:`JVM_NOISE` (only where no JVM runs yet in this process)."""
+    import subprocess
+    import threading
+
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None:
+        return
+    conf = SparkConf()
+    for key, value in settings.items():
+        conf.set(key, value)
+    gateway = launch_gateway(conf, popen_kwargs={"stderr": subprocess.PIPE})
+    stream = gateway.proc.stderr
+
+    def forward() -> None:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", errors="replace")
+            if not line.startswith(JVM_NOISE) and sys.stderr is not None:
+                sys.stderr.write(line)
+                sys.stderr.flush()
+
+    threading.Thread(target=forward, name="spark-stderr", daemon=True).start()
+    SparkContext._gateway, SparkContext._jvm = gateway, gateway.jvm
+
+
 def spark_session() -> Any:
     """A local Spark session, started once per process (local mode: this machine's cores).
 
@@ -59,16 +91,21 @@ def spark_session() -> Any:
             option = f"-Dlog4j2.configurationFile={QUIET_LOG.as_uri()}"
             os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
                                   f'--driver-java-options "{option}" pyspark-shell')  # fmt: skip
-        _spark_session = (
-            SparkSession.builder.master("local[*]")
-            .appName("clv_xl")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "8")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.driver.memory", os.environ.get("CLV_XL_SPARK_MEMORY", "4g"))
-            .getOrCreate()
-        )
+        settings = {
+            "spark.master": "local[*]",
+            "spark.app.name": "clv_xl",
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.sql.shuffle.partitions": "8",
+            "spark.sql.session.timeZone": "UTC",
+            "spark.driver.memory": os.environ.get("CLV_XL_SPARK_MEMORY", "4g"),
+        }
+        if not verbose():
+            _quiet_gateway(settings)
+        builder = SparkSession.builder
+        for key, value in settings.items():
+            builder = builder.config(key, value)
+        _spark_session = builder.getOrCreate()
         _spark_session.sparkContext.setLogLevel("ERROR")
     return _spark_session
 
