@@ -138,6 +138,11 @@ class Read:
     notes: list[str] = field(default_factory=list)
 
 
+SMALL_LOG_BYTES = 32 * 1024 * 1024
+"""A log (all its files) up to this size is read once and kept for the second pass; a file up to
+it is read whole, not in chunks (a folder of 10,000 small exports: a pandas call a file, once)."""
+
+
 def _csv_batches(files: list[Path], src: Source, chunk_rows: int,
                  notes: list[str]) -> tuple[tuple[str, str, str | None], Callable[[], Iterator[tuple[pd.DataFrame, int]]]]:  # fmt: skip
     dialects = [sniff(p, src.encoding) for p in files]
@@ -160,20 +165,32 @@ def _csv_batches(files: list[Path], src: Source, chunk_rows: int,
     wanted = [c for c in picked if c is not None]
     positions = [first.columns.index(c) for c in wanted]
 
+    sizes = [p.stat().st_size for p in files]
+    kept: list[tuple[pd.DataFrame, int]] | None = None  # a small log, read once for every pass
+
     def raw() -> Iterator[tuple[pd.DataFrame, int]]:
-        for path, dialect in zip(files, dialects, strict=True):
+        nonlocal kept
+        if kept is not None:
+            yield from kept
+            return
+        small = sum(sizes) <= SMALL_LOG_BYTES
+        read: list[tuple[pd.DataFrame, int]] = []
+        for path, dialect, size in zip(files, dialects, sizes, strict=True):
             start = 2 if dialect.header else 1
             reader = pd.read_csv(
                 path, sep=dialect.delimiter if dialect.delimiter else r"\s+",
                 header=None, skiprows=1 if dialect.header else 0, usecols=positions,
                 dtype=str, keep_default_na=False, na_filter=False, encoding=dialect.encoding,
-                chunksize=chunk_rows, engine="c", skipinitialspace=True, quotechar='"',
-                encoding_errors="strict",
+                chunksize=None if size <= SMALL_LOG_BYTES else chunk_rows, engine="c",
+                skipinitialspace=True, quotechar='"', encoding_errors="strict",
             )  # fmt: skip
             try:
-                for chunk in reader:
+                for chunk in [reader] if isinstance(reader, pd.DataFrame) else reader:
                     chunk.columns = [first.columns[int(i)] for i in chunk.columns]
-                    yield chunk[wanted], start
+                    part = chunk[wanted]
+                    if small:
+                        read.append((part, start))
+                    yield part, start
                     start += len(chunk)
             except UnicodeDecodeError:
                 raise SourceError(f"{path.name} is not {dialect.encoding} throughout; give "
@@ -182,6 +199,8 @@ def _csv_batches(files: list[Path], src: Source, chunk_rows: int,
                 message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise SourceError(f"cannot read {path.name} as {NAMES[dialect.delimiter]}-"
                                   f"separated text: {message}") from None  # fmt: skip
+        if small:
+            kept = read
 
     return picked, raw
 
@@ -258,9 +277,9 @@ def transactions(src: Source, chunk_rows: int = CHUNK_ROWS) -> Read:
             (customer, date, amount), raw = _csv_batches(files, src, chunk_rows, notes)
     ids, dates, decimals = IdEvidence(), DateEvidence(), DecimalEvidence()
     seen = 0
-    for frame, start in raw():
+    for frame, numbers in _gathered(raw(), chunk_rows):
         keep = ~_blank_ids(frame[customer])
-        rows = np.arange(start, start + len(frame))[keep]
+        rows = numbers[keep]
         part = frame[keep]
         seen += len(part)
         ids.see(part[customer].to_numpy())
@@ -274,9 +293,9 @@ def transactions(src: Source, chunk_rows: int = CHUNK_ROWS) -> Read:
     numeric = ids.numeric
 
     def passes() -> Iterator[pd.DataFrame]:
-        for frame, start in raw():
+        for frame, numbers in _gathered(raw(), chunk_rows):
             keep = ~_blank_ids(frame[customer])
-            rows = np.arange(start, start + len(frame))[keep]
+            rows = numbers[keep]
             part = frame[keep]
             yield pd.DataFrame({
                 "customer": parse_ids(part[customer].to_numpy(), numeric),
@@ -286,6 +305,29 @@ def transactions(src: Source, chunk_rows: int = CHUNK_ROWS) -> Read:
             })  # fmt: skip
 
     return Read(passes, notes)
+
+
+def _gathered(batches: Iterator[tuple[pd.DataFrame, int]],
+              rows: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:  # fmt: skip
+    """Batches (a frame and its first row's number in its file) gathered up to ``rows`` rows,
+    each with its rows' numbers: a folder of many small files goes through the reading rules
+    in a few large batches, not one small batch a file."""
+    frames: list[pd.DataFrame] = []
+    numbers: list[np.ndarray] = []
+    held = 0
+    for frame, start in batches:
+        frames.append(frame)
+        numbers.append(np.arange(start, start + len(frame)))
+        held += len(frame)
+        if held >= rows:
+            yield _joined(frames), np.concatenate(numbers)
+            frames, numbers, held = [], [], 0
+    if frames:
+        yield _joined(frames), np.concatenate(numbers)
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def read_all(src: Source) -> tuple[pd.DataFrame, list[str]]:
