@@ -87,11 +87,8 @@ def not_an_input(target: Path, inputs: list[Path], argument: str) -> Path:
     replaced by a command's output."""
     for source in inputs:
         if same_file(target, source):
-            raise refused(
-                argument,
-                f"{target}, which is the input {source}",
-                "another file: the input is never replaced",
-            )
+            raise refused(argument, f"{target}, which is the input {source}",
+                          "another file: the input is never replaced")  # fmt: skip
     return target
 
 
@@ -139,13 +136,8 @@ def exchange(first: Path, second: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]  # fmt: skip
     if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
         return True
     err = ctypes.get_errno()
@@ -217,9 +209,8 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def write_atomically(
-    target: Path, write: Callable[[Path], object], expect: FileIdentity | None = None
-) -> Path:
+def write_atomically(target: Path, write: Callable[[Path], object],
+                     expect: FileIdentity | None = None) -> Path:  # fmt: skip
     """The one atomic write: ``write(tmp)`` into a hidden temporary file beside ``target``,
     flushed to disk, given the mode of :func:`mode_for`, renamed over ``target``. Whatever
     happens before the rename (an error, Ctrl-C, a signal raised as an exception), the temporary
@@ -227,9 +218,8 @@ def write_atomically(
     ``target`` is replaced only if it is still that file; otherwise the result is kept beside
     it. Returns the path written."""
     target = Path(target)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent
-    )
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}",
+                                dir=target.parent)  # fmt: skip
     os.close(fd)
     tmp = Path(name)
     try:

@@ -109,12 +109,8 @@ class BGBB(BaseModel):
         share = np.exp(terms - ll[:, None])
         d_ab = digamma(alpha + beta)
         d_gd = digamma(gamma + delta)
-        base_grad = [
-            digamma(alpha) - d_ab,
-            digamma(beta) - d_ab,
-            digamma(gamma) - d_gd,
-            digamma(delta) - d_gd,
-        ]
+        base_grad = [digamma(alpha) - d_ab, digamma(beta) - d_ab,
+                     digamma(gamma) - d_gd, digamma(delta) - d_gd]  # fmt: skip
         # d/d(alpha, beta, gamma, delta) of the alive term (per row) and of each term i
         alive_grad = [
             digamma(alpha + x) - digamma(alpha + beta + n),
@@ -184,9 +180,7 @@ class BGBB(BaseModel):
         n = np.asarray(t, dtype=float)
         alpha, beta, gamma, delta = self._params()
         ratio = np.exp(
-            gammaln(gamma + delta)
-            + gammaln(1 + delta + n)
-            - gammaln(gamma + delta + n)
-            - gammaln(1 + delta)
-        )
+            gammaln(gamma + delta) + gammaln(1 + delta + n)
+            - gammaln(gamma + delta + n) - gammaln(1 + delta)
+        )  # fmt: skip
         return alpha / (alpha + beta) * delta / (gamma - 1) * (1 - ratio)

@@ -46,9 +46,8 @@ def grouped_columns(
     for column in data:
         column = np.asarray(column)
         grouped = Grouped(column) if column.size > min_rows else None
-        out.append(
-            grouped if grouped is not None and grouped.values.size * ratio < column.size else column
-        )
+        out.append(grouped if grouped is not None and grouped.values.size * ratio < column.size
+                   else column)  # fmt: skip
     return out
 
 

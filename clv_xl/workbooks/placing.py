@@ -39,27 +39,20 @@ class Placer:
         self._merged: dict[str, list[Area]] = {}  # per sheet a result spills on, when asked
         self._occupied: dict[str, set[tuple[int, int]]] = {}
 
-    def place(
-        self, f: Formula, grid: np.ndarray, outputs: dict[Key, Output], errors: list[ErrorLine]
-    ) -> Output:
+    def place(self, f: Formula, grid: np.ndarray, outputs: dict[Key, Output],
+              errors: list[ErrorLine]) -> Output:  # fmt: skip
         """The result of ``f`` laid out; a blocked spill is reported in ``errors``."""
         anchor = Area(f.sheet, f.row, f.col, f.row, f.col)
         if f.array_ref and not f.dynamic:  # a legacy array: its range, as Excel fills it
             area = f.old_area
             rows, cols = grid.shape
             if f.call is not None and (rows > area.rows or cols > area.cols):  # data cut off
-                errors.append(
-                    (
-                        f.sheet,
-                        f.ref,
-                        f"the result has {rows} rows and {cols} columns "
-                        f"but the legacy array formula's range {local(area)} holds "
-                        f"{area.rows} by {area.cols}: the rest is cut off, as Excel cuts "
-                        "it; enter the formula again as a dynamic array (select the "
-                        "range, delete it, type the formula in its first cell) to see "
-                        "it all",
-                    )
-                )
+                errors.append((f.sheet, f.ref, f"the result has {rows} rows and {cols} columns "
+                               f"but the legacy array formula's range {local(area)} holds "
+                               f"{area.rows} by {area.cols}: the rest is cut off, as Excel cuts "
+                               "it; enter the formula again as a dynamic array (select the "
+                               "range, delete it, type the formula in its first cell) to see "
+                               "it all"))  # fmt: skip
             return Output(area, fitted(grid, area.rows, area.cols))
         if not f.dynamic:  # a plain formula: implicit intersection, the top-left value
             return Output(anchor, grid[:1, :1])
@@ -69,9 +62,8 @@ class Placer:
         blocker = blocker or self._blocker(f, area, outputs)
         if not blocker:
             return Output(area, grid)
-        errors.append(
-            (f.sheet, f.ref, f"#SPILL! the result needs {local(area)}, but {blocker} is in the way")
-        )
+        errors.append((f.sheet, f.ref, f"#SPILL! the result needs {local(area)}, but "
+                       f"{blocker} is in the way"))  # fmt: skip
         return Output(anchor, one("#SPILL!"), "#SPILL!")
 
     def _blocker(self, f: Formula, area: Area, outputs: dict[Key, Output]) -> str:
@@ -146,21 +138,15 @@ def paste(grid: np.ndarray, at: Area, source: Area, values: np.ndarray | None) -
     if values is None:
         target[:] = None
         return
-    target[:] = values[
-        top - source.top : bottom - source.top + 1, left - source.left : right - source.left + 1
-    ]
+    target[:] = values[top - source.top : bottom - source.top + 1,
+                       left - source.left : right - source.left + 1]  # fmt: skip
 
 
 def intersection(a: Area, b: Area) -> Area | None:
     if not a.overlaps(b):
         return None
-    return Area(
-        a.sheet,
-        max(a.top, b.top),
-        max(a.left, b.left),
-        min(a.bottom, b.bottom),
-        min(a.right, b.right),
-    )
+    return Area(a.sheet, max(a.top, b.top), max(a.left, b.left), min(a.bottom, b.bottom),
+                min(a.right, b.right))  # fmt: skip
 
 
 def outermost(areas: list[Area]) -> list[Area]:
@@ -188,4 +174,4 @@ __all__ = [
     "one",
     "outermost",
     "paste",
-]
+]  # fmt: skip

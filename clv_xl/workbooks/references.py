@@ -43,23 +43,13 @@ class Area:
         return self.right - self.left + 1
 
     def overlaps(self, other: Area) -> bool:
-        return (
-            self.sheet == other.sheet
-            and self.top <= other.bottom
-            and other.top <= self.bottom
-            and self.left <= other.right
-            and other.left <= self.right
-        )
+        return (self.sheet == other.sheet and self.top <= other.bottom and other.top <= self.bottom
+                and self.left <= other.right and other.left <= self.right)  # fmt: skip
 
     def within(self, other: Area) -> bool:
         """Every cell of this area is in ``other``."""
-        return (
-            self.sheet == other.sheet
-            and other.top <= self.top
-            and other.left <= self.left
-            and self.bottom <= other.bottom
-            and self.right <= other.right
-        )
+        return (self.sheet == other.sheet and other.top <= self.top and other.left <= self.left
+                and self.bottom <= other.bottom and self.right <= other.right)  # fmt: skip
 
     def contains(self, sheet: str, row: int, col: int) -> bool:
         return (
@@ -70,17 +60,15 @@ class Area:
 
     def part(self, top: int, left: int, bottom: int, right: int) -> Area:
         """The rows top..bottom and columns left..right of this area, counted from 0."""
-        return Area(
-            self.sheet, self.top + top, self.left + left, self.top + bottom, self.left + right
-        )
+        return Area(self.sheet, self.top + top, self.left + left, self.top + bottom,
+                    self.left + right)  # fmt: skip
 
     def a1(self) -> str:
         from clv_xl.workbooks.addresses import cell_ref
 
         first, last = cell_ref(self.top, self.left), cell_ref(self.bottom, self.right)
         return f"{quote_sheet(self.sheet)}!${_abs(first)}" + (
-            "" if first == last else f":${_abs(last)}"
-        )
+            "" if first == last else f":${_abs(last)}")  # fmt: skip
 
 
 def _abs(ref: str) -> str:
@@ -150,8 +138,7 @@ def _specifiers(inner: str) -> list[str]:
     if "[" not in inner:
         return [inner.strip()] if inner.strip() else []
     return [p.strip() for p in re.findall(r"\[((?:[^\[\]']|'.)*)\]", inner)] + (
-        [":"] if "]:[" in inner.replace(" ", "") else []
-    )
+        [":"] if "]:[" in inner.replace(" ", "") else [])  # fmt: skip
 
 
 def table_area(table: Table, spec: str, row: int | None) -> Area:

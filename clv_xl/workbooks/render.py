@@ -59,27 +59,15 @@ def render(book: Path, out_dir: Path, dpi: int = 70) -> list[Path]:
         flat.parent.mkdir()
         flatten(book, flat)
         subprocess.run(
-            [
-                office,
-                f"-env:UserInstallation={profile.as_uri()}",
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(flat.parent),
-                str(flat),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+            [office, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+             "--convert-to", "pdf", "--outdir", str(flat.parent), str(flat)],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
         pdf = Path(scratch) / "flat" / (book.stem + ".pdf")
         subprocess.run(
             ["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(out_dir / book.stem)],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
     return sorted(out_dir.glob(f"{book.stem}*.png"))
 
 
