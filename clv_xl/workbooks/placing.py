@@ -77,15 +77,7 @@ class Placer:
             if merged.overlaps(area):
                 return f"the merged cells {local(merged)}"
         for r, c in self._occupied_cells(f.sheet):
-            if (
-                area.top <= r <= area.bottom
-                and area.left <= c <= area.right
-                and (r, c)
-                != (
-                    f.row,
-                    f.col,
-                )
-            ):
+            if area.contains(f.sheet, r, c) and (r, c) != (f.row, f.col):
                 return f"{cell_ref(r, c)} (not empty)"
         return ""
 

@@ -219,6 +219,7 @@ class Sheet:
     _rewritten: bool = False
 
     _raw: bytes | None = field(default=None, repr=False)  # as stored, until first read
+    _formula_free: bool = field(default=False, repr=False)  # its bytes hold no f element
 
     @classmethod
     def parse(cls, name: str, part: str, data: bytes | str) -> Sheet:
@@ -290,7 +291,10 @@ class Sheet:
 
     def formula_cells(self) -> list[Cell]:
         """The cells holding a formula (only those are parsed: a 100,000-row log has none)."""
+        if self._formula_free:
+            return []
         if self._raw is not None and not _may_hold_formulas(self._raw):
+            self._formula_free = True  # asked again by the refresh: not scanned again
             return []  # no f element in any form: not read at all
         self._read()
         if self._rows is None and "<f" not in self._body:

@@ -76,8 +76,14 @@ def tree(data: bytes, where: str) -> Any:
 def survey(data: bytes, where: str) -> bool:
     """Whether a sheet is in the plain form (see the module's docstring); expat checks it is
     well-formed on the way."""
+    return _survey(data, where)[0]
+
+
+def _survey(data: bytes, where: str) -> tuple[bool, dict[str, set[str]]]:
+    """(plain form?, the namespaces each prefix is bound to, "" for the default one)."""
     parser = _parser(where, namespaces=True)
     found = {"plain": True, "root": -1}
+    bound: dict[str, set[str]] = {}
 
     def not_plain(*_: Any) -> None:
         found["plain"] = False
@@ -87,6 +93,7 @@ def survey(data: bytes, where: str) -> bool:
         parser.StartElementHandler = None  # no Python call for the other elements
 
     def declared(prefix: str | None, uri: str) -> None:
+        bound.setdefault(prefix or "", set()).add(uri)
         on_root = found["root"] < 0
         if (uri == MAIN) != (prefix is None) or (prefix is None and not on_root):
             found["plain"] = False
@@ -102,19 +109,19 @@ def survey(data: bytes, where: str) -> bool:
     parser.ProcessingInstructionHandler = not_plain
     parser.XmlDeclHandler = declaration
     _parse(parser, data, where)
-    return bool(found["plain"])
+    return bool(found["plain"]), bound
 
 
 def plain_form(data: bytes, where: str) -> tuple[str, bool]:
     """The sheet in the plain form, and whether it had to be rewritten into it by expat
     (elements of the sheet's namespace unprefixed, attributes double-quoted, CDATA as text)."""
-    if survey(data, where):
+    plain, bound = _survey(data, where)
+    if plain:
         return data.decode("utf-8"), False
-    return _rewritten(data, where), True
+    return _rewritten(data, where, _main_prefixes(bound, where)), True
 
 
-def _rewritten(data: bytes, where: str) -> str:
-    main_prefixes = _main_prefixes(data, where)
+def _rewritten(data: bytes, where: str, main_prefixes: set[str]) -> str:
     parser = _parser(where, namespaces=False)
     parser.buffer_text = True
     parser.ordered_attributes = True
@@ -166,16 +173,8 @@ def _rewritten(data: bytes, where: str) -> str:
     return "".join(out)
 
 
-def _main_prefixes(data: bytes, where: str) -> set[str]:
+def _main_prefixes(bound: dict[str, set[str]], where: str) -> set[str]:
     """The prefixes bound to the sheet's namespace; refused when one is also bound elsewhere."""
-    parser = _parser(where, namespaces=True)
-    bound: dict[str, set[str]] = {}
-
-    def declared(prefix: str | None, uri: str) -> None:
-        bound.setdefault(prefix or "", set()).add(uri)
-
-    parser.StartNamespaceDeclHandler = declared
-    _parse(parser, data, where)
     mains = {p for p, uris in bound.items() if p and MAIN in uris}
     if any(len(bound[p]) > 1 for p in mains):
         raise WorkbookError(f"{where}: a prefix bound to two namespaces; re-save it in Excel")
