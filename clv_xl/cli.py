@@ -52,8 +52,12 @@ class Help(argparse.HelpFormatter):
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-q", "--quiet", action="store_true",
-                        help="print nothing but errors: no progress bar, no result lines")  # fmt: skip
+    common.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors: no progress bar, no result lines",
+    )
     return common
 
 
@@ -72,8 +76,12 @@ def _refresh(args: argparse.Namespace) -> int:
     book, output = args.book, args.output
     input_file(book, "book", "an .xlsx workbook", (".xlsx", ".xlsm"))
     if output is not None and output.suffix.lower() != book.suffix.lower():
-        raise refused("--output", str(output), f"a name ending in {book.suffix.lower()}, as the "
-                      "workbook's (Excel opens each kind only under its own ending)")  # fmt: skip
+        raise refused(
+            "--output",
+            str(output),
+            f"a name ending in {book.suffix.lower()}, as the "
+            "workbook's (Excel opens each kind only under its own ending)",
+        )
     target = output_file(output or book, "--output" if output else "book", (".xlsx", ".xlsm"))
     report = refresh(book, target, bar if drawing() else None, args.allow_files)
     say("\n".join(report.lines()))
@@ -99,11 +107,15 @@ def _lite(args: argparse.Namespace) -> int:
     from clv_xl.progress import say
 
     written = write_lite_files(args.folder, args.requirement, args.date_system)
-    say("\n".join(
-        [f"wrote {w}" for w in written]
-        + ["in Excel: open xlwings Lite (Home > xlwings Lite), paste main.py into its main.py tab "
-           "and requirements.txt into its requirements.txt tab, then restart xlwings Lite"]
-    ))  # fmt: skip
+    say(
+        "\n".join(
+            [f"wrote {w}" for w in written]
+            + [
+                "in Excel: open xlwings Lite (Home > xlwings Lite), paste main.py into its main.py tab "
+                "and requirements.txt into its requirements.txt tab, then restart xlwings Lite"
+            ]
+        )
+    )
     return 0
 
 
@@ -117,22 +129,39 @@ def _data_command(name: str) -> Handler:
 
 
 # ----- parsers -------------------------------------------------------------------------------
-def _add(commands: argparse._SubParsersAction, name: str, summary: str, run: Handler,
-         common: argparse.ArgumentParser) -> argparse.ArgumentParser:  # fmt: skip
-    parser = commands.add_parser(name, help=summary, description=summary, parents=[common],
-                                 formatter_class=Help)  # fmt: skip
+def _add(
+    commands: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    run: Handler,
+    common: argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        name, help=summary, description=summary, parents=[common], formatter_class=Help
+    )
     parser.set_defaults(run=run)
     return parser
 
 
 def _refresh_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = _add(commands, "refresh", "recalculate every formula of a workbook without Excel and "
-             "store the values", _refresh, common)  # fmt: skip
+    p = _add(
+        commands,
+        "refresh",
+        "recalculate every formula of a workbook without Excel and store the values",
+        _refresh,
+        common,
+    )
     p.add_argument("book", type=Path, help="the .xlsx or .xlsm workbook")
     p.add_argument("-o", "--output", type=Path, help="write here instead of in place")
-    p.add_argument("--allow-files", type=Path, action="append", default=[], metavar="DIR",
-                   help="a folder CLV_SUMMARY_FILE may read from (repeat for more; none by "
-                   "default: a workbook from someone else cannot read this machine's files)")  # fmt: skip
+    p.add_argument(
+        "--allow-files",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder CLV_SUMMARY_FILE may read from (repeat for more; none by "
+        "default: a workbook from someone else cannot read this machine's files)",
+    )
 
 
 def _templates_parser(
@@ -140,10 +169,20 @@ def _templates_parser(
 ) -> None:
     from clv_xl.workbooks.templates.build import DEFAULT_FOLDER
 
-    p = _add(commands, "build-templates", "build the template workbooks into a folder and "
-             "refresh them", _build_templates, common)  # fmt: skip
-    p.add_argument("folder", type=Path, nargs="?", default=DEFAULT_FOLDER,
-                   help="where to write them (created if missing)")  # fmt: skip
+    p = _add(
+        commands,
+        "build-templates",
+        "build the template workbooks into a folder and refresh them",
+        _build_templates,
+        common,
+    )
+    p.add_argument(
+        "folder",
+        type=Path,
+        nargs="?",
+        default=DEFAULT_FOLDER,
+        help="where to write them (created if missing)",
+    )
 
 
 def _summarize_parser(
@@ -151,68 +190,135 @@ def _summarize_parser(
 ) -> None:
     from clv_xl.data.engines import DUCKDB_MEMORY, ENGINE_HELP, ENGINES
 
-    p = _add(commands, "summarize", "summarise a transaction log where it lives (file, folder or "
-             "query) into one row per customer", _data_command("summarize"), common)  # fmt: skip
+    p = _add(
+        commands,
+        "summarize",
+        "summarise a transaction log where it lives (file, folder or "
+        "query) into one row per customer",
+        _data_command("summarize"),
+        common,
+    )
     p.add_argument("source", help="a CSV or Parquet file, a folder of them, or a SELECT query")
-    p.add_argument("-o", "--output", type=Path, required=True,
-                   help="the summary to write (.parquet or .csv)")  # fmt: skip
-    p.add_argument("--engine", choices=list(ENGINES), default="duckdb",
-                   help="; ".join(f"{k}: {v}" for k, v in ENGINE_HELP.items()))  # fmt: skip
-    p.add_argument("--as-of", help="end of the observation period, as YYYY-MM-DD (default: the "
-                   "last date in the log)")  # fmt: skip
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, help="the summary to write (.parquet or .csv)"
+    )
+    p.add_argument(
+        "--engine",
+        choices=list(ENGINES),
+        default="duckdb",
+        help="; ".join(f"{k}: {v}" for k, v in ENGINE_HELP.items()),
+    )
+    p.add_argument(
+        "--as-of",
+        help="end of the observation period, as YYYY-MM-DD (default: the last date in the log)",
+    )
     p.add_argument(
         "--period", default=DEFAULT_PERIOD, help=f"time unit of recency and T: {PERIODS}"
     )
-    p.add_argument("--memory-limit", default=DUCKDB_MEMORY,
-                   help="DuckDB's memory cap; past it DuckDB spills to disk")  # fmt: skip
+    p.add_argument(
+        "--memory-limit",
+        default=DUCKDB_MEMORY,
+        help="DuckDB's memory cap; past it DuckDB spills to disk",
+    )
     for role in ("customer", "date", "amount"):
-        p.add_argument(f"--{role}", help=f"name of the {role} column (default: guessed from "
-                       "common names)")  # fmt: skip
-    p.add_argument("--encoding", help="the file's text encoding, such as utf-8 or cp1252 "
-                   "(default: sniffed: UTF-8 with or without a BOM, else cp1252)")  # fmt: skip
-    p.add_argument("--decimal", choices=[".", ","], help="the amounts' decimal separator "
-                   "(default: decided by the amounts, asked for only when they cannot tell)")  # fmt: skip
-    p.add_argument("--date-order", choices=["DMY", "MDY", "YMD"], help="the order of "
-                   "31/01/1997-style dates (default: decided by the dates, asked for only when no "
-                   "date tells)")  # fmt: skip
-    p.add_argument("--verbose", action="store_true",
-                   help="show the engine's own log (Spark's log4j lines and warnings)")  # fmt: skip
+        p.add_argument(
+            f"--{role}", help=f"name of the {role} column (default: guessed from common names)"
+        )
+    p.add_argument(
+        "--encoding",
+        help="the file's text encoding, such as utf-8 or cp1252 "
+        "(default: sniffed: UTF-8 with or without a BOM, else cp1252)",
+    )
+    p.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        help="the amounts' decimal separator "
+        "(default: decided by the amounts, asked for only when they cannot tell)",
+    )
+    p.add_argument(
+        "--date-order",
+        choices=["DMY", "MDY", "YMD"],
+        help="the order of "
+        "31/01/1997-style dates (default: decided by the dates, asked for only when no "
+        "date tells)",
+    )
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show the engine's own log (Spark's log4j lines and warnings)",
+    )
 
 
 def _fit_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from clv_xl.data.stored import CLI_MODELS
 
-    p = _add(commands, "fit", "fit a purchase model and the Gamma-Gamma spend model to a summary",
-             _data_command("fit"), common)  # fmt: skip
+    p = _add(
+        commands,
+        "fit",
+        "fit a purchase model and the Gamma-Gamma spend model to a summary",
+        _data_command("fit"),
+        common,
+    )
     p.add_argument("summary", type=Path, help="a summary written by `clv-xl summarize`")
     p.add_argument("--model", default="BG/NBD", help=f"one of {', '.join(CLI_MODELS)}")
-    p.add_argument("-o", "--output", type=Path, required=True,
-                   help="the parameters to write (.json)")  # fmt: skip
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, help="the parameters to write (.json)"
+    )
 
 
 def _predict_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = _add(commands, "predict", "per-customer P(alive), expected purchases and lifetime value "
-             "from a summary and a fit", _data_command("predict"), common)  # fmt: skip
+    p = _add(
+        commands,
+        "predict",
+        "per-customer P(alive), expected purchases and lifetime value from a summary and a fit",
+        _data_command("predict"),
+        common,
+    )
     p.add_argument("summary", type=Path, help="a summary written by `clv-xl summarize`")
     p.add_argument("--params", type=Path, required=True, help="the .json `clv-xl fit` wrote")
-    p.add_argument("-o", "--output", type=Path, required=True,
-                   help="the predictions to write (.parquet or .csv)")  # fmt: skip
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="the predictions to write (.parquet or .csv)",
+    )
     p.add_argument("--weeks", type=float, default=52.0, help="window for expected purchases")
     p.add_argument("--months", type=int, default=12, help="months of lifetime value")
     p.add_argument("--discount-rate", type=float, default=0.01, help="discount rate per month")
-    p.add_argument("--margin", type=float, default=1.0,
-                   help="profit share of revenue, 0 to 1 (1: value as revenue)")  # fmt: skip
-    p.add_argument("--engine", choices=["duckdb", "pandas", "spark"], default="duckdb",
-                   help="duckdb or pandas: in chunks on this machine; spark: partitions on Spark")  # fmt: skip
-    p.add_argument("--chunk-rows", type=int, default=1_000_000,
-                   help="customers scored at a time (bounds the memory)")  # fmt: skip
-    p.add_argument("--verbose", action="store_true",
-                   help="show the engine's own log (Spark's log4j lines and warnings)")  # fmt: skip
+    p.add_argument(
+        "--margin",
+        type=float,
+        default=1.0,
+        help="profit share of revenue, 0 to 1 (1: value as revenue)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["duckdb", "pandas", "spark"],
+        default="duckdb",
+        help="duckdb or pandas: in chunks on this machine; spark: partitions on Spark",
+    )
+    p.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=1_000_000,
+        help="customers scored at a time (bounds the memory)",
+    )
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show the engine's own log (Spark's log4j lines and warnings)",
+    )
 
 
 def _addin_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = _add(commands, "build-addin", "build clv_xl.xlam from xlwings' ribbon template",
-             _build_addin, common)  # fmt: skip
+    p = _add(
+        commands,
+        "build-addin",
+        "build clv_xl.xlam from xlwings' ribbon template",
+        _build_addin,
+        common,
+    )
     p.add_argument("-o", "--output", type=Path, default=Path("dist"), help="file or folder")
     p.add_argument("--interpreter", help="Python the add-in should run (default: this one)")
 
@@ -220,30 +326,58 @@ def _addin_parser(commands: argparse._SubParsersAction, common: argparse.Argumen
 def _lite_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from clv_xl.excel.convert import DATE_SYSTEMS
 
-    p = _add(commands, "lite", "write main.py and requirements.txt for xlwings Lite (Excel on "
-             "Windows, Mac and the web, no Python installed)", _lite, common)  # fmt: skip
+    p = _add(
+        commands,
+        "lite",
+        "write main.py and requirements.txt for xlwings Lite (Excel on "
+        "Windows, Mac and the web, no Python installed)",
+        _lite,
+        common,
+    )
     p.add_argument("folder", type=Path, help="where to write them (created if missing)")
-    p.add_argument("--requirement", metavar="LINE",
-                   help="how requirements.txt names clv_xl, for a private index or a wheel "
-                   "hosted elsewhere (a URL of the wheel, or NAME==VERSION; default: "
-                   "clv_xl==this version, from PyPI)")  # fmt: skip
-    p.add_argument("--date-system", type=int, choices=DATE_SYSTEMS, default=1900,
-                   help="the workbook's date system: 1904 if Excel's 'Use 1904 date system' "
-                   "is ticked (dates reach Lite's functions as serial numbers)")  # fmt: skip
+    p.add_argument(
+        "--requirement",
+        metavar="LINE",
+        help="how requirements.txt names clv_xl, for a private index or a wheel "
+        "hosted elsewhere (a URL of the wheel, or NAME==VERSION; default: "
+        "clv_xl==this version, from PyPI)",
+    )
+    p.add_argument(
+        "--date-system",
+        type=int,
+        choices=DATE_SYSTEMS,
+        default=1900,
+        help="the workbook's date system: 1904 if Excel's 'Use 1904 date system' "
+        "is ticked (dates reach Lite's functions as serial numbers)",
+    )
 
 
 def _doctor_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    _add(commands, "doctor", "check that clv_xl works here: in Excel (a scratch workbook) where "
-         "Excel runs", _doctor, common)  # fmt: skip
+    _add(
+        commands,
+        "doctor",
+        "check that clv_xl works here: in Excel (a scratch workbook) where Excel runs",
+        _doctor,
+        common,
+    )
 
 
-PARSERS = (_refresh_parser, _summarize_parser, _fit_parser, _predict_parser, _templates_parser,
-           _addin_parser, _lite_parser, _doctor_parser)  # fmt: skip
+PARSERS = (
+    _refresh_parser,
+    _summarize_parser,
+    _fit_parser,
+    _predict_parser,
+    _templates_parser,
+    _addin_parser,
+    _lite_parser,
+    _doctor_parser,
+)
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="clv-xl", formatter_class=Help,
-                                  description="clv_xl: customer lifetime value for Excel")  # fmt: skip
+    top = argparse.ArgumentParser(
+        prog="clv-xl", formatter_class=Help, description="clv_xl: customer lifetime value for Excel"
+    )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
     for add in PARSERS:
@@ -276,8 +410,11 @@ def _main(argv: list[str] | None) -> int:
     except Interrupted as stop:  # what it says is what is on disk
         done = WRITTEN[mark:]
         said = f"after writing {', '.join(map(str, done))}" if done else "; nothing was written"
-        return _fail(args.command, f"stopped by {signal.Signals(stop.signum).name}"
-                     f"{' ' if done else ''}{said}", 128 + stop.signum)  # fmt: skip
+        return _fail(
+            args.command,
+            f"stopped by {signal.Signals(stop.signum).name}{' ' if done else ''}{said}",
+            128 + stop.signum,
+        )
     except KeyboardInterrupt:
         return _fail(args.command, "stopped by SIGINT; nothing was written", 128 + signal.SIGINT)
     except CLVError as exc:

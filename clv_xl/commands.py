@@ -47,25 +47,42 @@ from clv_xl.progress import bar, say
 def summarize(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     label = period_label(args.period)
-    target = not_an_input(output_file(args.output, "--output", tuple(TABLE_SUFFIXES)),
-                          [Path(args.source)], "--output")  # fmt: skip
+    target = not_an_input(
+        output_file(args.output, "--output", tuple(TABLE_SUFFIXES)), [Path(args.source)], "--output"
+    )
     folder = Path(args.source).expanduser()
     if folder.is_dir() and Path(os.path.realpath(folder)) in target.parents:
-        raise refused("--output", f"{args.output}, inside the log's folder {args.source}",
-                      "a file outside it (inside, the next summary would read it as sales)")  # fmt: skip
+        raise refused(
+            "--output",
+            f"{args.output}, inside the log's folder {args.source}",
+            "a file outside it (inside, the next summary would read it as sales)",
+        )
     as_of = as_of_date(args.as_of)
     if Path(args.source).is_file() or Path(args.source).is_symlink():
         input_file(Path(args.source), "source", "a CSV or Parquet transaction log")
-    source = Source(args.source, args.customer, args.date, args.amount, args.encoding,
-                    args.decimal, args.date_order)  # fmt: skip
+    source = Source(
+        args.source,
+        args.customer,
+        args.date,
+        args.amount,
+        args.encoding,
+        args.decimal,
+        args.date_order,
+    )
     bar(f"summarising with {args.engine}", 0.1)
     notes: list[str] = []
     if args.engine == "duckdb":  # DuckDB writes the file itself: memory stays within its limit
         from clv_xl.data.engines.duckdb_engine import duckdb_summary
 
         def write(tmp: Path) -> None:
-            done = duckdb_summary(source, as_of, period_days(args.period), args.memory_limit,
-                                  to_file=tmp, period=label)  # fmt: skip
+            done = duckdb_summary(
+                source,
+                as_of,
+                period_days(args.period),
+                args.memory_limit,
+                to_file=tmp,
+                period=label,
+            )
             notes.extend(done.attrs["notes"])
 
         write_atomically(target, write)
@@ -86,8 +103,9 @@ def summarize(args: argparse.Namespace) -> int:
 
 def fit(args: argparse.Namespace) -> int:
     cls = model_class(args.model, CLI_MODELS)
-    target = not_an_input(output_file(args.output, "--output", (".json",)), [args.summary],
-                          "--output")  # fmt: skip
+    target = not_an_input(
+        output_file(args.output, "--output", (".json",)), [args.summary], "--output"
+    )
     summary = read_summary(args.summary)
     bar(f"fitting {cls.name}", 0.1)
     x, tx, big_t, m = (summary[c].to_numpy(float) for c in SCORING_COLUMNS[1:])
@@ -123,8 +141,11 @@ def predict(args: argparse.Namespace) -> int:
         raise InputError("--chunk-rows", args.chunk_rows, "a number of customers from 1,000 up")
     if args.engine == "spark":
         return _predict_on_spark(args)
-    target = not_an_input(output_file(args.output, "--output", tuple(TABLE_SUFFIXES)),
-                          [args.summary, args.params], "--output")  # fmt: skip
+    target = not_an_input(
+        output_file(args.output, "--output", tuple(TABLE_SUFFIXES)),
+        [args.summary, args.params],
+        "--output",
+    )
     stored = read_params(args.params)
     input_file(args.summary, "summary", SUMMARY, tuple(TABLE_SUFFIXES))
     model, spend = stored["model"], stored["spend"]
@@ -137,8 +158,16 @@ def predict(args: argparse.Namespace) -> int:
         nonlocal scored
         chunk = checked_summary(chunk, args.summary, scored)
         unit = fitted_unit(chunk, stored)
-        out = score_frame(model, spend if isinstance(spend, GammaGamma) else None, chunk,
-                          args.weeks, args.months, args.discount_rate, args.margin, unit)  # fmt: skip
+        out = score_frame(
+            model,
+            spend if isinstance(spend, GammaGamma) else None,
+            chunk,
+            args.weeks,
+            args.months,
+            args.discount_rate,
+            args.margin,
+            unit,
+        )
         scored += len(chunk)
         bar(f"scored {scored:,} of {total:,} customers", min(scored / max(total, 1), 0.99))
         return out
@@ -176,8 +205,13 @@ def _predict_on_spark(args: argparse.Namespace) -> int:
     model, spend = stored["model"], stored["spend"]
     assert isinstance(model, RepeatBuyingModel)
     bar("scoring on Spark", 0.3)
-    options = {"weeks": args.weeks, "months": args.months, "rate": args.discount_rate,
-               "margin": args.margin, "unit": unit}  # fmt: skip
+    options = {
+        "weeks": args.weeks,
+        "months": args.months,
+        "rate": args.discount_rate,
+        "margin": args.margin,
+        "unit": unit,
+    }
     from pyspark.errors import PySparkException
 
     per_purchase = spend if isinstance(spend, GammaGamma) else None

@@ -87,8 +87,11 @@ def not_an_input(target: Path, inputs: list[Path], argument: str) -> Path:
     replaced by a command's output."""
     for source in inputs:
         if same_file(target, source):
-            raise refused(argument, f"{target}, which is the input {source}",
-                          "another file: the input is never replaced")  # fmt: skip
+            raise refused(
+                argument,
+                f"{target}, which is the input {source}",
+                "another file: the input is never replaced",
+            )
     return target
 
 
@@ -136,8 +139,13 @@ def exchange(first: Path, second: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]  # fmt: skip
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
         return True
     err = ctypes.get_errno()
@@ -209,8 +217,9 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def write_atomically(target: Path, write: Callable[[Path], object],
-                     expect: FileIdentity | None = None) -> Path:  # fmt: skip
+def write_atomically(
+    target: Path, write: Callable[[Path], object], expect: FileIdentity | None = None
+) -> Path:
     """The one atomic write: ``write(tmp)`` into a hidden temporary file beside ``target``,
     flushed to disk, given the mode of :func:`mode_for`, renamed over ``target``. Whatever
     happens before the rename (an error, Ctrl-C, a signal raised as an exception), the temporary
@@ -218,8 +227,9 @@ def write_atomically(target: Path, write: Callable[[Path], object],
     ``target`` is replaced only if it is still that file; otherwise the result is kept beside
     it. Returns the path written."""
     target = Path(target)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}",
-                                dir=target.parent)  # fmt: skip
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
     os.close(fd)
     tmp = Path(name)
     try:

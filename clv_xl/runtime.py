@@ -45,9 +45,13 @@ def require(module: str, purpose: str, package: str | None = None) -> ModuleType
 def missing_line(package: str, purpose: str) -> str:
     if in_pyodide():
         if package in _DESKTOP_ONLY:
-            return (f"{purpose} needs {package}, which cannot run in xlwings Lite; use it from "
-                    "a computer with Python (pip install clv_xl)")  # fmt: skip
-        return (f"{purpose} needs the package {package}: add the line {package} to xlwings "
-                "Lite's requirements.txt tab and restart xlwings Lite")  # fmt: skip
+            return (
+                f"{purpose} needs {package}, which cannot run in xlwings Lite; use it from "
+                "a computer with Python (pip install clv_xl)"
+            )
+        return (
+            f"{purpose} needs the package {package}: add the line {package} to xlwings "
+            "Lite's requirements.txt tab and restart xlwings Lite"
+        )
     target = _EXTRAS.get(package, package)
     return f"{purpose} needs the package {package}: install it with python -m pip install {target}"

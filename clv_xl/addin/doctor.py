@@ -35,12 +35,20 @@ LITE_ROUTE = (
 
 # A tiny transaction log: customer, week of purchase (as a date), amount.
 LOG = [
-    ("a", "1997-01-01", 10), ("a", "1997-02-01", 12), ("a", "1997-03-15", 9),
-    ("b", "1997-01-05", 20), ("c", "1997-01-10", 7), ("c", "1997-05-01", 8),
-    ("d", "1997-02-01", 30), ("d", "1997-02-20", 25), ("d", "1997-04-02", 28),
-    ("d", "1997-06-01", 30), ("e", "1997-03-01", 5), ("f", "1997-03-03", 15),
+    ("a", "1997-01-01", 10),
+    ("a", "1997-02-01", 12),
+    ("a", "1997-03-15", 9),
+    ("b", "1997-01-05", 20),
+    ("c", "1997-01-10", 7),
+    ("c", "1997-05-01", 8),
+    ("d", "1997-02-01", 30),
+    ("d", "1997-02-20", 25),
+    ("d", "1997-04-02", 28),
+    ("d", "1997-06-01", 30),
+    ("e", "1997-03-01", 5),
+    ("f", "1997-03-03", 15),
     ("f", "1997-06-20", 14),
-]  # fmt: skip
+]
 # Cell -> formula of the scalar checks, typed into the scratch sheet and read back.
 SCALARS = {"A1": "=CLV_VALUE(14,2)", "A2": "=CLV_HEADROOM(500,50)"}
 CUSTOMERS = len({c for c, _, _ in LOG})
@@ -74,8 +82,9 @@ def expected_answers() -> dict[str, Any]:
     from clv_xl.data import summarize, to_dates
     from clv_xl.models import BGNBD
 
-    summary = summarize([c for c, _, _ in LOG], to_dates([d for _, d, _ in LOG]),
-                        [float(a) for _, _, a in LOG])  # fmt: skip
+    summary = summarize(
+        [c for c, _, _ in LOG], to_dates([d for _, d, _ in LOG]), [float(a) for _, _, a in LOG]
+    )
     cols = [summary[k].to_numpy(float) for k in ("frequency", "recency", "T")]
     fit = BGNBD().fit(*cols)
     return {
@@ -92,8 +101,13 @@ def excel_checks(connect: Callable[[], tuple[Any, bool]]) -> list[Check]:
         app, started = connect()
     except Exception as exc:  # Excel missing, or xlwings cannot drive it
         first = first_line(exc, 1000) or type(exc).__name__
-        return [Check(False, f"Excel could not be started through xlwings ({first}): install "
-                      "Excel, start it once by hand, then run `clv-xl doctor` again")]  # fmt: skip
+        return [
+            Check(
+                False,
+                f"Excel could not be started through xlwings ({first}): install "
+                "Excel, start it once by hand, then run `clv-xl doctor` again",
+            )
+        ]
     checks = [Check(True, f"Excel {getattr(app, 'version', '')} started through xlwings".strip())]
     book = None
     try:
@@ -134,10 +148,16 @@ def _compare(sheet: Any, expected: dict[str, Any]) -> list[Check]:
             and math.isclose(table[k], expected[k], rel_tol=1e-6)
             for k in ("log_likelihood", "customers")
         )
-        checks.append(Check(close, "=CLV_SUMMARY and =CLV_FIT spill the core's fit" if close else
-                            f"=CLV_FIT gave log-likelihood {table.get('log_likelihood')}, the core "
-                            f"{expected['log_likelihood']:.6g}: "
-                            "report this with `clv-xl doctor` output"))  # fmt: skip
+        checks.append(
+            Check(
+                close,
+                "=CLV_SUMMARY and =CLV_FIT spill the core's fit"
+                if close
+                else f"=CLV_FIT gave log-likelihood {table.get('log_likelihood')}, the core "
+                f"{expected['log_likelihood']:.6g}: "
+                "report this with `clv-xl doctor` output",
+            )
+        )
     return checks
 
 
@@ -179,8 +199,12 @@ def headless_checks() -> list[Check]:
             import openpyxl
 
             value = openpyxl.load_workbook(book, data_only=True)["Doctor"]["A1"].value
-        return [Check(value == 28 and not report.errors,
-                      f"headless refresh (`clv-xl refresh`): {SCALARS['A1']} = {value}")]  # fmt: skip
+        return [
+            Check(
+                value == 28 and not report.errors,
+                f"headless refresh (`clv-xl refresh`): {SCALARS['A1']} = {value}",
+            )
+        ]
     except Exception as exc:
         return [Check(False, f"headless refresh failed: {exc}; run `python install.py`")]
 
@@ -202,9 +226,14 @@ def run(
         if platform == "darwin":
             checks.append(Check(True, f"Excel for Mac: {LITE_ROUTE}"))
     else:
-        checks.append(Check(True, f"{platform}: no Excel here, so the CLV_ formulas, the ribbon "
-                          "and the add-in cannot be checked; run `clv-xl doctor` on the Windows "
-                          "or Mac machine with Excel"))  # fmt: skip
+        checks.append(
+            Check(
+                True,
+                f"{platform}: no Excel here, so the CLV_ formulas, the ribbon "
+                "and the add-in cannot be checked; run `clv-xl doctor` on the Windows "
+                "or Mac machine with Excel",
+            )
+        )
         checks.append(Check(True, f"Excel on the web or a Mac: {LITE_ROUTE}"))
         checks += headless_checks()
     return checks

@@ -78,8 +78,10 @@ def install_windows(excel: Excel, addin: Path, ask: Ask, say: Say) -> WindowsRes
             changed = True
             say("Turned on 'Trust access to the VBA project object model' for the import.")
         else:
-            say("Left off. The ribbon's Refresh works; to add the CLV_ functions later, run "
-                "`python install.py` again and answer y, or turn the setting on yourself.")  # fmt: skip
+            say(
+                "Left off. The ribbon's Refresh works; to add the CLV_ functions later, run "
+                "`python install.py` again and answer y, or turn the setting on yourself."
+            )
     try:
         if trusted or changed:
             try:
@@ -103,8 +105,13 @@ def install_windows(excel: Excel, addin: Path, ask: Ask, say: Say) -> WindowsRes
     return WindowsResult(target, imported, changed)
 
 
-def install_mac(addin: Path, startup: Path, excel_found: bool, say: Say,
-                runpython: tuple[Path, Path] | None = None) -> Path | None:  # fmt: skip
+def install_mac(
+    addin: Path,
+    startup: Path,
+    excel_found: bool,
+    say: Say,
+    runpython: tuple[Path, Path] | None = None,
+) -> Path | None:
     """Copy the add-in into Excel for Mac's start-up folder and, as ``xlwings runpython
     install`` does, xlwings' AppleScript (``runpython`` = (source, target)) into the folder
     Excel's sandbox lets VBA run scripts from: without it the Refresh button cannot reach
@@ -125,9 +132,11 @@ def install_mac(addin: Path, startup: Path, excel_found: bool, say: Say,
     target = startup / ADDIN_NAME
     copy_atomically(addin, target)
     say(f"Installed the add-in: {target}. Restart Excel (Cmd-Q) to see the CLV tab.")
-    say("Note: classic xlwings has no user-defined functions on a Mac, so this add-in cannot "
+    say(
+        "Note: classic xlwings has no user-defined functions on a Mac, so this add-in cannot "
         "compute the CLV_ formulas there (`clv-xl refresh BOOK.xlsx` recomputes a saved "
-        f"workbook); {LITE_ROUTE}.")  # fmt: skip
+        f"workbook); {LITE_ROUTE}."
+    )
     return target
 
 

@@ -79,12 +79,16 @@ async def clv_refresh(book: xw.BookAsync):
 '''
 
 
-def write_lite_files(folder: Path, requirement: str | None = None, date_system: int = 1900) -> list[Path]:  # fmt: skip
+def write_lite_files(
+    folder: Path, requirement: str | None = None, date_system: int = 1900
+) -> list[Path]:
     """Write main.py and requirements.txt into ``folder`` (created if missing)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in (("main.py", main_py(date_system)),
-                       ("requirements.txt", requirements_txt(requirement))):  # fmt: skip
+    for name, text in (
+        ("main.py", main_py(date_system)),
+        ("requirements.txt", requirements_txt(requirement)),
+    ):
         target = folder / name
         write_atomically(target, _text_writer(text))
         written.append(target)

@@ -123,8 +123,13 @@ def refresh_sheet(sheet: Any, report: RibbonReport) -> None:
     reenter(sheet, (used.row, used.column), grid(used.formula2), report, "formula2")
 
 
-def reenter(sheet: Any, corner: tuple[int, int], formulas: list[list[Any]],
-            report: RibbonReport, attribute: str) -> None:  # fmt: skip
+def reenter(
+    sheet: Any,
+    corner: tuple[int, int],
+    formulas: list[list[Any]],
+    report: RibbonReport,
+    attribute: str,
+) -> None:
     """Write the CLV formulas of ``formulas`` (read from the used range whose top-left cell is
     ``corner``) back into ``sheet``, one write per run of cells, through ``attribute``
     (``formula2`` on desktop; ``formula`` in xlwings Lite, where Office.js writes dynamic arrays
@@ -143,7 +148,9 @@ def sheet_errors(sheet: Any) -> list[tuple[str, str, str]]:
     return errors_in(sheet.name, (used.row, used.column), grid(used.options(err_to_str=True).value))
 
 
-def errors_in(name: str, corner: tuple[int, int], values: list[list[Any]]) -> list[tuple[str, str, str]]:  # fmt: skip
+def errors_in(
+    name: str, corner: tuple[int, int], values: list[list[Any]]
+) -> list[tuple[str, str, str]]:
     """(sheet, cell, error) of every error cell of a used range read as ``values``."""
     top, left = corner
     found = []

@@ -60,8 +60,10 @@ def _decode(sample: bytes, encoding: str | None) -> tuple[str, str, str]:
         try:
             return sample.decode(encoding, errors="strict"), encoding, ""
         except (LookupError, UnicodeDecodeError) as exc:
-            raise SourceError(f"the file is not {encoding} ({exc.__class__.__name__}); give "
-                              "--encoding utf-8 or cp1252") from None  # fmt: skip
+            raise SourceError(
+                f"the file is not {encoding} ({exc.__class__.__name__}); give "
+                "--encoding utf-8 or cp1252"
+            ) from None
     if sample.startswith(b"\xef\xbb\xbf"):
         return sample[3:].decode("utf-8", errors="replace"), "utf-8-sig", ""
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -97,8 +99,10 @@ def sniff(path: Path, encoding: str | None = None) -> Dialect:
     text, used, note = _decode(sample, encoding)
     for part, where in ((text, "its start"), (tail.decode(used, errors="replace"), "its end")):
         if "\x00" in part:
-            raise SourceError(f"{path.name} holds NUL bytes near {where}: not a text file (a "
-                              "damaged or unfinished export?); export it again")  # fmt: skip
+            raise SourceError(
+                f"{path.name} holds NUL bytes near {where}: not a text file (a "
+                "damaged or unfinished export?); export it again"
+            )
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not complete and len(lines) > 1:
         lines = lines[:-1]  # the sample's last line may be cut
@@ -116,8 +120,10 @@ def sniff(path: Path, encoding: str | None = None) -> Dialect:
             if delimiter is not None:
                 break  # a real delimiter that splits every line alike wins over spaces
     if best is None:
-        raise SourceError(f"{path.name}: cannot tell how its columns are separated (comma, "
-                          "semicolon, tab, pipe or runs of spaces, the same number on every line)")  # fmt: skip
+        raise SourceError(
+            f"{path.name}: cannot tell how its columns are separated (comma, "
+            "semicolon, tab, pipe or runs of spaces, the same number on every line)"
+        )
     delimiter = best[1]
     first = _fields(lines[0], delimiter)
     second = _fields(lines[1], delimiter) if len(lines) > 1 else []
@@ -143,14 +149,17 @@ SMALL_LOG_BYTES = 32 * 1024 * 1024
 it is read whole, not in chunks (a folder of 10,000 small exports: a pandas call a file, once)."""
 
 
-def _csv_batches(files: list[Path], src: Source, chunk_rows: int,
-                 notes: list[str]) -> tuple[tuple[str, str, str | None], Callable[[], Iterator[tuple[pd.DataFrame, int]]]]:  # fmt: skip
+def _csv_batches(
+    files: list[Path], src: Source, chunk_rows: int, notes: list[str]
+) -> tuple[tuple[str, str, str | None], Callable[[], Iterator[tuple[pd.DataFrame, int]]]]:
     dialects = [sniff(p, src.encoding) for p in files]
     first = dialects[0]
     for p, d in zip(files, dialects, strict=True):
         if d.columns != first.columns:
-            raise SourceError(f"{p.name} has the columns {', '.join(d.columns)}, unlike "
-                              f"{files[0].name}; give files of one layout")  # fmt: skip
+            raise SourceError(
+                f"{p.name} has the columns {', '.join(d.columns)}, unlike "
+                f"{files[0].name}; give files of one layout"
+            )
         if d.note:
             notes.append(f"{p.name}: {d.note}")
     if not first.header:
@@ -160,8 +169,10 @@ def _csv_batches(files: list[Path], src: Source, chunk_rows: int,
     except SourceError as exc:
         if first.header:
             raise
-        raise SourceError(f"{exc}; this file has no header row, so name columns by number, e.g. "
-                          "--customer 1 --date 2 --amount 3") from None  # fmt: skip
+        raise SourceError(
+            f"{exc}; this file has no header row, so name columns by number, e.g. "
+            "--customer 1 --date 2 --amount 3"
+        ) from None
     wanted = [c for c in picked if c is not None]
     positions = [first.columns.index(c) for c in wanted]
 
@@ -178,12 +189,21 @@ def _csv_batches(files: list[Path], src: Source, chunk_rows: int,
         for path, dialect, size in zip(files, dialects, sizes, strict=True):
             start = 2 if dialect.header else 1
             reader = pd.read_csv(
-                path, sep=dialect.delimiter if dialect.delimiter else r"\s+",
-                header=None, skiprows=1 if dialect.header else 0, usecols=positions,
-                dtype=str, keep_default_na=False, na_filter=False, encoding=dialect.encoding,
-                chunksize=None if size <= SMALL_LOG_BYTES else chunk_rows, engine="c",
-                skipinitialspace=True, quotechar='"', encoding_errors="strict",
-            )  # fmt: skip
+                path,
+                sep=dialect.delimiter if dialect.delimiter else r"\s+",
+                header=None,
+                skiprows=1 if dialect.header else 0,
+                usecols=positions,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=dialect.encoding,
+                chunksize=None if size <= SMALL_LOG_BYTES else chunk_rows,
+                engine="c",
+                skipinitialspace=True,
+                quotechar='"',
+                encoding_errors="strict",
+            )
             try:
                 for chunk in [reader] if isinstance(reader, pd.DataFrame) else reader:
                     chunk.columns = [first.columns[int(i)] for i in chunk.columns]
@@ -193,19 +213,25 @@ def _csv_batches(files: list[Path], src: Source, chunk_rows: int,
                     yield part, start
                     start += len(chunk)
             except UnicodeDecodeError:
-                raise SourceError(f"{path.name} is not {dialect.encoding} throughout; give "
-                                  "--encoding cp1252 (Windows) or utf-8") from None  # fmt: skip
+                raise SourceError(
+                    f"{path.name} is not {dialect.encoding} throughout; give "
+                    "--encoding cp1252 (Windows) or utf-8"
+                ) from None
             except (pd.errors.ParserError, ValueError) as exc:
                 message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise SourceError(f"cannot read {path.name} as {NAMES[dialect.delimiter]}-"
-                                  f"separated text: {message}") from None  # fmt: skip
+                raise SourceError(
+                    f"cannot read {path.name} as {NAMES[dialect.delimiter]}-"
+                    f"separated text: {message}"
+                ) from None
         if small:
             kept = read
 
     return picked, raw
 
 
-def _parquet_batches(files: list[Path], src: Source, chunk_rows: int) -> tuple[tuple[str, str, str | None], Callable[[], Iterator[tuple[pd.DataFrame, int]]]]:  # fmt: skip
+def _parquet_batches(
+    files: list[Path], src: Source, chunk_rows: int
+) -> tuple[tuple[str, str, str | None], Callable[[], Iterator[tuple[pd.DataFrame, int]]]]:
     import pyarrow.dataset as ds
 
     dataset = ds.dataset([str(p) for p in files], format="parquet")
@@ -222,7 +248,9 @@ def _parquet_batches(files: list[Path], src: Source, chunk_rows: int) -> tuple[t
     return picked, raw
 
 
-def _query_batches(src: Source, chunk_rows: int) -> tuple[tuple[str, str, str | None], Callable[[], Iterator[tuple[pd.DataFrame, int]]]]:  # fmt: skip
+def _query_batches(
+    src: Source, chunk_rows: int
+) -> tuple[tuple[str, str, str | None], Callable[[], Iterator[tuple[pd.DataFrame, int]]]]:
     import duckdb
 
     from clv_xl.data.engines.connection import duckdb_connection
@@ -297,18 +325,24 @@ def transactions(src: Source, chunk_rows: int = CHUNK_ROWS) -> Read:
             keep = ~_blank_ids(frame[customer])
             rows = numbers[keep]
             part = frame[keep]
-            yield pd.DataFrame({
-                "customer": parse_ids(part[customer].to_numpy(), numeric),
-                "day": parse_days(part[date].reset_index(drop=True), order, rows),
-                "amount": (parse_amounts(part[amount].to_numpy(), decimal, rows) if amount
-                           else np.zeros(len(part))),
-            })  # fmt: skip
+            yield pd.DataFrame(
+                {
+                    "customer": parse_ids(part[customer].to_numpy(), numeric),
+                    "day": parse_days(part[date].reset_index(drop=True), order, rows),
+                    "amount": (
+                        parse_amounts(part[amount].to_numpy(), decimal, rows)
+                        if amount
+                        else np.zeros(len(part))
+                    ),
+                }
+            )
 
     return Read(passes, notes)
 
 
-def _gathered(batches: Iterator[tuple[pd.DataFrame, int]],
-              rows: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:  # fmt: skip
+def _gathered(
+    batches: Iterator[tuple[pd.DataFrame, int]], rows: int
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Batches (a frame and its first row's number in its file) gathered up to ``rows`` rows,
     each with its rows' numbers: a folder of many small files goes through the reading rules
     in a few large batches, not one small batch a file."""

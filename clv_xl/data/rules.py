@@ -50,8 +50,14 @@ class ReadError(CLVError, ValueError):
     the Excel layer can say the same in its own words.
     """
 
-    def __init__(self, message: str, value: Any = None, index: int | None = None,
-                 expected: str = "", option: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        message: str,
+        value: Any = None,
+        index: int | None = None,
+        expected: str = "",
+        option: str = "",
+    ) -> None:
         super().__init__(message)
         self.value, self.index, self.expected, self.option = value, index, expected, option
 
@@ -92,8 +98,10 @@ class IdEvidence:
             return
         text = _text(pd.Series(arr, dtype=object))
         whole = text.str.fullmatch(_WHOLE)
-        self.numeric = bool(whole.all()) and bool((text.str.len() < 19).all() or all(
-            abs(int(v)) <= INT64_MAX for v in text[text.str.len() >= 19]))  # fmt: skip
+        self.numeric = bool(whole.all()) and bool(
+            (text.str.len() < 19).all()
+            or all(abs(int(v)) <= INT64_MAX for v in text[text.str.len() >= 19])
+        )
 
 
 def parse_ids(values: Any, numeric: bool) -> np.ndarray:
@@ -110,8 +118,9 @@ def parse_ids(values: Any, numeric: bool) -> np.ndarray:
     if arr.dtype.kind in "iu":
         return arr.astype(str).astype(object)
     if arr.dtype.kind == "f":  # a float id column read as text: whole values without ".0"
-        return np.array([f"{v:.0f}" if float(v).is_integer() else repr(float(v)) for v in arr],
-                        dtype=object)  # fmt: skip
+        return np.array(
+            [f"{v:.0f}" if float(v).is_integer() else repr(float(v)) for v in arr], dtype=object
+        )
     return _text(pd.Series(arr, dtype=object)).to_numpy(dtype=object)
 
 
@@ -144,8 +153,11 @@ class DateEvidence:
             return
         a = pd.to_numeric(parts[0], errors="coerce").to_numpy()
         b = pd.to_numeric(parts[2], errors="coerce").to_numpy()
-        for name, mask in (("day_first", found & (a > 12)), ("month_first", found & (b > 12)),
-                           ("ambiguous", found & (a <= 12) & (b <= 12))):  # fmt: skip
+        for name, mask in (
+            ("day_first", found & (a > 12)),
+            ("month_first", found & (b > 12)),
+            ("ambiguous", found & (a <= 12) & (b <= 12)),
+        ):
             if getattr(self, name) is None and mask.any():
                 i = int(np.argmax(mask))
                 setattr(self, name, (str(text.iloc[i]), i, _row(rows, i)))
@@ -156,20 +168,29 @@ class DateEvidence:
             return given
         if self.day_first and self.month_first:
             (a, _, ra), (b, i, rb) = self.day_first, self.month_first
-            raise ReadError(f"the dates mix day-first {a!r} ({ra}) and month-first {b!r} ({rb}); "
-                            "give every date in one order", b, i,
-                            f"dates in one order (the column also has the day-first {a})")  # fmt: skip
+            raise ReadError(
+                f"the dates mix day-first {a!r} ({ra}) and month-first {b!r} ({rb}); "
+                "give every date in one order",
+                b,
+                i,
+                f"dates in one order (the column also has the day-first {a})",
+            )
         if self.day_first:
             return "DMY"
         if self.month_first:
             return "MDY"
         if self.ambiguous:
             v, i, row = self.ambiguous
-            raise ReadError(f"the dates, such as {v!r} ({row}), could be day-first or month-first "
-                            "and no date in the column tells; give --date-order DMY or MDY", v, i,
-                            "a date no one can read the wrong way round: day-first or month-first "
-                            "is not told by any date in the column (use date cells, or write "
-                            "dates as 2024-04-05)", "--date-order")  # fmt: skip
+            raise ReadError(
+                f"the dates, such as {v!r} ({row}), could be day-first or month-first "
+                "and no date in the column tells; give --date-order DMY or MDY",
+                v,
+                i,
+                "a date no one can read the wrong way round: day-first or month-first "
+                "is not told by any date in the column (use date cells, or write "
+                "dates as 2024-04-05)",
+                "--date-order",
+            )
         return None
 
 
@@ -275,9 +296,13 @@ def _checked(days: np.ndarray, values: Any, rows: Any) -> np.ndarray:
     if bad.any():
         i = int(np.argmax(bad))
         shown = pd.Series(values).iloc[i] if not isinstance(values, np.ndarray) else values[i]
-        raise ReadError(f"{_row(rows, i)}: {str(shown)!r} is no date clv_xl reads; expected "
-                        f"{DATE_WINDOW} such as 1997-01-31, 19970131 or 31/01/1997", shown, i,
-                        f"{DATE_WINDOW} (a date cell, 1997-01-31 or 19970131)")  # fmt: skip
+        raise ReadError(
+            f"{_row(rows, i)}: {str(shown)!r} is no date clv_xl reads; expected "
+            f"{DATE_WINDOW} such as 1997-01-31, 19970131 or 31/01/1997",
+            shown,
+            i,
+            f"{DATE_WINDOW} (a date cell, 1997-01-31 or 19970131)",
+        )
     return days
 
 
@@ -308,8 +333,11 @@ class DecimalEvidence:
         if arr.dtype.kind != "O" and arr.dtype.kind != "U":
             return
         t = _clean_amounts(_text(pd.Series(arr, dtype=object)))
-        for name, pattern in (("comma", _COMMA_DECIMAL), ("point", _POINT_DECIMAL),
-                              ("either", _EITHER)):  # fmt: skip
+        for name, pattern in (
+            ("comma", _COMMA_DECIMAL),
+            ("point", _POINT_DECIMAL),
+            ("either", _EITHER),
+        ):
             if getattr(self, name) is None:
                 mask = t.str.fullmatch(pattern).to_numpy()
                 if mask.any():
@@ -321,19 +349,28 @@ class DecimalEvidence:
             return given
         if self.comma and self.point:
             (a, _, ra), (b, i, rb) = self.comma, self.point
-            raise ReadError(f"the amounts mix a decimal comma {a!r} ({ra}) and a decimal point "
-                            f"{b!r} ({rb}); give --decimal , or --decimal .", b, i,
-                            f"amounts with one decimal separator (the column also has {a})",
-                            "--decimal")  # fmt: skip
+            raise ReadError(
+                f"the amounts mix a decimal comma {a!r} ({ra}) and a decimal point "
+                f"{b!r} ({rb}); give --decimal , or --decimal .",
+                b,
+                i,
+                f"amounts with one decimal separator (the column also has {a})",
+                "--decimal",
+            )
         if self.comma:
             return ","
         if self.point or not self.either:
             return "."
         v, i, row = self.either
-        raise ReadError(f"the amounts, such as {v!r} ({row}), could have a decimal comma or a "
-                        "thousands separator and no amount tells; give --decimal , or --decimal .",
-                        v, i, "an amount whose decimal separator is clear (no amount in the "
-                        "column tells whether , or . is the decimal)", "--decimal")  # fmt: skip
+        raise ReadError(
+            f"the amounts, such as {v!r} ({row}), could have a decimal comma or a "
+            "thousands separator and no amount tells; give --decimal , or --decimal .",
+            v,
+            i,
+            "an amount whose decimal separator is clear (no amount in the "
+            "column tells whether , or . is the decimal)",
+            "--decimal",
+        )
 
 
 MAX_AMOUNT = 1e15
@@ -349,8 +386,12 @@ def amounts_in_window(out: np.ndarray, shown: Any, rows: Any = None) -> np.ndarr
     if outside.any():
         i = int(np.argmax(outside))
         value = shown[i] if shown is not None else out[i]
-        raise ReadError(f"{_row(rows, i)}: the amount {str(value)!r} is too large; expected "
-                        f"{AMOUNT_WINDOW}", value, i, AMOUNT_WINDOW)  # fmt: skip
+        raise ReadError(
+            f"{_row(rows, i)}: the amount {str(value)!r} is too large; expected {AMOUNT_WINDOW}",
+            value,
+            i,
+            AMOUNT_WINDOW,
+        )
     return out
 
 
@@ -375,9 +416,13 @@ def parse_amounts(values: Any, decimal: str | None = None, rows: Any = None) -> 
     bad = ~np.isfinite(out)
     if bad.any():
         i = int(np.argmax(bad))
-        raise ReadError(f"{_row(rows, i)}: the amount {text.iloc[i]!r} is not a number clv_xl "
-                        "reads (such as 12.50, $1,250.00 or 1.250,00)", text.iloc[i], i,
-                        "a number (12.50, $1,250.00 or 1.250,00)")  # fmt: skip
+        raise ReadError(
+            f"{_row(rows, i)}: the amount {text.iloc[i]!r} is not a number clv_xl "
+            "reads (such as 12.50, $1,250.00 or 1.250,00)",
+            text.iloc[i],
+            i,
+            "a number (12.50, $1,250.00 or 1.250,00)",
+        )
     return amounts_in_window(out, text.to_numpy(), rows)
 
 

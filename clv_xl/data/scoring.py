@@ -22,8 +22,16 @@ from clv_xl.models import GammaGamma, RepeatBuyingModel, lifetime_value
 SCORING_COLUMNS = ("customer", "frequency", "recency", "T", "monetary_value")
 
 
-def score_frame(model: RepeatBuyingModel, spend: GammaGamma | None, summary: pd.DataFrame,
-                weeks: float, months: int, rate: float, margin: float, unit: str) -> pd.DataFrame:  # fmt: skip
+def score_frame(
+    model: RepeatBuyingModel,
+    spend: GammaGamma | None,
+    summary: pd.DataFrame,
+    weeks: float,
+    months: int,
+    rate: float,
+    margin: float,
+    unit: str,
+) -> pd.DataFrame:
     """Per customer: P(alive), expected purchases, and with a spend model expected spend and
     lifetime value."""
     x, tx, big_t, m = (summary[c].to_numpy(float) for c in SCORING_COLUMNS[1:])
@@ -39,8 +47,13 @@ def score_frame(model: RepeatBuyingModel, spend: GammaGamma | None, summary: pd.
     return out
 
 
-def spark_score(source: Path, target: Path, model: RepeatBuyingModel, spend: GammaGamma | None,
-                options: dict[str, Any]) -> int:  # fmt: skip
+def spark_score(
+    source: Path,
+    target: Path,
+    model: RepeatBuyingModel,
+    spend: GammaGamma | None,
+    options: dict[str, Any],
+) -> int:
     """Score a Parquet summary on Spark: each partition through :func:`score_frame` with
     ``mapInPandas``; written as a Parquet folder at ``target`` (through a temporary folder beside
     it, renamed when complete). Returns the number of customers."""

@@ -24,9 +24,17 @@ from clv_xl.files import CSV_SUFFIXES, PARQUET_SUFFIXES
 
 GUESSES = {
     "customer": ("customer", "customer_id", "customerid", "cust_id", "client", "client_id", "id"),
-    "date": ("date", "order_date", "transaction_date", "invoice_date", "purchase_date", "day", "timestamp"),
+    "date": (
+        "date",
+        "order_date",
+        "transaction_date",
+        "invoice_date",
+        "purchase_date",
+        "day",
+        "timestamp",
+    ),
     "amount": ("amount", "value", "sales", "revenue", "spend", "total", "dollar_value", "price"),
-}  # fmt: skip
+}
 
 
 class SourceError(CLVError):
@@ -36,8 +44,10 @@ class SourceError(CLVError):
 def missing(path: Path) -> SourceError:
     """The answer for a path that is not there (and, in a headless refresh, for one outside
     the folders allowed: the same words, so a workbook cannot probe for files)."""
-    return SourceError(f"no such file or folder: {path} (give a CSV or Parquet file, a folder "
-                       "of them, or a SELECT query)")  # fmt: skip
+    return SourceError(
+        f"no such file or folder: {path} (give a CSV or Parquet file, a folder "
+        "of them, or a SELECT query)"
+    )
 
 
 @dataclass(frozen=True)
@@ -65,8 +75,9 @@ class Source:
         path = Path(self.location).expanduser()
         if path.is_dir():
             # hidden files are not the folder's data (macOS's "._a.csv", a write in progress)
-            files = sorted(p for p in path.iterdir()
-                           if p.is_file() and _kind(p) and not p.name.startswith("."))  # fmt: skip
+            files = sorted(
+                p for p in path.iterdir() if p.is_file() and _kind(p) and not p.name.startswith(".")
+            )
             if not files:
                 raise SourceError(f"the folder {path} holds no CSV or Parquet files")
         elif path.is_file():
@@ -138,8 +149,10 @@ def as_of_date(value: Any) -> dt.date | None:
         return value if not isinstance(value, dt.datetime) else value.date()
     match = _AS_OF.match(str(value).strip())
     if match is None:
-        raise SourceError(f"--as-of got {str(value)!r}; expected a date written YYYY-MM-DD "
-                          "(such as 1997-09-30), which no reader takes the wrong way round")  # fmt: skip
+        raise SourceError(
+            f"--as-of got {str(value)!r}; expected a date written YYYY-MM-DD "
+            "(such as 1997-09-30), which no reader takes the wrong way round"
+        )
     y, m, d = (int(g) for g in match.groups() if g is not None)
     try:
         return dt.date(y, m, d)

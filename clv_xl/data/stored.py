@@ -52,15 +52,22 @@ def checked_summary(frame: pd.DataFrame, path: Path, first_row: int = 0) -> pd.D
     (``first_row`` is the position of this chunk's first customer)."""
     missing = [c for c in SCORING_COLUMNS if c not in frame.columns]
     if missing:
-        raise refused("summary", f"{path} without the column {missing[0]}",
-                      f"{SUMMARY}; a raw transaction log goes to `clv-xl summarize` first")  # fmt: skip
+        raise refused(
+            "summary",
+            f"{path} without the column {missing[0]}",
+            f"{SUMMARY}; a raw transaction log goes to `clv-xl summarize` first",
+        )
     for column in SCORING_COLUMNS[1:]:
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() & frame[column].notna() | ~np.isfinite(values.fillna(0))
         if bad.any():
             row = int(np.argmax(bad.to_numpy()))
-            raise InputError(f"summary column {column}", frame[column].iloc[row],
-                             "a number", position=(first_row + row + 2,))  # fmt: skip
+            raise InputError(
+                f"summary column {column}",
+                frame[column].iloc[row],
+                "a number",
+                position=(first_row + row + 2,),
+            )
         frame[column] = values.fillna(0.0)
     return frame
 
@@ -76,8 +83,11 @@ def fitted_unit(summary: pd.DataFrame, stored: dict[str, object]) -> str:
     """The summary's time unit, which must be the one the parameters were fitted in."""
     unit = summary_period(summary)
     if unit != stored["period"]:
-        raise refused("--params", f"a fit in period {stored['period']} for a summary in {unit}",
-                      "the fit of this summary (or of one with the same --period)")  # fmt: skip
+        raise refused(
+            "--params",
+            f"a fit in period {stored['period']} for a summary in {unit}",
+            "the fit of this summary (or of one with the same --period)",
+        )
     return unit
 
 
@@ -88,8 +98,7 @@ def period_label(period: str | None) -> str:
 
 def write_fit(target: Path, model: BaseModel, spend: BaseModel | None, period: str) -> None:
     """The parameter tables of a fit (and its spend model) as JSON, with the summary's unit."""
-    document = {"model": model.table(), "spend": spend.table() if spend else None,
-                "period": period}  # fmt: skip
+    document = {"model": model.table(), "spend": spend.table() if spend else None, "period": period}
     text = json.dumps(document, indent=2, default=str)
     write_atomically(target, lambda tmp: tmp.write_text(text))
 
@@ -98,8 +107,12 @@ def write_summary(frame: pd.DataFrame, path: Path) -> None:
     target = output_file(path, "--output", tuple(TABLE_SUFFIXES))
     if TABLE_SUFFIXES[target.suffix.lower()] == "parquet":
         # microsecond timestamps: the form Spark and most readers take (pandas writes ns)
-        write_atomically(target, lambda tmp: frame.to_parquet(
-            tmp, index=False, coerce_timestamps="us", allow_truncated_timestamps=True))  # fmt: skip
+        write_atomically(
+            target,
+            lambda tmp: frame.to_parquet(
+                tmp, index=False, coerce_timestamps="us", allow_truncated_timestamps=True
+            ),
+        )
     else:
         write_atomically(target, lambda tmp: frame.to_csv(tmp, index=False))
 
@@ -132,11 +145,15 @@ def read_params(path: Path) -> dict[str, object]:
     except InputError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise refused("--params", f"{path}, which is not a clv-xl fit ({type(exc).__name__})",
-                         PARAMS) from None  # fmt: skip
+        raise refused(
+            "--params", f"{path}, which is not a clv-xl fit ({type(exc).__name__})", PARAMS
+        ) from None
     if table.get("converged") is False:  # its predictions would be NaN columns
-        raise refused("--params", f"{path}, a fit that did not converge ({table.get('status')})",
-                      "a converged fit: fit again with more customers or another --model")  # fmt: skip
+        raise refused(
+            "--params",
+            f"{path}, a fit that did not converge ({table.get('status')})",
+            "a converged fit: fit again with more customers or another --model",
+        )
     return {"model": model, "spend": spend, "period": str(stored.get("period", "W"))}
 
 
@@ -182,8 +199,9 @@ def _refusing(source: Path, batches: Iterator[pd.DataFrame]) -> Iterator[pd.Data
         raise refused("summary", f"{source}, which could not be read ({first})", SUMMARY) from None
 
 
-def write_scored(chunks: Iterator[pd.DataFrame], target: Path,
-           score: Callable[[pd.DataFrame], pd.DataFrame]) -> None:  # fmt: skip
+def write_scored(
+    chunks: Iterator[pd.DataFrame], target: Path, score: Callable[[pd.DataFrame], pd.DataFrame]
+) -> None:
     """Score each chunk and append it to ``target``."""
     import pyarrow as pa
     import pyarrow.parquet as pq

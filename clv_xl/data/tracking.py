@@ -23,17 +23,26 @@ from clv_xl.models.repeat_buying import RepeatBuyingModel
 MAX_PERIODS = 5_000
 
 
-def tracking(model: RepeatBuyingModel, customer_ids: Any, dates: Any, calibration_end: Any,
-             holdout_end: Any = None, period: Any = "W",
-             each: Callable[[np.ndarray], RepeatBuyingModel] | None = None) -> pd.DataFrame:  # fmt: skip
+def tracking(
+    model: RepeatBuyingModel,
+    customer_ids: Any,
+    dates: Any,
+    calibration_end: Any,
+    holdout_end: Any = None,
+    period: Any = "W",
+    each: Callable[[np.ndarray], RepeatBuyingModel] | None = None,
+) -> pd.DataFrame:
     """One row per period: period, start, actual, expected, cumulative_actual,
     cumulative_expected. With covariates, ``each`` gives the model of the customers whose
     first transaction rows (positions in ``customer_ids``) it is handed, one per customer."""
     days = to_dates(dates).astype(np.int64)  # day numbers
     ids = np.asarray(customer_ids, dtype=object).ravel()
     cal_end = int(to_dates([calibration_end], "calibration_end")[0].astype(np.int64))
-    end = cal_end if holdout_end in (None, "") else int(
-        to_dates([holdout_end], "holdout_end")[0].astype(np.int64))  # fmt: skip
+    end = (
+        cal_end
+        if holdout_end in (None, "")
+        else int(to_dates([holdout_end], "holdout_end")[0].astype(np.int64))
+    )
     if end < cal_end:
         raise InputError("holdout_end", holdout_end, "a date on or after calibration_end")
     log = pd.DataFrame({"c": ids, "d": days, "row": np.arange(ids.size)})
@@ -63,11 +72,13 @@ def tracking(model: RepeatBuyingModel, customer_ids: Any, dates: Any, calibratio
     ages = np.clip(last_day[:, None] - joined[None, :], 0, None) / step  # periods since joining
     cumulative = (forecast.expected_purchases_new(ages) * counts).sum(axis=1)
     starts = (start + np.arange(n_periods) * step).astype(np.int64).astype("datetime64[D]")
-    return pd.DataFrame({
-        "period": np.arange(1, n_periods + 1, dtype=float),
-        "start": starts.astype("datetime64[ns]"),
-        "actual": actual.astype(float),
-        "expected": np.diff(np.concatenate([[0.0], cumulative])),
-        "cumulative_actual": np.cumsum(actual).astype(float),
-        "cumulative_expected": cumulative,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "period": np.arange(1, n_periods + 1, dtype=float),
+            "start": starts.astype("datetime64[ns]"),
+            "actual": actual.astype(float),
+            "expected": np.diff(np.concatenate([[0.0], cumulative])),
+            "cumulative_actual": np.cumsum(actual).astype(float),
+            "cumulative_expected": cumulative,
+        }
+    )

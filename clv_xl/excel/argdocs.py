@@ -14,8 +14,10 @@ AGE = "Customer age T: time from first purchase to the end of the data."
 MONETARY_VALUE = "Average value of each customer's repeat purchases."
 WEIGHTS = "Optional number of customers each row stands for (blank = 1 each)."
 AS_OF = "Optional end of the observation period (a date); blank = the last date in the data."
-PERIOD = ('Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, '
-          '"H" hours, or a number of days.')  # fmt: skip
+PERIOD = (
+    'Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, '
+    '"H" hours, or a number of days.'
+)
 PURCHASE_MODEL = '"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".'
 PURCHASE_COVARIATES = (
     "Optional covariates of each customer's purchase rate: a header row of names, then a row "

@@ -88,8 +88,9 @@ def transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray
     no_date = _blanks(picked)
     if no_date.any():
         missing = int(rows[int(np.argmax(no_date))])
-        raise InputError("dates", None, "a date on every row with a customer",
-                         position=(missing + 1,))  # fmt: skip
+        raise InputError(
+            "dates", None, "a date on every row with a customer", position=(missing + 1,)
+        )
     try:
         days = to_dates(as_1900_serials(picked))
     except InputError as exc:
@@ -177,8 +178,9 @@ def amount_cells(amounts: Any, rows: np.ndarray, n_cells: int) -> np.ndarray:
             values[text] = parse_amounts(np.array([picked[i] for i in text], dtype=object))
         except ReadError as exc:
             at = text[exc.index or 0]
-            raise InputError("amounts", picked[at], exc.expected or "a number",
-                             position=(int(rows[at]) + 1,)) from None  # fmt: skip
+            raise InputError(
+                "amounts", picked[at], exc.expected or "a number", position=(int(rows[at]) + 1,)
+            ) from None
     return values
 
 
@@ -186,14 +188,18 @@ def row_weights(weights: Any, length: int) -> np.ndarray:
     """How many customers each row stands for (blank: 1), one per customer row."""
     cells = numeric_cells(weights)
     if cells.values.size != length:
-        raise InputError("weights", f"{cells.values.size} cells for {length} customer rows",
-                         "one weight per customer row")  # fmt: skip
+        raise InputError(
+            "weights",
+            f"{cells.values.size} cells for {length} customer rows",
+            "one weight per customer row",
+        )
     values = np.where(cells.blank.ravel(), 1.0, cells.values.ravel())
     bad = (cells.problem.ravel() != "") | ~np.isfinite(values) | (values < 0)
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError("weights", to_grid(weights).ravel()[i], "a number of customers >= 0",
-                         position=(i + 1,))  # fmt: skip
+        raise InputError(
+            "weights", to_grid(weights).ravel()[i], "a number of customers >= 0", position=(i + 1,)
+        )
     return values
 
 
@@ -202,9 +208,13 @@ def has_history(repeat_purchases: Any, recency: Any, age: Any) -> bool:
     the first) or for a new customer (all three blank); some but not all is one line."""
     if repeat_purchases is None and recency is None and age is None:
         return False
-    left_out = [k for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency),
-                               ("age", age)) if v is None]  # fmt: skip
+    left_out = [
+        k
+        for k, v in (("repeat_purchases", repeat_purchases), ("recency", recency), ("age", age))
+        if v is None
+    ]
     if left_out and not (is_summary(repeat_purchases) and recency is None and age is None):
-        raise InputError(left_out[0], None, "repeat_purchases, recency and age together, or all "
-                         "three blank")  # fmt: skip
+        raise InputError(
+            left_out[0], None, "repeat_purchases, recency and age together, or all three blank"
+        )
     return True

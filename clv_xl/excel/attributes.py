@@ -11,8 +11,9 @@ from clv_xl.errors import InputError, ShapeError
 from clv_xl.excel.convert import to_grid
 
 
-def carried(attributes: Any, ids: list[Any], rows: np.ndarray, n_cells: int,
-            customers: pd.Series) -> dict[str, list[Any]]:  # fmt: skip
+def carried(
+    attributes: Any, ids: list[Any], rows: np.ndarray, n_cells: int, customers: pd.Series
+) -> dict[str, list[Any]]:
     """CLV_SUMMARY's ``attributes``: per column (named by its header), each summary
     customer's value on that customer's first row of the log. The columns line up with the
     log: one row per transaction under a header row (``Sales[[#All],[Channel]]`` beside
@@ -25,8 +26,10 @@ def carried(attributes: Any, ids: list[Any], rows: np.ndarray, n_cells: int,
     elif grid.shape[0] == n_cells and (rows.size == 0 or rows[0] > 0):
         header, cells = grid[0], grid  # the ids' own header row is this row too
     else:
-        raise ShapeError(f"attributes has {grid.shape[0]} rows for {n_cells} customer cells; "
-                         "give the columns with their header row, one row per transaction")  # fmt: skip
+        raise ShapeError(
+            f"attributes has {grid.shape[0]} rows for {n_cells} customer cells; "
+            "give the columns with their header row, one row per transaction"
+        )
     names = []
     for v in header:
         if not isinstance(v, str) or not v.strip():

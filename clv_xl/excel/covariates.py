@@ -24,11 +24,16 @@ ARGUMENTS = ("purchase_covariates", "dropout_covariates")
 
 
 def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (
-        isinstance(v, float) and np.isnan(v))  # fmt: skip
+    return (
+        v is None
+        or (isinstance(v, str) and not v.strip())
+        or (isinstance(v, float) and np.isnan(v))
+    )
 
 
-def covariate_range(value: Any, argument: str, rows: int, first_is_header: bool) -> tuple[list[str], np.ndarray]:  # fmt: skip
+def covariate_range(
+    value: Any, argument: str, rows: int, first_is_header: bool
+) -> tuple[list[str], np.ndarray]:
     """(names, cells): the header's names and a rows x names object array lined up with the
     customer rows."""
     grid = to_grid(value)
@@ -37,13 +42,17 @@ def covariate_range(value: Any, argument: str, rows: int, first_is_header: bool)
     keep = [j for j in range(grid.shape[1]) if not all(_blank(v) for v in grid[:, j])]
     grid = grid[:, keep]
     if grid.shape[0] < 2 or not keep:
-        raise InputError(argument, "no rows under a header",
-                         "a header row of names, then one row per customer")  # fmt: skip
+        raise InputError(
+            argument, "no rows under a header", "a header row of names, then one row per customer"
+        )
     names = []
     for v in grid[0]:
         if not isinstance(v, str) or not v.strip() or v.strip()[0].isdigit():
-            raise CellError(argument, f"has the header cell {v!r}",
-                            "a header row of covariate names (channel, age) above the values")  # fmt: skip
+            raise CellError(
+                argument,
+                f"has the header cell {v!r}",
+                "a header row of covariate names (channel, age) above the values",
+            )
         names.append(v.strip())
     duplicate = {n for n in names if [m.casefold() for m in names].count(n.casefold()) > 1}
     if duplicate:
@@ -56,8 +65,10 @@ def covariate_range(value: Any, argument: str, rows: int, first_is_header: bool)
     if cells.shape[0] == rows - 1 and first_is_header:
         cells = np.vstack([np.full((1, cells.shape[1]), None, dtype=object), cells])
     if cells.shape[0] != rows:
-        raise ShapeError(f"{argument} has {cells.shape[0]} rows under its header for {rows} "
-                         "customer rows; give one row per customer, with a header row of names")  # fmt: skip
+        raise ShapeError(
+            f"{argument} has {cells.shape[0]} rows under its header for {rows} "
+            "customer rows; give one row per customer, with a header row of names"
+        )
     return names, cells
 
 
@@ -79,15 +90,19 @@ def fit_designs(purchase: Any, dropout: Any, cols: Columns) -> tuple[Design, Des
         blank = _blanks(cells) & used[:, None]
         if blank.any():
             i, j = map(int, np.argwhere(blank)[0])
-            raise CellError(argument, f"has a blank {names[j]} in customer row {i + 1}",
-                            "a value for every customer")  # fmt: skip
+            raise CellError(
+                argument,
+                f"has a blank {names[j]} in customer row {i + 1}",
+                "a value for every customer",
+            )
         rows = cells[used]
         out.append(design(names, [rows[:, j].tolist() for j in range(len(names))], argument))
     return out[0], out[1]
 
 
-def customer_matrices(model: BaseModel, purchase: Any, dropout: Any, cols: Columns,
-                      ok: np.ndarray) -> tuple[list[Any] | None, np.ndarray]:  # fmt: skip
+def customer_matrices(
+    model: BaseModel, purchase: Any, dropout: Any, cols: Columns, ok: np.ndarray
+) -> tuple[list[Any] | None, np.ndarray]:
     """A covariate fit's purchase and drop-out matrices for the rows ``ok`` marks (rows with a
     blank covariate get a problem and leave ``ok``); None for any other model."""
     if not isinstance(model, CovariateModel):
@@ -96,34 +111,39 @@ def customer_matrices(model: BaseModel, purchase: Any, dropout: Any, cols: Colum
     matrices: list[Any] = []
     ok = ok.copy()
     cells_of: list[tuple[list[str], np.ndarray] | None] = []
-    for argument, value, names in zip(ARGUMENTS, (purchase, dropout),
-                                      (model.purchase_names, model.dropout_names), strict=True):  # fmt: skip
+    for argument, value, names in zip(
+        ARGUMENTS, (purchase, dropout), (model.purchase_names, model.dropout_names), strict=True
+    ):
         if not names:
             cells_of.append(None)
             continue
         if value is None:
-            raise InputError(argument, None, f"the customers' covariates: this fit has "
-                             f"{', '.join(names)}")  # fmt: skip
+            raise InputError(
+                argument, None, f"the customers' covariates: this fit has {', '.join(names)}"
+            )
         header, cells = covariate_range(value, argument, cols.length, not cols.used[0])
         blank = _blanks(cells).any(axis=1) & ok
         for i in np.flatnonzero(blank):
             cols.problem[i] = f"{argument} has a blank cell in this row"
         ok &= ~blank
         cells_of.append((header, cells))
-    for argument, found, names in zip(ARGUMENTS, cells_of,
-                                      (model.purchase_names, model.dropout_names), strict=True):  # fmt: skip
+    for argument, found, names in zip(
+        ARGUMENTS, cells_of, (model.purchase_names, model.dropout_names), strict=True
+    ):
         if found is None:
             matrices.append(None)
             continue
         header, cells = found
         rows = cells[ok]
-        matrices.append(matrix_for(names, header, [rows[:, j].tolist() for j in range(len(header))],
-                                   argument))  # fmt: skip
+        matrices.append(
+            matrix_for(names, header, [rows[:, j].tolist() for j in range(len(header))], argument)
+        )
     return matrices, ok
 
 
-def for_customers(model: BaseModel, purchase: Any, dropout: Any, cols: Columns,
-                  ok: np.ndarray) -> tuple[Any, np.ndarray]:  # fmt: skip
+def for_customers(
+    model: BaseModel, purchase: Any, dropout: Any, cols: Columns, ok: np.ndarray
+) -> tuple[Any, np.ndarray]:
     """The model for the rows ``ok`` marks: a covariate fit set to each customer's covariates
     (:func:`customer_matrices`), any other model as it is."""
     matrices, ok = customer_matrices(model, purchase, dropout, cols, ok)
@@ -133,8 +153,9 @@ def for_customers(model: BaseModel, purchase: Any, dropout: Any, cols: Columns,
     return model.customers(*matrices), ok
 
 
-def transaction_covariates(model: BaseModel, purchase: Any, dropout: Any, rows: np.ndarray,
-                           n_cells: int) -> list[Any] | None:  # fmt: skip
+def transaction_covariates(
+    model: BaseModel, purchase: Any, dropout: Any, rows: np.ndarray, n_cells: int
+) -> list[Any] | None:
     """A covariate fit's matrices with one row per transaction row that names a customer
     (``rows`` of ``n_cells``, as :func:`~clv_xl.excel.arguments.transactions` gives them)."""
     used = np.zeros(n_cells, dtype=bool)
@@ -143,16 +164,22 @@ def transaction_covariates(model: BaseModel, purchase: Any, dropout: Any, rows: 
     matrices, ok = customer_matrices(model, purchase, dropout, cols, used)
     if matrices is not None and not ok[rows].all():
         i = int(rows[np.argmin(ok[rows])])
-        raise CellError(ARGUMENTS[0], f"has a blank cell in transaction row {i + 1}",
-                        "each transaction's customer covariates")  # fmt: skip
+        raise CellError(
+            ARGUMENTS[0],
+            f"has a blank cell in transaction row {i + 1}",
+            "each transaction's customer covariates",
+        )
     return matrices
 
 
 def _none_given(purchase: Any, dropout: Any) -> None:
     for argument, value in zip(ARGUMENTS, (purchase, dropout), strict=True):
         if value is not None:
-            raise InputError(argument, "covariates for a fit without them",
-                             "covariates only with a table CLV_FIT made with covariates")  # fmt: skip
+            raise InputError(
+                argument,
+                "covariates for a fit without them",
+                "covariates only with a table CLV_FIT made with covariates",
+            )
 
 
 def new_customers(model: BaseModel, purchase: Any, dropout: Any) -> RepeatBuyingModel | None:
@@ -163,8 +190,12 @@ def new_customers(model: BaseModel, purchase: Any, dropout: Any) -> RepeatBuying
         return None
     given = [v for v in (purchase, dropout) if v is not None]
     if not given:
-        raise InputError(ARGUMENTS[0], None, "the new customers' covariates: this fit has "
-                         f"{', '.join(model.purchase_names + model.dropout_names)}")  # fmt: skip
+        raise InputError(
+            ARGUMENTS[0],
+            None,
+            "the new customers' covariates: this fit has "
+            f"{', '.join(model.purchase_names + model.dropout_names)}",
+        )
     grid = to_grid(given[0])
     grid = grid.reshape(grid.shape[0] if grid.ndim else 1, -1)
     filled: Any = np.flatnonzero(~_blanks(grid[1:]).all(axis=1)) if grid.shape[0] > 1 else []

@@ -43,8 +43,16 @@ from clv_xl.models.repeat_buying import RepeatBuyingModel
 @xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
-def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, recency=None,
-                             age=None, purchase_covariates=None, dropout_covariates=None):  # fmt: skip
+def CLV_PURCHASE_PROBABILITY(
+    params,
+    purchases,
+    horizon,
+    repeat_purchases=None,
+    recency=None,
+    age=None,
+    purchase_covariates=None,
+    dropout_covariates=None,
+):
     """P(exactly n purchases in the next horizon periods), for a new customer or per customer."""
     n = number_argument(purchases, "purchases", float("nan"), "a whole number of purchases >= 0")
     if not np.isfinite(n) or n != int(n):
@@ -88,18 +96,29 @@ def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, 
 @xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES)
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES)
 @excel_function
-def CLV_COMPARE(repeat_purchases, recency=None, age=None, models=None, holdout_purchases=None,
-                holdout_length=None, weights=None, purchase_covariates=None,
-                dropout_covariates=None):  # fmt: skip
+def CLV_COMPARE(
+    repeat_purchases,
+    recency=None,
+    age=None,
+    models=None,
+    holdout_purchases=None,
+    holdout_length=None,
+    weights=None,
+    purchase_covariates=None,
+    dropout_covariates=None,
+):
     """Purchase models side by side: parameters, log-likelihood, AIC, BIC, holdout error."""
-    names = DEFAULT_MODELS if models is None else tuple(
-        str(v) for v in flatten(models)[0] if v not in (None, "")
-    )  # fmt: skip
+    names = (
+        DEFAULT_MODELS
+        if models is None
+        else tuple(str(v) for v in flatten(models)[0] if v not in (None, ""))
+    )
     if not names:
         raise InputError("models", models, 'model names such as "BG/NBD" and "Pareto/NBD"')
     optional = {"weights": weights, "holdout_purchases": holdout_purchases}
-    cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency,
-                             "age": age}, optional)  # fmt: skip
+    cols = customer_columns(
+        {"repeat_purchases": repeat_purchases, "recency": recency, "age": age}, optional
+    )
     require_clean(cols)
     used = cols.used
     x, tx, big_t = (cols.values[k][used] for k in ("repeat_purchases", "recency", "age"))
@@ -107,8 +126,12 @@ def CLV_COMPARE(repeat_purchases, recency=None, age=None, models=None, holdout_p
     holdout = cols.values["holdout_purchases"][used] if "holdout_purchases" in cols.values else None
     length = None
     if holdout is not None:
-        length = number_argument(holdout_length, "holdout_length", float("nan"),
-                                 "the holdout period's length > 0 in the fitted unit")  # fmt: skip
+        length = number_argument(
+            holdout_length,
+            "holdout_length",
+            float("nan"),
+            "the holdout period's length > 0 in the fitted unit",
+        )
         if not np.isfinite(length) or length <= 0:
             raise InputError("holdout_length", holdout_length, "the holdout period's length > 0")
     designs = fit_designs(purchase_covariates, dropout_covariates, cols)
@@ -137,8 +160,16 @@ def CLV_COMPARE(repeat_purchases, recency=None, age=None, models=None, holdout_p
     doc="With a covariate fit: the drop-out covariates on each transaction row, with a header row.",
 )
 @excel_function
-def CLV_TRACKING(params, customer_ids, dates, calibration_end, holdout_end=None, period=None,
-                 purchase_covariates=None, dropout_covariates=None):  # fmt: skip
+def CLV_TRACKING(
+    params,
+    customer_ids,
+    dates,
+    calibration_end,
+    holdout_end=None,
+    period=None,
+    purchase_covariates=None,
+    dropout_covariates=None,
+):
     """Repeat purchases per period, actual and expected, incremental and cumulative."""
     model = purchase_model(params)
     if model.name not in ("BG/NBD", "MBG/NBD", "Pareto/NBD"):

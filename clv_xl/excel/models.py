@@ -81,8 +81,9 @@ from clv_xl.models.sbg import derl
     doc="Optional columns of the log to carry per customer (channel, region), with their header row; each customer's first row gives the value.",
 )
 @excel_function
-def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None,
-                attributes=None):  # fmt: skip
+def CLV_SUMMARY(
+    customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None, attributes=None
+):
     """One row per customer: frequency, recency, T, monetary value and more, with a header."""
     rows, ids, days, n_cells = transactions(customer_ids, dates)
     amount_values = None if amounts is None else amount_cells(amounts, rows, n_cells)
@@ -95,8 +96,16 @@ def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, coho
     return spill(frame)
 
 
-def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_covariates=None,
-               dropout_covariates=None, penalizer=None):  # fmt: skip
+def _fit_table(
+    model_name,
+    repeat_purchases,
+    recency,
+    age,
+    weights,
+    purchase_covariates=None,
+    dropout_covariates=None,
+    penalizer=None,
+):
     cls = model_class(model_name, PURCHASE_MODELS)
     shrink = number_argument(penalizer, "penalizer", 0.0, "a number >= 0 (0: no penalty)")
     settings = {"penalizer": shrink} if shrink else {}
@@ -113,9 +122,17 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_cov
     if cls.name not in CONTINUOUS_MODELS:
         raise InputError("model", cls.name, "BG/NBD, MBG/NBD or Pareto/NBD for covariates")
     purchase, dropout = designs
-    return fit_cached(CovariateModel, *data, w, purchase.matrix, dropout.matrix, base=cls,
-                      purchase_names=purchase.names, dropout_names=dropout.names,
-                      **settings).table()  # fmt: skip
+    return fit_cached(
+        CovariateModel,
+        *data,
+        w,
+        purchase.matrix,
+        dropout.matrix,
+        base=cls,
+        purchase_names=purchase.names,
+        dropout_names=dropout.names,
+        **settings,
+    ).table()
 
 
 @xw.func(category=docs.CATEGORY)
@@ -136,11 +153,27 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_cov
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES)
 @xw.arg("penalizer", doc=docs.PENALIZER)
 @excel_function
-def CLV_FIT(model, repeat_purchases, recency=None, age=None, weights=None,
-            purchase_covariates=None, dropout_covariates=None, penalizer=None):  # fmt: skip
+def CLV_FIT(
+    model,
+    repeat_purchases,
+    recency=None,
+    age=None,
+    weights=None,
+    purchase_covariates=None,
+    dropout_covariates=None,
+    penalizer=None,
+):
     """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood."""
-    return _fit_table(model, repeat_purchases, recency, age, weights, purchase_covariates,
-                      dropout_covariates, penalizer)  # fmt: skip
+    return _fit_table(
+        model,
+        repeat_purchases,
+        recency,
+        age,
+        weights,
+        purchase_covariates,
+        dropout_covariates,
+        penalizer,
+    )
 
 
 @xw.func(category=docs.CATEGORY)
@@ -183,8 +216,9 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
 @excel_function
 def CLV_FIT_RETENTION(active_counts, model=None):
     """Fit a retention model to a cohort: sBG (alpha, beta) or BdW (alpha, beta, c)."""
-    cls = model_class("sBG" if model in (None, "") else one_cell(model, "model", "sBG or BdW"),
-                      RETENTION_MODELS)  # fmt: skip
+    cls = model_class(
+        "sBG" if model in (None, "") else one_cell(model, "model", "sBG or BdW"), RETENTION_MODELS
+    )
     cells = numeric_cells(active_counts)
     values = cells.values.ravel()
     if (cells.problem != "").any():
@@ -199,8 +233,15 @@ def CLV_FIT_RETENTION(active_counts, model=None):
     return fit_cached(cls, counts).table()
 
 
-def _predict(params, repeat_purchases, recency, age, predict, purchase_covariates=None,
-             dropout_covariates=None):  # fmt: skip
+def _predict(
+    params,
+    repeat_purchases,
+    recency,
+    age,
+    predict,
+    purchase_covariates=None,
+    dropout_covariates=None,
+):
     model = purchase_model(params)
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
     model, ok = for_customers(model, purchase_covariates, dropout_covariates, cols, ok)
@@ -224,11 +265,24 @@ def _predict(params, repeat_purchases, recency, age, predict, purchase_covariate
 @xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
-def CLV_P_ALIVE(params, repeat_purchases, recency=None, age=None, purchase_covariates=None,
-                dropout_covariates=None):  # fmt: skip
+def CLV_P_ALIVE(
+    params,
+    repeat_purchases,
+    recency=None,
+    age=None,
+    purchase_covariates=None,
+    dropout_covariates=None,
+):
     """Probability that each customer is still active (has not silently left)."""
-    return _predict(params, repeat_purchases, recency, age, lambda m, x, tx, t: m.p_alive(x, tx, t),
-                    purchase_covariates, dropout_covariates)  # fmt: skip
+    return _predict(
+        params,
+        repeat_purchases,
+        recency,
+        age,
+        lambda m, x, tx, t: m.p_alive(x, tx, t),
+        purchase_covariates,
+        dropout_covariates,
+    )
 
 
 @xw.func(category=docs.CATEGORY)
@@ -249,8 +303,15 @@ def CLV_P_ALIVE(params, repeat_purchases, recency=None, age=None, purchase_covar
 @xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
-def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None, age=None,
-                           purchase_covariates=None, dropout_covariates=None):  # fmt: skip
+def CLV_EXPECTED_PURCHASES(
+    params,
+    horizon,
+    repeat_purchases=None,
+    recency=None,
+    age=None,
+    purchase_covariates=None,
+    dropout_covariates=None,
+):
     """Expected purchases in the next horizon periods per customer, or for a new customer."""
     length = number_argument(horizon, "horizon", float("nan"), "a number of periods >= 0")
     if not np.isfinite(length):
@@ -375,8 +436,9 @@ def CLV_DERL(retention_params, discount_rate, renewals):
     """Discounted expected residual lifetime of a subscriber, in periods (Fader & Hardie 2010)."""
     model = retention_model(retention_params)
     if isinstance(model, BetaDiscreteWeibull):
-        return run_elementwise(bdw_derl, dict(model.params_), discount_rate=discount_rate,
-                               renewals=renewals)  # fmt: skip
+        return run_elementwise(
+            bdw_derl, dict(model.params_), discount_rate=discount_rate, renewals=renewals
+        )
     alpha, beta = model.params_["alpha"], model.params_["beta"]
     return run_elementwise(
         derl, {"alpha": alpha, "beta": beta}, discount_rate=discount_rate, renewals=renewals

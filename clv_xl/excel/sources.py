@@ -141,8 +141,12 @@ def CLV_SUMMARY_FILE(
     if path is None:
         raise InputError("source", None, "the path of a CSV or Parquet file or folder")
     if not _permitted(path) and not Source(path).is_query:
-        raise InputError("source", path, "a file or folder under a folder the refresh allows "
-                         "(clv-xl refresh --allow-files FOLDER; links are followed first)")  # fmt: skip
+        raise InputError(
+            "source",
+            path,
+            "a file or folder under a folder the refresh allows "
+            "(clv-xl refresh --allow-files FOLDER; links are followed first)",
+        )
     if Source(path).is_query:
         raise InputError(
             "source", "a SQL query", "a file or folder (queries run from Python or clv-xl)"

@@ -28,8 +28,12 @@ class Columns:
     shape: tuple[int, ...] = ()  # the shape of the first range, for the answer
 
 
-SUMMARY_HEADERS = {"repeat_purchases": "frequency", "recency": "recency", "age": "T",
-                   "monetary_value": "monetary_value"}  # fmt: skip
+SUMMARY_HEADERS = {
+    "repeat_purchases": "frequency",
+    "recency": "recency",
+    "age": "T",
+    "monetary_value": "monetary_value",
+}
 """The customer columns a model function takes, by CLV_SUMMARY's header of each."""
 
 
@@ -55,15 +59,23 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
             name = SUMMARY_HEADERS.get(key)
             if name is None or name not in header:
                 if filled[key] is None or key == first:
-                    raise InputError(key, None, f"a column, or CLV_SUMMARY's whole spill with a "
-                                     f"{name or key} column as {first}")  # fmt: skip
+                    raise InputError(
+                        key,
+                        None,
+                        f"a column, or CLV_SUMMARY's whole spill with a "
+                        f"{name or key} column as {first}",
+                    )
                 continue
             i = header.index(name)
             filled[key] = [[row[i] if i < len(row) else None] for row in table[1:]]
         return filled
     if left_out:
-        raise InputError(left_out[0], None, f"a range of one value per customer, or CLV_SUMMARY's "
-                         f"whole spill (e.g. Summary!A1#) as {first} with the others left out")  # fmt: skip
+        raise InputError(
+            left_out[0],
+            None,
+            f"a range of one value per customer, or CLV_SUMMARY's "
+            f"whole spill (e.g. Summary!A1#) as {first} with the others left out",
+        )
     return required
 
 

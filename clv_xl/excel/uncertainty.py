@@ -61,10 +61,24 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
 @xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
 @xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
-def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=None, level=None,
-                 draws=None, spend_params=None, monetary_value=None, discount_rate=None,
-                 margin=None, period=None, weights=None, purchase_covariates=None,
-                 dropout_covariates=None):  # fmt: skip
+def CLV_INTERVAL(
+    params,
+    quantity,
+    horizon,
+    repeat_purchases,
+    recency=None,
+    age=None,
+    level=None,
+    draws=None,
+    spend_params=None,
+    monetary_value=None,
+    discount_rate=None,
+    margin=None,
+    period=None,
+    weights=None,
+    purchase_covariates=None,
+    dropout_covariates=None,
+):
     """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty."""
     kind = one_cell(quantity, "quantity", ALLOWED_QUANTITY)
     kind = kind.strip().lower() if isinstance(kind, str) else kind
@@ -88,8 +102,12 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
                 missing, None, f"CLV_FIT_SPEND's table and each customer's average for \"{kind}\""
             )
         spend_model = spend_model_from(spend_params)
-        spend = (spend_model, covariance_from_table(read_table(spend_params, "spend_params"),
-                                                    spend_model.param_names))  # fmt: skip
+        spend = (
+            spend_model,
+            covariance_from_table(
+                read_table(spend_params, "spend_params"), spend_model.param_names
+            ),
+        )
         more = {"monetary_value": monetary_value}
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age, more)
     matrices, ok = customer_matrices(model, purchase_covariates, dropout_covariates, cols, ok)
@@ -101,8 +119,13 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
     predict = _predictor(kind, length, xs, txs, ts, ms, discount_rate, margin, period)
     if matrices is not None:  # each draw of a covariate fit, set to the customers' covariates
         predict = _per_customer(predict, matrices)
-    settings = {"quantity": kind, "horizon": length, "rate": discount_rate, "margin": margin,
-                "period": period}  # fmt: skip
+    settings = {
+        "quantity": kind,
+        "horizon": length,
+        "rate": discount_rate,
+        "margin": margin,
+        "period": period,
+    }
     columns = [xs, txs, ts] + ([ms] if ms is not None else []) + ([w] if w is not None else [])
     columns += [m for m in matrices or [] if m is not None]
     key = content_key(type(model), columns, {**settings, "weighted": w is not None})
@@ -165,8 +188,11 @@ def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
     labels, _ = flatten(cohort)
     cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency, "age": age})
     if len(labels) != cols.length:
-        raise InputError("cohort", f"{len(labels)} cells for {cols.length} customers",
-                         "one cohort label per customer")  # fmt: skip
+        raise InputError(
+            "cohort",
+            f"{len(labels)} cells for {cols.length} customers",
+            "one cohort label per customer",
+        )
     require_clean(cols)
     keys = np.array([_label(v) for v in labels], dtype=object)
     used = cols.used & (keys != "")

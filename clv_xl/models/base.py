@@ -161,8 +161,12 @@ class BaseModel(ABC):
                 raise InputError(f"params {key}", v, "a number > 0 from a fitted model")
         return model._given({k: float(v) for k, v in zip(cls.param_names, values, strict=True)})
 
-    def _given(self, params: dict[str, Any], message: str = "parameters given",
-               customers: float = float("nan")) -> Self:  # fmt: skip
+    def _given(
+        self,
+        params: dict[str, Any],
+        message: str = "parameters given",
+        customers: float = float("nan"),
+    ) -> Self:
         """The learned state of a model whose parameters are given, not fitted."""
         self.params_ = params
         self.standard_errors_ = {k: float("nan") for k in self.param_names}
@@ -185,16 +189,21 @@ class BaseModel(ABC):
             sample = None
             if weights.size > WARM_START_ROWS:
                 pick = np.random.default_rng(0).choice(weights.size, WARM_START_ROWS, replace=False)
-                sample = Objective(self, self._grouped([np.asarray(d)[pick] for d in data]),
-                                   weights[pick], penalizer)  # fmt: skip
+                sample = Objective(
+                    self,
+                    self._grouped([np.asarray(d)[pick] for d in data]),
+                    weights[pick],
+                    penalizer,
+                )
             x0 = self.to_point(self._initial(*data, weights=weights))
             learned: list[tuple[bool, float, dict[str, Any]]] = []
             failure: FitError | None = None
             for attempt, offset in enumerate(RESTARTS):
                 start = np.clip(x0 + np.resize(offset, x0.size), -LOG_BOUND + 1, LOG_BOUND - 1)
                 try:
-                    point, value = optimize.search(objective, start, tol, max_iter, sample,
-                                                   self.name)  # fmt: skip
+                    point, value = optimize.search(
+                        objective, start, tol, max_iter, sample, self.name
+                    )
                 except FitError as exc:
                     failure = failure or exc
                     continue
@@ -260,8 +269,14 @@ class BaseModel(ABC):
             ("converged", bool(self.converged_)),
             ("status", self.message_),
         ]
-        return table_rows(self.name, self.params_, self.standard_errors_, summary,
-                          getattr(self, "cov_log_", None), bool(self.converged_))  # fmt: skip
+        return table_rows(
+            self.name,
+            self.params_,
+            self.standard_errors_,
+            summary,
+            getattr(self, "cov_log_", None),
+            bool(self.converged_),
+        )
 
     @property
     def status_(self) -> str:

@@ -109,8 +109,12 @@ class BGBB(BaseModel):
         share = np.exp(terms - ll[:, None])
         d_ab = digamma(alpha + beta)
         d_gd = digamma(gamma + delta)
-        base_grad = [digamma(alpha) - d_ab, digamma(beta) - d_ab,
-                     digamma(gamma) - d_gd, digamma(delta) - d_gd]  # fmt: skip
+        base_grad = [
+            digamma(alpha) - d_ab,
+            digamma(beta) - d_ab,
+            digamma(gamma) - d_gd,
+            digamma(delta) - d_gd,
+        ]
         # d/d(alpha, beta, gamma, delta) of the alive term (per row) and of each term i
         alive_grad = [
             digamma(alpha + x) - digamma(alpha + beta + n),
@@ -180,7 +184,9 @@ class BGBB(BaseModel):
         n = np.asarray(t, dtype=float)
         alpha, beta, gamma, delta = self._params()
         ratio = np.exp(
-            gammaln(gamma + delta) + gammaln(1 + delta + n)
-            - gammaln(gamma + delta + n) - gammaln(1 + delta)
-        )  # fmt: skip
+            gammaln(gamma + delta)
+            + gammaln(1 + delta + n)
+            - gammaln(gamma + delta + n)
+            - gammaln(1 + delta)
+        )
         return alpha / (alpha + beta) * delta / (gamma - 1) * (1 - ratio)

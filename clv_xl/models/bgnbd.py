@@ -31,8 +31,17 @@ class BGNBD(BetaGeometricFamily):
     ) -> tuple[Array, ...]:
         r, alpha, a, b = params
         xs = plain(x)
-        a12 = per_value(x, lambda v: gammaln(r + v) - gammaln(r) + gammaln(a + b) + gammaln(b + v)
-                        - gammaln(b) - gammaln(a + b + v)) + r * np.log(alpha)  # fmt: skip
+        a12 = per_value(
+            x,
+            lambda v: (
+                gammaln(r + v)
+                - gammaln(r)
+                + gammaln(a + b)
+                + gammaln(b + v)
+                - gammaln(b)
+                - gammaln(a + b + v)
+            ),
+        ) + r * np.log(alpha)
         log_at = per_value(T, lambda v: np.log(alpha + v))
         log_atx = per_value(tx, lambda v: np.log(alpha + v))
         odds = per_value(
@@ -120,10 +129,18 @@ class BGNBD(BetaGeometricFamily):
             d = log_odds - rx * (log_atx - log_at)
             w4 = expit(d)
             w_w4, w_rx = w * w4, w * rx
-            ll += (float(w_v @ a12) + total * r * np.log(alpha) - float(w_rx @ log_at)
-                   + float(w @ np.logaddexp(0.0, d)))  # fmt: skip
-            d_r += (float(w_v @ dr_v) + total * np.log(alpha) - float(w @ log_at)
-                    + float(w_w4 @ (log_at - log_atx)))  # fmt: skip
+            ll += (
+                float(w_v @ a12)
+                + total * r * np.log(alpha)
+                - float(w_rx @ log_at)
+                + float(w @ np.logaddexp(0.0, d))
+            )
+            d_r += (
+                float(w_v @ dr_v)
+                + total * np.log(alpha)
+                - float(w @ log_at)
+                + float(w_w4 @ (log_at - log_atx))
+            )
             inv_at = per_value(by_t, lambda u: 1.0 / (alpha + u))
             inv_atx = per_value(by_tx, lambda u: 1.0 / (alpha + u))
             d_alpha += total * r / alpha - float(w_rx @ inv_at + (w_w4 * rx) @ (inv_atx - inv_at))

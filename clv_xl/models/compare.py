@@ -20,9 +20,16 @@ from clv_xl.models.repeat_buying import RepeatBuyingModel
 DEFAULT_MODELS = ("BG/NBD", "MBG/NBD", "Pareto/NBD")
 
 
-def compare(x: Any, tx: Any, big_t: Any, models: Any = DEFAULT_MODELS, weights: Any = None,
-            holdout: Any = None, holdout_length: float | None = None,
-            covariates: tuple[Design, Design] | None = None) -> list[list[Any]]:  # fmt: skip
+def compare(
+    x: Any,
+    tx: Any,
+    big_t: Any,
+    models: Any = DEFAULT_MODELS,
+    weights: Any = None,
+    holdout: Any = None,
+    holdout_length: float | None = None,
+    covariates: tuple[Design, Design] | None = None,
+) -> list[list[Any]]:
     """The comparison table: a header row of model names, then one row per quantity. With
     ``covariates`` (purchase, drop-out), every model is fitted with them: their coefficients
     count as parameters."""
@@ -36,8 +43,18 @@ def compare(x: Any, tx: Any, big_t: Any, models: Any = DEFAULT_MODELS, weights: 
             predictors.append(fitted)
         else:
             p, d = covariates
-            fitted = fit_cached(CovariateModel, x, tx, big_t, weights, p.matrix, d.matrix,
-                                base=cls, purchase_names=p.names, dropout_names=d.names)  # fmt: skip
+            fitted = fit_cached(
+                CovariateModel,
+                x,
+                tx,
+                big_t,
+                weights,
+                p.matrix,
+                d.matrix,
+                base=cls,
+                purchase_names=p.names,
+                dropout_names=d.names,
+            )
             assert isinstance(fitted, CovariateModel)
             predictors.append(fitted.customers(p.matrix, d.matrix))
         fits.append(fitted)
@@ -53,8 +70,13 @@ def compare(x: Any, tx: Any, big_t: Any, models: Any = DEFAULT_MODELS, weights: 
     k_params = [len(f.param_names) for f in fits]
     aic = [2 * k - 2 * v for k, v in zip(k_params, ll, strict=True)]
     bic = [float(k * np.log(n) - 2 * v) for k, v in zip(k_params, ll, strict=True)]
-    rows += [["log_likelihood", *ll], ["parameters", *k_params], ["AIC", *aic], ["BIC", *bic],
-             ["status", *(f.message_ for f in fits)]]  # fmt: skip
+    rows += [
+        ["log_likelihood", *ll],
+        ["parameters", *k_params],
+        ["AIC", *aic],
+        ["BIC", *bic],
+        ["status", *(f.message_ for f in fits)],
+    ]
     if holdout is not None:
         actual = np.asarray(holdout, dtype=float)
         predicted = [f.expected_purchases(holdout_length, x, tx, big_t) for f in predictors]

@@ -29,8 +29,13 @@ GAUSS_POINTS = 64
 def _nbd(n: Array, r: Array, alpha: Array, t: Array) -> Array:
     """NBD probability of n purchases in t: Gamma(r + n)/(Gamma(r) n!) p^r (1-p)^n."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        log = (gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * (np.log(alpha) - np.log(alpha + t))
-               + n * (np.log(t) - np.log(alpha + t)))  # fmt: skip
+        log = (
+            gammaln(r + n)
+            - gammaln(r)
+            - gammaln(n + 1)
+            + r * (np.log(alpha) - np.log(alpha + t))
+            + n * (np.log(t) - np.log(alpha + t))
+        )
         return np.where(t > 0, np.exp(log), np.where(n == 0, 1.0, 0.0))
 
 
@@ -43,7 +48,7 @@ def _nbd_below(n: Array, r: Array, alpha: Array, t: Array) -> Array:
     return total
 
 
-def beta_geometric_pmf(n: Any, t: Any, r: Any, alpha: Any, a: Any, b: Any, shift: int) -> Array:  # fmt: skip
+def beta_geometric_pmf(n: Any, t: Any, r: Any, alpha: Any, a: Any, b: Any, shift: int) -> Array:
     """P(X(t) = n) of a new customer; ``shift`` 1 for BG/NBD, 0 for MBG/NBD."""
     alive = np.exp(betaln(a, b + n + 1 - shift) - betaln(a, b))
     died = np.exp(betaln(a + 1, b + n - shift) - betaln(a, b))
@@ -57,8 +62,9 @@ def pareto_pmf(n: Any, t: Any, r: Any, alpha: Any, s: Any, beta: Any) -> Array:
     (beta/(beta+t))^s, else dead at tau with the Pareto (II) density s/beta (beta/(beta+tau))^(s+1),
     having made an NBD count up to tau; the integral by Gauss-Legendre in u = ln(1 + tau/beta),
     where the density is s e^(-s u) (agrees with lifetimes' closed form to 1e-12)."""
-    n, t, r, alpha, s, beta = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in
-                                                    (n, t, r, alpha, s, beta)))  # fmt: skip
+    n, t, r, alpha, s, beta = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (n, t, r, alpha, s, beta))
+    )
     # u = ln(1 + tau / beta): the drop-out density becomes s e^(-s u), smooth on [0, ln(1 + t/beta)]
     nodes, weights = np.polynomial.legendre.leggauss(GAUSS_POINTS)
     b_, s_ = beta.ravel()[:, None], s.ravel()[:, None]
@@ -72,8 +78,14 @@ def pareto_pmf(n: Any, t: Any, r: Any, alpha: Any, s: Any, beta: Any) -> Array:
     return whole.reshape(n.shape)
 
 
-def purchase_probability(model: RepeatBuyingModel, n: Any, t: Any, frequency: Any = None,
-                         recency: Any = None, T: Any = None) -> Array:  # fmt: skip
+def purchase_probability(
+    model: RepeatBuyingModel,
+    n: Any,
+    t: Any,
+    frequency: Any = None,
+    recency: Any = None,
+    T: Any = None,
+) -> Array:
     """P(exactly n purchases in the next t periods): for a new customer, or per customer with a
     history (frequency, recency, T)."""
     counts = np.asarray(n, dtype=float)
@@ -95,15 +107,21 @@ def purchase_probability(model: RepeatBuyingModel, n: Any, t: Any, frequency: An
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         if model.name in ("BG/NBD", "MBG/NBD"):
             if history and model.name == "MBG/NBD":
-                raise InputError("model", "MBG/NBD", "BG/NBD or Pareto/NBD for a customer with a "
-                                 "history (no conditional distribution of MBG/NBD is at hand; "
-                                 "leave the customer columns blank for a new customer)")  # fmt: skip
+                raise InputError(
+                    "model",
+                    "MBG/NBD",
+                    "BG/NBD or Pareto/NBD for a customer with a "
+                    "history (no conditional distribution of MBG/NBD is at hand; "
+                    "leave the customer columns blank for a new customer)",
+                )
             shift = 1 if model.name == "BG/NBD" else 0
-            pmf = beta_geometric_pmf(counts, horizon, p["r"] + x, p["alpha"] + big_t, p["a"],
-                                     p["b"] + x, shift)  # fmt: skip
+            pmf = beta_geometric_pmf(
+                counts, horizon, p["r"] + x, p["alpha"] + big_t, p["a"], p["b"] + x, shift
+            )
         elif model.name == "Pareto/NBD":
-            pmf = pareto_pmf(counts, horizon, p["r"] + x, p["alpha"] + big_t, p["s"],
-                             p["beta"] + big_t)  # fmt: skip
+            pmf = pareto_pmf(
+                counts, horizon, p["r"] + x, p["alpha"] + big_t, p["s"], p["beta"] + big_t
+            )
         else:
             raise InputError("model", model.name, "BG/NBD, MBG/NBD or Pareto/NBD")
     result = alive * pmf + (1 - alive) * (counts == 0)

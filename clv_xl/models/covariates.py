@@ -85,31 +85,41 @@ def design(header: Sequence[str], columns: Sequence[Sequence[Any]], argument: st
         values = list(column)
         for i, v in enumerate(values):
             if v is None or (isinstance(v, str) and not v.strip()):
-                raise CellError(argument, f"has a blank {name} in row {i + 1}",
-                                "a value for every customer")  # fmt: skip
+                raise CellError(
+                    argument, f"has a blank {name} in row {i + 1}", "a value for every customer"
+                )
         numeric = [_is_number(v) for v in values]
         if all(numeric):
             x = np.asarray(values, dtype=float)
             if not np.all(np.isfinite(x)):
                 raise CellError(argument, f"has a {name} that is not a finite number", "numbers")
             if np.ptp(x) == 0:
-                raise CellError(argument, f"has {name} {x[0]:g} for every customer",
-                                "a covariate that differs between customers")  # fmt: skip
+                raise CellError(
+                    argument,
+                    f"has {name} {x[0]:g} for every customer",
+                    "a covariate that differs between customers",
+                )
             names.append(name)
             parts.append(x)
             continue
         if any(numeric) and any(isinstance(v, str) for v in values):
             i = numeric.index(True) if not numeric[0] else numeric.index(False)
-            raise CellError(argument, f"column {name} mixes numbers and text (row {i + 1})",
-                            "a column of numbers or a column of labels")  # fmt: skip
+            raise CellError(
+                argument,
+                f"column {name} mixes numbers and text (row {i + 1})",
+                "a column of numbers or a column of labels",
+            )
         keys = [_text(v).casefold() for v in values]
         spelled: dict[str, str] = {}
         for k, v in zip(keys, values, strict=True):
             spelled.setdefault(k, _text(v))
         levels = sorted(spelled)
         if len(levels) < 2:
-            raise CellError(argument, f"has {name} {spelled[levels[0]]!r} for every customer",
-                            "a covariate that differs between customers")  # fmt: skip
+            raise CellError(
+                argument,
+                f"has {name} {spelled[levels[0]]!r} for every customer",
+                "a covariate that differs between customers",
+            )
         key_array = np.asarray(keys, dtype=object)
         for level in levels[1:]:  # the first level is the baseline
             names.append(f"{name}={spelled[level]}")
@@ -119,8 +129,9 @@ def design(header: Sequence[str], columns: Sequence[Sequence[Any]], argument: st
     return Design(tuple(names), matrix)
 
 
-def matrix_for(names: Sequence[str], header: Sequence[str], columns: Sequence[Sequence[Any]],
-               argument: str) -> Array:  # fmt: skip
+def matrix_for(
+    names: Sequence[str], header: Sequence[str], columns: Sequence[Sequence[Any]], argument: str
+) -> Array:
     """The covariates a fit named (``age``, ``channel=web``) from customers' columns, matched
     by header without regard to case, as Excel matches text."""
     by_header = {_text(h).casefold(): i for i, h in enumerate(header)}
@@ -132,15 +143,19 @@ def matrix_for(names: Sequence[str], header: Sequence[str], columns: Sequence[Se
             values = columns[by_header[key]]
             bad = [i for i, v in enumerate(values) if not _is_number(v)]
             if bad:
-                raise CellError(argument, f"has {name} {values[bad[0]]!r} in row {bad[0] + 1}",
-                                "a number")  # fmt: skip
+                raise CellError(
+                    argument, f"has {name} {values[bad[0]]!r} in row {bad[0] + 1}", "a number"
+                )
             out[:, j] = np.asarray(values, dtype=float)
             continue
         column, _, level = name.partition("=")
         if not level or column.casefold() not in by_header:
             found = ", ".join(str(h) for h in header) or "none"
-            raise CellError(argument, f"has no column for {name} (headers: {found})",
-                            "the covariate columns the fit was given, with their headers")  # fmt: skip
+            raise CellError(
+                argument,
+                f"has no column for {name} (headers: {found})",
+                "the covariate columns the fit was given, with their headers",
+            )
         values = columns[by_header[column.casefold()]]
         out[:, j] = [_text(v).casefold() == level.casefold() for v in values]
     return out
@@ -170,9 +185,15 @@ class CovariateModel(BaseModel):
     purchase_data = True
     data_names = ("frequency", "recency", "T")
 
-    def __init__(self, base: type[RepeatBuyingModel], purchase_names: Sequence[str] = (),
-                 dropout_names: Sequence[str] = (), penalizer: float = 0.0, tol: float = 1e-10,
-                 max_iter: int = 2000) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base: type[RepeatBuyingModel],
+        purchase_names: Sequence[str] = (),
+        dropout_names: Sequence[str] = (),
+        penalizer: float = 0.0,
+        tol: float = 1e-10,
+        max_iter: int = 2000,
+    ) -> None:
         super().__init__(penalizer, tol, max_iter)
         self.base = base
         self.purchase_names = tuple(purchase_names)
@@ -202,8 +223,15 @@ class CovariateModel(BaseModel):
         return row_problems(*data[:3])
 
     # ----- fitting ---------------------------------------------------------------------------
-    def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None,
-            purchase: Any = None, dropout: Any = None) -> Self:  # fmt: skip
+    def fit(
+        self,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        weights: Any = None,
+        purchase: Any = None,
+        dropout: Any = None,
+    ) -> Self:
         """Fit by maximum likelihood; ``purchase`` and ``dropout`` are customers x covariates
         matrices (columns in the order of ``purchase_names`` and ``dropout_names``)."""
         x = as_column("frequency", frequency, integer=True)
@@ -216,15 +244,21 @@ class CovariateModel(BaseModel):
         problems = row_problems(x, tx, big_t)
         if (problems != "").any():
             i = int(np.argmax(problems != ""))
-            raise InputError("frequency, recency, T", f"row {i + 1}", problems[i],
-                             position=(i + 1,))  # fmt: skip
+            raise InputError(
+                "frequency, recency, T", f"row {i + 1}", problems[i], position=(i + 1,)
+            )
         if w.sum() < 2 or not np.any((x > 0) & (w > 0)):
-            raise FitError(f"{self.name} with covariates needs at least 2 customers, some with "
-                           "a repeat purchase")  # fmt: skip
+            raise FitError(
+                f"{self.name} with covariates needs at least 2 customers, some with "
+                "a repeat purchase"
+            )
         kp = zp.shape[1]
         columns, counts = distinct_rows(x, tx, big_t, *zp.T, *zd.T, weights=w)
-        data = [*columns[:3], np.column_stack(columns[3 : 3 + kp]) if kp else np.zeros((counts.size, 0)),
-                np.column_stack(columns[3 + kp :]) if zd.shape[1] else np.zeros((counts.size, 0))]  # fmt: skip
+        data = [
+            *columns[:3],
+            np.column_stack(columns[3 : 3 + kp]) if kp else np.zeros((counts.size, 0)),
+            np.column_stack(columns[3 + kp :]) if zd.shape[1] else np.zeros((counts.size, 0)),
+        ]
         return self._maximise(data, counts)
 
     def _matrix(self, z: Any, group: str, rows: int) -> Array:
@@ -233,8 +267,11 @@ class CovariateModel(BaseModel):
             z = np.zeros((rows, 0))
         z = np.asarray(z, dtype=float).reshape(rows, -1) if np.size(z) else np.zeros((rows, 0))
         if z.shape[1] != len(names):
-            raise InputError(f"{group} covariates", f"{z.shape[1]} columns",
-                             f"{len(names)} columns: {', '.join(names) or 'none'}")  # fmt: skip
+            raise InputError(
+                f"{group} covariates",
+                f"{z.shape[1]} columns",
+                f"{len(names)} columns: {', '.join(names) or 'none'}",
+            )
         if not np.all(np.isfinite(z)):
             raise InputError(f"{group} covariates", "a value that is not finite", "numbers")
         return z
@@ -254,13 +291,15 @@ class CovariateModel(BaseModel):
         values = [params[i] * factors[i] for i in range(k)]
         return values, factors
 
-    def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array, zp: Array,
-                        zd: Array) -> Array:  # fmt: skip
+    def _log_likelihood(
+        self, params: Array, x: Array, tx: Array, T: Array, zp: Array, zd: Array
+    ) -> Array:
         values, _ = self._per_row(params, zp, zd)
         return self._core._log_likelihood(values, x, tx, T)  # type: ignore[arg-type]
 
-    def _value_and_gradient(self, params: Array, x: Array, tx: Array, T: Array, zp: Array,
-                            zd: Array) -> tuple[Array, Array]:  # fmt: skip
+    def _value_and_gradient(
+        self, params: Array, x: Array, tx: Array, T: Array, zp: Array, zd: Array
+    ) -> tuple[Array, Array]:
         """ln L per row and its gradient: d/d theta_0 = d/d theta_i * exp(sign g' z_i), and
         d/d g_k = d/d theta_i * theta_i * sign * z_ik."""
         values, factors = self._per_row(params, zp, zd)
@@ -301,8 +340,10 @@ class CovariateModel(BaseModel):
         zp = self._matrix(purchase, PURCHASE, rows)
         zd = self._matrix(dropout, DROPOUT, rows)
         values, _ = self._per_row(self._params(), zp, zd)
-        own = {k: np.broadcast_to(np.asarray(v, dtype=float), (rows,)).copy()
-               for k, v in zip(self.base.param_names, values, strict=True)}  # fmt: skip
+        own = {
+            k: np.broadcast_to(np.asarray(v, dtype=float), (rows,)).copy()
+            for k, v in zip(self.base.param_names, values, strict=True)
+        }
         model = self.base()._given(own, "parameters per customer", float(rows))  # arrays
         model.per_customer = True
         return model
@@ -329,16 +370,21 @@ def covariate_names(
         if not sep or param.startswith((SE_PREFIX, CORR_PREFIX)):
             continue
         if param not in groups:
-            raise InputError("params", key, f"coefficient rows of {base.name} "
-                             f"({', '.join(p + ':NAME' for p in groups) or 'none'})")  # fmt: skip
+            raise InputError(
+                "params",
+                key,
+                f"coefficient rows of {base.name} "
+                f"({', '.join(p + ':NAME' for p in groups) or 'none'})",
+            )
         names = purchase if groups[param] == PURCHASE else dropout
         if covariate not in names:
             names.append(covariate)
     return purchase, dropout
 
 
-def covariate_model_from_table(table: dict[str, Any], base: type[RepeatBuyingModel],
-                               argument: str) -> CovariateModel | None:  # fmt: skip
+def covariate_model_from_table(
+    table: dict[str, Any], base: type[RepeatBuyingModel], argument: str
+) -> CovariateModel | None:
     """The covariate model a table's coefficient rows describe; None when it has none."""
     purchase, dropout = covariate_names(table, base)
     if not purchase and not dropout:

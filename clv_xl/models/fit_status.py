@@ -38,25 +38,33 @@ def status(model: Model, data: Sequence[Array], weights: Array) -> str:
         weak = [w for w in weak if "drop-out chance" not in w]
     if not weak:
         return done
-    return (f"{done}, but weak: {'; '.join(weak)}. Predictions can be far off: add "
-            "customers or a longer history, or try a simpler model")  # fmt: skip
+    return (
+        f"{done}, but weak: {'; '.join(weak)}. Predictions can be far off: add "
+        "customers or a longer history, or try a simpler model"
+    )
 
 
 def weaknesses(model: Model, data: Sequence[Array], weights: Array) -> list[str]:
     """What makes a converged fit untrustworthy, in plain words (empty when nothing)."""
     out: list[str] = []
     params, se = model.params_, model.standard_errors_
-    loose = [k for (k, v), pos in zip(params.items(), model.positive(), strict=True)
-             if pos and se[k] > WEAK_SE_RATIO * v]  # fmt: skip
+    loose = [
+        k
+        for (k, v), pos in zip(params.items(), model.positive(), strict=True)
+        if pos and se[k] > WEAK_SE_RATIO * v
+    ]
     if len(loose) == 1:
         out.append(f"the standard error of {loose[0]} exceeds its estimate")
     elif loose:
-        out.append(f"the standard errors of {', '.join(loose[:-1])} and {loose[-1]} exceed "
-                   "their estimates")  # fmt: skip
+        out.append(
+            f"the standard errors of {', '.join(loose[:-1])} and {loose[-1]} exceed their estimates"
+        )
     drop = model.dropout_params
     if drop and min(params[k] for k in drop) > SAME_DROPOUT:
-        out.append(f"{' and '.join(drop)} both exceed {SAME_DROPOUT:g}, so every "
-                   "customer gets the same drop-out chance")  # fmt: skip
+        out.append(
+            f"{' and '.join(drop)} both exceed {SAME_DROPOUT:g}, so every "
+            "customer gets the same drop-out chance"
+        )
     if model.purchase_data:
         x = np.asarray(data[0], dtype=float)
         total, repeaters = float(weights.sum()), float(weights[x > 0].sum())
@@ -90,17 +98,23 @@ def diagnosis(model: Model, data: Sequence[Array], weights: Array) -> str:
             return f"too {few}: use a longer history or more customers"
         middle = float(np.median(np.asarray(data[2], dtype=float)))
         if middle > 2000 or middle < 0.5:
-            return (f"the typical customer age T is {middle:,.4g} time units: measure "
-                    "recency and T in weeks (period \"W\") and fit again")  # fmt: skip
+            return (
+                f"the typical customer age T is {middle:,.4g} time units: measure "
+                'recency and T in weeks (period "W") and fit again'
+            )
         if weights.size <= 1:
             return "all customers look alike (one distinct row): there is nothing to fit"
     if model._too_few_rows(weights):
-        return (f"only {np.count_nonzero(weights)} distinct customer rows for "
-                f"{len(model.param_names)} parameters: the data cannot pin the model down; "
-                "use more customers")  # fmt: skip
+        return (
+            f"only {np.count_nonzero(weights)} distinct customer rows for "
+            f"{len(model.param_names)} parameters: the data cannot pin the model down; "
+            "use more customers"
+        )
     if stuck:
-        return (f"{', '.join(stuck)} ran off to 0 or infinity: the data cannot pin it down; "
-                "try another model or more data")  # fmt: skip
+        return (
+            f"{', '.join(stuck)} ran off to 0 or infinity: the data cannot pin it down; "
+            "try another model or more data"
+        )
     return "the search did not settle after restarts: try more data or another model"
 
 

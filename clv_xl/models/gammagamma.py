@@ -103,8 +103,14 @@ class GammaGamma(BaseModel):
             inv_t = 1.0 / t
             wx_log_t, w_log_t = float(wx @ log_t), float(w @ log_t)
             constant = gammaln(p * v + q) - gammaln(p * v) + p * v * log_v
-            ll = (w_v @ constant + total * (q * np.log(gamma) - gammaln(q))
-                  + p * wx_log_m - w_log_m - p * wx_log_t - q * w_log_t)  # fmt: skip
+            ll = (
+                w_v @ constant
+                + total * (q * np.log(gamma) - gammaln(q))
+                + p * wx_log_m
+                - w_log_m
+                - p * wx_log_t
+                - q * w_log_t
+            )
             shared = digamma(p * v + q)
             d_p = (w_v * v) @ (shared - digamma(p * v) + log_v) + wx_log_m - wx_log_t
             d_q = w_v @ shared + total * (np.log(gamma) - digamma(q)) - w_log_t

@@ -46,8 +46,9 @@ def grouped_columns(
     for column in data:
         column = np.asarray(column)
         grouped = Grouped(column) if column.size > min_rows else None
-        out.append(grouped if grouped is not None and grouped.values.size * ratio < column.size
-                   else column)  # fmt: skip
+        out.append(
+            grouped if grouped is not None and grouped.values.size * ratio < column.size else column
+        )
     return out
 
 

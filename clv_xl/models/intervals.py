@@ -122,8 +122,9 @@ def _drawn_models(model: BaseModel, cov_log: Array, draws: int, seed: int) -> li
     ]
 
 
-def _key(key: str, drawn_from: list[tuple[BaseModel, Array]], level: float, draws: int,
-         seed: int) -> str:  # fmt: skip
+def _key(
+    key: str, drawn_from: list[tuple[BaseModel, Array]], level: float, draws: int, seed: int
+) -> str:
     """The cache key: the caller's data key, and every model drawn from with its covariance."""
     if not key:
         return ""

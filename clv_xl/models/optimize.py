@@ -179,8 +179,14 @@ def lbfgsb(objective: Objective, x0: Array, tol: float, max_iter: int) -> Any:
     # L-BFGS-B converges linearly near the optimum: it stops early here and the Newton polish
     # (quadratic) takes the last digits.
     options = {"ftol": 1e-12, "gtol": max(tol, 1e-7), "maxiter": max_iter}
-    return optimize.minimize(objective.value_and_gradient, x0, method="L-BFGS-B", jac=True,
-                             bounds=bounds, options=options)  # fmt: skip
+    return optimize.minimize(
+        objective.value_and_gradient,
+        x0,
+        method="L-BFGS-B",
+        jac=True,
+        bounds=bounds,
+        options=options,
+    )
 
 
 def search(

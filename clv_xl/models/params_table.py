@@ -84,23 +84,33 @@ def covariance_from_table(
     method for the positive parameters, searched as logs: sd(log p) = se(p) / p; covariate
     coefficients, ``positive`` False, as they are) and the ``corr_a_b`` rows."""
     if str(table.get("status", "")).startswith("converged at the model's limit"):
-        raise InputError("params", "a fit at the model's limit", "a fit with standard errors "
-                         "(at the limit a and b have no finite estimates, so no interval)")  # fmt: skip
+        raise InputError(
+            "params",
+            "a fit at the model's limit",
+            "a fit with standard errors "
+            "(at the limit a and b have no finite estimates, so no interval)",
+        )
     k = len(names)
     logs = [True] * k if positive is None else list(positive)
     sd = np.empty(k)
     for i, name in enumerate(names):
         se, value = table.get(se_row(name)), table.get(name)
         if se is None or value is None or not _number(se) or not _number(value):
-            raise InputError("params", f"{se_row(name)} = {se}",
-                             "a converged fit's table with its standard errors (CLV_FIT's whole "
-                             "spill, e.g. P1#)")  # fmt: skip
+            raise InputError(
+                "params",
+                f"{se_row(name)} = {se}",
+                "a converged fit's table with its standard errors (CLV_FIT's whole "
+                "spill, e.g. P1#)",
+            )
         sd[i] = float(se) / float(value) if logs[i] else float(se)
     corr = np.eye(k)
     for i, j in pairs(names):
         value = table.get(corr_row(names[j], names[i]))
         if not isinstance(value, int | float) or isinstance(value, bool):
-            raise InputError("params", f"no {corr_row(names[j], names[i])} row",
-                             "CLV_FIT's whole spill, with its corr_ rows (e.g. P1#)")  # fmt: skip
+            raise InputError(
+                "params",
+                f"no {corr_row(names[j], names[i])} row",
+                "CLV_FIT's whole spill, with its corr_ rows (e.g. P1#)",
+            )
         corr[i, j] = corr[j, i] = float(value)
     return corr * np.outer(sd, sd)

@@ -43,8 +43,10 @@ def log_integral(a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Ar
         out = first + np.log1p(-np.exp(second - first)) - np.log(c)
     lost = ~np.isfinite(out) & np.broadcast_to(np.asarray(T) > np.asarray(tx), np.shape(out))
     if np.any(lost):  # the closed form's digits are gone (s and beta far beyond T): nodes
-        rows = [np.broadcast_to(np.asarray(v, dtype=float), np.shape(out))[lost]
-                for v in (a, b, alpha, beta, tx, T)]  # fmt: skip
+        rows = [
+            np.broadcast_to(np.asarray(v, dtype=float), np.shape(out))[lost]
+            for v in (a, b, alpha, beta, tx, T)
+        ]
         out = np.array(out, dtype=float)
         out[lost] = quadrature(*rows)[0]
     return out
@@ -161,8 +163,9 @@ QUADRATURE_NODES = 64
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
 
 
-def quadrature(a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array
-               ) -> tuple[Array, Array]:  # fmt: skip
+def quadrature(
+    a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array
+) -> tuple[Array, Array]:
     """:func:`integral_and_derivatives` by Gauss-Legendre, for the rows whose series would take
     too many terms: there the larger rate is far above the smaller one plus T, so its factor
     varies slowly over [t_x, T]. In v = ln((small + tau) / (small + t_x)) the smaller rate's
@@ -212,9 +215,11 @@ class ParetoNBD(RepeatBuyingModel):
         _, _, s, beta = self._params()
         if np.ndim(s) or min(s, beta) <= LIMIT_SIZE:
             return ""
-        return (f"s and beta grow without bound with s/beta = {s / beta:.4g}: every customer's "
-                f"lifetime is exponential with the same drop-out rate {s / beta:.3g} per period; "
-                "no standard errors")  # fmt: skip
+        return (
+            f"s and beta grow without bound with s/beta = {s / beta:.4g}: every customer's "
+            f"lifetime is exponential with the same drop-out rate {s / beta:.3g} per period; "
+            "no standard errors"
+        )
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, s, beta = params

@@ -146,8 +146,10 @@ class BetaGeometricFamily(RepeatBuyingModel):
         p = self.limit_p()
         if p is None or np.ndim(p):
             return ""
-        return (f"a and b grow without bound with a/(a+b) = {p:.4g}: every customer drops out "
-                f"with the same probability {p:.3g} after each purchase; no standard errors")  # fmt: skip
+        return (
+            f"a and b grow without bound with a/(a+b) = {p:.4g}: every customer drops out "
+            f"with the same probability {p:.3g} after each purchase; no standard errors"
+        )
 
     @prediction
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
@@ -178,7 +180,8 @@ class BetaGeometricFamily(RepeatBuyingModel):
             lost = ~np.isfinite(out)  # large a and b: the form before Euler's transformation
             if np.any(lost):
                 direct = 1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * hyp2f1(
-                    r + x, b + x + 1 - self.shift, a + b + x - self.shift, z)  # fmt: skip
+                    r + x, b + x + 1 - self.shift, a + b + x - self.shift, z
+                )
                 out = np.where(lost, direct, out)
             return out
 

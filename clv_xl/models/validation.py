@@ -65,9 +65,17 @@ def check_settings(penalizer: Any, tol: Any, max_iter: Any) -> tuple[float, floa
     def real(value: Any) -> bool:
         return isinstance(value, int | float | np.number) and not isinstance(value, bool)
 
-    number("penalizer", penalizer, real(penalizer) and np.isfinite(penalizer) and penalizer >= 0,
-           "a number >= 0 (0 for plain maximum likelihood)")  # fmt: skip
+    number(
+        "penalizer",
+        penalizer,
+        real(penalizer) and np.isfinite(penalizer) and penalizer >= 0,
+        "a number >= 0 (0 for plain maximum likelihood)",
+    )
     number("tol", tol, real(tol) and 0 < tol < 1, "a number between 0 and 1, such as 1e-10")
-    number("max_iter", max_iter, real(max_iter) and max_iter >= 1 and float(max_iter).is_integer(),
-           "a whole number >= 1")  # fmt: skip
+    number(
+        "max_iter",
+        max_iter,
+        real(max_iter) and max_iter >= 1 and float(max_iter).is_integer(),
+        "a whole number >= 1",
+    )
     return float(penalizer), float(tol), int(max_iter)

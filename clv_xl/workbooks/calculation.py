@@ -88,11 +88,21 @@ class Calculation:
         used: ``bottom``, or the sheet's last used row; past it every cell is blank, and the
         functions drop trailing blanks, as they do when Excel hands them all 1,048,576."""
         if area.bottom == MAX_ROW:
-            area = Area(area.sheet, area.top, area.left,
-                        max(area.top, bottom or self.used(area.sheet)[0]), area.right)  # fmt: skip
+            area = Area(
+                area.sheet,
+                area.top,
+                area.left,
+                max(area.top, bottom or self.used(area.sheet)[0]),
+                area.right,
+            )
         if area.right == MAX_COL:
-            area = Area(area.sheet, area.top, area.left, area.bottom,
-                        max(area.left, self.used(area.sheet)[1]))  # fmt: skip
+            area = Area(
+                area.sheet,
+                area.top,
+                area.left,
+                area.bottom,
+                max(area.left, self.used(area.sheet)[1]),
+            )
         return area
 
     def read(self, area: Area, bottom: int | None = None) -> np.ndarray:
@@ -104,8 +114,10 @@ class Calculation:
         for out in self.outputs.values():
             o = out.area
             if area.within(o):
-                return out.grid[area.top - o.top : area.bottom - o.top + 1,
-                                area.left - o.left : area.right - o.left + 1].copy()  # fmt: skip
+                return out.grid[
+                    area.top - o.top : area.bottom - o.top + 1,
+                    area.left - o.left : area.right - o.left + 1,
+                ].copy()
         cached = self._read_cache.get(area)
         if cached is not None:
             return cached.copy()
@@ -114,8 +126,10 @@ class Calculation:
             if body != area and area.within(body):
                 whole = self.read(body)
                 if body in self._read_cache:
-                    part = whole[area.top - body.top : area.bottom - body.top + 1,
-                                 area.left - body.left : area.right - body.left + 1]  # fmt: skip
+                    part = whole[
+                        area.top - body.top : area.bottom - body.top + 1,
+                        area.left - body.left : area.right - body.left + 1,
+                    ]
                     self._read_cache[area] = part
                     return part.copy()
         rows = self.engine.read(area)
@@ -127,9 +141,11 @@ class Calculation:
             if out.area.overlaps(area):
                 paste(grid, area, out.area, out.grid)
                 touched = True
-        still = not touched and not any(f.old_area.overlaps(area) or
-                                        (f.placed and Area(f.sheet, f.row, f.col, MAX_ROW, MAX_COL).overlaps(area))
-                                        for f in self.formulas)  # fmt: skip
+        still = not touched and not any(
+            f.old_area.overlaps(area)
+            or (f.placed and Area(f.sheet, f.row, f.col, MAX_ROW, MAX_COL).overlaps(area))
+            for f in self.formulas
+        )
         if still:  # no formula can change these cells: read once
             self._read_cache[area] = grid
             return grid.copy()

@@ -105,10 +105,15 @@ _NUMBER, _TEXT, _OTHER = "number", "text", "other"
 
 def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str | None]:
     """The ``<c>`` element of each value of a column as a new cell (None for a blank)."""
-    kinds = [_NUMBER if (v.__class__ is float and v - v == 0.0) or (
-                 v.__class__ is int and -_SAFE_INT < v < _SAFE_INT)
-             else _TEXT if v.__class__ is str and v and v[0] != "#" else _OTHER
-             for v in values]  # fmt: skip
+    kinds = [
+        _NUMBER
+        if (v.__class__ is float and v - v == 0.0)
+        or (v.__class__ is int and -_SAFE_INT < v < _SAFE_INT)
+        else _TEXT
+        if v.__class__ is str and v and v[0] != "#"
+        else _OTHER
+        for v in values
+    ]
     numbers = [v for v, k in zip(values, kinds, strict=True) if k is _NUMBER]
     texts = [v for v, k in zip(values, kinds, strict=True) if k is _TEXT]
     number_text = iter(("\0".join(map(repr, numbers)) + "\0").replace(".0\0", "\0").split("\0"))
@@ -120,10 +125,14 @@ def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str
     text_text = iter(pieces)
     head, number_middle = f'<c r="{letters}', f'"{style}><v>'
     text_middle = f'"{style} t="inlineStr"><is><t>'
-    return [f"{head}{top + i}{number_middle}{next(number_text)}</v></c>" if k is _NUMBER
-            else f"{head}{top + i}{text_middle}{next(text_text)}</t></is></c>" if k is _TEXT
-            else new_cell(v, f"{letters}{top + i}", style)
-            for i, (v, k) in enumerate(zip(values, kinds, strict=True))]  # fmt: skip
+    return [
+        f"{head}{top + i}{number_middle}{next(number_text)}</v></c>"
+        if k is _NUMBER
+        else f"{head}{top + i}{text_middle}{next(text_text)}</t></is></c>"
+        if k is _TEXT
+        else new_cell(v, f"{letters}{top + i}", style)
+        for i, (v, k) in enumerate(zip(values, kinds, strict=True))
+    ]
 
 
 def new_cell(value: Any, ref: str, style: str) -> str | None:

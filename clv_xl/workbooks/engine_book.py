@@ -35,8 +35,14 @@ CAPTURE = "CLV_XL_CAPTURE"
 class EngineBook:
     """The engine's workbook, and the few ways the refresh talks to it."""
 
-    def __init__(self, package: Package, sheets: dict[str, Sheet], formulas: list[Formula],
-                 names: Names, date1904: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        package: Package,
+        sheets: dict[str, Sheet],
+        formulas: list[Formula],
+        names: Names,
+        date1904: bool,
+    ) -> None:
         fz = require("formualizer", "the headless refresh")
         self.fz = fz
         config = fz.EvaluationConfig()
@@ -48,20 +54,29 @@ class EngineBook:
             "max_part_bytes": MAX_PART_BYTES,
         }  # the package's own limits, checked on open
         try:
-            self.book = fz.Workbook.from_bytes(copy, backend="native", load_limits=limits,
-                                               config=fz.WorkbookConfig(eval_config=config))  # fmt: skip
+            self.book = fz.Workbook.from_bytes(
+                copy,
+                backend="native",
+                load_limits=limits,
+                config=fz.WorkbookConfig(eval_config=config),
+            )
         except Exception as exc:  # the engine's words, unless the one XML reader has better ones
             for sheet in sheets.values():
                 sheet.before  # noqa: B018 (reading a sheet names what is wrong with it)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise WorkbookError(f"{package.path.name}: the formula engine cannot read it "
-                                f"({first})") from None  # fmt: skip
+            raise WorkbookError(
+                f"{package.path.name}: the formula engine cannot read it ({first})"
+            ) from None
         self.book.set_changelog_enabled(False)  # no undo history: values handed over 5x faster
         for table in names.tables.values():
-            self.book.add_table(table.name, table.sheet,
-                                (table.top, table.left, table.bottom, table.right),
-                                list(table.columns), header_row=table.header_row,
-                                totals_row=table.totals_row)  # fmt: skip
+            self.book.add_table(
+                table.name,
+                table.sheet,
+                (table.top, table.left, table.bottom, table.right),
+                list(table.columns),
+                header_row=table.header_row,
+                totals_row=table.totals_row,
+            )
         for name, function in engine.clv_functions().items():
             self.book.register_function(name, nested(function))
             # a call saved from xlwings Lite (Office.js), nested in an Excel formula

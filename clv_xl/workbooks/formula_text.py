@@ -45,10 +45,15 @@ def tokens(formula: str) -> tuple[Token, ...]:
     text = formula if formula.startswith("=") else "=" + formula
     fz = require("formualizer", "reading formulas without Excel")
     return tuple(
-        Token(t.value, str(t.token_type).rsplit(".", 1)[-1], str(t.subtype).rsplit(".", 1)[-1],
-              t.start, t.end)
+        Token(
+            t.value,
+            str(t.token_type).rsplit(".", 1)[-1],
+            str(t.subtype).rsplit(".", 1)[-1],
+            t.start,
+            t.end,
+        )
         for t in fz.Tokenizer(text).tokens()
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,12 @@ class Argument:
         parts = self.tokens
         if len(parts) == 1 and parts[0].kind == "Operand" and parts[0].subtype == "Range":
             return parts[0].text
-        if (len(parts) == 2 and parts[0].subtype == "Range" and parts[1].kind == "OpPostfix"
-                and parts[1].text == "#"):  # fmt: skip
+        if (
+            len(parts) == 2
+            and parts[0].subtype == "Range"
+            and parts[1].kind == "OpPostfix"
+            and parts[1].text == "#"
+        ):
             return parts[0].text + "#"
         return None
 
@@ -114,8 +123,11 @@ def calls(formula: str) -> tuple[Call, ...]:
     frames: list[list] = []  # [name, start, argument start, spans] or None for ( and {
     for tok in toks:
         if tok.subtype == "Open":
-            frames.append([function_name(tok.text[:-1]), tok.start, tok.end, []]
-                          if tok.kind == "Func" else [None])  # fmt: skip
+            frames.append(
+                [function_name(tok.text[:-1]), tok.start, tok.end, []]
+                if tok.kind == "Func"
+                else [None]
+            )
         elif tok.subtype == "Close" and frames:
             frame = frames.pop()
             if frame[0] is None:
@@ -161,9 +173,13 @@ def mark_omitted(formula: str) -> str:
     if "," not in formula or CLV_PREFIX not in formula.upper():
         return formula
     text = formula if formula.startswith("=") else "=" + formula
-    at = sorted(start for call in calls(text) if call.name.startswith(CLV_PREFIX)
-                for (start, _), arg in zip(call.spans, call.arguments, strict=True)
-                if arg.text is None)  # fmt: skip
+    at = sorted(
+        start
+        for call in calls(text)
+        if call.name.startswith(CLV_PREFIX)
+        for (start, _), arg in zip(call.spans, call.arguments, strict=True)
+        if arg.text is None
+    )
     for start in reversed(at):
         text = text[:start] + OMITTED_CALL + text[start:]
     return text if formula.startswith("=") else text[1:]
@@ -194,8 +210,11 @@ def _folded(call: Call, resolve_area: Callable[[str], Any]) -> str | None:
     args = call.arguments
     if not args or args[0].reference is None or "!" not in (args[0].reference or ""):
         return None
-    numbers = [a.tokens[0].text for a in args[1:] if len(a.tokens) == 1
-               and a.tokens[0].subtype == "Number" and a.tokens[0].text.isdigit()]  # fmt: skip
+    numbers = [
+        a.tokens[0].text
+        for a in args[1:]
+        if len(a.tokens) == 1 and a.tokens[0].subtype == "Number" and a.tokens[0].text.isdigit()
+    ]
     want = {"ROWS": 0, "CHOOSECOLS": 1, "DROP": 1, "INDEX": 2}[call.name]
     if len(args) != want + 1 or len(numbers) != want or args[0].reference.endswith("#"):
         return None

@@ -101,13 +101,17 @@ def explained(formula: str, error: str) -> str:
         return unsupported_in({c.name for c in found}) or error
     crowded = [c for c in found if len(c.arguments) > MAX_ARGUMENTS]
     if crowded:
-        return (f"{error} {crowded[0].name} has {len(crowded[0].arguments)} arguments; Excel takes "
-                f"at most {MAX_ARGUMENTS}: sum a range instead (SUM(A1:A300))")  # fmt: skip
+        return (
+            f"{error} {crowded[0].name} has {len(crowded[0].arguments)} arguments; Excel takes "
+            f"at most {MAX_ARGUMENTS}: sum a range instead (SUM(A1:A300))"
+        )
     operators = sum(t.kind == "OpInfix" for t in tokens(formula))
     if operators >= MAX_OPERANDS:
-        return (f"{error} the formula joins {operators + 1} operands with operators; the headless "
-                f"engine computes at most {MAX_OPERANDS} (Excel more): use SUM over a range, or "
-                "refresh in Excel")  # fmt: skip
+        return (
+            f"{error} the formula joins {operators + 1} operands with operators; the headless "
+            f"engine computes at most {MAX_OPERANDS} (Excel more): use SUM over a range, or "
+            "refresh in Excel"
+        )
     return error
 
 
@@ -119,5 +123,13 @@ def unsupported_in(names: set[str]) -> str | None:
     return None
 
 
-__all__ = ["ADDED", "MAX_ARGUMENTS", "UNSUPPORTED", "expand", "explained", "unsupported_in",
-           "wrapcols", "wraprows"]  # fmt: skip
+__all__ = [
+    "ADDED",
+    "MAX_ARGUMENTS",
+    "UNSUPPORTED",
+    "expand",
+    "explained",
+    "unsupported_in",
+    "wrapcols",
+    "wraprows",
+]

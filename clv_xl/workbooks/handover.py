@@ -28,8 +28,9 @@ from clv_xl.workbooks.xml_reader import WorkbookError
 class Handover:
     """What the engine has been handed of the results in ``outputs``."""
 
-    def __init__(self, book: EngineBook, formulas: list[Formula], names: Names,
-                 outputs: dict[Key, Output]) -> None:  # fmt: skip
+    def __init__(
+        self, book: EngineBook, formulas: list[Formula], names: Names, outputs: dict[Key, Output]
+    ) -> None:
         self.book, self.formulas, self.names, self.outputs = book, formulas, names, outputs
         self._excel_reads = [a for g in formulas if not g.placed for a in g.reads]
         self._handed: dict[Key, list[Area]] = {}
@@ -46,8 +47,11 @@ class Handover:
         computed, and not at all when it only takes part of a result.)"""
         for part in self._handed.pop(key, []):  # an earlier pass's result: gone
             self.book.put(part)
-        readers = [g for g in self.formulas if not g.placed
-                   and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads)]  # fmt: skip
+        readers = [
+            g
+            for g in self.formulas
+            if not g.placed and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads)
+        ]
         wanted = [a for a in self._excel_reads if not a.spill]
         for g in readers:  # a spill reference: what the formula reads once folded
             wanted += self.reads_of(self.engine_text(g), g)

@@ -65,9 +65,17 @@ def names_of(package: Package, sheets: dict[str, Sheet]) -> Names:
     names = Names(sheets={n.upper(): n for n in sheets})
     for t in package.tables():
         a = area_of(t["sheet"], t["ref"])
-        names.tables[t["name"].upper()] = Table(t["name"], t["sheet"], a.top, a.left, a.bottom,
-                                                a.right, tuple(t["columns"]), t["header_row"],
-                                                t["totals_row"])  # fmt: skip
+        names.tables[t["name"].upper()] = Table(
+            t["name"],
+            t["sheet"],
+            a.top,
+            a.left,
+            a.bottom,
+            a.right,
+            tuple(t["columns"]),
+            t["header_row"],
+            t["totals_row"],
+        )
     order = list(sheets)
     for name, (text, local) in package.defined_names().items():
         if name.startswith("_xlnm."):
@@ -95,8 +103,17 @@ def inventory(sheets: dict[str, Sheet], names: Names) -> list[Formula]:
                 elif (name, cell.shared) in masters:
                     r, c, master = masters[(name, cell.shared)]
                     text = shifted(master, cell.row - r, cell.col - c)
-            out.append(Formula(name, cell.row, cell.col, text, cell.array_ref, cell.dynamic,
-                               clv_call(text) if "CLV_" in text.upper() else None))  # fmt: skip
+            out.append(
+                Formula(
+                    name,
+                    cell.row,
+                    cell.col,
+                    text,
+                    cell.array_ref,
+                    cell.dynamic,
+                    clv_call(text) if "CLV_" in text.upper() else None,
+                )
+            )
     for f in out:
         f.reads = areas_read(f.text, f.sheet, f.row, names)
     return out

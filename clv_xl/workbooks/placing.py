@@ -39,20 +39,27 @@ class Placer:
         self._merged: dict[str, list[Area]] = {}  # per sheet a result spills on, when asked
         self._occupied: dict[str, set[tuple[int, int]]] = {}
 
-    def place(self, f: Formula, grid: np.ndarray, outputs: dict[Key, Output],
-              errors: list[ErrorLine]) -> Output:  # fmt: skip
+    def place(
+        self, f: Formula, grid: np.ndarray, outputs: dict[Key, Output], errors: list[ErrorLine]
+    ) -> Output:
         """The result of ``f`` laid out; a blocked spill is reported in ``errors``."""
         anchor = Area(f.sheet, f.row, f.col, f.row, f.col)
         if f.array_ref and not f.dynamic:  # a legacy array: its range, as Excel fills it
             area = f.old_area
             rows, cols = grid.shape
             if f.call is not None and (rows > area.rows or cols > area.cols):  # data cut off
-                errors.append((f.sheet, f.ref, f"the result has {rows} rows and {cols} columns "
-                               f"but the legacy array formula's range {local(area)} holds "
-                               f"{area.rows} by {area.cols}: the rest is cut off, as Excel cuts "
-                               "it; enter the formula again as a dynamic array (select the "
-                               "range, delete it, type the formula in its first cell) to see "
-                               "it all"))  # fmt: skip
+                errors.append(
+                    (
+                        f.sheet,
+                        f.ref,
+                        f"the result has {rows} rows and {cols} columns "
+                        f"but the legacy array formula's range {local(area)} holds "
+                        f"{area.rows} by {area.cols}: the rest is cut off, as Excel cuts "
+                        "it; enter the formula again as a dynamic array (select the "
+                        "range, delete it, type the formula in its first cell) to see "
+                        "it all",
+                    )
+                )
             return Output(area, fitted(grid, area.rows, area.cols))
         if not f.dynamic:  # a plain formula: implicit intersection, the top-left value
             return Output(anchor, grid[:1, :1])
@@ -62,8 +69,9 @@ class Placer:
         blocker = blocker or self._blocker(f, area, outputs)
         if not blocker:
             return Output(area, grid)
-        errors.append((f.sheet, f.ref, f"#SPILL! the result needs {local(area)}, but "
-                       f"{blocker} is in the way"))  # fmt: skip
+        errors.append(
+            (f.sheet, f.ref, f"#SPILL! the result needs {local(area)}, but {blocker} is in the way")
+        )
         return Output(anchor, one("#SPILL!"), "#SPILL!")
 
     def _blocker(self, f: Formula, area: Area, outputs: dict[Key, Output]) -> str:
@@ -130,15 +138,21 @@ def paste(grid: np.ndarray, at: Area, source: Area, values: np.ndarray | None) -
     if values is None:
         target[:] = None
         return
-    target[:] = values[top - source.top : bottom - source.top + 1,
-                       left - source.left : right - source.left + 1]  # fmt: skip
+    target[:] = values[
+        top - source.top : bottom - source.top + 1, left - source.left : right - source.left + 1
+    ]
 
 
 def intersection(a: Area, b: Area) -> Area | None:
     if not a.overlaps(b):
         return None
-    return Area(a.sheet, max(a.top, b.top), max(a.left, b.left), min(a.bottom, b.bottom),
-                min(a.right, b.right))  # fmt: skip
+    return Area(
+        a.sheet,
+        max(a.top, b.top),
+        max(a.left, b.left),
+        min(a.bottom, b.bottom),
+        min(a.right, b.right),
+    )
 
 
 def outermost(areas: list[Area]) -> list[Area]:
@@ -166,4 +180,4 @@ __all__ = [
     "one",
     "outermost",
     "paste",
-]  # fmt: skip
+]

@@ -53,13 +53,20 @@ class Plan:
             for g in self.placed:
                 target = writes[g.key]
                 if (area.spill and (area.sheet, area.top, area.left) == g.key) or (
-                        not area.spill and target.overlaps(area)):  # fmt: skip
+                    not area.spill and target.overlaps(area)
+                ):
                     out.add(g.key)
             for i, (run_area, run_reads) in enumerate(self._runs):
                 if i in seen:
                     continue
-                hit = (area.sheet == run_area.sheet and run_area.contains(area.sheet, area.top, area.left)) \
-                    if area.spill else run_area.overlaps(area)  # fmt: skip
+                hit = (
+                    (
+                        area.sheet == run_area.sheet
+                        and run_area.contains(area.sheet, area.top, area.left)
+                    )
+                    if area.spill
+                    else run_area.overlaps(area)
+                )
                 if hit:
                     seen.add(i)
                     out |= self._depends(run_reads, writes, seen)
@@ -83,8 +90,13 @@ def runs(formulas: list[Formula]) -> list[Run]:
                 for f in part:
                     if f.dynamic and f.array_ref:
                         old = f.old_area
-                        area = Area(sheet, area.top, area.left, max(area.bottom, old.bottom),
-                                    max(area.right, old.right))  # fmt: skip
+                        area = Area(
+                            sheet,
+                            area.top,
+                            area.left,
+                            max(area.bottom, old.bottom),
+                            max(area.right, old.right),
+                        )
                 out.append((area, boxes([a for f in part for a in f.reads])))
                 start = i
     return out
@@ -98,8 +110,17 @@ def boxes(areas: list[Area]) -> list[Area]:
         if a.spill:
             continue
         b = by_sheet.get(a.sheet)
-        by_sheet[a.sheet] = a if b is None else Area(a.sheet, min(a.top, b.top), min(a.left, b.left),
-                                                     max(a.bottom, b.bottom), max(a.right, b.right))  # fmt: skip
+        by_sheet[a.sheet] = (
+            a
+            if b is None
+            else Area(
+                a.sheet,
+                min(a.top, b.top),
+                min(a.left, b.left),
+                max(a.bottom, b.bottom),
+                max(a.right, b.right),
+            )
+        )
     return spills + list(by_sheet.values())
 
 

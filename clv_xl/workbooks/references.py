@@ -43,13 +43,23 @@ class Area:
         return self.right - self.left + 1
 
     def overlaps(self, other: Area) -> bool:
-        return (self.sheet == other.sheet and self.top <= other.bottom and other.top <= self.bottom
-                and self.left <= other.right and other.left <= self.right)  # fmt: skip
+        return (
+            self.sheet == other.sheet
+            and self.top <= other.bottom
+            and other.top <= self.bottom
+            and self.left <= other.right
+            and other.left <= self.right
+        )
 
     def within(self, other: Area) -> bool:
         """Every cell of this area is in ``other``."""
-        return (self.sheet == other.sheet and other.top <= self.top and other.left <= self.left
-                and self.bottom <= other.bottom and self.right <= other.right)  # fmt: skip
+        return (
+            self.sheet == other.sheet
+            and other.top <= self.top
+            and other.left <= self.left
+            and self.bottom <= other.bottom
+            and self.right <= other.right
+        )
 
     def contains(self, sheet: str, row: int, col: int) -> bool:
         return (
@@ -60,15 +70,17 @@ class Area:
 
     def part(self, top: int, left: int, bottom: int, right: int) -> Area:
         """The rows top..bottom and columns left..right of this area, counted from 0."""
-        return Area(self.sheet, self.top + top, self.left + left, self.top + bottom,
-                    self.left + right)  # fmt: skip
+        return Area(
+            self.sheet, self.top + top, self.left + left, self.top + bottom, self.left + right
+        )
 
     def a1(self) -> str:
         from clv_xl.workbooks.addresses import cell_ref
 
         first, last = cell_ref(self.top, self.left), cell_ref(self.bottom, self.right)
         return f"{quote_sheet(self.sheet)}!${_abs(first)}" + (
-            "" if first == last else f":${_abs(last)}")  # fmt: skip
+            "" if first == last else f":${_abs(last)}"
+        )
 
 
 def _abs(ref: str) -> str:
@@ -138,7 +150,8 @@ def _specifiers(inner: str) -> list[str]:
     if "[" not in inner:
         return [inner.strip()] if inner.strip() else []
     return [p.strip() for p in re.findall(r"\[((?:[^\[\]']|'.)*)\]", inner)] + (
-        [":"] if "]:[" in inner.replace(" ", "") else [])  # fmt: skip
+        [":"] if "]:[" in inner.replace(" ", "") else []
+    )
 
 
 def table_area(table: Table, spec: str, row: int | None) -> Area:

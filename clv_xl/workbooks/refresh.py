@@ -146,8 +146,10 @@ def refresh(
             )
             report.written_to = str(kept)
             if kept != target:
-                report.kept = (f"{source.name} changed while it was refreshed (saved meanwhile?): "
-                               f"your version is kept, the refreshed copy is {kept}")  # fmt: skip
+                report.kept = (
+                    f"{source.name} changed while it was refreshed (saved meanwhile?): "
+                    f"your version is kept, the refreshed copy is {kept}"
+                )
         finally:
             package.close()
     report.seconds = time.perf_counter() - started
@@ -182,8 +184,9 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
             calc.compute(f)
         deps = calc.plan.dependency_map({k: o.area for k, o in calc.outputs.items()})
         position = {f.key: i for i, f in enumerate(order)}
-        settled = all(position[k] < position[f.key] or k == f.key
-                      for f in order for k in deps[f.key])  # fmt: skip
+        settled = all(
+            position[k] < position[f.key] or k == f.key for f in order for k in deps[f.key]
+        )
         again = calc.plan.order(deps)
         if settled or [f.key for f in again] == [f.key for f in order]:
             break
@@ -192,16 +195,20 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
     calc.engine.book.evaluate_all()
     report.errors.extend(calc.errors)
     texts = {f.key: f.text for f in calc.formulas}
-    report.timings = sorted(((f"{k[0]}!{cell_ref(k[1], k[2])}", texts[k], t)
-                             for k, t in calc.timings.items()), key=lambda x: -x[2])  # fmt: skip
+    report.timings = sorted(
+        ((f"{k[0]}!{cell_ref(k[1], k[2])}", texts[k], t) for k, t in calc.timings.items()),
+        key=lambda x: -x[2],
+    )
 
 
 def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
     placed = [f for f in calc.formulas if f.placed]
     areas = {f.key: calc.outputs[f.key].area for f in placed}
     # left to right on each sheet: a block's new cells then go to the end of their rows' text
-    found = {f.key: _write_grid(calc, sheets[f.sheet], f, areas[f.key])
-             for f in sorted(placed, key=lambda f: (f.sheet, areas[f.key].left, areas[f.key].top))}  # fmt: skip
+    found = {
+        f.key: _write_grid(calc, sheets[f.sheet], f, areas[f.key])
+        for f in sorted(placed, key=lambda f: (f.sheet, areas[f.key].left, areas[f.key].top))
+    }
     results = list(areas.values())
     for f in placed:  # once every result is in: what a spill no longer covers is cleared
         if f.dynamic:
@@ -211,14 +218,20 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
         sheet = sheets[f.sheet]
         if f.placed:
             if f.key in calc.circular:
-                report.errors.append((f.sheet, f.ref, f"circular reference: {f.sheet}!{f.ref} "
-                                      "reads its own result"))  # fmt: skip
+                report.errors.append(
+                    (f.sheet, f.ref, f"circular reference: {f.sheet}!{f.ref} reads its own result")
+                )
             report.errors.extend(found[f.key])
             continue
         value = calc.engine.value(f.sheet, f.row, f.col)
         if value == "#CIRC":
-            report.errors.append((f.sheet, f.ref, f"circular reference among "
-                                  f"{', '.join(_circular_cells(calc, f, circles))}"))  # fmt: skip
+            report.errors.append(
+                (
+                    f.sheet,
+                    f.ref,
+                    f"circular reference among {', '.join(_circular_cells(calc, f, circles))}",
+                )
+            )
             value = 0.0
         elif is_error(value):
             report.errors.append((f.sheet, f.ref, explained(f.text, str(value))))
@@ -242,8 +255,9 @@ def _circular_cells(calc: Calculation, f: Formula, found: dict[str, list[str]]) 
     return found[f.sheet]
 
 
-def _write_grid(calc: Calculation, sheet: Sheet, f: Formula,
-                area: Area) -> list[tuple[str, str, str]]:  # fmt: skip
+def _write_grid(
+    calc: Calculation, sheet: Sheet, f: Formula, area: Area
+) -> list[tuple[str, str, str]]:
     """A result into its area (a dynamic array's ref follows it); the cells it shows in error."""
     grid = calc.outputs[f.key].grid
     sheet.write_block(area.top, area.left, grid, calc.to_serial)

@@ -59,15 +59,27 @@ def render(book: Path, out_dir: Path, dpi: int = 70) -> list[Path]:
         flat.parent.mkdir()
         flatten(book, flat)
         subprocess.run(
-            [office, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-             "--convert-to", "pdf", "--outdir", str(flat.parent), str(flat)],
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
+            [
+                office,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(flat.parent),
+                str(flat),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         pdf = Path(scratch) / "flat" / (book.stem + ".pdf")
         subprocess.run(
             ["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(out_dir / book.stem)],
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return sorted(out_dir.glob(f"{book.stem}*.png"))
 
 

@@ -300,8 +300,11 @@ class Sheet:
         if self._rows is None and "<f" not in self._body:
             return []
         rows = self.rows
-        found = sorted(r for r, (_, cells) in rows.raw() if "<f" in (
-            cells if isinstance(cells, str) else "".join(cells.values())))  # fmt: skip
+        found = sorted(
+            r
+            for r, (_, cells) in rows.raw()
+            if "<f" in (cells if isinstance(cells, str) else "".join(cells.values()))
+        )
         out = [self._parsed(r, c) for r in found for c in sorted(rows[r][1])]
         return [c for c in out if c.formula is not None]
 
@@ -341,8 +344,11 @@ class Sheet:
 
     def _wrote(self, top: int, left: int, bottom: int, right: int) -> None:
         w = self._written
-        self._written = [top, left, bottom, right] if not w else [
-            min(w[0], top), min(w[1], left), max(w[2], bottom), max(w[3], right)]  # fmt: skip
+        self._written = (
+            [top, left, bottom, right]
+            if not w
+            else [min(w[0], top), min(w[1], left), max(w[2], bottom), max(w[3], right)]
+        )
 
     def set_value(self, row: int, col: int, value: Any) -> None:
         open_tag, cells = self.rows.get(row, (f'<row r="{row}">', {}))
@@ -375,8 +381,11 @@ class Sheet:
             if convert is not None:
                 values = [v if v is None or v.__class__ in _PLAIN else convert(v) for v in values]
             style = self.column_style(left + j)
-            made.append(cell_xml.new_cells(values, col_letters(left + j), top,
-                                           f' s="{style}"' if style else ""))  # fmt: skip
+            made.append(
+                cell_xml.new_cells(
+                    values, col_letters(left + j), top, f' s="{style}"' if style else ""
+                )
+            )
             columns.append(values)
         self._wrote(top, left, top + height - 1, left + width - 1)
         appended = ["".join(filter(None, cells)) for cells in zip(*made, strict=True)]

@@ -142,10 +142,17 @@ class Package:
                     continue
                 t = self._xml(table_part)
                 columns = [c.get("name", "") for c in t.findall("m:tableColumns/m:tableColumn", NS)]
-                out.append({"name": t.get("displayName") or t.get("name"), "sheet": sheet,
-                            "ref": t.get("ref"), "columns": columns, "part": table_part,
-                            "header_row": t.get("headerRowCount", "1") != "0",
-                            "totals_row": t.get("totalsRowCount", "0") not in ("0", "")})  # fmt: skip
+                out.append(
+                    {
+                        "name": t.get("displayName") or t.get("name"),
+                        "sheet": sheet,
+                        "ref": t.get("ref"),
+                        "columns": columns,
+                        "part": table_part,
+                        "header_row": t.get("headerRowCount", "1") != "0",
+                        "totals_row": t.get("totalsRowCount", "0") not in ("0", ""),
+                    }
+                )
         return out
 
     def sheet(self, name: str) -> Sheet:
@@ -157,8 +164,12 @@ class Package:
         except (KeyError, ValueError, UnicodeDecodeError) as exc:
             raise WorkbookError(f"{self.path.name}: sheet {name} is malformed ({exc})") from None
 
-    def save(self, target: str | os.PathLike[str], replace: dict[str, bytes],
-             expect: FileIdentity | None = None) -> Path:  # fmt: skip
+    def save(
+        self,
+        target: str | os.PathLike[str],
+        replace: dict[str, bytes],
+        expect: FileIdentity | None = None,
+    ) -> Path:
         """Write a copy with ``replace``d parts to ``target`` atomically (temp file + rename);
         with ``expect``, only over the file that was read (else beside it). Returns the path."""
         return write_atomically(Path(target), lambda tmp: self._write(tmp, replace), expect)
@@ -186,8 +197,12 @@ class Package:
                     data = self.zip.read(info.filename)
                 # writestr fills in the ZipInfo it is given (offset, sizes, CRC): hand it a
                 # copy, or this package's own directory would point into the new file.
-                out.writestr(copy.copy(info), data, compress_type=zipfile.ZIP_DEFLATED,
-                             compresslevel=1 if len(data) > FAST_DEFLATE_BYTES else None)  # fmt: skip
+                out.writestr(
+                    copy.copy(info),
+                    data,
+                    compress_type=zipfile.ZIP_DEFLATED,
+                    compresslevel=1 if len(data) > FAST_DEFLATE_BYTES else None,
+                )
 
     def _copy_stored(self, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
         """An unchanged part copied as it is stored, not inflated and deflated again (a

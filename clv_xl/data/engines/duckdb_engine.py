@@ -26,8 +26,11 @@ def duckdb_batches(path: Path, rows: int) -> tuple[int, Iterator[pd.DataFrame]]:
     con = duckdb_connection()
     name = "'" + str(path).replace("'", "''") + "'"
     kind = "parquet" if path.suffix.lower() in PARQUET_SUFFIXES else "csv"
-    relation = (f"read_parquet({name})" if kind == "parquet"
-                else f"read_csv({name}, header = true, sample_size = -1)")  # fmt: skip
+    relation = (
+        f"read_parquet({name})"
+        if kind == "parquet"
+        else f"read_csv({name}, header = true, sample_size = -1)"
+    )
     try:
         total = int(con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0])
     except duckdb.Error as exc:

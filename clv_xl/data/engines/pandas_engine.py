@@ -17,8 +17,13 @@ from clv_xl.errors import InputError
 def pandas_summary(src: Source, as_of: dt.date | None, step: float) -> pd.DataFrame:
     frame, notes = read_all(src)
     try:
-        summary = summarize(frame["customer"].to_numpy(), frame["day"].to_numpy(),
-                            frame["amount"].to_numpy(), as_of, step)  # fmt: skip
+        summary = summarize(
+            frame["customer"].to_numpy(),
+            frame["day"].to_numpy(),
+            frame["amount"].to_numpy(),
+            as_of,
+            step,
+        )
     except InputError as exc:
         if exc.argument == "as_of":
             raise SourceError(no_customers(as_of)) from None

@@ -89,8 +89,9 @@ def spark_session() -> Any:
             quiet_pyspark_warnings()
             # the driver JVM is started by spark-submit: its Java options go on that command line
             option = f"-Dlog4j2.configurationFile={QUIET_LOG.as_uri()}"
-            os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
-                                  f'--driver-java-options "{option}" pyspark-shell')  # fmt: skip
+            os.environ.setdefault(
+                "PYSPARK_SUBMIT_ARGS", f'--driver-java-options "{option}" pyspark-shell'
+            )
         settings = {
             "spark.master": "local[*]",
             "spark.app.name": "clv_xl",

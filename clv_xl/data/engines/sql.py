@@ -138,5 +138,8 @@ def arrow_stream(frames: Iterator[pd.DataFrame]) -> Any:
 
 
 def no_customers(as_of: dt.date | None) -> str:
-    return (f"--as-of {as_of} is before every purchase: no customer has a transaction by then"
-            if as_of else "the log has no purchases")  # fmt: skip
+    return (
+        f"--as-of {as_of} is before every purchase: no customer has a transaction by then"
+        if as_of
+        else "the log has no purchases"
+    )

@@ -13,8 +13,11 @@ YEARS = 15
 
 
 def build(path: str) -> None:
-    t = Template(path, "Acquisition budget: what may a new customer cost?",
-                 "Lifetime profit sets the marketing budget: the $10,000 customer, $50 for $500 or $20")  # fmt: skip
+    t = Template(
+        path,
+        "Acquisition budget: what may a new customer cost?",
+        "Lifetime profit sets the marketing budget: the $10,000 customer, $50 for $500 or $20",
+    )
     t.cover(
         "How much you can afford to spend to win a customer, given what that customer is worth "
         "over the whole relationship: headroom, LTV:CAC, payback, retention-based value and a "
@@ -47,49 +50,123 @@ def build(path: str) -> None:
 def headroom(t: Template) -> None:
     """The offers are the Excel Table Offers: rows typed or pasted below it join it and the
     answers spill from its columns; payback and the checks sit beside it, not under it."""
-    ws = t.sheet("Headroom", {"A": 2, "B": 48, "C": 15, "D": 14, "E": 15, "F": 15, "G": 11, "H": 14,
-                              "I": 3, "J": 44, "K": 14, "L": 14},
-                 landscape=True, freeze=(6, 2))  # fmt: skip
+    ws = t.sheet(
+        "Headroom",
+        {
+            "A": 2,
+            "B": 48,
+            "C": 15,
+            "D": 14,
+            "E": 15,
+            "F": 15,
+            "G": 11,
+            "H": 14,
+            "I": 3,
+            "J": 44,
+            "K": 14,
+            "L": 14,
+        },
+        landscape=True,
+        freeze=(6, 2),
+    )
     t.heading(
         ws, "Is the offer worth it?", "Lifetime profit against the cost of winning the customer"
     )
     t.section(ws, "B4", "Inputs", 3)
     t.label(ws, "B5", "Required LTV:CAC ratio", "")
-    t.input(ws, "C5", 3, "number", name="TargetRatio",
-            prompt="Lifetime profit you want per $1 of acquisition cost: 3 is the common 3:1 rule")  # fmt: skip
-    t.header_row(ws, "E7", ["Headroom at break-even ($)", "Headroom at target ratio ($)", "LTV:CAC",
-                            "Verdict"])  # fmt: skip
+    t.input(
+        ws,
+        "C5",
+        3,
+        "number",
+        name="TargetRatio",
+        prompt="Lifetime profit you want per $1 of acquisition cost: 3 is the common 3:1 rule",
+    )
+    t.header_row(
+        ws,
+        "E7",
+        ["Headroom at break-even ($)", "Headroom at target ratio ($)", "LTV:CAC", "Verdict"],
+    )
     last = 7 + len(SCENARIOS)
-    for col, kind, width in (("C", "money", 15), ("D", "money", 14), ("E", "money", 15),
-                             ("F", "money", 15), ("G", "number", 11)):  # fmt: skip
+    for col, kind, width in (
+        ("C", "money", 15),
+        ("D", "money", 14),
+        ("E", "money", 15),
+        ("F", "money", 15),
+        ("G", "number", 11),
+    ):
         ws.set_column(f"{col}:{col}", width, t.fmt("calc", kind))  # for rows the table grows into
     for i, (name, value, price) in enumerate(SCENARIOS):
         row = 8 + i
         t.input(ws, f"B{row}", name, "text")
         t.input(ws, f"C{row}", value, "money", prompt="The customer's lifetime profit")
         t.input(ws, f"D{row}", price, "money", prompt="What winning the customer costs")
-    ws.add_table(6, 1, last - 1, 3, {
-        "name": "Offers", "style": "Table Style Light 1", "autofilter": False,
-        "columns": [{"header": h, "header_format": t.fmt("header")} for h in
-                    ("Offer", "Lifetime profit ($)", "Cost to win ($)")],
-    })  # fmt: skip
+    ws.add_table(
+        6,
+        1,
+        last - 1,
+        3,
+        {
+            "name": "Offers",
+            "style": "Table Style Light 1",
+            "autofilter": False,
+            "columns": [
+                {"header": h, "header_format": t.fmt("header")}
+                for h in ("Offer", "Lifetime profit ($)", "Cost to win ($)")
+            ],
+        },
+    )
     profit, cost = "Offers[Lifetime profit ($)]", "Offers[Cost to win ($)]"
     t.spill(ws, f"E8:E{last}", f"=CLV_HEADROOM({profit}, {cost})", "money", "output")
     t.spill(ws, f"F8:F{last}", f"=CLV_HEADROOM({profit}, {cost}, TargetRatio)", "money", "output")
     t.spill(ws, f"G8:G{last}", f"=CLV_RATIO({profit}, {cost})", "number")
-    t.spill(ws, f"H8:H{last}",
-            f'=IF({profit}="","",IF(F8#>=0,"Worth it",IF(E8#>=0,"Marginal","Not worth it")))',
-            "text", "output")  # fmt: skip
-    ws.write(f"B{last + 1}", "Type or paste more offers right below the table: it grows.",
-             t.fmt("note", text_wrap=False))  # fmt: skip
+    t.spill(
+        ws,
+        f"H8:H{last}",
+        f'=IF({profit}="","",IF(F8#>=0,"Worth it",IF(E8#>=0,"Marginal","Not worth it")))',
+        "text",
+        "output",
+    )
+    ws.write(
+        f"B{last + 1}",
+        "Type or paste more offers right below the table: it grows.",
+        t.fmt("note", text_wrap=False),
+    )
     t.section(ws, "J9", "Payback: how long until the customer has paid back", 3)
-    rows = [("Cost to win one customer", 50, "money", "$", "PaybackCost", "What you spend to win one customer"),
-            ("Margin the customer brings each month", 25, "money", "$ per month", "MonthlyMargin",
-             "Profit per month while the customer stays"),
-            ("Monthly retention rate", 0.9, "rate", "per month", "MonthlyRetention",
-             "Share of customers still with you a month later"),
-            ("Monthly discount rate", 0.01, "rate", "per month", "MonthlyDiscount",
-             "Your cost of money per month, e.g. 1%")]  # fmt: skip
+    rows = [
+        (
+            "Cost to win one customer",
+            50,
+            "money",
+            "$",
+            "PaybackCost",
+            "What you spend to win one customer",
+        ),
+        (
+            "Margin the customer brings each month",
+            25,
+            "money",
+            "$ per month",
+            "MonthlyMargin",
+            "Profit per month while the customer stays",
+        ),
+        (
+            "Monthly retention rate",
+            0.9,
+            "rate",
+            "per month",
+            "MonthlyRetention",
+            "Share of customers still with you a month later",
+        ),
+        (
+            "Monthly discount rate",
+            0.01,
+            "rate",
+            "per month",
+            "MonthlyDiscount",
+            "Your cost of money per month, e.g. 1%",
+        ),
+    ]
     for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
         row = 10 + i
         t.label(ws, f"J{row}", label, unit)
@@ -98,9 +175,13 @@ def headroom(t: Template) -> None:
     t.label(ws, f"J{out}", "Simple payback (no churn, no discounting)", "months")
     t.formula(ws, f"K{out}", "=CLV_PAYBACK(PaybackCost, MonthlyMargin)", "number", "output")
     t.label(ws, f"J{out + 1}", "Payback with retention and discounting", "months")
-    t.formula(ws, f"K{out + 1}",
-              "=CLV_PAYBACK(PaybackCost, MonthlyMargin, MonthlyRetention, MonthlyDiscount)",
-              "number", "output")  # fmt: skip
+    t.formula(
+        ws,
+        f"K{out + 1}",
+        "=CLV_PAYBACK(PaybackCost, MonthlyMargin, MonthlyRetention, MonthlyDiscount)",
+        "number",
+        "output",
+    )
     t.section(ws, f"J{out + 3}", "Checks", 3)
     t.check(
         ws, f"K{out + 4}", f"COUNT({profit})=COUNT({cost})", "Every offer has a profit and a cost"
@@ -109,8 +190,14 @@ def headroom(t: Template) -> None:
     chart = t.book.add_chart({"type": "bar"})
     n = len(SCENARIOS)
     for col, name, color in (("C", "Lifetime profit", "#2F5597"), ("D", "Cost to win", "#C55A11")):
-        chart.add_series({"name": name, "categories": f"=Headroom!$B$8:$B${7 + n}",
-                          "values": f"=Headroom!${col}$8:${col}${7 + n}", "fill": {"color": color}})  # fmt: skip
+        chart.add_series(
+            {
+                "name": name,
+                "categories": f"=Headroom!$B$8:$B${7 + n}",
+                "values": f"=Headroom!${col}$8:${col}${7 + n}",
+                "fill": {"color": color},
+            }
+        )
     chart.set_title({"name": "Lifetime profit vs cost to win (the articles' three offers)"})
     chart.set_x_axis({"log_base": 10, "num_format": "$#,##0"})
     chart.set_y_axis({"reverse": True})
@@ -123,13 +210,33 @@ def retention(t: Template) -> None:
     ws = t.sheet("Retention", {"A": 2, "B": 40, "C": 16, "D": 16, "E": 16, "F": 12}, freeze=(3, 0))
     t.heading(ws, "Retention-based customer value", "Three timing conventions side by side")
     t.section(ws, "B4", "Inputs", 4)
-    rows = [("Margin per customer per year", 100, "money", "$ per year", "Margin",
-             "Profit a customer brings each year"),
-            ("Retention rate", 0.8, "rate", "per year", "Retention",
-             "Share of customers who stay from one year to the next"),
-            ("Discount rate", 0.1, "rate", "per year", "Discount", "Your cost of money per year"),
-            ("Horizon", 10, "count", "years", "Horizon",
-             f"A finite horizon to compare with no end (the year-by-year table shows up to {YEARS})")]  # fmt: skip
+    rows = [
+        (
+            "Margin per customer per year",
+            100,
+            "money",
+            "$ per year",
+            "Margin",
+            "Profit a customer brings each year",
+        ),
+        (
+            "Retention rate",
+            0.8,
+            "rate",
+            "per year",
+            "Retention",
+            "Share of customers who stay from one year to the next",
+        ),
+        ("Discount rate", 0.1, "rate", "per year", "Discount", "Your cost of money per year"),
+        (
+            "Horizon",
+            10,
+            "count",
+            "years",
+            "Horizon",
+            f"A finite horizon to compare with no end (the year-by-year table shows up to {YEARS})",
+        ),
+    ]
     for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
         t.label(ws, f"B{5 + i}", label, unit)
         t.input(ws, f"C{5 + i}", value, kind, name=name, prompt=prompt)
@@ -137,9 +244,11 @@ def retention(t: Template) -> None:
     t.header_row(
         ws, "B12", ["Timing", "No end ($)", "Over the horizon ($)", "Expected lifetime (years)"]
     )
-    timings = [("retained", "Margin at the end of each year the customer is retained"),
-               ("end", "Margin at the end of every active year, the first included"),
-               ("start", "Margin at the start of every active year, the first one now")]  # fmt: skip
+    timings = [
+        ("retained", "Margin at the end of each year the customer is retained"),
+        ("end", "Margin at the end of every active year, the first included"),
+        ("start", "Margin at the start of every active year, the first one now"),
+    ]
     for i, (key, text) in enumerate(timings):
         row = 13 + i
         ws.write(f"B{row}", key, t.fmt("label"))
@@ -163,13 +272,17 @@ def retention(t: Template) -> None:
     t.header_row(ws, "B18", ["Years counted", "retained ($)", "end ($)", "start ($)"])
     first, last = 19, 18 + YEARS
     for i in range(YEARS):  # the rows past the horizon stay blank
-        ws.write_formula(f"B{first + i}", f'=IF({i + 1}<=Horizon,{i + 1},"")',
-                         t.fmt("calc", "count"), i + 1)  # fmt: skip
+        ws.write_formula(
+            f"B{first + i}", f'=IF({i + 1}<=Horizon,{i + 1},"")', t.fmt("calc", "count"), i + 1
+        )
     years = f"B{first}:B{last}"
     for col, key in (("C", "retained"), ("D", "end"), ("E", "start")):
-        t.spill(ws, f"{col}{first}:{col}{last}",
-                f'=IF({years}="","",CLV_RETENTION(Margin, Retention, Discount, {years}, "{key}"))',
-                "money")  # fmt: skip
+        t.spill(
+            ws,
+            f"{col}{first}:{col}{last}",
+            f'=IF({years}="","",CLV_RETENTION(Margin, Retention, Discount, {years}, "{key}"))',
+            "money",
+        )
     t.section(ws, f"B{last + 2}", "Checks", 4)
     t.check(ws, f"C{last + 3}", "AND(C13<=C14,C14<=C15)", "retained <= end <= start")
     t.check(ws, f"C{last + 4}", "D13<=C13+0.005", "A finite horizon is worth no more than no end")
@@ -179,9 +292,14 @@ def retention(t: Template) -> None:
         ("D", "end", "#548235"),
         ("E", "start", "#C55A11"),
     ):
-        chart.add_series({"name": key, "categories": f"=Retention!$B${first}:$B${last}",
-                          "values": f"=Retention!${col}${first}:${col}${last}",
-                          "line": {"color": color, "width": 2.25}})  # fmt: skip
+        chart.add_series(
+            {
+                "name": key,
+                "categories": f"=Retention!$B${first}:$B${last}",
+                "values": f"=Retention!${col}${first}:${col}${last}",
+                "line": {"color": color, "width": 2.25},
+            }
+        )
     chart.set_title({"name": "Customer value by years counted"})
     chart.set_x_axis({"name": "years counted"})
     chart.set_y_axis(
@@ -196,31 +314,83 @@ def campaign(t: Template) -> None:
     ws = t.sheet("Campaign", {"A": 2, "B": 52, "C": 16, "D": 16, "E": 40})
     t.heading(ws, "Campaign planner", "How much a campaign may cost, and acquiring vs retaining")
     t.section(ws, "B4", "Inputs", 4)
-    rows = [("Customers to win", 200, "count", "customers", "CustomersToWin", "How many new customers the campaign should bring"),
-            ("Lifetime profit of one such customer", 500, "money", "$", "ProfitPerCustomer", "From the Retention sheet or your own estimate"),
-            ("Planned cost to win one customer", 50, "money", "$", "PlannedCAC", "Your current cost per acquired customer"),
-            ("Cost to keep an existing customer a year", 10, "money", "$ per year", "RetainCost", "Service, loyalty offers, reminders"),
-            ("Customers lost a year", 100, "count", "customers", "LostPerYear", "Customers who leave each year")]  # fmt: skip
+    rows = [
+        (
+            "Customers to win",
+            200,
+            "count",
+            "customers",
+            "CustomersToWin",
+            "How many new customers the campaign should bring",
+        ),
+        (
+            "Lifetime profit of one such customer",
+            500,
+            "money",
+            "$",
+            "ProfitPerCustomer",
+            "From the Retention sheet or your own estimate",
+        ),
+        (
+            "Planned cost to win one customer",
+            50,
+            "money",
+            "$",
+            "PlannedCAC",
+            "Your current cost per acquired customer",
+        ),
+        (
+            "Cost to keep an existing customer a year",
+            10,
+            "money",
+            "$ per year",
+            "RetainCost",
+            "Service, loyalty offers, reminders",
+        ),
+        (
+            "Customers lost a year",
+            100,
+            "count",
+            "customers",
+            "LostPerYear",
+            "Customers who leave each year",
+        ),
+    ]
     for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
         t.label(ws, f"B{5 + i}", label, unit)
         t.input(ws, f"C{5 + i}", value, kind, name=name, prompt=prompt)
     t.section(ws, "B11", "Outputs: the campaign", 4)
     outputs = [
-        ("Most to spend per customer at the target LTV:CAC", "=CLV_HEADROOM(ProfitPerCustomer, 0, TargetRatio)", "money", "$"),
+        (
+            "Most to spend per customer at the target LTV:CAC",
+            "=CLV_HEADROOM(ProfitPerCustomer, 0, TargetRatio)",
+            "money",
+            "$",
+        ),
         ("Campaign budget: customers x that amount", "=CustomersToWin*C12", "money", "$"),
         ("Planned spend", "=CustomersToWin*PlannedCAC", "money", "$"),
         ("Left in the budget (negative: over budget)", "=C13-C14", "money", "$"),
         ("LTV:CAC of the plan", "=CLV_RATIO(ProfitPerCustomer, PlannedCAC)", "number", "times"),
-    ]  # fmt: skip
+    ]
     for i, (label, formula, kind, unit) in enumerate(outputs):
         t.label(ws, f"B{12 + i}", label, unit)
         t.formula(ws, f"C{12 + i}", formula, kind, "output")
     t.section(ws, "B18", "Outputs: acquiring vs retaining", 4)
     compare = [
-        ("Cost to replace lost customers with new ones", "=LostPerYear*PlannedCAC", "money", "$ per year"),
+        (
+            "Cost to replace lost customers with new ones",
+            "=LostPerYear*PlannedCAC",
+            "money",
+            "$ per year",
+        ),
         ("Cost to keep them instead", "=LostPerYear*RetainCost", "money", "$ per year"),
-        ("Acquiring costs this many times retaining", "=IF(RetainCost=0,0,PlannedCAC/RetainCost)", "number", "times (often said: 3 to 8)"),
-    ]  # fmt: skip
+        (
+            "Acquiring costs this many times retaining",
+            "=IF(RetainCost=0,0,PlannedCAC/RetainCost)",
+            "number",
+            "times (often said: 3 to 8)",
+        ),
+    ]
     for i, (label, formula, kind, unit) in enumerate(compare):
         t.label(ws, f"B{19 + i}", label, unit)
         t.formula(ws, f"C{19 + i}", formula, kind, "output")

@@ -69,9 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     quiet = "--quiet" in args or "-q" in args
     if any(a in ("-h", "--help") for a in args):
-        print("usage: python -m clv_xl.workbooks.templates.build [FOLDER] [-q]\n"
-              f"Build the {len(TEMPLATES)} template workbooks into FOLDER (default: "
-              f"{DEFAULT_FOLDER}/ in the current folder) and refresh them.")  # fmt: skip
+        print(
+            "usage: python -m clv_xl.workbooks.templates.build [FOLDER] [-q]\n"
+            f"Build the {len(TEMPLATES)} template workbooks into FOLDER (default: "
+            f"{DEFAULT_FOLDER}/ in the current folder) and refresh them."
+        )
         return 0
     names = [a for a in args if not a.startswith("-")]
     folder = Path(names[0]) if names else DEFAULT_FOLDER

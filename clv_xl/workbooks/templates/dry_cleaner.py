@@ -59,21 +59,56 @@ def mary(t: Template) -> None:
         date, item, amount = VISITS[i] if i < len(VISITS) else (None, None, None)
         t.input(ws, f"C{row}", date if date else "", "date", prompt="Date of the visit")
         t.input(ws, f"D{row}", item or "", "text", prompt="What was cleaned (optional)")
-        t.input(ws, f"E{row}", amount if amount is not None else "", "money",
-                prompt="Amount she paid, in dollars")  # fmt: skip
+        t.input(
+            ws,
+            f"E{row}",
+            amount if amount is not None else "",
+            "money",
+            prompt="Amount she paid, in dollars",
+        )
     t.section(ws, "B13", "Inputs: assumptions", 4)
     rows = [
-        ("Expected visits over her lifetime", 24, "count", "visits", "ExpectedVisits",
-         "How many visits you expect in all (2 so far; twice a month for a year is 24)"),
-        ("Profit margin on cleaning", 0.6, "rate", "% of sales", "Margin",
-         "Share of each sale left after materials and labour, e.g. 60%"),
-        ("Cost to serve per visit", 1.5, "money", "$ per visit", "CostPerVisit",
-         "Bags, hangers, reminders: cost of each visit beyond the margin"),
-        ("Already spent to win her", 5.0, "money", "$", "AcquisitionCost",
-         "Marketing spent to win this customer, e.g. a $5 coupon"),
-        ("Required LTV:CAC ratio", 3, "number", "times", "TargetRatio",
-         "Lifetime profit per $ of acquisition cost you insist on: 1 = break-even, 3 = the 3:1 rule"),
-    ]  # fmt: skip
+        (
+            "Expected visits over her lifetime",
+            24,
+            "count",
+            "visits",
+            "ExpectedVisits",
+            "How many visits you expect in all (2 so far; twice a month for a year is 24)",
+        ),
+        (
+            "Profit margin on cleaning",
+            0.6,
+            "rate",
+            "% of sales",
+            "Margin",
+            "Share of each sale left after materials and labour, e.g. 60%",
+        ),
+        (
+            "Cost to serve per visit",
+            1.5,
+            "money",
+            "$ per visit",
+            "CostPerVisit",
+            "Bags, hangers, reminders: cost of each visit beyond the margin",
+        ),
+        (
+            "Already spent to win her",
+            5.0,
+            "money",
+            "$",
+            "AcquisitionCost",
+            "Marketing spent to win this customer, e.g. a $5 coupon",
+        ),
+        (
+            "Required LTV:CAC ratio",
+            3,
+            "number",
+            "times",
+            "TargetRatio",
+            "Lifetime profit per $ of acquisition cost you insist on: 1 = break-even, 3 = the 3:1 rule",
+        ),
+    ]
     for i, (label, value, kind, unit, name, prompt) in enumerate(rows):
         row = 14 + i
         t.label(ws, f"B{row}", label, unit)
@@ -92,14 +127,26 @@ def mary(t: Template) -> None:
     t.section(ws, "B26", "Outputs", 4)
     outputs = [
         ("Estimated lifetime value", "=CLV_VALUE(C23, ExpectedVisits)", "money", "$"),
-        ("Estimated lifetime profit",
-         "=CLV_PROFIT(C23, ExpectedVisits, Margin, CostPerVisit)", "money", "$"),
-        ("Most you could spend to win a customer like her", "=CLV_HEADROOM(C28, 0, TargetRatio)",
-         "money", "$ at the target ratio"),
-        ("Left to spend after what was spent on her", "=CLV_HEADROOM(C28, AcquisitionCost, TargetRatio)",
-         "money", "$"),
+        (
+            "Estimated lifetime profit",
+            "=CLV_PROFIT(C23, ExpectedVisits, Margin, CostPerVisit)",
+            "money",
+            "$",
+        ),
+        (
+            "Most you could spend to win a customer like her",
+            "=CLV_HEADROOM(C28, 0, TargetRatio)",
+            "money",
+            "$ at the target ratio",
+        ),
+        (
+            "Left to spend after what was spent on her",
+            "=CLV_HEADROOM(C28, AcquisitionCost, TargetRatio)",
+            "money",
+            "$",
+        ),
         ("LTV:CAC for her", "=CLV_RATIO(C28, AcquisitionCost)", "number", "times"),
-    ]  # fmt: skip
+    ]
     for i, (label, formula, kind, unit) in enumerate(outputs):
         t.label(ws, f"B{27 + i}", label, unit)
         t.formula(ws, f"C{27 + i}", formula, kind, "output")
@@ -112,21 +159,53 @@ def mary(t: Template) -> None:
 def customers(t: Template) -> None:
     """The customer list is the Excel Table Clients: rows pasted or typed below it join it, and
     the calculations spill from its columns (Clients[Visits]), so the list has any length."""
-    ws = t.sheet("Customers", {"A": 2, "B": 14, "C": 11, "D": 12, "E": 13, "F": 12, "G": 14,
-                               "H": 14, "I": 16, "J": 10, "K": 3, "L": 24, "M": 14},
-                 landscape=True, freeze=(5, 2))  # fmt: skip
+    ws = t.sheet(
+        "Customers",
+        {
+            "A": 2,
+            "B": 14,
+            "C": 11,
+            "D": 12,
+            "E": 13,
+            "F": 12,
+            "G": 14,
+            "H": 14,
+            "I": 16,
+            "J": 10,
+            "K": 3,
+            "L": 24,
+            "M": 14,
+        },
+        landscape=True,
+        freeze=(5, 2),
+    )
     t.heading(ws, "A small customer list", "The same sums for every customer, with tiers")
     t.section(
         ws, "B4", "Inputs: customers                                    Calculations and outputs", 9
     )
-    t.header_row(ws, "F5", ["Average sale ($)", "Lifetime value ($)", "Lifetime profit ($)",
-                            "Most to spend to win one ($)", "Tier"])  # fmt: skip
+    t.header_row(
+        ws,
+        "F5",
+        [
+            "Average sale ($)",
+            "Lifetime value ($)",
+            "Lifetime profit ($)",
+            "Most to spend to win one ($)",
+            "Tier",
+        ],
+    )
     ws.set_row(4, 46)
     last = 5 + len(CUSTOMERS)
     # number formats for the rows the list grows into (no fill: the example's cells carry it)
-    for col, kind, width in (("C", "count", 11), ("D", "money", 12), ("E", "count", 13),
-                             ("F", "money", 12), ("G", "money", 14), ("H", "money", 14),
-                             ("I", "money", 16)):  # fmt: skip
+    for col, kind, width in (
+        ("C", "count", 11),
+        ("D", "money", 12),
+        ("E", "count", 13),
+        ("F", "money", 12),
+        ("G", "money", 14),
+        ("H", "money", 14),
+        ("I", "money", 16),
+    ):
         ws.set_column(f"{col}:{col}", width, t.fmt("calc", kind))
     for i, (name, n_visits, n_spent, n_expected) in enumerate(CUSTOMERS):
         row = 6 + i
@@ -134,17 +213,33 @@ def customers(t: Template) -> None:
         t.input(ws, f"C{row}", n_visits, "count", prompt="Visits so far")
         t.input(ws, f"D{row}", n_spent, "money", prompt="Total spent so far")
         t.input(ws, f"E{row}", n_expected, "count", prompt="Visits you expect in all")
-    ws.add_table(4, 1, last - 1, 4, {
-        "name": "Clients", "style": "Table Style Light 1", "autofilter": False,
-        "columns": [{"header": h, "header_format": t.fmt("header")} for h in
-                    ("Customer", "Visits so far", "Spent so far ($)", "Expected visits (lifetime)")],
-    })  # fmt: skip
+    ws.add_table(
+        4,
+        1,
+        last - 1,
+        4,
+        {
+            "name": "Clients",
+            "style": "Table Style Light 1",
+            "autofilter": False,
+            "columns": [
+                {"header": h, "header_format": t.fmt("header")}
+                for h in (
+                    "Customer",
+                    "Visits so far",
+                    "Spent so far ($)",
+                    "Expected visits (lifetime)",
+                )
+            ],
+        },
+    )
     visits, spent = "Clients[Visits so far]", "Clients[Spent so far ($)]"
     expected = "Clients[Expected visits (lifetime)]"
     t.spill(ws, f"F6:F{last}", f'=IF({visits}="","",{spent}/{visits})', "money")
     t.spill(ws, f"G6:G{last}", f"=CLV_VALUE(F6#, {expected})", "money", "output")
-    t.spill(ws, f"H6:H{last}", f"=CLV_PROFIT(F6#, {expected}, Margin, CostPerVisit)", "money",
-            "output")  # fmt: skip
+    t.spill(
+        ws, f"H6:H{last}", f"=CLV_PROFIT(F6#, {expected}, Margin, CostPerVisit)", "money", "output"
+    )
     t.spill(ws, f"I6:I{last}", "=CLV_HEADROOM(H6#, 0, TargetRatio)", "money")
     t.spill(ws, f"J6:J{last}", "=CLV_SEGMENT(G6#, 3, $M$6:$M$8)", "text")
     ws.write("L5", "Tier names", t.fmt("header"))
@@ -155,25 +250,28 @@ def customers(t: Template) -> None:
     # totals and checks beside the list, not under it: the list grows downwards
     ws.write("L10", "Totals", t.fmt("header"))
     ws.write("M10", "", t.fmt("header"))
-    for i, (label, formula, kind) in enumerate((
-        ("Visits so far", f"=SUM({visits})", "count"),
-        ("Spent so far ($)", f"=SUM({spent})", "money"),
-        ("Lifetime value ($)", "=SUM(G6#)", "money"),
-        ("Lifetime profit ($)", "=SUM(H6#)", "money"),
-    )):  # fmt: skip
+    for i, (label, formula, kind) in enumerate(
+        (
+            ("Visits so far", f"=SUM({visits})", "count"),
+            ("Spent so far ($)", f"=SUM({spent})", "money"),
+            ("Lifetime value ($)", "=SUM(G6#)", "money"),
+            ("Lifetime profit ($)", "=SUM(H6#)", "money"),
+        )
+    ):
         ws.write(f"L{11 + i}", label, t.fmt("label"))
         t.formula(ws, f"M{11 + i}", formula, kind, "output")
     t.section(ws, "L16", "Checks", 2)
-    t.check(ws, "M17", f"COUNTA(Clients[Customer])=COUNT({visits})",
-            "Every customer has visits")  # fmt: skip
+    t.check(ws, "M17", f"COUNTA(Clients[Customer])=COUNT({visits})", "Every customer has visits")
     chart = t.book.add_chart({"type": "bar"})
-    chart.add_series({
-        "name": "Lifetime value",
-        "categories": f"=Customers!$B$6:$B${5 + len(CUSTOMERS)}",
-        "values": f"=Customers!$G$6:$G${5 + len(CUSTOMERS)}",
-        "fill": {"color": "#2F5597"},
-        "data_labels": {"value": True, "num_format": "$#,##0"},
-    })  # fmt: skip
+    chart.add_series(
+        {
+            "name": "Lifetime value",
+            "categories": f"=Customers!$B$6:$B${5 + len(CUSTOMERS)}",
+            "values": f"=Customers!$G$6:$G${5 + len(CUSTOMERS)}",
+            "fill": {"color": "#2F5597"},
+            "data_labels": {"value": True, "num_format": "$#,##0"},
+        }
+    )
     chart.set_title({"name": "Lifetime value by customer"})
     chart.set_legend({"none": True})
     chart.set_x_axis(

@@ -40,15 +40,32 @@ NUMBER_FORMATS = {
 }
 
 VALIDATION = {
-    "rate": {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
-             "error_message": "Enter a rate from 0% to 100% (80% or 0.8)."},
-    "count": {"validate": "decimal", "criteria": ">=", "value": 0,
-              "error_message": "Enter a number of 0 or more."},
-    "money": {"validate": "decimal", "criteria": ">=", "value": 0,
-              "error_message": "Enter an amount of 0 or more."},
-    "date": {"validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
-             "error_message": "Enter a date."},
-}  # fmt: skip
+    "rate": {
+        "validate": "decimal",
+        "criteria": "between",
+        "minimum": 0,
+        "maximum": 1,
+        "error_message": "Enter a rate from 0% to 100% (80% or 0.8).",
+    },
+    "count": {
+        "validate": "decimal",
+        "criteria": ">=",
+        "value": 0,
+        "error_message": "Enter a number of 0 or more.",
+    },
+    "money": {
+        "validate": "decimal",
+        "criteria": ">=",
+        "value": 0,
+        "error_message": "Enter an amount of 0 or more.",
+    },
+    "date": {
+        "validate": "date",
+        "criteria": ">=",
+        "value": dt.date(1900, 1, 1),
+        "error_message": "Enter a date.",
+    },
+}
 
 
 @dataclass
@@ -70,9 +87,15 @@ class Template:
     def __post_init__(self) -> None:
         self.book = xlsxwriter.Workbook(self.path)
         self.book.set_properties(
-            {"title": self.title, "subject": self.subtitle, "author": "clv_xl",
-             "company": "clv_xl", "created": FIXED_DATE, "comments": "Built by clv_xl"}
-        )  # fmt: skip
+            {
+                "title": self.title,
+                "subject": self.subtitle,
+                "author": "clv_xl",
+                "company": "clv_xl",
+                "created": FIXED_DATE,
+                "comments": "Built by clv_xl",
+            }
+        )
         self.book.set_calc_mode("auto")
         self.formats: dict[str, Any] = {}
         self._cover: Worksheet | None = None
@@ -82,36 +105,70 @@ class Template:
     def fmt(self, role: str, kind: str = "general", **extra: Any) -> Any:
         key = f"{role}:{kind}:{sorted(extra.items())}"
         if key not in self.formats:
-            spec: dict[str, Any] = {"num_format": NUMBER_FORMATS[kind], "font_name": "Calibri",
-                                    "font_size": 11, "valign": "vcenter"}  # fmt: skip
+            spec: dict[str, Any] = {
+                "num_format": NUMBER_FORMATS[kind],
+                "font_name": "Calibri",
+                "font_size": 11,
+                "valign": "vcenter",
+            }
             spec.update(
                 {
-                    "input": {"bg_color": INPUT_FILL, "font_color": INPUT_FONT, "locked": False,
-                              "border": 1, "border_color": "#BFBFBF"},
+                    "input": {
+                        "bg_color": INPUT_FILL,
+                        "font_color": INPUT_FONT,
+                        "locked": False,
+                        "border": 1,
+                        "border_color": "#BFBFBF",
+                    },
                     "calc": {},
-                    "output": {"bold": True, "bg_color": OUTPUT_FILL, "border": 1,
-                               "border_color": "#A9D08E"},
-                    "header": {"bold": True, "font_color": "white", "bg_color": NAVY,
-                               "text_wrap": True},
+                    "output": {
+                        "bold": True,
+                        "bg_color": OUTPUT_FILL,
+                        "border": 1,
+                        "border_color": "#A9D08E",
+                    },
+                    "header": {
+                        "bold": True,
+                        "font_color": "white",
+                        "bg_color": NAVY,
+                        "text_wrap": True,
+                    },
                     "title": {"bold": True, "font_size": 18, "font_color": NAVY},
                     "subtitle": {"italic": True, "font_color": GREY, "font_size": 11},
-                    "section": {"bold": True, "font_size": 12, "font_color": NAVY, "bottom": 2,
-                                "bottom_color": NAVY},
+                    "section": {
+                        "bold": True,
+                        "font_size": 12,
+                        "font_color": NAVY,
+                        "bottom": 2,
+                        "bottom_color": NAVY,
+                    },
                     "label": {},
                     "unit": {"font_color": GREY, "italic": True},
-                    "note": {"font_color": GREY, "italic": True, "text_wrap": True, "valign": "top"},
+                    "note": {
+                        "font_color": GREY,
+                        "italic": True,
+                        "text_wrap": True,
+                        "valign": "top",
+                    },
                     "check": {"bold": True, "align": "center", "border": 1},
                     "wrap": {"text_wrap": True, "valign": "top"},
                     "link": {"font_color": "#0563C1", "underline": 1, "valign": "top"},
                 }[role]
-            )  # fmt: skip
+            )
             spec.update(extra)
             self.formats[key] = self.book.add_format(spec)
         return self.formats[key]
 
     # sheets -------------------------------------------------------------------------------
-    def sheet(self, name: str, widths: dict[str, float], *, landscape: bool = False,
-              freeze: tuple[int, int] | None = None, tab: str | None = None) -> Worksheet:  # fmt: skip
+    def sheet(
+        self,
+        name: str,
+        widths: dict[str, float],
+        *,
+        landscape: bool = False,
+        freeze: tuple[int, int] | None = None,
+        tab: str | None = None,
+    ) -> Worksheet:
         ws = self.book.add_worksheet(name)
         for cols, width in widths.items():
             ws.set_column(f"{cols}:{cols}" if ":" not in cols else cols, width)
@@ -162,8 +219,17 @@ class Template:
         if note:
             ws.write(row, col + 3, note, self.fmt("note", text_wrap=False))
 
-    def input(self, ws: Worksheet, cell: str, value: Any, kind: str = "number", *,
-              name: str | None = None, prompt: str = "", rule: dict[str, Any] | None = None) -> None:  # fmt: skip
+    def input(
+        self,
+        ws: Worksheet,
+        cell: str,
+        value: Any,
+        kind: str = "number",
+        *,
+        name: str | None = None,
+        prompt: str = "",
+        rule: dict[str, Any] | None = None,
+    ) -> None:
         row, col = _rc(cell)
         fmt = self.fmt("input", kind)
         if isinstance(value, dt.datetime | dt.date):
@@ -180,8 +246,9 @@ class Template:
             sheet = ws.get_name()
             self.book.define_name(name, f"='{sheet}'!${_col(col)}${row + 1}")
 
-    def formula(self, ws: Worksheet, cell: str, formula: str, kind: str = "number",
-                role: str = "calc") -> None:  # fmt: skip
+    def formula(
+        self, ws: Worksheet, cell: str, formula: str, kind: str = "number", role: str = "calc"
+    ) -> None:
         """One cell. A formula that calls a CLV_ function is stored as a dynamic-array formula
         even when its answer is one value, or Excel 365 would show it as ``=@CLV_...``."""
         row, col = _rc(cell)
@@ -190,8 +257,15 @@ class Template:
         else:
             ws.write_formula(row, col, formula, self.fmt(role, kind), 0)
 
-    def spill(self, ws: Worksheet, ref: str, formula: str, kind: str = "number",
-              role: str = "calc", columns: list[str] | None = None) -> None:  # fmt: skip
+    def spill(
+        self,
+        ws: Worksheet,
+        ref: str,
+        formula: str,
+        kind: str = "number",
+        role: str = "calc",
+        columns: list[str] | None = None,
+    ) -> None:
         """A dynamic-array formula: spills in Excel 365, never opened with an implicit '@'.
         ``columns`` gives a number format per column of the result (default: ``kind``)."""
         first, _, last = ref.partition(":")
@@ -213,8 +287,9 @@ class Template:
         ws.write_blank(customers, col + 1, None, self.fmt("output", "count"))
         ws.write_blank(customers + 1, col + 1, None, self.fmt("output", "flag"))
 
-    def check(self, ws: Worksheet, cell: str, condition: str, text: str,
-              label_from: str | None = None) -> None:  # fmt: skip
+    def check(
+        self, ws: Worksheet, cell: str, condition: str, text: str, label_from: str | None = None
+    ) -> None:
         """A check cell showing OK or CHECK; all feed the master check on the cover.
         The label sits in the cell to the left, or across ``label_from`` up to it."""
         row, col = _rc(cell)
@@ -228,8 +303,9 @@ class Template:
         self.checks.append(Check(ws.get_name(), f"${_col(col)}${row + 1}", text))
 
     # cover --------------------------------------------------------------------------------
-    def cover(self, purpose: str, how_to: list[str], sheets: list[tuple[str, str]],
-              sources: list[str]) -> Worksheet:  # fmt: skip
+    def cover(
+        self, purpose: str, how_to: list[str], sheets: list[tuple[str, str]], sources: list[str]
+    ) -> Worksheet:
         ws = self.sheet("Cover", {"A": 2, "B": 26, "C": 80}, tab=NAVY)
         self.heading(ws, self.title, self.subtitle)
         row = 3
@@ -245,16 +321,23 @@ class Template:
         row += 1
         ws.write(row, 1, "Sheets", self.fmt("section"))
         for name, text in sheets:
-            ws.write_url(row, 2, f"internal:'{name}'!A1", string=f"{name}: {text}",
-                         cell_format=self.fmt("link", text_wrap=True))  # fmt: skip
+            ws.write_url(
+                row,
+                2,
+                f"internal:'{name}'!A1",
+                string=f"{name}: {text}",
+                cell_format=self.fmt("link", text_wrap=True),
+            )
             ws.set_row(row, 15 * _lines(f"{name}: {text}"))
             row += 1
         row += 1
         ws.write(row, 1, "Colour key", self.fmt("section"))
-        for role, text in (("input", "Input: type your own numbers here (unlocked)"),
-                           ("calc", "Calculation: a formula, leave it"),
-                           ("output", "Output: the answer"),
-                           ("check", "Check: OK when the workbook is consistent")):  # fmt: skip
+        for role, text in (
+            ("input", "Input: type your own numbers here (unlocked)"),
+            ("calc", "Calculation: a formula, leave it"),
+            ("output", "Output: the answer"),
+            ("check", "Check: OK when the workbook is consistent"),
+        ):
             ws.write(row, 2, text, self.fmt(role))
             row += 1
         row += 1
@@ -268,16 +351,26 @@ class Template:
             row += 1
         row += 1
         ws.write(row, 1, "Computed by", self.fmt("section"))
-        ws.write(row, 2, "clv_xl: CLV_ functions through the xlwings add-in; `clv-xl refresh` "
-                         "recomputes the workbook without Excel.", self.fmt("wrap"))  # fmt: skip
+        ws.write(
+            row,
+            2,
+            "clv_xl: CLV_ functions through the xlwings add-in; `clv-xl refresh` "
+            "recomputes the workbook without Excel.",
+            self.fmt("wrap"),
+        )
         self._cover = ws
         return ws
 
     def close(self) -> None:
         if self._cover is not None and self.checks:
             conditions = ",".join(f"'{c.sheet}'!{c.cell}=\"OK\"" for c in self.checks)
-            self.formula(self._cover, self._cover_check_cell,
-                         f'=IF(AND({conditions}),"OK","CHECK")', "general", "check")  # fmt: skip
+            self.formula(
+                self._cover,
+                self._cover_check_cell,
+                f'=IF(AND({conditions}),"OK","CHECK")',
+                "general",
+                "check",
+            )
             self._colour_check(self._cover, self._cover_check_cell)
         self.book.close()
 
@@ -297,8 +390,13 @@ class Template:
 
 
 def _validation_kind(kind: str) -> str:
-    return {"money": "money", "money0": "money", "rate": "rate", "count": "count",
-            "date": "date"}.get(kind, "")  # fmt: skip
+    return {
+        "money": "money",
+        "money0": "money",
+        "rate": "rate",
+        "count": "count",
+        "date": "date",
+    }.get(kind, "")
 
 
 def _as_datetime(value: dt.date) -> dt.datetime:

@@ -19,8 +19,11 @@ RENEWALS = 6
 
 
 def build(path: str) -> None:
-    t = Template(path, "Subscription retention: project survival, value subscribers",
-                 "Fader & Hardie's sBG and BdW models on yearly cohorts")  # fmt: skip
+    t = Template(
+        path,
+        "Subscription retention: project survival, value subscribers",
+        "Fader & Hardie's sBG and BdW models on yearly cohorts",
+    )
     t.cover(
         "Project how many subscribers of a cohort will still be with you in the years ahead, and "
         "what a subscriber is worth, from the numbers still active each year so far.",
@@ -67,22 +70,55 @@ def cohorts(t: Template) -> None:
         t.input(ws, f"B{row}", i, "count", prompt="Years since acquisition")
         t.input(ws, f"C{row}", regular, "count", prompt="Active subscribers")
         t.input(ws, f"D{row}", high, "count", prompt="Active subscribers")
-    ws.add_table(4, 1, 4 + len(REGULAR), 3, {
-        "name": "Survivors", "style": "Table Style Light 1", "autofilter": False,
-        "columns": [{"header": h, "header_format": t.fmt("header")} for h in
-                    ("Year", "Regular", "High end")],
-    })  # fmt: skip
+    ws.add_table(
+        4,
+        1,
+        4 + len(REGULAR),
+        3,
+        {
+            "name": "Survivors",
+            "style": "Table Style Light 1",
+            "autofilter": False,
+            "columns": [
+                {"header": h, "header_format": t.fmt("header")}
+                for h in ("Year", "Regular", "High end")
+            ],
+        },
+    )
     ws.set_row(4, 46)
     ws.write("E6", "Year 0 is the cohort's size when acquired.", t.fmt("note", text_wrap=False))
-    ws.write("E7", "Type a later year right below the table: it grows, and the fits use it.",
-             t.fmt("note", text_wrap=False))  # fmt: skip
+    ws.write(
+        "E7",
+        "Type a later year right below the table: it grows, and the fits use it.",
+        t.fmt("note", text_wrap=False),
+    )
 
 
 def model(t: Template) -> None:
-    ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14, "G": 4, "H": 16,
-                           "I": 14, "J": 4, "K": 16, "L": 14}, landscape=True)  # fmt: skip
-    t.heading(ws, "Retention models", "Maximum likelihood fit of each cohort: sBG, and BdW "
-              "(churn that changes with tenure: c < 1 falls, c > 1 rises)")  # fmt: skip
+    ws = t.sheet(
+        "Model",
+        {
+            "A": 2,
+            "B": 16,
+            "C": 14,
+            "D": 4,
+            "E": 16,
+            "F": 14,
+            "G": 4,
+            "H": 16,
+            "I": 14,
+            "J": 4,
+            "K": 16,
+            "L": 14,
+        },
+        landscape=True,
+    )
+    t.heading(
+        ws,
+        "Retention models",
+        "Maximum likelihood fit of each cohort: sBG, and BdW "
+        "(churn that changes with tenure: c < 1 falls, c > 1 rises)",
+    )
     t.section(ws, "B4", "sBG: regular", 2)
     t.fit_table(ws, "B5:C14", "=CLV_FIT_RETENTION(Survivors[Regular])", 2)
     t.section(ws, "E4", "sBG: high end", 2)
@@ -105,14 +141,37 @@ def _curve(t: Template, ws: Any, col: str, title: str, params: str, width: int) 
     """A fit's projected survival and retention for YEARS years, under its title, from ``col``."""
     t.section(ws, f"{col}4", title, width)
     last = chr(ord(col) + 2)
-    t.spill(ws, f"{col}5:{last}{5 + YEARS}", f"=CLV_RETENTION_CURVE({params}, {YEARS})",
-            "decimal", columns=["count", "rate", "rate"])  # fmt: skip
+    t.spill(
+        ws,
+        f"{col}5:{last}{5 + YEARS}",
+        f"=CLV_RETENTION_CURVE({params}, {YEARS})",
+        "decimal",
+        columns=["count", "rate", "rate"],
+    )
 
 
 def projection(t: Template) -> None:
-    ws = t.sheet("Projection", {"A": 2, "B": 8, "C": 12, "D": 12, "E": 12, "F": 4, "G": 8, "H": 12,
-                                "I": 12, "J": 12, "K": 4, "L": 22, "M": 12, "N": 10},
-                 landscape=True, freeze=(5, 0))  # fmt: skip
+    ws = t.sheet(
+        "Projection",
+        {
+            "A": 2,
+            "B": 8,
+            "C": 12,
+            "D": 12,
+            "E": 12,
+            "F": 4,
+            "G": 8,
+            "H": 12,
+            "I": 12,
+            "J": 12,
+            "K": 4,
+            "L": 22,
+            "M": 12,
+            "N": 10,
+        },
+        landscape=True,
+        freeze=(5, 0),
+    )
     t.heading(ws, "Projected survival", "Share of the cohort still active after each year")
     _curve(t, ws, "B", "Regular: projected", "Model!B5:C12", 4)
     _curve(t, ws, "G", "High end: projected", "Model!E5:F12", 4)
@@ -136,21 +195,43 @@ def projection(t: Template) -> None:
         ("C", "Regular: projected", "#2F5597", "dash"),
         ("H", "High end: projected", "#C55A11", "dash"),
     ):
-        chart.add_series({"name": name, "categories": f"=Projection!$B${first}:$B${last}",
-                          "values": f"=Projection!${col}${first}:${col}${last}",
-                          "line": {"color": color, "dash_type": dash, "width": 2}, "marker": {"type": "none"}})  # fmt: skip
+        chart.add_series(
+            {
+                "name": name,
+                "categories": f"=Projection!$B${first}:$B${last}",
+                "values": f"=Projection!${col}${first}:${col}${last}",
+                "line": {"color": color, "dash_type": dash, "width": 2},
+                "marker": {"type": "none"},
+            }
+        )
     for col, name, color in (
         ("E", "Regular: actual", "#2F5597"),
         ("J", "High end: actual", "#C55A11"),
     ):
-        chart.add_series({"name": name, "categories": f"=Projection!$B${first}:$B${first + 6}",
-                          "values": f"=Projection!${col}${first}:${col}${first + 6}",
-                          "line": {"none": True},
-                          "marker": {"type": "circle", "size": 6, "fill": {"color": color}, "border": {"color": color}}})  # fmt: skip
+        chart.add_series(
+            {
+                "name": name,
+                "categories": f"=Projection!$B${first}:$B${first + 6}",
+                "values": f"=Projection!${col}${first}:${col}${first + 6}",
+                "line": {"none": True},
+                "marker": {
+                    "type": "circle",
+                    "size": 6,
+                    "fill": {"color": color},
+                    "border": {"color": color},
+                },
+            }
+        )
     chart.set_title({"name": "Survival: projected (dashed) vs actual (dots)"})
     chart.set_x_axis({"name": "year", "min": 0, "max": YEARS})
-    chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1,
-                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})  # fmt: skip
+    chart.set_y_axis(
+        {
+            "num_format": "0%",
+            "min": 0,
+            "max": 1,
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+        }
+    )
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 620, "height": 340})
     ws.insert_chart(f"B{last + 3}", chart)
@@ -159,62 +240,117 @@ def projection(t: Template) -> None:
 
 
 def tenure(t: Template) -> None:
-    ws = t.sheet("sBG vs BdW", {"A": 2, "B": 8, "C": 11, "D": 11, "E": 11, "F": 4, "G": 8,
-                                "H": 11, "I": 11, "J": 11, "K": 4, "L": 8, "M": 13, "N": 11,
-                                "O": 11, "P": 13, "Q": 11, "R": 11},
-                 landscape=True, freeze=(5, 0))  # fmt: skip
+    ws = t.sheet(
+        "sBG vs BdW",
+        {
+            "A": 2,
+            "B": 8,
+            "C": 11,
+            "D": 11,
+            "E": 11,
+            "F": 4,
+            "G": 8,
+            "H": 11,
+            "I": 11,
+            "J": 11,
+            "K": 4,
+            "L": 8,
+            "M": 13,
+            "N": 11,
+            "O": 11,
+            "P": 13,
+            "Q": 11,
+            "R": 11,
+        },
+        landscape=True,
+        freeze=(5, 0),
+    )
     t.heading(ws, "sBG vs BdW", "Both fitted on years 0-7; years 8-12 are what happened next")
     _curve(t, ws, "B", "BdW regular: projected", "Model!H5:I18", 3)
     _curve(t, ws, "G", "BdW high end: projected", "Model!K5:L18", 3)
     t.section(ws, "L4", "Survivors per 1,000", 7)
-    t.header_row(ws, "L5", ["Year", "Regular: actual", "sBG", "BdW", "High end: actual", "sBG",
-                            "BdW"])  # fmt: skip
+    t.header_row(
+        ws, "L5", ["Year", "Regular: actual", "sBG", "BdW", "High end: actual", "sBG", "BdW"]
+    )
     first, last = 6, 5 + YEARS
     for i in range(1, YEARS + 1):
         row = 5 + i
         ws.write_number(f"L{row}", i, t.fmt("label", "count"))
         for col, source, key in (("M", "C", "regular"), ("P", "D", "high end")):
             if i < len(REGULAR):
-                ws.write_formula(f"{col}{row}", f"=1000*Cohorts!{source}{6 + i}/Cohorts!{source}6",
-                                 t.fmt("calc", "count"))  # fmt: skip
+                ws.write_formula(
+                    f"{col}{row}",
+                    f"=1000*Cohorts!{source}{6 + i}/Cohorts!{source}6",
+                    t.fmt("calc", "count"),
+                )
             else:
-                t.input(ws, f"{col}{row}", LATER[key][i - len(REGULAR)], "count",
-                        prompt="Actual survivors per 1,000 (not used in the fits)")  # fmt: skip
+                t.input(
+                    ws,
+                    f"{col}{row}",
+                    LATER[key][i - len(REGULAR)],
+                    "count",
+                    prompt="Actual survivors per 1,000 (not used in the fits)",
+                )
     t.spill(ws, f"N{first}:N{last}", f"=1000*Projection!C{first}:C{last}", "count")
     t.spill(ws, f"O{first}:O{last}", f"=1000*C{first}:C{last}", "count")
     t.spill(ws, f"Q{first}:Q{last}", f"=1000*Projection!H{first}:H{last}", "count")
     t.spill(ws, f"R{first}:R{last}", f"=1000*H{first}:H{last}", "count")
-    ws.write(f"L{last + 2}", "Years 8-12 (yellow): Fader & Hardie (2007), Table 1, typed in; the "
-             "fits use years 0-7 only.", t.fmt("note", text_wrap=False))  # fmt: skip
+    ws.write(
+        f"L{last + 2}",
+        "Years 8-12 (yellow): Fader & Hardie (2007), Table 1, typed in; the "
+        "fits use years 0-7 only.",
+        t.fmt("note", text_wrap=False),
+    )
     chart = t.book.add_chart({"type": "scatter", "subtype": "straight"})
-    for col, name, color, dash in (("N", "Regular: sBG", "#2F5597", "dash"),
-                                   ("O", "Regular: BdW", "#2F5597", "solid"),
-                                   ("Q", "High end: sBG", "#C55A11", "dash"),
-                                   ("R", "High end: BdW", "#C55A11", "solid")):  # fmt: skip
-        chart.add_series({"name": name, "categories": f"='sBG vs BdW'!$L${first}:$L${last}",
-                          "values": f"='sBG vs BdW'!${col}${first}:${col}${last}",
-                          "line": {"color": color, "dash_type": dash, "width": 2},
-                          "marker": {"type": "none"}})  # fmt: skip
+    for col, name, color, dash in (
+        ("N", "Regular: sBG", "#2F5597", "dash"),
+        ("O", "Regular: BdW", "#2F5597", "solid"),
+        ("Q", "High end: sBG", "#C55A11", "dash"),
+        ("R", "High end: BdW", "#C55A11", "solid"),
+    ):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": f"='sBG vs BdW'!$L${first}:$L${last}",
+                "values": f"='sBG vs BdW'!${col}${first}:${col}${last}",
+                "line": {"color": color, "dash_type": dash, "width": 2},
+                "marker": {"type": "none"},
+            }
+        )
     for col, name, color in (
         ("M", "Regular: actual", "#2F5597"),
         ("P", "High end: actual", "#C55A11"),
     ):
-        chart.add_series({"name": name, "categories": f"='sBG vs BdW'!$L${first}:$L${last}",
-                          "values": f"='sBG vs BdW'!${col}${first}:${col}${last}",
-                          "line": {"none": True},
-                          "marker": {"type": "circle", "size": 6, "fill": {"color": color},
-                                     "border": {"color": color}}})  # fmt: skip
+        chart.add_series(
+            {
+                "name": name,
+                "categories": f"='sBG vs BdW'!$L${first}:$L${last}",
+                "values": f"='sBG vs BdW'!${col}${first}:${col}${last}",
+                "line": {"none": True},
+                "marker": {
+                    "type": "circle",
+                    "size": 6,
+                    "fill": {"color": color},
+                    "border": {"color": color},
+                },
+            }
+        )
     chart.set_title({"name": "Survivors per 1,000: sBG (dashed), BdW (solid), actual (dots)"})
     chart.set_x_axis({"name": "year", "min": 0, "max": YEARS})
-    chart.set_y_axis({"min": 100, "max": 900, "major_gridlines": {"visible": True,
-                      "line": {"color": "#D9D9D9"}}})  # fmt: skip
+    chart.set_y_axis(
+        {"min": 100, "max": 900, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    )
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 360})
     ws.insert_chart(f"B{last + 7}", chart)
     t.section(ws, f"B{last + 3}", "Checks", 8)
-    t.check(ws, f"I{last + 4}", f"ABS(O{last}-M{last})<=ABS(N{last}-M{last})+5",
-            "BdW's year-12 projection is no worse than sBG's by more than 5 per 1,000",
-            label_from=f"B{last + 4}")  # fmt: skip
+    t.check(
+        ws,
+        f"I{last + 4}",
+        f"ABS(O{last}-M{last})<=ABS(N{last}-M{last})+5",
+        "BdW's year-12 projection is no worse than sBG's by more than 5 per 1,000",
+        label_from=f"B{last + 4}",
+    )
 
 
 def value(t: Template) -> None:
@@ -235,8 +371,17 @@ def value(t: Template) -> None:
         ws, "C6", 0.1, "rate", name="DiscountRate", prompt="Your cost of money per year, e.g. 10%"
     )
     t.section(ws, "B8", "Outputs, by renewals made so far", 6)
-    t.header_row(ws, "B9", ["Renewals so far", "DERL regular (years)", "DERL high end (years)",
-                            "Value regular ($)", "Value high end ($)"])  # fmt: skip
+    t.header_row(
+        ws,
+        "B9",
+        [
+            "Renewals so far",
+            "DERL regular (years)",
+            "DERL high end (years)",
+            "Value regular ($)",
+            "Value high end ($)",
+        ],
+    )
     first, last = 10, 9 + RENEWALS + 1
     for i in range(RENEWALS + 1):
         ws.write_number(f"B{first + i}", i, t.fmt("calc", "count"))
@@ -266,15 +411,28 @@ def value(t: Template) -> None:
         "money",
         "output",
     )
-    ws.write(f"B{last + 2}", "DERL counts the renewals still to come, each discounted; the value multiplies it by the margin per renewal.",
-             t.fmt("note", text_wrap=False))  # fmt: skip
+    ws.write(
+        f"B{last + 2}",
+        "DERL counts the renewals still to come, each discounted; the value multiplies it by the margin per renewal.",
+        t.fmt("note", text_wrap=False),
+    )
     t.section(ws, f"B{last + 4}", "Checks", 4)
-    t.check(ws, f"C{last + 5}", f"AND(C{first}<C{last},D{first}<D{last})",
-            "Loyal subscribers are worth more (DERL rises with renewals)")  # fmt: skip
+    t.check(
+        ws,
+        f"C{last + 5}",
+        f"AND(C{first}<C{last},D{first}<D{last})",
+        "Loyal subscribers are worth more (DERL rises with renewals)",
+    )
     chart = t.book.add_chart({"type": "column"})
     for col, name, color in (("E", "Regular", "#2F5597"), ("F", "High end", "#C55A11")):
-        chart.add_series({"name": name, "categories": f"=Value!$B${first}:$B${last}",
-                          "values": f"=Value!${col}${first}:${col}${last}", "fill": {"color": color}})  # fmt: skip
+        chart.add_series(
+            {
+                "name": name,
+                "categories": f"=Value!$B${first}:$B${last}",
+                "values": f"=Value!${col}${first}:${col}${last}",
+                "fill": {"color": color},
+            }
+        )
     chart.set_title({"name": "Value per subscriber by renewals made"})
     chart.set_x_axis({"name": "renewals so far"})
     chart.set_y_axis({"num_format": "$#,##0"})

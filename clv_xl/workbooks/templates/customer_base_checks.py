@@ -1,0 +1,430 @@
+"""customer_base's analysis sheets: tiers (Segments), the holdout check, the model choice, the
+tracking plot, cohorts and channels; and the names the workbook's formulas share (the Sales
+Table's columns, the Summary and Model spills), which :mod:`customer_base` also uses."""
+
+from __future__ import annotations
+
+from clv_xl.workbooks.templates.kit import Template
+
+MAX_TIERS = 6
+TRACKING_ROWS = 80  # weeks the tracking sheet has room for (calibration and holdout)
+LOG, DATES, AMOUNTS = "Sales[Customer]", "Sales[Date]", "Sales[Amount]"
+CHANNELS = "Sales[[#All],[Channel]]"
+NO_CHANNEL = "COUNTA(Sales[Channel])=0"
+"""The Channel column is optional: without it the Channels sheet says so instead of erring."""
+SUMMARY = "Summary!$A$1#"
+PARAMS, SPEND = "Model!$B$5#", "Model!$E$5#"
+
+
+def cohorts(t: Template) -> None:
+    ws = t.sheet(
+        "Cohorts",
+        {"A": 2, "B": 16, "C": 4, "D": 16, "E": 14, "F": 14, "G": 14, "H": 14, "I": 14, "J": 14},
+        landscape=True,
+    )
+    t.heading(
+        ws,
+        "Cohorts and how sure the forecast is",
+        "One model per month of first purchase; bounds from the fit's uncertainty",
+    )
+    # each customer's cohort: CLV_SUMMARY's cohort column (the month of the first purchase),
+    # read in the formula itself rather than spilled down a helper column
+    t.section(ws, "D4", "Fits per cohort (one column per month: as many as the data has)", 4)
+    t.spill(
+        ws,
+        "D5:G16",
+        f"=CLV_FIT_COHORTS(ModelName, DROP(CHOOSECOLS({SUMMARY},10),1), {SUMMARY})",
+        "decimal",
+        "output",
+    )
+    for c in range(4, 16):  # the customers row counts, shaded only where a cohort is
+        ws.write_blank(13, c, None, t.fmt("calc", "count"))
+    ws.conditional_format(13, 4, 13, 15, {"type": "no_blanks", "format": t.fmt("output", "count")})
+    t.section(ws, "D19", "Expected purchases in the window: total", 4)
+    t.header_row(ws, "E20", ["Estimate", "Lower 90%", "Upper 90%"])
+    ws.write("D21", "All customers", t.fmt("label"))
+    for col, k in (("E", 2), ("F", 3), ("G", 4)):  # the last row of Customers' interval table
+        t.formula(
+            ws, f"{col}21", f"=INDEX(Customers!$K$4#,ROWS(Customers!$K$4#),{k})", "number", "output"
+        )
+    notes = [
+        "The bounds show how much the total could move because the model's parameters are",
+        "estimated from a finite customer base (500 parameter draws, seeded). They do not",
+        "include the chance in each customer's own purchases, nor a changing market.",
+    ]
+    t.notes(ws, "D23", notes)
+    chart = t.book.add_chart({"type": "column"})
+    chart.add_series(
+        {
+            "name": "r (shape of the purchase rates)",
+            "categories": "=Cohorts!$E$5:$P$5",
+            "values": "=Cohorts!$E$6:$P$6",
+            "fill": {"color": "#2F5597"},
+        }
+    )
+    line = t.book.add_chart({"type": "line"})
+    line.add_series(
+        {
+            "name": "alpha (scale, right axis)",
+            "categories": "=Cohorts!$E$5:$P$5",
+            "values": "=Cohorts!$E$7:$P$7",
+            "y2_axis": True,
+            "line": {"color": "#C55A11", "width": 2.25},
+            "marker": {"type": "circle"},
+        }
+    )
+    chart.combine(line)
+    chart.set_title({"name": "Purchase-rate parameters by cohort (the first 12)"})
+    chart.set_x_axis({"name": "cohort (month of first purchase)"})
+    chart.set_y_axis({"min": 0})  # from 0: a difference of 0.02 is not drawn as a factor of 3
+    line.set_y2_axis({"min": 0})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 320})
+    ws.insert_chart("D27", chart)
+    t.section(ws, "D45", "Checks", 4)
+    t.check(
+        ws, "G46", "AND(E21>=F21,E21<=G21)", "The estimate lies within its bounds", label_from="D46"
+    )
+    ws.print_area("A1:K48")
+    ws.fit_to_pages(1, 1)
+
+
+def segments(t: Template) -> None:
+    ws = t.sheet("Segments", {"A": 2, "B": 12, "C": 12, "D": 16, "E": 14, "F": 16, "G": 14})
+    t.heading(ws, "Segments", "Customers and value per tier (Tier 1 = most valuable)")
+    t.header_row(
+        ws,
+        "B4",
+        [
+            "Tier",
+            "Customers",
+            "Net value ($)",
+            "Share of value",
+            "Expected purchases",
+            "Average P(alive)",
+        ],
+    )
+    tiers, net, purchases, alive = (
+        "Customers!$I$5#",
+        "Customers!$H$5#",
+        "Customers!$D$5#",
+        "Customers!$C$5#",
+    )
+    for i in range(MAX_TIERS):
+        row = 5 + i
+        ws.write_formula(
+            f"B{row}", f'=IF({i + 1}<=Tiers,"Tier {i + 1}","")', t.fmt("label"), f"Tier {i + 1}"
+        )
+        # a tier beyond the number of tiers shows nothing (blank, not 0 / $0.00)
+        t.formula(ws, f"C{row}", f'=IF(B{row}="","",COUNTIF({tiers},B{row}))', "count")
+        t.formula(
+            ws, f"D{row}", f'=IF(B{row}="","",SUMIF({tiers},B{row},{net}))', "money", "output"
+        )
+        t.formula(
+            ws,
+            f"E{row}",
+            f'=IF(B{row}="","",IF($D${6 + MAX_TIERS}=0,0,D{row}/$D${6 + MAX_TIERS}))',
+            "rate",
+        )
+        t.formula(ws, f"F{row}", f'=IF(B{row}="","",SUMIF({tiers},B{row},{purchases}))', "number")
+        t.formula(
+            ws,
+            f"G{row}",
+            f'=IF(B{row}="","",IF(C{row}=0,0,SUMIF({tiers},B{row},{alive})/C{row}))',
+            "rate",
+        )
+    ws.conditional_format(
+        f"C5:G{4 + MAX_TIERS}",
+        {
+            "type": "formula",
+            "criteria": '=$B5=""',
+            "format": t.book.add_format({"bg_color": "#FFFFFF", "border": 0}),
+        },
+    )
+    total = 6 + MAX_TIERS
+    ws.write(f"B{total}", "Total", t.fmt("output"))
+    t.formula(ws, f"C{total}", f"=SUM(C5:C{4 + MAX_TIERS})", "count", "output")
+    t.formula(ws, f"D{total}", f"=SUM(D5:D{4 + MAX_TIERS})", "money", "output")
+    t.formula(ws, f"F{total}", f"=SUM(F5:F{4 + MAX_TIERS})", "number", "output")
+    t.section(ws, f"B{total + 2}", "Checks", 6)
+    t.check(
+        ws,
+        f"F{total + 3}",
+        f"C{total}=ROWS({SUMMARY})-1",
+        "Every customer of the summary has a tier",
+        f"B{total + 3}",
+    )
+    t.check(
+        ws,
+        f"F{total + 4}",
+        f"ABS(D{total}-SUM({net}))<0.01",
+        "Tier values add up to the total",
+        f"B{total + 4}",
+    )
+    chart = t.book.add_chart({"type": "column"})
+    chart.add_series(
+        {
+            "name": "Net value",
+            "categories": "=Segments!$B$5:$B$8",
+            "values": "=Segments!$D$5:$D$8",
+            "fill": {"color": "#2F5597"},
+            "gap": 60,
+            "data_labels": {
+                "value": True,
+                "num_format": "$#,##0",
+                "position": "inside_end",
+                "font": {"color": "white", "bold": True},
+            },
+        }
+    )
+    chart.set_title({"name": "Net customer value per tier", "overlay": False})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"num_format": "$#,##0", "min": 0})
+    chart.set_size({"width": 600, "height": 320})
+    ws.insert_chart(f"B{total + 7}", chart)
+
+
+def holdout(t: Template) -> None:
+    ws = t.sheet("Holdout", {"A": 2, "B": 12, "C": 12, "D": 12, "E": 12, "F": 4, "G": 60})
+    t.heading(
+        ws,
+        "Calibration / holdout check",
+        "Mean purchases per customer after the calibration period: predicted vs actual",
+    )
+    t.spill(
+        ws,
+        "B4:E13",
+        f"=CLV_HOLDOUT({LOG}, {DATES}, AsOf, HoldoutEnd, ModelName)",
+        "number",
+        columns=["general", "count", "number", "number"],
+    )
+    ws.write(
+        "G4",
+        "Customers grouped by repeat purchases in the calibration period (as Figure 4 of "
+        "Fader, Hardie & Lee 2005).",
+        t.fmt("note", text_wrap=False),
+    )
+    chart = t.book.add_chart({"type": "column"})
+    for col, name, color in (("D", "Actual", "#7F7F7F"), ("E", "Predicted", "#2F5597")):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": "=Holdout!$B$5:$B$12",
+                "values": f"=Holdout!${col}$5:${col}$12",
+                "fill": {"color": color},
+            }
+        )
+    chart.set_title({"name": "Holdout purchases per customer"})
+    chart.set_x_axis({"name": "repeat purchases in calibration"})
+    chart.set_y_axis({"num_format": "0.0"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 320})
+    ws.insert_chart("B16", chart)
+    t.section(ws, "G6", "Checks", 2)
+    t.check(ws, "H7", "ABS(E13-D13)<=0.5*D13", "Predicted within 50% of actual, all customers")
+
+
+def model_choice(t: Template) -> None:
+    ws = t.sheet(
+        "Model choice",
+        {"A": 2, "B": 20, "C": 16, "D": 16, "E": 16, "F": 4, "G": 64},
+        landscape=True,
+    )
+    t.heading(ws, "Which purchase model?", "Three models fitted to the same customers")
+    t.section(ws, "B4", "Comparison", 4)
+    t.spill(ws, "B5:E17", f"=CLV_COMPARE({SUMMARY})", "decimal", "output")
+    for col in "CDE":  # the number of parameters is a count
+        ws.write_blank(f"{col}13", None, t.fmt("output", "count"))
+    notes = [
+        "Lower AIC and BIC are better; BIC charges more for each parameter.",
+        "The last row names the model BIC prefers among those that converged.",
+        "Set the model the other sheets use on 'Settings' (Purchase model).",
+        "The 'Holdout' sheet checks the chosen model against the purchases after the calibration.",
+    ]
+    t.notes(ws, "G5", notes)
+    t.section(ws, "B20", "Checks", 4)
+    t.check(
+        ws,
+        "E21",
+        'COUNTIF(C16:E16,"converged*")>=1',
+        "At least one model converged",
+        label_from="B21",
+    )
+
+
+def tracking_plot(t: Template) -> None:
+    ws = t.sheet(
+        "Tracking",
+        {"A": 2, "B": 8, "C": 12, "D": 10, "E": 10, "F": 18, "G": 20, "H": 4, "I": 10, "J": 10},
+        landscape=True,
+        freeze=(5, 0),
+    )
+    t.heading(
+        ws,
+        "Tracking: repeat purchases per week",
+        "Actual vs what the fitted model expects, over calibration and holdout",
+    )
+    last = 5 + TRACKING_ROWS
+    t.spill(
+        ws,
+        f"B5:G{last}",
+        f"=CLV_TRACKING({PARAMS}, {LOG}, {DATES}, AsOf, HoldoutEnd, Period)",
+        "number",
+        columns=["count", "date", "count", "number", "count", "number"],
+    )
+    t.section(ws, "I4", "Calibration end", 2)
+    ws.write("I5", "week", t.fmt("header"))
+    ws.write("J5", "y", t.fmt("header"))
+    for row in (6, 7):
+        ws.write_formula(f"I{row}", "=ROUNDUP((AsOf-C6+1)/7,0)", t.fmt("calc", "count"))
+    ws.write_number("J6", 0, t.fmt("calc", "count"))
+    ws.write_formula("J7", f"=MAX(D6:E{last})*1.1", t.fmt("calc", "count"))
+    ws.write(
+        "I9",
+        "The dotted line marks the end of the calibration period: the model learnt "
+        "from the weeks before it.",
+        t.fmt("note", text_wrap=False),
+    )
+    for title, (actual, expected), anchor, marked in (
+        ("Weekly repeat purchases", ("D", "E"), "I11", True),
+        ("Cumulative repeat purchases", ("F", "G"), "I28", False),
+    ):
+        chart = t.book.add_chart({"type": "scatter", "subtype": "straight"})
+        for col, name, color, dash in (
+            (actual, "Actual", "#7F7F7F", "solid"),
+            (expected, "Expected", "#2F5597", "dash"),
+        ):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": f"=Tracking!$B$6:$B${last}",
+                    "values": f"=Tracking!${col}$6:${col}${last}",
+                    "line": {"color": color, "dash_type": dash, "width": 1.75},
+                    "marker": {"type": "none"},
+                }
+            )
+        if marked:
+            chart.add_series(
+                {
+                    "name": "Calibration end",
+                    "categories": "=Tracking!$I$6:$I$7",
+                    "values": "=Tracking!$J$6:$J$7",
+                    "marker": {"type": "none"},
+                    "line": {"color": "#C00000", "dash_type": "round_dot", "width": 1.5},
+                }
+            )
+        chart.set_title({"name": title})
+        chart.set_x_axis({"name": "week", "min": 0})
+        chart.set_y_axis(
+            {"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+        )
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 560, "height": 300})
+        ws.insert_chart(anchor, chart)
+
+
+CHANNEL_COSTS = (("catalog", 3.0), ("store", 2.5), ("web", 2.0))
+
+
+def channels(t: Template) -> None:
+    """Seeds 001 and 002's question per acquisition channel: what the channel's customers are
+    worth, so what a new customer from it may cost (CLV_HEADROOM), with a covariate fit."""
+    ws = t.sheet(
+        "Channels",
+        {
+            "A": 2,
+            "B": 12,
+            "C": 12,
+            "D": 16,
+            "E": 16,
+            "F": 14,
+            "G": 16,
+            "H": 16,
+            "I": 4,
+            "J": 22,
+            "K": 14,
+        },
+        landscape=True,
+    )
+    t.heading(
+        ws,
+        "Channels: what may a new customer cost?",
+        "Value of each channel's customers, and the most worth paying to win one more",
+    )
+    ws.write(
+        "B3",
+        "CDNOW has no channel: each example customer got one by a seeded draw "
+        "(clv_xl.datasets.example_channels: web 50%, store 30%, catalog 20%), independent "
+        "of what they bought. Paste your own channel column into the Sales table.",
+        t.fmt("note", text_wrap=False),
+    )
+    t.section(ws, "B5", "Inputs", 2)
+    t.label(ws, "B6", "Target LTV:CAC")
+    t.input(
+        ws,
+        "C6",
+        3,
+        "number",
+        name="ChannelTarget",
+        prompt="Lifetime profit you require per $1 of acquisition cost (3 = the 3:1 rule)",
+    )
+    t.header_row(
+        ws,
+        "B8",
+        [
+            "Channel",
+            "Customers",
+            "Lifetime profit per customer ($)",
+            "New customer's purchases (window)",
+            "Cost to win one ($)",
+            "Headroom at the target ($)",
+            "Most worth paying ($)",
+        ],
+    )
+    channel_col = f"DROP(CHOOSECOLS({SUMMARY},11),1)"
+    for i, (name, cost) in enumerate(CHANNEL_COSTS):
+        row = 9 + i
+        t.input(ws, f"B{row}", name, "text")
+        t.formula(ws, f"C{row}", f"=SUM(--({channel_col}=B{row}))", "count")
+        t.formula(
+            ws,
+            f"D{row}",
+            f"=IF(C{row}=0,0,SUM(({channel_col}=B{row})*Customers!$G$5#)/C{row})",
+            "money",
+            "output",
+        )
+        t.input(ws, f"F{row}", cost, "money")
+        t.formula(ws, f"G{row}", f"=CLV_HEADROOM(D{row}, F{row}, ChannelTarget)", "money", "output")
+        t.formula(ws, f"H{row}", f"=CLV_HEADROOM(D{row}, 0, ChannelTarget)", "money", "output")
+    last = 8 + len(CHANNEL_COSTS)
+    t.spill(
+        ws,
+        f"E9:E{last}",
+        f'=IF({NO_CHANNEL},"",CLV_EXPECTED_PURCHASES(J9#, Window, , , , B8:B{last}))',
+        "number",
+    )
+    notes = [
+        "Lifetime profit per customer: the average of the Customers sheet's lifetime value",
+        "(discounted profit over the horizon) among the channel's customers.",
+        "Headroom = lifetime profit / target - cost to win: above 0, the channel may spend",
+        "more per customer; below 0, it spends more than its customers are worth at the target.",
+        "New customer's purchases: the covariate fit on the right, for a customer just won",
+        "from that channel (the channel changes the purchase rate, alpha_i = alpha e^(-g'z)).",
+    ]
+    t.notes(ws, f"B{last + 2}", notes)
+    t.section(ws, f"B{last + 9}", "Checks", 4)
+    t.check(
+        ws,
+        f"E{last + 10}",
+        f"OR({NO_CHANNEL},SUM(C9:C{last})=ROWS({SUMMARY})-1)",
+        "Channels cover every customer (if given)",
+        label_from=f"B{last + 10}",
+    )
+    t.section(ws, "J7", "Purchase model with channel (a covariate of the purchase rate)", 3)
+    t.fit_table(
+        ws,
+        "J9:K40",
+        f'=IF({NO_CHANNEL},"No Channel in the Sales table: nothing to fit",'
+        f"CLV_FIT(ModelName, {SUMMARY}, , , , CHOOSECOLS({SUMMARY},11), , Penalizer))",
+        6,
+    )
