@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clv_xl.workbooks.templates import charts
 from clv_xl.workbooks.templates.kit import Template
 
 SCENARIOS = [
@@ -52,20 +53,7 @@ def headroom(t: Template) -> None:
     answers spill from its columns; payback and the checks sit beside it, not under it."""
     ws = t.sheet(
         "Headroom",
-        {
-            "A": 2,
-            "B": 48,
-            "C": 15,
-            "D": 14,
-            "E": 15,
-            "F": 15,
-            "G": 11,
-            "H": 14,
-            "I": 3,
-            "J": 44,
-            "K": 14,
-            "L": 14,
-        },
+        [2, 48, 15, 14, 15, 15, 11, 14, 3, 44, 14, 14],
         landscape=True,
         freeze=(6, 2),
     )
@@ -101,21 +89,7 @@ def headroom(t: Template) -> None:
         t.input(ws, f"B{row}", name, "text")
         t.input(ws, f"C{row}", value, "money", prompt="The customer's lifetime profit")
         t.input(ws, f"D{row}", price, "money", prompt="What winning the customer costs")
-    ws.add_table(
-        6,
-        1,
-        last - 1,
-        3,
-        {
-            "name": "Offers",
-            "style": "Table Style Light 1",
-            "autofilter": False,
-            "columns": [
-                {"header": h, "header_format": t.fmt("header")}
-                for h in ("Offer", "Lifetime profit ($)", "Cost to win ($)")
-            ],
-        },
-    )
+    t.table(ws, (6, 1, last - 1, 3), "Offers", ["Offer", "Lifetime profit ($)", "Cost to win ($)"])
     profit, cost = "Offers[Lifetime profit ($)]", "Offers[Cost to win ($)]"
     t.spill(ws, f"E8:E{last}", f"=CLV_HEADROOM({profit}, {cost})", "money", "output")
     t.spill(ws, f"F8:F{last}", f"=CLV_HEADROOM({profit}, {cost}, TargetRatio)", "money", "output")
@@ -187,27 +161,22 @@ def headroom(t: Template) -> None:
         ws, f"K{out + 4}", f"COUNT({profit})=COUNT({cost})", "Every offer has a profit and a cost"
     )
     t.check(ws, f"K{out + 5}", f"ISNUMBER(K{out})", "Payback computed")
-    chart = t.book.add_chart({"type": "bar"})
     n = len(SCENARIOS)
-    for col, name, color in (("C", "Lifetime profit", "#2F5597"), ("D", "Cost to win", "#C55A11")):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": f"=Headroom!$B$8:$B${7 + n}",
-                "values": f"=Headroom!${col}$8:${col}${7 + n}",
-                "fill": {"color": color},
-            }
-        )
-    chart.set_title({"name": "Lifetime profit vs cost to win (the articles' three offers)"})
-    chart.set_x_axis({"log_base": 10, "num_format": "$#,##0"})
-    chart.set_y_axis({"reverse": True})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 560, "height": 300})
-    ws.insert_chart("J22", chart)  # beside the table, never over rows it grows into
+    x = f"=Headroom!$B$8:$B${7 + n}"
+    series = [
+        charts.bars("Lifetime profit", x, f"=Headroom!$C$8:$C${7 + n}", charts.BLUE),
+        charts.bars("Cost to win", x, f"=Headroom!$D$8:$D${7 + n}", charts.ORANGE),
+    ]
+    title = "Lifetime profit vs cost to win (the articles' three offers)"
+    x_axis = {"log_base": 10, "num_format": "$#,##0"}
+    # beside the table, never over rows it grows into
+    charts.add_chart(
+        t.book, ws, "J22", "bar", series, title, (560, 300), x_axis=x_axis, y_axis={"reverse": True}
+    )
 
 
 def retention(t: Template) -> None:
-    ws = t.sheet("Retention", {"A": 2, "B": 40, "C": 16, "D": 16, "E": 16, "F": 12}, freeze=(3, 0))
+    ws = t.sheet("Retention", [2, 40, 16, 16, 16, 12], freeze=(3, 0))
     t.heading(ws, "Retention-based customer value", "Three timing conventions side by side")
     t.section(ws, "B4", "Inputs", 4)
     rows = [
@@ -286,32 +255,36 @@ def retention(t: Template) -> None:
     t.section(ws, f"B{last + 2}", "Checks", 4)
     t.check(ws, f"C{last + 3}", "AND(C13<=C14,C14<=C15)", "retained <= end <= start")
     t.check(ws, f"C{last + 4}", "D13<=C13+0.005", "A finite horizon is worth no more than no end")
-    chart = t.book.add_chart({"type": "line"})
-    for col, key, color in (
-        ("C", "retained", "#2F5597"),
-        ("D", "end", "#548235"),
-        ("E", "start", "#C55A11"),
-    ):
-        chart.add_series(
-            {
-                "name": key,
-                "categories": f"=Retention!$B${first}:$B${last}",
-                "values": f"=Retention!${col}${first}:${col}${last}",
-                "line": {"color": color, "width": 2.25},
-            }
+    x = f"=Retention!$B${first}:$B${last}"
+    series = [
+        {
+            "name": key,
+            "categories": x,
+            "values": f"=Retention!${col}${first}:${col}${last}",
+            "line": {"color": color, "width": 2.25},
+        }
+        for col, key, color in (
+            ("C", "retained", charts.BLUE),
+            ("D", "end", charts.GREEN),
+            ("E", "start", charts.ORANGE),
         )
-    chart.set_title({"name": "Customer value by years counted"})
-    chart.set_x_axis({"name": "years counted"})
-    chart.set_y_axis(
-        {"num_format": "$#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    ]
+    y_axis = {"num_format": "$#,##0", "major_gridlines": charts.GRIDLINES}
+    charts.add_chart(
+        t.book,
+        ws,
+        "G17",
+        "line",
+        series,
+        "Customer value by years counted",
+        (520, 320),
+        x_axis={"name": "years counted"},
+        y_axis=y_axis,
     )
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 520, "height": 320})
-    ws.insert_chart("G17", chart)
 
 
 def campaign(t: Template) -> None:
-    ws = t.sheet("Campaign", {"A": 2, "B": 52, "C": 16, "D": 16, "E": 40})
+    ws = t.sheet("Campaign", [2, 52, 16, 16, 40])
     t.heading(ws, "Campaign planner", "How much a campaign may cost, and acquiring vs retaining")
     t.section(ws, "B4", "Inputs", 4)
     rows = [

@@ -114,7 +114,7 @@ def build(path: str) -> None:
 
 
 def settings(t: Template) -> None:
-    ws = t.sheet("Settings", {"A": 2, "B": 44, "C": 16, "D": 16, "E": 60}, tab="#FFC000")
+    ws = t.sheet("Settings", [2, 44, 16, 16, 60], tab="#FFC000")
     t.heading(ws, "Settings", "Every input that is not the transaction log")
     t.section(ws, "B4", "Inputs", 4)
     rows = [
@@ -226,7 +226,7 @@ def transactions(t: Template) -> None:
     log = example_log()
     ws = t.sheet(
         "Transactions",
-        {"A": 12, "B": 12, "C": 12, "D": 12, "E": 4, "F": 60},
+        [12, 12, 12, 12, 4, 60],
         freeze=(1, 0),
         tab="#FFC000",
     )
@@ -245,22 +245,8 @@ def transactions(t: Template) -> None:
         ws.write_datetime(i, 1, day, date)
         ws.write_number(i, 2, amount, money)
         ws.write_string(i, 3, channel, ident)
-    ws.add_table(
-        0,
-        0,
-        len(ids),
-        3,
-        {
-            "name": "Sales",
-            "style": "Table Style Light 1",
-            "autofilter": False,
-            "columns": [
-                {"header": "Customer"},
-                {"header": "Date"},
-                {"header": "Amount"},
-                {"header": "Channel"},
-            ],
-        },
+    t.table(
+        ws, (0, 0, len(ids), 3), "Sales", ["Customer", "Date", "Amount", "Channel"], styled=False
     )
     notes = [
         "The Table 'Sales': paste your rows right below it and it grows; every sheet follows.",
@@ -315,7 +301,7 @@ def summary(t: Template) -> None:
 
 
 def model(t: Template) -> None:
-    ws = t.sheet("Model", {"A": 2, "B": 16, "C": 14, "D": 4, "E": 16, "F": 14, "G": 4, "H": 48})
+    ws = t.sheet("Model", [2, 16, 14, 4, 16, 14, 4, 48])
     t.heading(ws, "Fitted models", "Maximum likelihood on the calibration summary")
     t.section(ws, "B4", "Purchases", 2)
     t.fit_table(ws, "B5:C23", f"=CLV_FIT(ModelName, {SUMMARY}, , , , , , Penalizer)", 4)
@@ -336,22 +322,7 @@ def model(t: Template) -> None:
 def customers(t: Template) -> None:
     ws = t.sheet(
         "Customers",
-        {
-            "A": 2,
-            "B": 11,
-            "C": 10,
-            "D": 13,
-            "E": 13,
-            "F": 13,
-            "G": 15,
-            "H": 15,
-            "I": 10,
-            "J": 3,
-            "K": 10,
-            "L": 12,
-            "M": 12,
-            "N": 12,
-        },
+        [2, 11, 10, 13, 13, 13, 15, 15, 10, 3, 10, 12, 12, 12],
         freeze=(4, 2),
         landscape=True,
     )

@@ -4,6 +4,7 @@ Table's columns, the Summary and Model spills), which :mod:`customer_base` also 
 
 from __future__ import annotations
 
+from clv_xl.workbooks.templates import charts
 from clv_xl.workbooks.templates.kit import Template
 
 MAX_TIERS = 6
@@ -19,7 +20,7 @@ PARAMS, SPEND = "Model!$B$5#", "Model!$E$5#"
 def cohorts(t: Template) -> None:
     ws = t.sheet(
         "Cohorts",
-        {"A": 2, "B": 16, "C": 4, "D": 16, "E": 14, "F": 14, "G": 14, "H": 14, "I": 14, "J": 14},
+        [2, 16, 4, 16, 14, 14, 14, 14, 14, 14],
         landscape=True,
     )
     t.heading(
@@ -90,7 +91,7 @@ def cohorts(t: Template) -> None:
 
 
 def segments(t: Template) -> None:
-    ws = t.sheet("Segments", {"A": 2, "B": 12, "C": 12, "D": 16, "E": 14, "F": 16, "G": 14})
+    ws = t.sheet("Segments", [2, 12, 12, 16, 14, 16, 14])
     t.heading(ws, "Segments", "Customers and value per tier (Tier 1 = most valuable)")
     t.header_row(
         ws,
@@ -161,31 +162,39 @@ def segments(t: Template) -> None:
         "Tier values add up to the total",
         f"B{total + 4}",
     )
-    chart = t.book.add_chart({"type": "column"})
-    chart.add_series(
-        {
-            "name": "Net value",
-            "categories": "=Segments!$B$5:$B$8",
-            "values": "=Segments!$D$5:$D$8",
-            "fill": {"color": "#2F5597"},
-            "gap": 60,
-            "data_labels": {
-                "value": True,
-                "num_format": "$#,##0",
-                "position": "inside_end",
-                "font": {"color": "white", "bold": True},
-            },
-        }
+    labels = {
+        "value": True,
+        "num_format": "$#,##0",
+        "position": "inside_end",
+        "font": {"color": "white", "bold": True},
+    }
+    series = [
+        charts.bars(
+            "Net value",
+            "=Segments!$B$5:$B$8",
+            "=Segments!$D$5:$D$8",
+            charts.BLUE,
+            gap=60,
+            data_labels=labels,
+        )
+    ]
+    title = {"name": "Net customer value per tier", "overlay": False}
+    y_axis = {"num_format": "$#,##0", "min": 0}
+    charts.add_chart(
+        t.book,
+        ws,
+        f"B{total + 7}",
+        "column",
+        series,
+        title,
+        (600, 320),
+        y_axis=y_axis,
+        legend=False,
     )
-    chart.set_title({"name": "Net customer value per tier", "overlay": False})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"num_format": "$#,##0", "min": 0})
-    chart.set_size({"width": 600, "height": 320})
-    ws.insert_chart(f"B{total + 7}", chart)
 
 
 def holdout(t: Template) -> None:
-    ws = t.sheet("Holdout", {"A": 2, "B": 12, "C": 12, "D": 12, "E": 12, "F": 4, "G": 60})
+    ws = t.sheet("Holdout", [2, 12, 12, 12, 12, 4, 60])
     t.heading(
         ws,
         "Calibration / holdout check",
@@ -204,22 +213,23 @@ def holdout(t: Template) -> None:
         "Fader, Hardie & Lee 2005).",
         t.fmt("note", text_wrap=False),
     )
-    chart = t.book.add_chart({"type": "column"})
-    for col, name, color in (("D", "Actual", "#7F7F7F"), ("E", "Predicted", "#2F5597")):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": "=Holdout!$B$5:$B$12",
-                "values": f"=Holdout!${col}$5:${col}$12",
-                "fill": {"color": color},
-            }
-        )
-    chart.set_title({"name": "Holdout purchases per customer"})
-    chart.set_x_axis({"name": "repeat purchases in calibration"})
-    chart.set_y_axis({"num_format": "0.0"})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 560, "height": 320})
-    ws.insert_chart("B16", chart)
+    x = "=Holdout!$B$5:$B$12"
+    series = [
+        charts.bars("Actual", x, "=Holdout!$D$5:$D$12", charts.GREY),
+        charts.bars("Predicted", x, "=Holdout!$E$5:$E$12", charts.BLUE),
+    ]
+    x_axis = {"name": "repeat purchases in calibration"}
+    charts.add_chart(
+        t.book,
+        ws,
+        "B16",
+        "column",
+        series,
+        "Holdout purchases per customer",
+        (560, 320),
+        x_axis=x_axis,
+        y_axis={"num_format": "0.0"},
+    )
     t.section(ws, "G6", "Checks", 2)
     t.check(ws, "H7", "ABS(E13-D13)<=0.5*D13", "Predicted within 50% of actual, all customers")
 
@@ -227,7 +237,7 @@ def holdout(t: Template) -> None:
 def model_choice(t: Template) -> None:
     ws = t.sheet(
         "Model choice",
-        {"A": 2, "B": 20, "C": 16, "D": 16, "E": 16, "F": 4, "G": 64},
+        [2, 20, 16, 16, 16, 4, 64],
         landscape=True,
     )
     t.heading(ws, "Which purchase model?", "Three models fitted to the same customers")
@@ -255,7 +265,7 @@ def model_choice(t: Template) -> None:
 def tracking_plot(t: Template) -> None:
     ws = t.sheet(
         "Tracking",
-        {"A": 2, "B": 8, "C": 12, "D": 10, "E": 10, "F": 18, "G": 20, "H": 4, "I": 10, "J": 10},
+        [2, 8, 12, 10, 10, 18, 20, 4, 10, 10],
         landscape=True,
         freeze=(5, 0),
     )
@@ -289,38 +299,43 @@ def tracking_plot(t: Template) -> None:
         ("Weekly repeat purchases", ("D", "E"), "I11", True),
         ("Cumulative repeat purchases", ("F", "G"), "I28", False),
     ):
-        chart = t.book.add_chart({"type": "scatter", "subtype": "straight"})
-        for col, name, color, dash in (
-            (actual, "Actual", "#7F7F7F", "solid"),
-            (expected, "Expected", "#2F5597", "dash"),
-        ):
-            chart.add_series(
-                {
-                    "name": name,
-                    "categories": f"=Tracking!$B$6:$B${last}",
-                    "values": f"=Tracking!${col}$6:${col}${last}",
-                    "line": {"color": color, "dash_type": dash, "width": 1.75},
-                    "marker": {"type": "none"},
-                }
-            )
+        x = f"=Tracking!$B$6:$B${last}"
+        series = [
+            charts.line(
+                "Actual", x, f"=Tracking!${actual}$6:${actual}${last}", charts.GREY, width=1.75
+            ),
+            charts.line(
+                "Expected",
+                x,
+                f"=Tracking!${expected}$6:${expected}${last}",
+                charts.BLUE,
+                "dash",
+                1.75,
+            ),
+        ]
         if marked:
-            chart.add_series(
-                {
-                    "name": "Calibration end",
-                    "categories": "=Tracking!$I$6:$I$7",
-                    "values": "=Tracking!$J$6:$J$7",
-                    "marker": {"type": "none"},
-                    "line": {"color": "#C00000", "dash_type": "round_dot", "width": 1.5},
-                }
+            series.append(
+                charts.line(
+                    "Calibration end",
+                    "=Tracking!$I$6:$I$7",
+                    "=Tracking!$J$6:$J$7",
+                    charts.RED,
+                    "round_dot",
+                    1.5,
+                )
             )
-        chart.set_title({"name": title})
-        chart.set_x_axis({"name": "week", "min": 0})
-        chart.set_y_axis(
-            {"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+        y_axis = {"min": 0, "major_gridlines": charts.GRIDLINES}
+        charts.add_chart(
+            t.book,
+            ws,
+            anchor,
+            "scatter",
+            series,
+            title,
+            (560, 300),
+            x_axis={"name": "week", "min": 0},
+            y_axis=y_axis,
         )
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 560, "height": 300})
-        ws.insert_chart(anchor, chart)
 
 
 CHANNEL_COSTS = (("catalog", 3.0), ("store", 2.5), ("web", 2.0))
@@ -331,19 +346,7 @@ def channels(t: Template) -> None:
     worth, so what a new customer from it may cost (CLV_HEADROOM), with a covariate fit."""
     ws = t.sheet(
         "Channels",
-        {
-            "A": 2,
-            "B": 12,
-            "C": 12,
-            "D": 16,
-            "E": 16,
-            "F": 14,
-            "G": 16,
-            "H": 16,
-            "I": 4,
-            "J": 22,
-            "K": 14,
-        },
+        [2, 12, 12, 16, 16, 14, 16, 16, 4, 22, 14],
         landscape=True,
     )
     t.heading(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from clv_xl.workbooks.templates import charts
 from clv_xl.workbooks.templates.kit import Template
 
 VISITS = [(dt.date(2026, 3, 2), "Slacks", 8.0), (dt.date(2026, 3, 9), "Clothes and blouses", 20.0)]
@@ -49,7 +50,7 @@ def build(path: str) -> None:
 
 
 def mary(t: Template) -> None:
-    ws = t.sheet("Mary", {"A": 2, "B": 44, "C": 16, "D": 26, "E": 14, "F": 40}, freeze=(3, 0))
+    ws = t.sheet("Mary", [2, 44, 16, 26, 14, 40], freeze=(3, 0))
     t.heading(ws, "Mary at the dry cleaner", "Her visits so far, and what she is worth")
     t.section(ws, "B4", "Inputs: visit log", 4)
     t.header_row(ws, "B5", ["Visit", "Date", "What she had cleaned", "Amount ($)"])
@@ -161,21 +162,7 @@ def customers(t: Template) -> None:
     the calculations spill from its columns (Clients[Visits]), so the list has any length."""
     ws = t.sheet(
         "Customers",
-        {
-            "A": 2,
-            "B": 14,
-            "C": 11,
-            "D": 12,
-            "E": 13,
-            "F": 12,
-            "G": 14,
-            "H": 14,
-            "I": 16,
-            "J": 10,
-            "K": 3,
-            "L": 24,
-            "M": 14,
-        },
+        [2, 14, 11, 12, 13, 12, 14, 14, 16, 10, 3, 24, 14],
         landscape=True,
         freeze=(5, 2),
     )
@@ -213,26 +200,8 @@ def customers(t: Template) -> None:
         t.input(ws, f"C{row}", n_visits, "count", prompt="Visits so far")
         t.input(ws, f"D{row}", n_spent, "money", prompt="Total spent so far")
         t.input(ws, f"E{row}", n_expected, "count", prompt="Visits you expect in all")
-    ws.add_table(
-        4,
-        1,
-        last - 1,
-        4,
-        {
-            "name": "Clients",
-            "style": "Table Style Light 1",
-            "autofilter": False,
-            "columns": [
-                {"header": h, "header_format": t.fmt("header")}
-                for h in (
-                    "Customer",
-                    "Visits so far",
-                    "Spent so far ($)",
-                    "Expected visits (lifetime)",
-                )
-            ],
-        },
-    )
+    headers = ["Customer", "Visits so far", "Spent so far ($)", "Expected visits (lifetime)"]
+    t.table(ws, (4, 1, last - 1, 4), "Clients", headers)
     visits, spent = "Clients[Visits so far]", "Clients[Spent so far ($)]"
     expected = "Clients[Expected visits (lifetime)]"
     t.spill(ws, f"F6:F{last}", f'=IF({visits}="","",{spent}/{visits})', "money")
@@ -262,21 +231,27 @@ def customers(t: Template) -> None:
         t.formula(ws, f"M{11 + i}", formula, kind, "output")
     t.section(ws, "L16", "Checks", 2)
     t.check(ws, "M17", f"COUNTA(Clients[Customer])=COUNT({visits})", "Every customer has visits")
-    chart = t.book.add_chart({"type": "bar"})
-    chart.add_series(
-        {
-            "name": "Lifetime value",
-            "categories": f"=Customers!$B$6:$B${5 + len(CUSTOMERS)}",
-            "values": f"=Customers!$G$6:$G${5 + len(CUSTOMERS)}",
-            "fill": {"color": "#2F5597"},
-            "data_labels": {"value": True, "num_format": "$#,##0"},
-        }
+    n = 5 + len(CUSTOMERS)
+    labels = {"value": True, "num_format": "$#,##0"}
+    series = [
+        charts.bars(
+            "Lifetime value",
+            f"=Customers!$B$6:$B${n}",
+            f"=Customers!$G$6:$G${n}",
+            charts.BLUE,
+            data_labels=labels,
+        )
+    ]
+    x_axis = {"num_format": "$#,##0", "major_gridlines": charts.GRIDLINES}
+    charts.add_chart(
+        t.book,
+        ws,
+        "L20",
+        "bar",
+        series,
+        "Lifetime value by customer",
+        (480, 330),
+        x_axis=x_axis,
+        y_axis={"reverse": True},
+        legend=False,
     )
-    chart.set_title({"name": "Lifetime value by customer"})
-    chart.set_legend({"none": True})
-    chart.set_x_axis(
-        {"num_format": "$#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
-    )
-    chart.set_y_axis({"reverse": True})
-    chart.set_size({"width": 480, "height": 330})
-    ws.insert_chart("L20", chart)

@@ -163,13 +163,15 @@ class Template:
     def sheet(
         self,
         name: str,
-        widths: dict[str, float],
+        widths: list[float] | dict[str, float],
         *,
         landscape: bool = False,
         freeze: tuple[int, int] | None = None,
         tab: str | None = None,
     ) -> Worksheet:
         ws = self.book.add_worksheet(name)
+        if isinstance(widths, list):  # one width a column from A
+            widths = {_col(i): width for i, width in enumerate(widths)}
         for cols, width in widths.items():
             ws.set_column(f"{cols}:{cols}" if ":" not in cols else cols, width)
         ws.hide_gridlines(2)
@@ -277,6 +279,21 @@ class Template:
                 if (r, c) != (r1, c1):
                     ws.write_blank(r, c, None, self.fmt(role, kinds[c - c1]))
 
+    def table(
+        self,
+        ws: Worksheet,
+        area: tuple[int, int, int, int],
+        name: str,
+        headers: list[str],
+        styled: bool = True,
+    ) -> None:
+        """An Excel Table over ``area`` (first row, first column, last row, last column), with
+        the house's header style unless ``styled`` is False; no filter buttons."""
+        fmt = {"header_format": self.fmt("header")} if styled else {}
+        columns = [{"header": h, **fmt} for h in headers]
+        options = {"name": name, "style": "Table Style Light 1", "autofilter": False}
+        ws.add_table(*area, {**options, "columns": columns})
+
     def fit_table(self, ws: Worksheet, ref: str, formula: str, params: int) -> None:
         """A parameter table CLV_FIT spills (params_table's layout): estimates to 3 decimals,
         the customer count as a whole number, converged as TRUE or FALSE."""
@@ -306,7 +323,7 @@ class Template:
     def cover(
         self, purpose: str, how_to: list[str], sheets: list[tuple[str, str]], sources: list[str]
     ) -> Worksheet:
-        ws = self.sheet("Cover", {"A": 2, "B": 26, "C": 80}, tab=NAVY)
+        ws = self.sheet("Cover", [2, 26, 80], tab=NAVY)
         self.heading(ws, self.title, self.subtitle)
         row = 3
         ws.write(row, 1, "Purpose", self.fmt("section"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clv_xl.workbooks.templates import charts
 from clv_xl.workbooks.templates.kit import Template
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
@@ -60,7 +61,7 @@ def build(path: str) -> None:
 def cohorts(t: Template) -> None:
     """The survivors are the Excel Table Survivors: a year typed below it joins it, and the fits
     read its columns (Survivors[Regular]), so a longer history needs no formula edited."""
-    ws = t.sheet("Cohorts", {"A": 2, "B": 12, "C": 16, "D": 16, "E": 50}, freeze=(5, 0))
+    ws = t.sheet("Cohorts", [2, 12, 16, 16, 50], freeze=(5, 0))
     t.heading(ws, "Cohorts", "Customers still active at the start of each year")
     t.section(ws, "B4", "Inputs", 3)
     for col in "BCD":  # number formats for the years the table grows into
@@ -70,21 +71,7 @@ def cohorts(t: Template) -> None:
         t.input(ws, f"B{row}", i, "count", prompt="Years since acquisition")
         t.input(ws, f"C{row}", regular, "count", prompt="Active subscribers")
         t.input(ws, f"D{row}", high, "count", prompt="Active subscribers")
-    ws.add_table(
-        4,
-        1,
-        4 + len(REGULAR),
-        3,
-        {
-            "name": "Survivors",
-            "style": "Table Style Light 1",
-            "autofilter": False,
-            "columns": [
-                {"header": h, "header_format": t.fmt("header")}
-                for h in ("Year", "Regular", "High end")
-            ],
-        },
-    )
+    t.table(ws, (4, 1, 4 + len(REGULAR), 3), "Survivors", ["Year", "Regular", "High end"])
     ws.set_row(4, 46)
     ws.write("E6", "Year 0 is the cohort's size when acquired.", t.fmt("note", text_wrap=False))
     ws.write(
@@ -97,20 +84,7 @@ def cohorts(t: Template) -> None:
 def model(t: Template) -> None:
     ws = t.sheet(
         "Model",
-        {
-            "A": 2,
-            "B": 16,
-            "C": 14,
-            "D": 4,
-            "E": 16,
-            "F": 14,
-            "G": 4,
-            "H": 16,
-            "I": 14,
-            "J": 4,
-            "K": 16,
-            "L": 14,
-        },
+        [2, 16, 14, 4, 16, 14, 4, 16, 14, 4, 16, 14],
         landscape=True,
     )
     t.heading(
@@ -153,22 +127,7 @@ def _curve(t: Template, ws: Any, col: str, title: str, params: str, width: int) 
 def projection(t: Template) -> None:
     ws = t.sheet(
         "Projection",
-        {
-            "A": 2,
-            "B": 8,
-            "C": 12,
-            "D": 12,
-            "E": 12,
-            "F": 4,
-            "G": 8,
-            "H": 12,
-            "I": 12,
-            "J": 12,
-            "K": 4,
-            "L": 22,
-            "M": 12,
-            "N": 10,
-        },
+        [2, 8, 12, 12, 12, 4, 8, 12, 12, 12, 4, 22, 12, 10],
         landscape=True,
         freeze=(5, 0),
     )
@@ -190,51 +149,33 @@ def projection(t: Template) -> None:
         f'=IF(Cohorts!D7:D{6 + YEARS}="","",Cohorts!D7:D{6 + YEARS}/Cohorts!D6)',
         "rate",
     )
-    chart = t.book.add_chart({"type": "scatter", "subtype": "straight"})
-    for col, name, color, dash in (
-        ("C", "Regular: projected", "#2F5597", "dash"),
-        ("H", "High end: projected", "#C55A11", "dash"),
-    ):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": f"=Projection!$B${first}:$B${last}",
-                "values": f"=Projection!${col}${first}:${col}${last}",
-                "line": {"color": color, "dash_type": dash, "width": 2},
-                "marker": {"type": "none"},
-            }
-        )
-    for col, name, color in (
-        ("E", "Regular: actual", "#2F5597"),
-        ("J", "High end: actual", "#C55A11"),
-    ):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": f"=Projection!$B${first}:$B${first + 6}",
-                "values": f"=Projection!${col}${first}:${col}${first + 6}",
-                "line": {"none": True},
-                "marker": {
-                    "type": "circle",
-                    "size": 6,
-                    "fill": {"color": color},
-                    "border": {"color": color},
-                },
-            }
-        )
-    chart.set_title({"name": "Survival: projected (dashed) vs actual (dots)"})
-    chart.set_x_axis({"name": "year", "min": 0, "max": YEARS})
-    chart.set_y_axis(
-        {
-            "num_format": "0%",
-            "min": 0,
-            "max": 1,
-            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
-        }
+    x, seen = f"=Projection!$B${first}:$B${last}", f"=Projection!$B${first}:$B${first + 6}"
+    series = [
+        charts.line(
+            "Regular: projected", x, f"=Projection!$C${first}:$C${last}", charts.BLUE, "dash"
+        ),
+        charts.line(
+            "High end: projected", x, f"=Projection!$H${first}:$H${last}", charts.ORANGE, "dash"
+        ),
+        charts.dots("Regular: actual", seen, f"=Projection!$E${first}:$E${first + 6}", charts.BLUE),
+        charts.dots(
+            "High end: actual", seen, f"=Projection!$J${first}:$J${first + 6}", charts.ORANGE
+        ),
+    ]
+    y_axis = {"num_format": "0%", "min": 0, "max": 1, "major_gridlines": charts.GRIDLINES}
+    x_axis = {"name": "year", "min": 0, "max": YEARS}
+    title = "Survival: projected (dashed) vs actual (dots)"
+    charts.add_chart(
+        t.book,
+        ws,
+        f"B{last + 3}",
+        "scatter",
+        series,
+        title,
+        (620, 340),
+        x_axis=x_axis,
+        y_axis=y_axis,
     )
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 620, "height": 340})
-    ws.insert_chart(f"B{last + 3}", chart)
     t.section(ws, "L4", "Checks", 3)
     t.check(ws, "M5", f"C{first}>=C{last}", "Projected survival falls")
 
@@ -242,26 +183,7 @@ def projection(t: Template) -> None:
 def tenure(t: Template) -> None:
     ws = t.sheet(
         "sBG vs BdW",
-        {
-            "A": 2,
-            "B": 8,
-            "C": 11,
-            "D": 11,
-            "E": 11,
-            "F": 4,
-            "G": 8,
-            "H": 11,
-            "I": 11,
-            "J": 11,
-            "K": 4,
-            "L": 8,
-            "M": 13,
-            "N": 11,
-            "O": 11,
-            "P": 13,
-            "Q": 11,
-            "R": 11,
-        },
+        [2, 8, 11, 11, 11, 4, 8, 11, 11, 11, 4, 8, 13, 11, 11, 13, 11, 11],
         landscape=True,
         freeze=(5, 0),
     )
@@ -301,48 +223,33 @@ def tenure(t: Template) -> None:
         "fits use years 0-7 only.",
         t.fmt("note", text_wrap=False),
     )
-    chart = t.book.add_chart({"type": "scatter", "subtype": "straight"})
-    for col, name, color, dash in (
-        ("N", "Regular: sBG", "#2F5597", "dash"),
-        ("O", "Regular: BdW", "#2F5597", "solid"),
-        ("Q", "High end: sBG", "#C55A11", "dash"),
-        ("R", "High end: BdW", "#C55A11", "solid"),
-    ):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": f"='sBG vs BdW'!$L${first}:$L${last}",
-                "values": f"='sBG vs BdW'!${col}${first}:${col}${last}",
-                "line": {"color": color, "dash_type": dash, "width": 2},
-                "marker": {"type": "none"},
-            }
-        )
-    for col, name, color in (
-        ("M", "Regular: actual", "#2F5597"),
-        ("P", "High end: actual", "#C55A11"),
-    ):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": f"='sBG vs BdW'!$L${first}:$L${last}",
-                "values": f"='sBG vs BdW'!${col}${first}:${col}${last}",
-                "line": {"none": True},
-                "marker": {
-                    "type": "circle",
-                    "size": 6,
-                    "fill": {"color": color},
-                    "border": {"color": color},
-                },
-            }
-        )
-    chart.set_title({"name": "Survivors per 1,000: sBG (dashed), BdW (solid), actual (dots)"})
-    chart.set_x_axis({"name": "year", "min": 0, "max": YEARS})
-    chart.set_y_axis(
-        {"min": 100, "max": 900, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    x = f"='sBG vs BdW'!$L${first}:$L${last}"
+
+    def y(col: str) -> str:
+        return f"='sBG vs BdW'!${col}${first}:${col}${last}"
+
+    series = [
+        charts.line("Regular: sBG", x, y("N"), charts.BLUE, "dash"),
+        charts.line("Regular: BdW", x, y("O"), charts.BLUE),
+        charts.line("High end: sBG", x, y("Q"), charts.ORANGE, "dash"),
+        charts.line("High end: BdW", x, y("R"), charts.ORANGE),
+        charts.dots("Regular: actual", x, y("M"), charts.BLUE),
+        charts.dots("High end: actual", x, y("P"), charts.ORANGE),
+    ]
+    title = "Survivors per 1,000: sBG (dashed), BdW (solid), actual (dots)"
+    y_axis = {"min": 100, "max": 900, "major_gridlines": charts.GRIDLINES}
+    x_axis = {"name": "year", "min": 0, "max": YEARS}
+    charts.add_chart(
+        t.book,
+        ws,
+        f"B{last + 7}",
+        "scatter",
+        series,
+        title,
+        (720, 360),
+        x_axis=x_axis,
+        y_axis=y_axis,
     )
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 720, "height": 360})
-    ws.insert_chart(f"B{last + 7}", chart)
     t.section(ws, f"B{last + 3}", "Checks", 8)
     t.check(
         ws,
@@ -354,7 +261,7 @@ def tenure(t: Template) -> None:
 
 
 def value(t: Template) -> None:
-    ws = t.sheet("Value", {"A": 2, "B": 34, "C": 14, "D": 16, "E": 16, "F": 16, "G": 16})
+    ws = t.sheet("Value", [2, 34, 14, 16, 16, 16, 16])
     t.heading(ws, "What a subscriber is worth", "Discounted expected residual lifetime (DERL)")
     t.section(ws, "B4", "Inputs", 4)
     t.label(ws, "B5", "Margin per renewal", "$ per year")
