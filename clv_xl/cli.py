@@ -242,11 +242,12 @@ def _summarize_parser(
         "31/01/1997-style dates (default: decided by the dates, asked for only when no "
         "date tells)",
     )
-    p.add_argument(
-        "--verbose",
-        action="store_true",
-        help="show the engine's own log (Spark's log4j lines and warnings)",
-    )
+    _verbose(p)
+
+
+def _verbose(p: argparse.ArgumentParser) -> None:
+    help = "show the engine's own log (Spark's log4j lines and warnings)"
+    p.add_argument("--verbose", action="store_true", help=help)
 
 
 def _fit_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -304,11 +305,7 @@ def _predict_parser(commands: argparse._SubParsersAction, common: argparse.Argum
         default=1_000_000,
         help="customers scored at a time (bounds the memory)",
     )
-    p.add_argument(
-        "--verbose",
-        action="store_true",
-        help="show the engine's own log (Spark's log4j lines and warnings)",
-    )
+    _verbose(p)
 
 
 def _addin_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -23,6 +23,7 @@ from clv_xl.excel.covariates import (
     new_customers,
     transaction_covariates,
 )
+from clv_xl.excel.declare import cell, cells
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import customer_columns, per_customer, require_clean, spill
 from clv_xl.models.compare import DEFAULT_MODELS, compare
@@ -32,16 +33,14 @@ from clv_xl.models.repeat_buying import RepeatBuyingModel
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("params", ndim=2, doc=docs.PARAMS)
-@xw.arg("purchases", doc="The number of purchases n (0, 1, 2, ...) whose probability is wanted.")
-@xw.arg("horizon", doc="Periods ahead, in the unit the model was fitted in (39 weeks, say).")
-@xw.arg(
-    "repeat_purchases", ndim=2, doc="Optional: " + docs.REPEAT_PURCHASES + " Blank: a new customer."
-)
-@xw.arg("recency", ndim=2, doc="Optional: " + docs.RECENCY)
-@xw.arg("age", ndim=2, doc="Optional: " + docs.AGE)
-@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
-@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
+@cells("params", docs.PARAMS)
+@cell("purchases", "The number of purchases n (0, 1, 2, ...) whose probability is wanted.")
+@cell("horizon", "Periods ahead, in the unit the model was fitted in (39 weeks, say).")
+@cells("repeat_purchases", "Optional: " + docs.REPEAT_PURCHASES + " Blank: a new customer.")
+@cells("recency", "Optional: " + docs.RECENCY)
+@cells("age", "Optional: " + docs.AGE)
+@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
+@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
 def CLV_PURCHASE_PROBABILITY(
     params,
@@ -75,26 +74,24 @@ def CLV_PURCHASE_PROBABILITY(
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
-@xw.arg("recency", ndim=2, doc=docs.RECENCY)
-@xw.arg("age", ndim=2, doc=docs.AGE)
-@xw.arg(
+@cells("repeat_purchases", docs.REPEAT_PURCHASES)
+@cells("recency", docs.RECENCY)
+@cells("age", docs.AGE)
+@cells(
     "models",
-    ndim=2,
-    doc='Optional models to compare, e.g. {"BG/NBD","Pareto/NBD"} (blank: BG/NBD, MBG/NBD and Pareto/NBD).',
+    'Optional models to compare, e.g. {"BG/NBD","Pareto/NBD"} (blank: BG/NBD, MBG/NBD and Pareto/NBD).',
 )
-@xw.arg(
+@cells(
     "holdout_purchases",
-    ndim=2,
-    doc="Optional actual purchases of each customer in a holdout period after the data.",
+    "Optional actual purchases of each customer in a holdout period after the data.",
 )
-@xw.arg(
+@cell(
     "holdout_length",
-    doc="With holdout_purchases: the holdout period's length in the fitted unit (39 weeks, say).",
+    "With holdout_purchases: the holdout period's length in the fitted unit (39 weeks, say).",
 )
-@xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
-@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES)
-@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES)
+@cells("weights", docs.WEIGHTS)
+@cells("purchase_covariates", docs.PURCHASE_COVARIATES)
+@cells("dropout_covariates", docs.DROPOUT_COVARIATES)
 @excel_function
 def CLV_COMPARE(
     repeat_purchases,
@@ -139,25 +136,19 @@ def CLV_COMPARE(
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("params", ndim=2, doc=docs.PARAMS)
-@xw.arg("customer_ids", ndim=2, doc="Customer of each transaction.")
-@xw.arg("dates", ndim=2, doc="Date of each transaction.")
-@xw.arg(
-    "calibration_end", doc="Last date of the calibration period (the data the model was fitted on)."
-)
-@xw.arg("holdout_end", doc="Optional last date of the holdout period (blank: calibration only).")
-@xw.arg(
-    "period", doc='Optional row length: "W" weeks (blank), "D" days, "M" 30 days: the fitted unit.'
-)
-@xw.arg(
+@cells("params", docs.PARAMS)
+@cells("customer_ids", "Customer of each transaction.")
+@cells("dates", "Date of each transaction.")
+@cell("calibration_end", "Last date of the calibration period (the data the model was fitted on).")
+@cell("holdout_end", "Optional last date of the holdout period (blank: calibration only).")
+@cell("period", 'Optional row length: "W" weeks (blank), "D" days, "M" 30 days: the fitted unit.')
+@cells(
     "purchase_covariates",
-    ndim=2,
-    doc="With a covariate fit: the customer's covariates on each transaction row, with a header row.",
+    "With a covariate fit: the customer's covariates on each transaction row, with a header row.",
 )
-@xw.arg(
+@cells(
     "dropout_covariates",
-    ndim=2,
-    doc="With a covariate fit: the drop-out covariates on each transaction row, with a header row.",
+    "With a covariate fit: the drop-out covariates on each transaction row, with a header row.",
 )
 @excel_function
 def CLV_TRACKING(

@@ -17,19 +17,17 @@ from clv_xl.core.everyday import check_timing
 from clv_xl.errors import CellError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.convert import numeric_cells, to_excel, to_grid
+from clv_xl.excel.declare import cell, cells
 from clv_xl.excel.runner import excel_function, run_elementwise
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg(
-    "avg_purchase",
-    ndim=2,
-    doc="Average amount of one purchase, e.g. 14. A range gives one answer per cell.",
+@cells(
+    "avg_purchase", "Average amount of one purchase, e.g. 14. A range gives one answer per cell."
 )
-@xw.arg(
+@cells(
     "expected_purchases",
-    ndim=2,
-    doc="Expected number of purchases over the customer's lifetime, e.g. 2 (>= 0).",
+    "Expected number of purchases over the customer's lifetime, e.g. 2 (>= 0).",
 )
 @excel_function
 def CLV_VALUE(avg_purchase, expected_purchases):
@@ -40,18 +38,15 @@ def CLV_VALUE(avg_purchase, expected_purchases):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("avg_purchase", ndim=2, doc="Average amount of one purchase (revenue), e.g. 14.")
-@xw.arg("expected_purchases", ndim=2, doc="Expected number of purchases over the lifetime (>= 0).")
-@xw.arg("margin", ndim=2, doc="Gross margin as a fraction of revenue: 40% or 0.4 (0 to 1).")
-@xw.arg(
-    "cost_per_purchase",
-    ndim=2,
-    doc="Optional cost to serve each purchase, e.g. delivery (>= 0; blank = 0).",
+@cells("avg_purchase", "Average amount of one purchase (revenue), e.g. 14.")
+@cells("expected_purchases", "Expected number of purchases over the lifetime (>= 0).")
+@cells("margin", "Gross margin as a fraction of revenue: 40% or 0.4 (0 to 1).")
+@cells(
+    "cost_per_purchase", "Optional cost to serve each purchase, e.g. delivery (>= 0; blank = 0)."
 )
-@xw.arg(
+@cells(
     "fixed_costs",
-    ndim=2,
-    doc="Optional one-off costs per customer over the lifetime, e.g. retention mailings (>= 0; blank = 0).",
+    "Optional one-off costs per customer over the lifetime, e.g. retention mailings (>= 0; blank = 0).",
 )
 @excel_function
 def CLV_PROFIT(avg_purchase, expected_purchases, margin, cost_per_purchase=None, fixed_costs=None):
@@ -67,16 +62,14 @@ def CLV_PROFIT(avg_purchase, expected_purchases, margin, cost_per_purchase=None,
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("lifetime_profit", ndim=2, doc="Lifetime profit of one customer, e.g. 10000.")
-@xw.arg(
+@cells("lifetime_profit", "Lifetime profit of one customer, e.g. 10000.")
+@cells(
     "acquisition_cost",
-    ndim=2,
-    doc="Optional amount already spent to win the customer, e.g. 199 (>= 0; blank = 0).",
+    "Optional amount already spent to win the customer, e.g. 199 (>= 0; blank = 0).",
 )
-@xw.arg(
+@cells(
     "target_ratio",
-    ndim=2,
-    doc="Optional lifetime profit per unit of acquisition cost you require: 1 = break-even (blank), 3 = the 3:1 rule.",
+    "Optional lifetime profit per unit of acquisition cost you require: 1 = break-even (blank), 3 = the 3:1 rule.",
 )
 @excel_function
 def CLV_HEADROOM(lifetime_profit, acquisition_cost=None, target_ratio=None):
@@ -90,8 +83,8 @@ def CLV_HEADROOM(lifetime_profit, acquisition_cost=None, target_ratio=None):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("lifetime_value", ndim=2, doc="Lifetime value (or profit) of a customer, e.g. 500.")
-@xw.arg("acquisition_cost", ndim=2, doc="Cost to acquire that customer, e.g. 50 (> 0).")
+@cells("lifetime_value", "Lifetime value (or profit) of a customer, e.g. 500.")
+@cells("acquisition_cost", "Cost to acquire that customer, e.g. 50 (> 0).")
 @excel_function
 def CLV_RATIO(lifetime_value, acquisition_cost):
     """LTV:CAC, lifetime value divided by acquisition cost (3 or more is the usual target)."""
@@ -101,21 +94,18 @@ def CLV_RATIO(lifetime_value, acquisition_cost):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("margin", ndim=2, doc="Margin a customer brings per period, e.g. 100.")
-@xw.arg(
-    "retention_rate",
-    ndim=2,
-    doc="Share of customers kept from one period to the next: 80% or 0.8 (0 to 1).",
+@cells("margin", "Margin a customer brings per period, e.g. 100.")
+@cells(
+    "retention_rate", "Share of customers kept from one period to the next: 80% or 0.8 (0 to 1)."
 )
-@xw.arg("discount_rate", ndim=2, doc="Discount rate per period: 10% or 0.1 (>= 0).")
-@xw.arg(
+@cells("discount_rate", "Discount rate per period: 10% or 0.1 (>= 0).")
+@cells(
     "periods",
-    ndim=2,
-    doc="Optional number of periods to count (whole number); blank = no end (infinite horizon).",
+    "Optional number of periods to count (whole number); blank = no end (infinite horizon).",
 )
-@xw.arg(
+@cell(
     "timing",
-    doc='Optional: "retained" (default, margin at the end of each period retained), "end" (end of every active period) or "start" (start of every period).',
+    'Optional: "retained" (default, margin at the end of each period retained), "end" (end of every active period) or "start" (start of every period).',
 )
 @excel_function
 def CLV_RETENTION(margin, retention_rate, discount_rate, periods=None, timing=None):
@@ -132,9 +122,7 @@ def CLV_RETENTION(margin, retention_rate, discount_rate, periods=None, timing=No
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg(
-    "churn_rate", ndim=2, doc="Share of customers lost per period: 20% or 0.2 (above 0, up to 1)."
-)
+@cells("churn_rate", "Share of customers lost per period: 20% or 0.2 (above 0, up to 1).")
 @excel_function
 def CLV_LIFESPAN(churn_rate):
     """Expected number of periods a customer stays, counting the first: 1 / churn rate."""
@@ -142,16 +130,10 @@ def CLV_LIFESPAN(churn_rate):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("acquisition_cost", ndim=2, doc="Cost to acquire one customer, e.g. 50 (>= 0).")
-@xw.arg(
-    "margin_per_period", ndim=2, doc="Margin the customer brings each period while active, e.g. 25."
-)
-@xw.arg(
-    "retention_rate",
-    ndim=2,
-    doc="Optional share of customers kept each period: 80% or 0.8 (blank = 100%).",
-)
-@xw.arg("discount_rate", ndim=2, doc="Optional discount rate per period: 1% or 0.01 (blank = 0).")
+@cells("acquisition_cost", "Cost to acquire one customer, e.g. 50 (>= 0).")
+@cells("margin_per_period", "Margin the customer brings each period while active, e.g. 25.")
+@cells("retention_rate", "Optional share of customers kept each period: 80% or 0.8 (blank = 100%).")
+@cells("discount_rate", "Optional discount rate per period: 1% or 0.01 (blank = 0).")
 @excel_function
 def CLV_PAYBACK(acquisition_cost, margin_per_period, retention_rate=None, discount_rate=None):
     """Periods until expected discounted margin covers the acquisition cost."""
@@ -165,16 +147,14 @@ def CLV_PAYBACK(acquisition_cost, margin_per_period, retention_rate=None, discou
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("values", ndim=2, doc="Customer values to rank, e.g. lifetime values; blanks get no tier.")
-@xw.arg(
+@cells("values", "Customer values to rank, e.g. lifetime values; blanks get no tier.")
+@cells(
     "tiers",
-    ndim=2,
-    doc="Optional: a number of equal-size tiers (blank = 4), or a range of cumulative value shares such as 0.5, 0.8, 0.95 for ABC tiers.",
+    "Optional: a number of equal-size tiers (blank = 4), or a range of cumulative value shares such as 0.5, 0.8, 0.95 for ABC tiers.",
 )
-@xw.arg(
+@cells(
     "labels",
-    ndim=2,
-    doc='Optional range of tier names, best first, e.g. "Gold", "Silver", "Bronze" (blank = Tier 1, Tier 2, ...).',
+    'Optional range of tier names, best first, e.g. "Gold", "Silver", "Bronze" (blank = Tier 1, Tier 2, ...).',
 )
 @excel_function
 def CLV_SEGMENT(values, tiers=None, labels=None):

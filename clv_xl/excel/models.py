@@ -30,6 +30,7 @@ from clv_xl.excel.attributes import carried
 from clv_xl.excel.cohorts import cohort_labels
 from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.covariates import fit_designs, for_customers, new_customers
+from clv_xl.excel.declare import cell, cells
 from clv_xl.excel.runner import excel_function, run_elementwise
 from clv_xl.excel.tables import (
     customer_columns,
@@ -52,33 +53,18 @@ from clv_xl.models.sbg import derl
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("customer_ids", ndim=2, doc="Customer of each transaction (one column of ids or names).")
-@xw.arg(
-    "dates",
-    ndim=2,
-    doc="Date of each transaction: date cells, 1997-01-01 text or 19970101 numbers.",
-)
-@xw.arg(
-    "amounts",
-    ndim=2,
-    doc="Optional amount of each transaction; returns are negative and netted per day.",
-)
-@xw.arg(
-    "as_of",
-    doc=docs.AS_OF,
-)
-@xw.arg(
-    "period",
-    doc=docs.PERIOD,
-)
-@xw.arg(
+@cells("customer_ids", "Customer of each transaction (one column of ids or names).")
+@cells("dates", "Date of each transaction: date cells, 1997-01-01 text or 19970101 numbers.")
+@cells("amounts", "Optional amount of each transaction; returns are negative and netted per day.")
+@cell("as_of", docs.AS_OF)
+@cell("period", docs.PERIOD)
+@cell(
     "cohorts",
-    doc='Optional: add a cohort column, the first purchase\'s "M" month (2024-03), "Q" quarter (2024-Q1) or "Y" year.',
+    'Optional: add a cohort column, the first purchase\'s "M" month (2024-03), "Q" quarter (2024-Q1) or "Y" year.',
 )
-@xw.arg(
+@cells(
     "attributes",
-    ndim=2,
-    doc="Optional columns of the log to carry per customer (channel, region), with their header row; each customer's first row gives the value.",
+    "Optional columns of the log to carry per customer (channel, region), with their header row; each customer's first row gives the value.",
 )
 @excel_function
 def CLV_SUMMARY(
@@ -136,22 +122,17 @@ def _fit_table(
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("model", doc=docs.PURCHASE_MODEL)
-@xw.arg(
-    "repeat_purchases",
-    ndim=2,
-    doc="Repeat purchases of each customer (CLV_SUMMARY's frequency column).",
-)
-@xw.arg("recency", ndim=2, doc="Time from first to last purchase (CLV_SUMMARY's recency column).")
-@xw.arg(
+@cell("model", docs.PURCHASE_MODEL)
+@cells("repeat_purchases", "Repeat purchases of each customer (CLV_SUMMARY's frequency column).")
+@cells("recency", "Time from first to last purchase (CLV_SUMMARY's recency column).")
+@cells(
     "age",
-    ndim=2,
-    doc="Customer age T: time from first purchase to the end of the data (CLV_SUMMARY's T column); BG/BB: opportunities.",
+    "Customer age T: time from first purchase to the end of the data (CLV_SUMMARY's T column); BG/BB: opportunities.",
 )
-@xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
-@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES)
-@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES)
-@xw.arg("penalizer", doc=docs.PENALIZER)
+@cells("weights", docs.WEIGHTS)
+@cells("purchase_covariates", docs.PURCHASE_COVARIATES)
+@cells("dropout_covariates", docs.DROPOUT_COVARIATES)
+@cell("penalizer", docs.PENALIZER)
 @excel_function
 def CLV_FIT(
     model,
@@ -177,17 +158,15 @@ def CLV_FIT(
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg(
+@cells(
     "repeat_purchases",
-    ndim=2,
-    doc="Repeat purchases of each customer; customers with 0 are left out of the fit.",
+    "Repeat purchases of each customer; customers with 0 are left out of the fit.",
 )
-@xw.arg(
+@cells(
     "monetary_value",
-    ndim=2,
-    doc="Average value of each customer's repeat purchases (CLV_SUMMARY's monetary_value).",
+    "Average value of each customer's repeat purchases (CLV_SUMMARY's monetary_value).",
 )
-@xw.arg("weights", ndim=2, doc=docs.WEIGHTS)
+@cells("weights", docs.WEIGHTS)
 @excel_function
 def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
     """Fit the Gamma-Gamma spend model; spills name/value rows for p, q, gamma."""
@@ -204,14 +183,13 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg(
+@cells(
     "active_counts",
-    ndim=2,
-    doc="Customers of one cohort still active at period 0, 1, 2, ... e.g. 1000, 631, 468.",
+    "Customers of one cohort still active at period 0, 1, 2, ... e.g. 1000, 631, 468.",
 )
-@xw.arg(
+@cell(
     "model",
-    doc='Optional "sBG" (blank: constant churn per customer) or "BdW" (churn that rises or falls with tenure).',
+    'Optional "sBG" (blank: constant churn per customer) or "BdW" (churn that rises or falls with tenure).',
 )
 @excel_function
 def CLV_FIT_RETENTION(active_counts, model=None):
@@ -252,18 +230,14 @@ def _predict(
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("params", ndim=2, doc=docs.PARAMS)
-@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
-@xw.arg(
-    "recency", ndim=2, doc="Time from first to last purchase, in the unit the model was fitted in."
+@cells("params", docs.PARAMS)
+@cells("repeat_purchases", docs.REPEAT_PURCHASES)
+@cells("recency", "Time from first to last purchase, in the unit the model was fitted in.")
+@cells(
+    "age", "Customer age T: time from first purchase to the end of the data (BG/BB: opportunities)."
 )
-@xw.arg(
-    "age",
-    ndim=2,
-    doc="Customer age T: time from first purchase to the end of the data (BG/BB: opportunities).",
-)
-@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
-@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
+@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
+@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
 def CLV_P_ALIVE(
     params,
@@ -286,22 +260,16 @@ def CLV_P_ALIVE(
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("params", ndim=2, doc=docs.PARAMS)
-@xw.arg(
+@cells("params", docs.PARAMS)
+@cell(
     "horizon",
-    doc="Length of the future period, in the fitted time unit (e.g. 52 weeks; BG/BB: opportunities).",
+    "Length of the future period, in the fitted time unit (e.g. 52 weeks; BG/BB: opportunities).",
 )
-@xw.arg(
-    "repeat_purchases",
-    ndim=2,
-    doc="Optional repeat purchases of each customer; blank = a new customer.",
-)
-@xw.arg("recency", ndim=2, doc="Optional time from first to last purchase.")
-@xw.arg(
-    "age", ndim=2, doc="Optional customer age T: time from first purchase to the end of the data."
-)
-@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
-@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
+@cells("repeat_purchases", "Optional repeat purchases of each customer; blank = a new customer.")
+@cells("recency", "Optional time from first to last purchase.")
+@cells("age", "Optional customer age T: time from first purchase to the end of the data.")
+@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
+@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
 def CLV_EXPECTED_PURCHASES(
     params,
@@ -334,9 +302,9 @@ def CLV_EXPECTED_PURCHASES(
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("spend_params", ndim=2, doc=docs.SPEND_PARAMS)
-@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
-@xw.arg("monetary_value", ndim=2, doc=docs.MONETARY_VALUE)
+@cells("spend_params", docs.SPEND_PARAMS)
+@cells("repeat_purchases", docs.REPEAT_PURCHASES)
+@cells("monetary_value", docs.MONETARY_VALUE)
 @excel_function
 def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value=None):
     """Expected value per purchase for each customer (Gamma-Gamma)."""
@@ -354,20 +322,18 @@ def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value=None):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("params", ndim=2, doc=docs.PARAMS)
-@xw.arg("spend_params", ndim=2, doc=docs.SPEND_PARAMS)
-@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
-@xw.arg("recency", ndim=2, doc=docs.RECENCY)
-@xw.arg("age", ndim=2, doc=docs.AGE)
-@xw.arg("monetary_value", ndim=2, doc=docs.MONETARY_VALUE)
-@xw.arg("months", doc="Optional horizon in months (blank = 12).")
-@xw.arg("discount_rate", doc="Optional monthly discount rate: 1% or 0.01 (blank = 1%).")
-@xw.arg(
-    "margin", doc="Optional profit margin on spend: 30% or 0.3 (blank = 100%, value not profit)."
-)
-@xw.arg("period", doc=docs.PERIOD)
-@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
-@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
+@cells("params", docs.PARAMS)
+@cells("spend_params", docs.SPEND_PARAMS)
+@cells("repeat_purchases", docs.REPEAT_PURCHASES)
+@cells("recency", docs.RECENCY)
+@cells("age", docs.AGE)
+@cells("monetary_value", docs.MONETARY_VALUE)
+@cell("months", "Optional horizon in months (blank = 12).")
+@cell("discount_rate", "Optional monthly discount rate: 1% or 0.01 (blank = 1%).")
+@cell("margin", "Optional profit margin on spend: 30% or 0.3 (blank = 100%, value not profit).")
+@cell("period", docs.PERIOD)
+@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
+@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
 def CLV_LIFETIME_VALUE(
     params,
@@ -405,8 +371,8 @@ def CLV_LIFETIME_VALUE(
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("retention_params", ndim=2, doc=docs.RETENTION_PARAMS)
-@xw.arg("periods", doc="How many periods to project, e.g. 12.")
+@cells("retention_params", docs.RETENTION_PARAMS)
+@cell("periods", "How many periods to project, e.g. 12.")
 @excel_function
 def CLV_RETENTION_CURVE(retention_params, periods):
     """Projected survival and retention rate for periods 1..n, with a header."""
@@ -424,12 +390,11 @@ def CLV_RETENTION_CURVE(retention_params, periods):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("retention_params", ndim=2, doc=docs.RETENTION_PARAMS)
-@xw.arg("discount_rate", ndim=2, doc="Discount rate per period: 10% or 0.1 (> 0).")
-@xw.arg(
+@cells("retention_params", docs.RETENTION_PARAMS)
+@cells("discount_rate", "Discount rate per period: 10% or 0.1 (> 0).")
+@cells(
     "renewals",
-    ndim=2,
-    doc="Renewals the subscriber has made so far (0 = just acquired, before the first renewal).",
+    "Renewals the subscriber has made so far (0 = just acquired, before the first renewal).",
 )
 @excel_function
 def CLV_DERL(retention_params, discount_rate, renewals):
@@ -446,17 +411,16 @@ def CLV_DERL(retention_params, discount_rate, renewals):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("customer_ids", ndim=2, doc="Customer of each transaction.")
-@xw.arg("dates", ndim=2, doc="Date of each transaction.")
-@xw.arg(
-    "calibration_end",
-    doc="Last date of the calibration period (the model is fitted on data up to it).",
+@cells("customer_ids", "Customer of each transaction.")
+@cells("dates", "Date of each transaction.")
+@cell(
+    "calibration_end", "Last date of the calibration period (the model is fitted on data up to it)."
 )
-@xw.arg(
+@cell(
     "holdout_end",
-    doc="Last date of the holdout period (actual purchases after calibration_end up to it).",
+    "Last date of the holdout period (actual purchases after calibration_end up to it).",
 )
-@xw.arg("model", doc='Optional "BG/NBD" (blank), "MBG/NBD" or "Pareto/NBD".')
+@cell("model", 'Optional "BG/NBD" (blank), "MBG/NBD" or "Pareto/NBD".')
 @excel_function
 def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
     """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""

@@ -19,6 +19,7 @@ from clv_xl.data.sources import Source
 from clv_xl.errors import CLVError, InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import date_cell
+from clv_xl.excel.declare import cell
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import spill
 from clv_xl.models import BGNBD, GammaGamma, fit_cached, lifetime_value
@@ -112,24 +113,19 @@ def tier_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg(
+@cell(
     "source",
-    doc="Path of a CSV or Parquet file, or a folder of them, holding customer, date and amount columns.",
+    "Path of a CSV or Parquet file, or a folder of them, holding customer, date and amount columns.",
 )
-@xw.arg(
-    "as_of",
-    doc=docs.AS_OF,
-)
-@xw.arg("period", doc=docs.PERIOD)
-@xw.arg(
+@cell("as_of", docs.AS_OF)
+@cell("period", docs.PERIOD)
+@cell(
     "level",
-    doc='Optional: "customers" (blank) spills one row per customer; "tiers" spills totals for 4 value tiers.',
+    'Optional: "customers" (blank) spills one row per customer; "tiers" spills totals for 4 value tiers.',
 )
-@xw.arg(
-    "customer_col", doc="Optional name of the customer column (blank: guessed, e.g. customer_id)."
-)
-@xw.arg("date_col", doc="Optional name of the date column (blank: guessed).")
-@xw.arg("amount_col", doc="Optional name of the amount column (blank: guessed).")
+@cell("customer_col", "Optional name of the customer column (blank: guessed, e.g. customer_id).")
+@cell("date_col", "Optional name of the date column (blank: guessed).")
+@cell("amount_col", "Optional name of the amount column (blank: guessed).")
 @excel_function
 def CLV_SUMMARY_FILE(
     source, as_of=None, period=None, level=None, customer_col=None, date_col=None, amount_col=None

@@ -24,6 +24,7 @@ from clv_xl.excel.arguments import (
 )
 from clv_xl.excel.convert import flatten
 from clv_xl.excel.covariates import customer_matrices
+from clv_xl.excel.declare import cell, cells
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
 from clv_xl.models import PURCHASE_MODELS, fit_cached, lifetime_value, model_class
@@ -37,29 +38,25 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("params", ndim=2, doc=docs.PARAMS + " The whole spill (P1#): it holds the correlations.")
-@xw.arg(
+@cells("params", docs.PARAMS + " The whole spill (P1#): it holds the correlations.")
+@cell(
     "quantity",
-    doc='"purchases" in the horizon, "p_alive", "spend" per purchase or "value" (lifetime value over horizon months).',
+    '"purchases" in the horizon, "p_alive", "spend" per purchase or "value" (lifetime value over horizon months).',
 )
-@xw.arg("horizon", doc="Purchases: periods ahead in the fitted unit. Value: months (1 to 1,200).")
-@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
-@xw.arg("recency", ndim=2, doc=docs.RECENCY)
-@xw.arg("age", ndim=2, doc=docs.AGE)
-@xw.arg("level", doc="Optional share of the interval: 90% (blank) or e.g. 0.8, 0.95.")
-@xw.arg("draws", doc="Optional number of parameter draws: 500 (blank), 100 to 5,000.")
-@xw.arg("spend_params", ndim=2, doc='For "spend" and "value": CLV_FIT_SPEND\'s whole spill.')
-@xw.arg(
-    "monetary_value",
-    ndim=2,
-    doc='For "spend" and "value": average repeat purchase of each customer.',
-)
-@xw.arg("discount_rate", doc='For "value": optional monthly discount rate (blank = 1%).')
-@xw.arg("margin", doc='For "value": optional profit margin (blank = 100%).')
-@xw.arg("period", doc='For "value": ' + docs.PERIOD)
-@xw.arg("weights", ndim=2, doc=docs.WEIGHTS + " The total counts each row that many times.")
-@xw.arg("purchase_covariates", ndim=2, doc=docs.PURCHASE_COVARIATES_GIVEN)
-@xw.arg("dropout_covariates", ndim=2, doc=docs.DROPOUT_COVARIATES_GIVEN)
+@cell("horizon", "Purchases: periods ahead in the fitted unit. Value: months (1 to 1,200).")
+@cells("repeat_purchases", docs.REPEAT_PURCHASES)
+@cells("recency", docs.RECENCY)
+@cells("age", docs.AGE)
+@cell("level", "Optional share of the interval: 90% (blank) or e.g. 0.8, 0.95.")
+@cell("draws", "Optional number of parameter draws: 500 (blank), 100 to 5,000.")
+@cells("spend_params", 'For "spend" and "value": CLV_FIT_SPEND\'s whole spill.')
+@cells("monetary_value", 'For "spend" and "value": average repeat purchase of each customer.')
+@cell("discount_rate", 'For "value": optional monthly discount rate (blank = 1%).')
+@cell("margin", 'For "value": optional profit margin (blank = 100%).')
+@cell("period", 'For "value": ' + docs.PERIOD)
+@cells("weights", docs.WEIGHTS + " The total counts each row that many times.")
+@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
+@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
 @excel_function
 def CLV_INTERVAL(
     params,
@@ -174,13 +171,11 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
 
 
 @xw.func(category=docs.CATEGORY)
-@xw.arg("model", doc=docs.PURCHASE_MODEL)
-@xw.arg(
-    "cohort", ndim=2, doc="Cohort label of each customer, e.g. the month of the first purchase."
-)
-@xw.arg("repeat_purchases", ndim=2, doc=docs.REPEAT_PURCHASES)
-@xw.arg("recency", ndim=2, doc=docs.RECENCY)
-@xw.arg("age", ndim=2, doc=docs.AGE)
+@cell("model", docs.PURCHASE_MODEL)
+@cells("cohort", "Cohort label of each customer, e.g. the month of the first purchase.")
+@cells("repeat_purchases", docs.REPEAT_PURCHASES)
+@cells("recency", docs.RECENCY)
+@cells("age", docs.AGE)
 @excel_function
 def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
     """One fit per cohort, side by side: a row per parameter, a column per cohort, with status."""

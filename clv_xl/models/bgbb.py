@@ -16,7 +16,7 @@ from scipy.special import betaln, digamma, gammaln
 from clv_xl.errors import FitError, InputError
 from clv_xl.models.base import Array, BaseModel, prediction
 from clv_xl.models.grouped import distinct_rows
-from clv_xl.models.validation import as_column, rule_messages, same_length
+from clv_xl.models.validation import as_column, first_problem, rule_messages, same_length
 
 MAX_OPPORTUNITIES = 10_000
 
@@ -71,14 +71,7 @@ class BGBB(BaseModel):
                 f"at most {MAX_OPPORTUNITIES:,} opportunities (BG/BB is for a few discrete "
                 "occasions, such as yearly drives; use BG/NBD for continuous time)",
             )
-        problems = cls.row_problems(x, tx, n)
-        if (problems != "").any():
-            i = int(np.argmax((problems != "").ravel()))
-            raise InputError(
-                "frequency, recency, T",
-                f"({x.ravel()[i]:g}, {tx.ravel()[i]:g}, {n.ravel()[i]:g})",
-                problems.ravel()[i],
-            )
+        first_problem(cls.row_problems(x, tx, n), x, tx, n)
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, n: Array) -> Array:
         """Eq. (5): ln L = ln[B(a+x, b+n-x)/B(a,b) B(g, d+n)/B(g,d) + sum_i ...]."""

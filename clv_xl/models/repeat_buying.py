@@ -15,7 +15,7 @@ from scipy.special import expit, hyp2f1
 from clv_xl.errors import FitError, InputError
 from clv_xl.models.base import Array, BaseModel, prediction
 from clv_xl.models.grouped import distinct_rows
-from clv_xl.models.validation import as_column, rule_messages, same_length
+from clv_xl.models.validation import as_column, first_problem, rule_messages, same_length
 
 
 def row_problems(x: Array, tx: Array, T: Array) -> Array:
@@ -47,15 +47,7 @@ def check_customers(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array,
     rules = _rules(x, tx, big_t)
     if not any(bool(np.any(bad)) for bad, _ in rules):
         return x, tx, big_t  # the common case: no message is built
-    problems = rule_messages(np.shape(x), rules)
-    if (problems != "").any():
-        i = int(np.argmax((problems != "").ravel()))
-        raise InputError(
-            "frequency, recency, T",
-            f"({x.ravel()[i]:g}, {tx.ravel()[i]:g}, {big_t.ravel()[i]:g})",
-            problems.ravel()[i],
-            position=(i + 1,) if x.ndim else None,
-        )
+    first_problem(rule_messages(np.shape(x), rules), x, tx, big_t)
     return x, tx, big_t
 
 
@@ -78,14 +70,6 @@ class RepeatBuyingModel(BaseModel):
         w = np.ones_like(x) if weights is None else as_column("weights", weights)
         same_length(frequency=x, recency=tx, T=big_t, weights=w)
         check_customers(x, tx, big_t)
-        if np.any((x == 0) & (tx > 0)):
-            i = int(np.argmax((x == 0) & (tx > 0)))
-            raise InputError(
-                "recency",
-                float(tx[i]),
-                "0 for a customer with frequency 0 (no repeat purchase)",
-                position=(i + 1,),
-            )
         if w.sum() < 2:
             raise FitError(f"{self.name} needs at least 2 customers to fit; got {w.sum():g}")
         if not np.any((x > 0) & (w > 0)):

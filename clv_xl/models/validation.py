@@ -54,6 +54,19 @@ def rule_messages(shape: tuple[int, ...], rules: list[tuple[Array, str]]) -> Arr
     return out
 
 
+def first_problem(problems: Array, frequency: Array, recency: Array, T: Array) -> None:
+    """Raise the first customer's problem (from ``row_problems``) as one line naming the row and
+    its (frequency, recency, T); nothing when every row is consistent."""
+    bad = (problems != "").ravel()
+    if bad.any():
+        i = int(np.argmax(bad))
+        shown = ", ".join(f"{np.ravel(v)[i]:g}" for v in (frequency, recency, T))
+        position = (i + 1,) if np.ndim(frequency) else None
+        raise InputError(
+            "frequency, recency, T", f"({shown})", problems.ravel()[i], position=position
+        )
+
+
 def check_settings(penalizer: Any, tol: Any, max_iter: Any) -> tuple[float, float, int]:
     """A fit's settings, checked when it runs (scikit-learn validates in ``fit``, not
     ``__init__``): penalizer >= 0, 0 < tol < 1, max_iter a whole number >= 1."""

@@ -144,15 +144,7 @@ def paste(grid: np.ndarray, at: Area, source: Area, values: np.ndarray | None) -
 
 
 def intersection(a: Area, b: Area) -> Area | None:
-    if not a.overlaps(b):
-        return None
-    return Area(
-        a.sheet,
-        max(a.top, b.top),
-        max(a.left, b.left),
-        min(a.bottom, b.bottom),
-        min(a.right, b.right),
-    )
+    return a.meet(b)
 
 
 def outermost(areas: list[Area]) -> list[Area]:

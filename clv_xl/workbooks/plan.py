@@ -110,17 +110,7 @@ def boxes(areas: list[Area]) -> list[Area]:
         if a.spill:
             continue
         b = by_sheet.get(a.sheet)
-        by_sheet[a.sheet] = (
-            a
-            if b is None
-            else Area(
-                a.sheet,
-                min(a.top, b.top),
-                min(a.left, b.left),
-                max(a.bottom, b.bottom),
-                max(a.right, b.right),
-            )
-        )
+        by_sheet[a.sheet] = a if b is None else a.hull(b)
     return spills + list(by_sheet.values())
 
 

@@ -10,7 +10,7 @@ and ``Sales[[#This Row],[Date]]`` in the formula's own row) and defined names th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from clv_xl.workbooks.addresses import col_number
 from clv_xl.workbooks.xml_reader import WorkbookError
@@ -53,12 +53,22 @@ class Area:
 
     def within(self, other: Area) -> bool:
         """Every cell of this area is in ``other``."""
-        return (
-            self.sheet == other.sheet
-            and other.top <= self.top
-            and other.left <= self.left
-            and self.bottom <= other.bottom
-            and self.right <= other.right
+        return self.meet(other) == replace(self, spill=False)
+
+    def meet(self, other: Area) -> Area | None:
+        """The cells both areas hold (None when they share none)."""
+        if not self.overlaps(other):
+            return None
+        top, left = max(self.top, other.top), max(self.left, other.left)
+        return Area(
+            self.sheet, top, left, min(self.bottom, other.bottom), min(self.right, other.right)
+        )
+
+    def hull(self, other: Area) -> Area:
+        """The smallest area holding both (on this area's sheet)."""
+        top, left = min(self.top, other.top), min(self.left, other.left)
+        return Area(
+            self.sheet, top, left, max(self.bottom, other.bottom), max(self.right, other.right)
         )
 
     def contains(self, sheet: str, row: int, col: int) -> bool:
