@@ -251,7 +251,7 @@ def _verbose(p: argparse.ArgumentParser) -> None:
 
 
 def _fit_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from clv_xl.data.stored import CLI_MODELS
+    from clv_xl.data.stored import cli_models
 
     p = _add(
         commands,
@@ -261,7 +261,7 @@ def _fit_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentP
         common,
     )
     p.add_argument("summary", type=Path, help="a summary written by `clv-xl summarize`")
-    p.add_argument("--model", default="BG/NBD", help=f"one of {', '.join(CLI_MODELS)}")
+    p.add_argument("--model", default="BG/NBD", help=f"one of {', '.join(cli_models())}")
     p.add_argument(
         "-o", "--output", type=Path, required=True, help="the parameters to write (.json)"
     )

@@ -15,9 +15,9 @@ from clv_xl.data.engines import summarize_source
 from clv_xl.data.scoring import SCORING_COLUMNS, score_frame, spark_score
 from clv_xl.data.sources import Source, as_of_date
 from clv_xl.data.stored import (
-    CLI_MODELS,
     SUMMARY,
     checked_summary,
+    cli_models,
     count_rows,
     fitted_unit,
     period_label,
@@ -102,7 +102,7 @@ def summarize(args: argparse.Namespace) -> int:
 
 
 def fit(args: argparse.Namespace) -> int:
-    cls = model_class(args.model, CLI_MODELS)
+    cls = model_class(args.model, cli_models())
     target = not_an_input(
         output_file(args.output, "--output", (".json",)), [args.summary], "--output"
     )

@@ -16,7 +16,7 @@ from clv_xl.data.dates import to_dates
 from clv_xl.data.summary import period_days, summarize
 from clv_xl.errors import InputError
 from clv_xl.models.cache import fit_cached
-from clv_xl.models.registry import CONTINUOUS_MODELS, model_class
+from clv_xl.models.registry import continuous_models, model_class
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 
 TOP_GROUP = 7
@@ -31,7 +31,7 @@ def holdout_check(
     period: Any = "W",
 ) -> tuple[pd.DataFrame, RepeatBuyingModel]:
     """Table of frequency group, customers, actual and predicted mean holdout purchases."""
-    cls = model_class(model, CONTINUOUS_MODELS)
+    cls = model_class(model, continuous_models())
     cal_end = to_dates([calibration_end], "calibration_end")[0]
     hold_end = to_dates([holdout_end], "holdout_end")[0]
     if hold_end <= cal_end:

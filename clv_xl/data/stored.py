@@ -22,11 +22,15 @@ from clv_xl.files import (
     refused,
     write_atomically,
 )
-from clv_xl.models import PURCHASE_MODELS, BaseModel, GammaGamma, model_class
+from clv_xl.models import BaseModel, GammaGamma, continuous_models, model_class
 from clv_xl.models.params_table import rows_to_dict
 
-CLI_MODELS = {k: v for k, v in PURCHASE_MODELS.items() if k != "BG/BB"}
-"""The models the command line fits: those with per-customer lifetime value in weeks."""
+
+def cli_models() -> dict[str, type[BaseModel]]:
+    """The models the command line fits: those in continuous time, with per-customer lifetime
+    value in weeks."""
+    return continuous_models()
+
 
 SUMMARY = "a summary file written by `clv-xl summarize` (.parquet or .csv)"
 
@@ -134,7 +138,7 @@ def read_params(path: Path) -> dict[str, object]:
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         table = rows_to_dict(stored["model"])
-        cls = model_class(str(table["model"]), CLI_MODELS)
+        cls = model_class(str(table["model"]), cli_models())
         model = cls.from_params({k: float(str(table[k])) for k in cls.param_names})
         spend = None
         if stored.get("spend"):

@@ -1,6 +1,8 @@
 """The Function Wizard's words: the category every CLV_ function is listed under, and the help
 line of each argument that several functions share (one spelling each)."""
 
+from clv_xl.models import catalog, purchase_models
+
 CATEGORY = "CLV"
 
 PARAMS = "The parameter table CLV_FIT spilled (two columns: name, value), e.g. $F$2:$G$13."
@@ -18,7 +20,8 @@ PERIOD = (
     'Optional time unit of recency and T: "W" weeks (blank), "D" days, "M" 30 days, '
     '"H" hours, or a number of days.'
 )
-PURCHASE_MODEL = '"BG/NBD", "MBG/NBD", "Pareto/NBD" or "BG/BB".'
+PURCHASE_MODEL = catalog.spelled(purchase_models()) + "."
+"""Every model CLV_FIT fits, as the catalog lists them."""
 PURCHASE_COVARIATES = (
     "Optional covariates of each customer's purchase rate: a header row of names, then a row "
     "per customer (numbers, or labels such as web/store)."

@@ -18,12 +18,12 @@ from clv_xl.errors import InputError
 from clv_xl.excel.convert import as_1900_serials, excel_error, flatten, numeric_cells, to_grid
 from clv_xl.excel.tables import customer_columns, is_header, is_summary, model_from_cells
 from clv_xl.models import (
-    PURCHASE_MODELS,
-    RETENTION_MODELS,
     BetaDiscreteWeibull,
     GammaGamma,
     RepeatBuyingModel,
     ShiftedBetaGeometric,
+    purchase_models,
+    retention_models,
 )
 
 
@@ -122,7 +122,7 @@ def spend_model_from(value) -> GammaGamma:
 
 
 def purchase_model(params) -> RepeatBuyingModel | Any:
-    return model_from_cells(params, "params", PURCHASE_MODELS)
+    return model_from_cells(params, "params", purchase_models())
 
 
 def customer_rows(model, repeat_purchases, recency, age, more: dict[str, Any] | None = None):
@@ -147,7 +147,7 @@ def value_options(discount_rate: Any, margin: Any, period: Any) -> tuple[float, 
 
 
 def retention_model(value) -> ShiftedBetaGeometric | BetaDiscreteWeibull:
-    model = model_from_cells(value, "retention_params", RETENTION_MODELS)
+    model = model_from_cells(value, "retention_params", retention_models())
     assert isinstance(model, ShiftedBetaGeometric | BetaDiscreteWeibull)
     return model
 

@@ -26,7 +26,8 @@ from clv_xl.excel.covariates import (
 from clv_xl.excel.declare import cell, cells
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import customer_columns, per_customer, require_clean, spill
-from clv_xl.models.compare import DEFAULT_MODELS, compare
+from clv_xl.models import catalog, continuous_models
+from clv_xl.models.compare import compare, default_models
 from clv_xl.models.counts import purchase_probability
 from clv_xl.models.covariates import CovariateModel
 from clv_xl.models.repeat_buying import RepeatBuyingModel
@@ -79,7 +80,9 @@ def CLV_PURCHASE_PROBABILITY(
 @cells("age", docs.AGE)
 @cells(
     "models",
-    'Optional models to compare, e.g. {"BG/NBD","Pareto/NBD"} (blank: BG/NBD, MBG/NBD and Pareto/NBD).',
+    'Optional models to compare, e.g. {"BG/NBD","Pareto/NBD"} (blank: '
+    + catalog.spelled(default_models(), "and", quoted=False)
+    + ").",
 )
 @cells(
     "holdout_purchases",
@@ -106,7 +109,7 @@ def CLV_COMPARE(
 ):
     """Purchase models side by side: parameters, log-likelihood, AIC, BIC, holdout error."""
     names = (
-        DEFAULT_MODELS
+        default_models()
         if models is None
         else tuple(str(v) for v in flatten(models)[0] if v not in (None, ""))
     )
@@ -163,8 +166,9 @@ def CLV_TRACKING(
 ):
     """Repeat purchases per period, actual and expected, incremental and cumulative."""
     model = purchase_model(params)
-    if model.name not in ("BG/NBD", "MBG/NBD", "Pareto/NBD"):
-        raise InputError("params", model.name, "a BG/NBD, MBG/NBD or Pareto/NBD table")
+    if not model.continuous_time:
+        allowed = catalog.spelled(continuous_models(), quoted=False)
+        raise InputError("params", model.name, f"a {allowed} table")
     rows, ids, days, n_cells = transactions(customer_ids, dates)
     matrices = transaction_covariates(model, purchase_covariates, dropout_covariates, rows, n_cells)
     each = None

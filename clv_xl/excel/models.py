@@ -39,13 +39,12 @@ from clv_xl.excel.tables import (
     spill,
 )
 from clv_xl.models import (
-    CONTINUOUS_MODELS,
-    PURCHASE_MODELS,
-    RETENTION_MODELS,
     GammaGamma,
     fit_cached,
     lifetime_value,
     model_class,
+    purchase_models,
+    retention_models,
 )
 from clv_xl.models.bdw import BetaDiscreteWeibull, bdw_derl
 from clv_xl.models.covariates import CovariateModel
@@ -92,7 +91,7 @@ def _fit_table(
     dropout_covariates=None,
     penalizer=None,
 ):
-    cls = model_class(model_name, PURCHASE_MODELS)
+    cls = model_class(model_name, purchase_models())
     shrink = number_argument(penalizer, "penalizer", 0.0, "a number >= 0 (0: no penalty)")
     settings = {"penalizer": shrink} if shrink else {}
     cols = customer_columns(
@@ -105,8 +104,6 @@ def _fit_table(
     designs = fit_designs(purchase_covariates, dropout_covariates, cols)
     if designs is None:
         return fit_cached(cls, *data, w, **settings).table()
-    if cls.name not in CONTINUOUS_MODELS:
-        raise InputError("model", cls.name, "BG/NBD, MBG/NBD or Pareto/NBD for covariates")
     purchase, dropout = designs
     return fit_cached(
         CovariateModel,
@@ -195,7 +192,7 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
 def CLV_FIT_RETENTION(active_counts, model=None):
     """Fit a retention model to a cohort: sBG (alpha, beta) or BdW (alpha, beta, c)."""
     cls = model_class(
-        "sBG" if model in (None, "") else one_cell(model, "model", "sBG or BdW"), RETENTION_MODELS
+        "sBG" if model in (None, "") else one_cell(model, "model", "sBG or BdW"), retention_models()
     )
     cells = numeric_cells(active_counts)
     values = cells.values.ravel()

@@ -27,7 +27,7 @@ from clv_xl.excel.covariates import customer_matrices
 from clv_xl.excel.declare import cell, cells
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
-from clv_xl.models import PURCHASE_MODELS, fit_cached, lifetime_value, model_class
+from clv_xl.models import fit_cached, lifetime_value, model_class, purchase_models
 from clv_xl.models.cache import content_key
 from clv_xl.models.intervals import bootstrap_interval
 from clv_xl.models.params_table import covariance_from_table
@@ -179,7 +179,7 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
 @excel_function
 def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
     """One fit per cohort, side by side: a row per parameter, a column per cohort, with status."""
-    cls = model_class(model, PURCHASE_MODELS)
+    cls = model_class(model, purchase_models())
     labels, _ = flatten(cohort)
     cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency, "age": age})
     if len(labels) != cols.length:

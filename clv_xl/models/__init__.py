@@ -13,25 +13,20 @@ from clv_xl.models.gammagamma import GammaGamma
 from clv_xl.models.mbgnbd import MBGNBD
 from clv_xl.models.paretonbd import ParetoNBD
 from clv_xl.models.registry import (
-    ALL_MODELS,
-    CONTINUOUS_MODELS,
-    PURCHASE_MODELS,
-    RETENTION_MODELS,
+    continuous_models,
     model_class,
     model_from_table,
+    purchase_models,
+    retention_models,
 )
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 from clv_xl.models.sbg import ShiftedBetaGeometric
 from clv_xl.models.value import lifetime_value
 
 __all__ = [
-    "ALL_MODELS",
     "BGBB",
     "BGNBD",
-    "CONTINUOUS_MODELS",
     "MBGNBD",
-    "PURCHASE_MODELS",
-    "RETENTION_MODELS",
     "BaseModel",
     "BetaDiscreteWeibull",
     "CovariateModel",
@@ -39,8 +34,11 @@ __all__ = [
     "ParetoNBD",
     "RepeatBuyingModel",
     "ShiftedBetaGeometric",
+    "continuous_models",
     "fit_cached",
     "lifetime_value",
     "model_class",
     "model_from_table",
+    "purchase_models",
+    "retention_models",
 ]

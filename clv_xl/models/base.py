@@ -9,9 +9,12 @@ The estimator only orchestrates: the search is :mod:`clv_xl.models.optimize`, th
 :mod:`clv_xl.models.validation`, evaluation per distinct value :mod:`clv_xl.models.grouped`, and
 the table CLV_FIT spills :mod:`clv_xl.models.params_table`.
 
-A model defines, as class attributes, ``name``, ``param_names`` and ``data_names`` and the flags
-below, and implements the abstract hooks: ``fit``, ``_log_likelihood``, ``_value_and_gradient``
-and ``row_problems``; ``_totals`` and ``_initial`` are optional.
+A model declares, as class attributes, ``name``, ``param_names``, ``data_names`` (the
+per-customer statistics it is fitted to, in order) and what it can do (``role``,
+``continuous_time``, ``covariate_links``, ``purchase_counts``; every list of models is derived from
+these by :mod:`clv_xl.models.catalog`), and implements ``fit`` and ``_log_likelihood``.
+``_value_and_gradient`` (finite differences unless the model has an analytic gradient),
+``row_problems``, ``_totals`` and ``_initial`` are optional.
 """
 
 from __future__ import annotations
@@ -57,6 +60,16 @@ class BaseModel(ABC):
     name: ClassVar[str] = ""
     param_names: ClassVar[tuple[str, ...]] = ()
     data_names: ClassVar[tuple[str, ...]] = ()
+    # ----- what the model can do (read by clv_xl.models.catalog) ----------------------------
+    role: ClassVar[str] = ""
+    """"purchase" (fitted by CLV_FIT), "spend" (CLV_FIT_SPEND) or "retention" (CLV_FIT_RETENTION)."""
+    continuous_time: ClassVar[bool] = False
+    """A purchase model in continuous time: holdout checks, tracking, comparison, the CLI."""
+    covariate_links: ClassVar[tuple[tuple[str, str, float], ...]] = ()
+    """Per parameter that covariates scale: (parameter, "purchase" or "dropout", sign of g'z)
+    (:mod:`clv_xl.models.covariates`); none: the model takes no covariates."""
+    purchase_counts: ClassVar[bool] = False
+    """The model gives P(exactly n purchases in t) (``count_pmf``)."""
     purchase_data: ClassVar[bool] = False
     """Data are (frequency, recency, T): the diagnosis speaks of buyers."""
     rows_identify: ClassVar[bool] = True
@@ -98,9 +111,20 @@ class BaseModel(ABC):
     def _log_likelihood(self, params: Array, *data: Any) -> Array:
         """The log-likelihood per data row."""
 
-    @abstractmethod
     def _value_and_gradient(self, params: Array, *data: Any) -> tuple[Array, Array]:
-        """The log-likelihood per row and its gradient per row (rows x params)."""
+        """The log-likelihood per row and its gradient per row (rows x params): by central
+        differences here, for a model without an analytic gradient (step 1e-6 of each value)."""
+        params = np.asarray(params, dtype=float)
+        value = self._log_likelihood(params, *data)
+        steps = 1e-6 * np.maximum(np.abs(params), 1e-8)
+        columns = []
+        for j, h in enumerate(steps):
+            up, down = params.copy(), params.copy()
+            up[j] += h
+            down[j] -= h
+            rise = self._log_likelihood(up, *data) - self._log_likelihood(down, *data)
+            columns.append(np.broadcast_to(rise / (2 * h), np.shape(value)))
+        return value, np.column_stack(columns) if columns else np.zeros((np.size(value), 0))
 
     @staticmethod
     def row_problems(*data: Any) -> Array:

@@ -44,6 +44,7 @@ class BetaDiscreteWeibull(BaseModel):
     """BdW with alpha, beta (beta mixing) and c (duration dependence)."""
 
     name = "BdW"
+    role = "retention"
     param_names = ("alpha", "beta", "c")
     data_names = ("active_counts",)
     rows_identify = False  # the likelihood is one total over the cohort's periods

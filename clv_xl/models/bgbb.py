@@ -25,6 +25,7 @@ class BGBB(BaseModel):
     """BG/BB with alpha, beta (purchase probability) and gamma, delta (drop-out probability)."""
 
     name = "BG/BB"
+    role = "purchase"
     param_names = ("alpha", "beta", "gamma", "delta")
     data_names = ("frequency", "recency", "opportunities")
     dropout_params = ("gamma", "delta")

@@ -22,6 +22,7 @@ class BGNBD(BetaGeometricFamily):
     """BG/NBD with parameters r, alpha (gamma purchase rates) and a, b (beta drop-out)."""
 
     name = "BG/NBD"
+    purchase_counts = True
     shift = 1  # drop-out only after a repeat purchase
 
     groups_columns = True  # functions of frequency, recency and T evaluated per distinct value
@@ -81,9 +82,6 @@ class BGNBD(BetaGeometricFamily):
         )
         d_b = d_b - w4 * inv_bx1
         return ll, np.column_stack([d_r, d_alpha, d_a, d_b])
-
-    def _gradient(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
-        return self._value_and_gradient(params, x, tx, T)[1]
 
     def _totals(
         self, x: Array | Grouped, tx: Array | Grouped, T: Array | Grouped, weights: Array

@@ -14,17 +14,20 @@ import numpy as np
 
 from clv_xl.models.cache import fit_cached
 from clv_xl.models.covariates import CovariateModel, Design
-from clv_xl.models.registry import CONTINUOUS_MODELS, model_class
+from clv_xl.models.registry import continuous_models, model_class
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 
-DEFAULT_MODELS = ("BG/NBD", "MBG/NBD", "Pareto/NBD")
+
+def default_models() -> tuple[str, ...]:
+    """The models compared when none are named: every continuous-time purchase model."""
+    return tuple(continuous_models())
 
 
 def compare(
     x: Any,
     tx: Any,
     big_t: Any,
-    models: Any = DEFAULT_MODELS,
+    models: Any = None,
     weights: Any = None,
     holdout: Any = None,
     holdout_length: float | None = None,
@@ -33,7 +36,8 @@ def compare(
     """The comparison table: a header row of model names, then one row per quantity. With
     ``covariates`` (purchase, drop-out), every model is fitted with them: their coefficients
     count as parameters."""
-    classes = [model_class(m, CONTINUOUS_MODELS) for m in models]
+    chosen = default_models() if models is None else models
+    classes = [model_class(m, continuous_models()) for m in chosen]
     fits: list[Any] = []
     predictors: list[RepeatBuyingModel] = []
     for cls in classes:

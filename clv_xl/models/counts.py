@@ -20,6 +20,7 @@ import numpy as np
 from scipy.special import betaln, gammaln
 
 from clv_xl.errors import InputError
+from clv_xl.models import catalog
 from clv_xl.models.base import Array
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers
 
@@ -96,7 +97,6 @@ def purchase_probability(
     horizon = np.asarray(t, dtype=float)
     if np.any(~np.isfinite(horizon) | (horizon < 0)):
         raise InputError("horizon", float(horizon.ravel()[0]), "a number of periods >= 0")
-    p = model.params_
     history = frequency is not None
     if history:
         x, tx, big_t = check_customers(frequency, recency, T)
@@ -105,24 +105,9 @@ def purchase_probability(
         x = big_t = np.zeros(1)
         alive = np.ones(1)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        if model.name in ("BG/NBD", "MBG/NBD"):
-            if history and model.name == "MBG/NBD":
-                raise InputError(
-                    "model",
-                    "MBG/NBD",
-                    "BG/NBD or Pareto/NBD for a customer with a "
-                    "history (no conditional distribution of MBG/NBD is at hand; "
-                    "leave the customer columns blank for a new customer)",
-                )
-            shift = 1 if model.name == "BG/NBD" else 0
-            pmf = beta_geometric_pmf(
-                counts, horizon, p["r"] + x, p["alpha"] + big_t, p["a"], p["b"] + x, shift
-            )
-        elif model.name == "Pareto/NBD":
-            pmf = pareto_pmf(
-                counts, horizon, p["r"] + x, p["alpha"] + big_t, p["s"], p["beta"] + big_t
-            )
-        else:
-            raise InputError("model", model.name, "BG/NBD, MBG/NBD or Pareto/NBD")
+        if not model.purchase_counts:
+            allowed = catalog.spelled(catalog.models(purchase_counts=True), quoted=False)
+            raise InputError("model", model.name, allowed)
+        pmf = model.count_pmf(counts, horizon, x, big_t, history)
     result = alive * pmf + (1 - alive) * (counts == 0)
     return np.clip(result, 0.0, 1.0)

@@ -29,6 +29,7 @@ from typing import Any, Self
 import numpy as np
 
 from clv_xl.errors import CellError, FitError, InputError
+from clv_xl.models import catalog
 from clv_xl.models.base import Array, BaseModel
 from clv_xl.models.grouped import distinct_rows
 from clv_xl.models.params_table import CORR_PREFIX, SE_PREFIX
@@ -36,22 +37,18 @@ from clv_xl.models.repeat_buying import RepeatBuyingModel, row_problems
 from clv_xl.models.validation import as_column, same_length
 
 PURCHASE, DROPOUT = "purchase", "dropout"
-LINKS: dict[str, tuple[tuple[str, str, float], ...]] = {
-    "BG/NBD": (("alpha", PURCHASE, -1.0), ("a", DROPOUT, 1.0), ("b", DROPOUT, 1.0)),
-    "MBG/NBD": (("alpha", PURCHASE, -1.0), ("a", DROPOUT, 1.0), ("b", DROPOUT, 1.0)),
-    "Pareto/NBD": (("alpha", PURCHASE, -1.0), ("beta", DROPOUT, -1.0)),
-}
-"""Per model: each parameter that covariates scale, which covariates, and the sign of g' z."""
 
 
 def coefficient_name(param: str, covariate: str) -> str:
     return f"{param}:{covariate}"
 
 
-def links(model: str) -> tuple[tuple[str, str, float], ...]:
-    if model not in LINKS:
-        raise InputError("model", model, "BG/NBD, MBG/NBD or Pareto/NBD for covariates")
-    return LINKS[model]
+def links(model: type[BaseModel]) -> tuple[tuple[str, str, float], ...]:
+    """Which parameters covariates scale in ``model`` (its ``covariate_links``)."""
+    if not model.covariate_links:
+        allowed = catalog.spelled(catalog.models(covariates=True), quoted=False)
+        raise InputError("model", model.name, f"{allowed} for covariates")
+    return model.covariate_links
 
 
 # ----- covariates as numbers -----------------------------------------------------------------
@@ -183,6 +180,7 @@ class CovariateModel(BaseModel):
     """
 
     purchase_data = True
+    role = "purchase"
     data_names = ("frequency", "recency", "T")
 
     def __init__(
@@ -198,9 +196,11 @@ class CovariateModel(BaseModel):
         self.base = base
         self.purchase_names = tuple(purchase_names)
         self.dropout_names = tuple(dropout_names)
-        self.links = links(base.name)
+        self.links = links(base)
         self.name = base.name  # type: ignore[misc]
         self.dropout_params = base.dropout_params  # type: ignore[misc]
+        for capability in ("continuous_time", "purchase_counts", "covariate_links"):
+            setattr(self, capability, getattr(base, capability))  # the base model's abilities
         self._core = base()
         self.coefficients: list[tuple[int, str, int, float]] = []
         """(parameter index in base, covariate group, column, sign) per coefficient."""
@@ -364,7 +364,7 @@ def covariate_names(
     """The purchase and drop-out covariates named by a table's coefficient rows."""
     purchase: list[str] = []
     dropout: list[str] = []
-    groups = {param: group for param, group, _ in LINKS.get(base.name, ())}
+    groups = {param: group for param, group, _ in base.covariate_links}
     for key in table:
         param, sep, covariate = str(key).partition(":")
         if not sep or param.startswith((SE_PREFIX, CORR_PREFIX)):

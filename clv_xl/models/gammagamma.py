@@ -24,6 +24,7 @@ class GammaGamma(BaseModel):
     """Gamma-Gamma with parameters p, q, gamma."""
 
     name = "Gamma-Gamma"
+    role = "spend"
     param_names = ("p", "q", "gamma")
     data_names = ("frequency", "monetary_value")
 
@@ -76,9 +77,6 @@ class GammaGamma(BaseModel):
         d_q = shared - digamma(q) + np.log(gamma) - log_xm
         d_gamma = q / gamma - (px + q) / (xs * m + gamma)
         return ll, np.column_stack([d_p, d_q, d_gamma])
-
-    def _gradient(self, params: Array, x: Array, m: Array) -> Array:
-        return self._value_and_gradient(params, x, m)[1]
 
     def _totals(
         self, x: Array | Grouped, m: Array, weights: Array

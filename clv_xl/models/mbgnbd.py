@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
+from clv_xl.errors import InputError
 from clv_xl.models.base import Array, prediction
 from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
@@ -21,7 +22,20 @@ class MBGNBD(BetaGeometricFamily):
     """MBG/NBD with parameters r, alpha, a, b."""
 
     name = "MBG/NBD"
+    purchase_counts = True
     shift = 0  # drop-out possible after the first purchase too
+
+    def count_pmf(self, n: Array, t: Array, x: Array, big_t: Array, history: bool) -> Array:
+        """P(n purchases in t) of a new customer (see the base class); with a history there is
+        no conditional distribution at hand, and asking is one line saying so."""
+        if history:
+            raise InputError(
+                "model",
+                "MBG/NBD",
+                "BG/NBD or Pareto/NBD for a customer with a history (no conditional distribution "
+                "of MBG/NBD is at hand; leave the customer columns blank for a new customer)",
+            )
+        return super().count_pmf(n, t, x, big_t, history)
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, a, b = params

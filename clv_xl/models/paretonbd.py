@@ -210,6 +210,9 @@ class ParetoNBD(RepeatBuyingModel):
 
     name = "Pareto/NBD"
     param_names = ("r", "alpha", "s", "beta")
+    continuous_time = True
+    covariate_links = (("alpha", "purchase", -1.0), ("beta", "dropout", -1.0))
+    purchase_counts = True
 
     def _limit(self) -> str:
         _, _, s, beta = self._params()
@@ -258,6 +261,14 @@ class ParetoNBD(RepeatBuyingModel):
 
     def _initial(self, *data: Array, weights: Array) -> Array:
         return np.array([1.0, 1.0, 1.0, 1.0])
+
+    def count_pmf(self, n: Array, t: Array, x: Array, big_t: Array, history: bool) -> Array:
+        """P(n purchases in t) of a customer alive at T with x repeat purchases (all 0 for a new
+        customer): the new-customer distribution with the posterior (r + x, alpha + T, s, beta + T)."""
+        from clv_xl.models.counts import pareto_pmf
+
+        p = self.params_
+        return pareto_pmf(n, t, p["r"] + x, p["alpha"] + big_t, p["s"], p["beta"] + big_t)
 
     @prediction
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:

@@ -1,11 +1,12 @@
-"""Model names as users type them, and models rebuilt from parameter tables."""
+"""Model names as users type them, the lists of models (derived from :mod:`clv_xl.models.catalog`),
+and models rebuilt from parameter tables. Importing it registers the built-in models."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from clv_xl.errors import CellError, InputError
+from clv_xl.models import catalog
 from clv_xl.models.base import BaseModel
 from clv_xl.models.bdw import BetaDiscreteWeibull
 from clv_xl.models.bgbb import BGBB
@@ -16,26 +17,38 @@ from clv_xl.models.mbgnbd import MBGNBD
 from clv_xl.models.paretonbd import ParetoNBD
 from clv_xl.models.sbg import ShiftedBetaGeometric
 
-PURCHASE_MODELS: dict[str, type[BaseModel]] = {m.name: m for m in (BGNBD, MBGNBD, ParetoNBD, BGBB)}
-CONTINUOUS_MODELS: dict[str, type[BaseModel]] = {m.name: m for m in (BGNBD, MBGNBD, ParetoNBD)}
-"""The purchase models in continuous time (all but BG/BB): those a holdout check can use."""
-RETENTION_MODELS: dict[str, type[BaseModel]] = {
-    m.name: m for m in (ShiftedBetaGeometric, BetaDiscreteWeibull)
-}
-"""The contractual retention models: sBG and its duration-dependent extension BdW."""
-ALL_MODELS: dict[str, type[BaseModel]] = {
-    **PURCHASE_MODELS,
-    GammaGamma.name: GammaGamma,
-    **RETENTION_MODELS,
-}
-_KEYS = {re.sub(r"[^a-z]", "", name.lower()): cls for name, cls in ALL_MODELS.items()}
+for _built_in in (
+    BGNBD,
+    MBGNBD,
+    ParetoNBD,
+    BGBB,
+    GammaGamma,
+    ShiftedBetaGeometric,
+    BetaDiscreteWeibull,
+):
+    catalog.register(_built_in)
+
+
+def purchase_models() -> dict[str, type[BaseModel]]:
+    """The models CLV_FIT fits (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, and any registered since)."""
+    return catalog.models("purchase")
+
+
+def continuous_models() -> dict[str, type[BaseModel]]:
+    """The purchase models in continuous time (all but BG/BB): those a holdout check, tracking,
+    CLV_COMPARE and the CLI use."""
+    return catalog.models("purchase", continuous_time=True)
+
+
+def retention_models() -> dict[str, type[BaseModel]]:
+    """The contractual retention models: sBG and its duration-dependent extension BdW."""
+    return catalog.models("retention")
 
 
 def model_class(name: Any, allowed: dict[str, type[BaseModel]] | None = None) -> type[BaseModel]:
     """The model class for a name typed loosely ("bg/nbd", "BG-NBD", "pareto nbd")."""
-    allowed = allowed or PURCHASE_MODELS
-    key = re.sub(r"[^a-z]", "", name.lower()) if isinstance(name, str) else ""
-    cls = _KEYS.get(key)
+    allowed = allowed or purchase_models()
+    cls = {catalog.key(n): c for n, c in catalog.models().items()}.get(catalog.key(name))
     if cls is None or cls.name not in allowed:
         raise InputError("model", name, "one of " + ", ".join(f'"{n}"' for n in allowed))
     return cls
@@ -51,7 +64,7 @@ def model_from_table(
         raise InputError(
             argument, "a table with no model row", "the two-column table CLV_FIT returned"
         )
-    cls = model_class(table["model"], allowed or ALL_MODELS)
+    cls = model_class(table["model"], allowed or catalog.models())
     missing = [k for k in cls.param_names if k not in table]
     if missing:
         raise CellError(
@@ -59,7 +72,7 @@ def model_from_table(
             f"is a {cls.name} table without {', '.join(missing)}",
             f"the rows {', '.join(cls.param_names)} as CLV_FIT returns them",
         )
-    if cls.name in CONTINUOUS_MODELS:
+    if cls.covariate_links:
         with_covariates = covariate_model_from_table(table, cls, argument)  # type: ignore[arg-type]
         if with_covariates is not None:
             return with_covariates

@@ -55,7 +55,7 @@ class RepeatBuyingModel(BaseModel):
     """A model of repeat purchases fitted to (frequency, recency, T)."""
 
     purchase_data = True
-
+    role = "purchase"
     data_names = ("frequency", "recency", "T")
 
     @staticmethod
@@ -101,6 +101,11 @@ class RepeatBuyingModel(BaseModel):
         x, tx, big_t = check_customers(frequency, recency, T)
         return self._log_likelihood(self._params(), x, tx, big_t)
 
+    def count_pmf(self, n: Array, t: Array, x: Array, big_t: Array, history: bool) -> Array:
+        """P(n purchases in t) of a customer alive at T with x repeat purchases, 0 for a new
+        customer (a model with ``purchase_counts`` gives it)."""
+        raise InputError("model", self.name, "a model with a purchase-count distribution")
+
 
 class BetaGeometricFamily(RepeatBuyingModel):
     """BG/NBD and MBG/NBD: gamma purchase rates, beta-geometric drop-out at purchases.
@@ -113,9 +118,20 @@ class BetaGeometricFamily(RepeatBuyingModel):
     shift: ClassVar[int] = 1
     param_names = ("r", "alpha", "a", "b")
     dropout_params = ("a", "b")
+    continuous_time = True
+    covariate_links = (("alpha", "purchase", -1.0), ("a", "dropout", 1.0), ("b", "dropout", 1.0))
 
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         raise NotImplementedError
+
+    def count_pmf(self, n: Array, t: Array, x: Array, big_t: Array, history: bool) -> Array:
+        """P(n purchases in t) of a customer alive at T with x repeat purchases (all 0 for a new
+        customer): the new-customer distribution with the posterior (r + x, alpha + T, a, b + x)."""
+        from clv_xl.models.counts import beta_geometric_pmf
+
+        p = self.params_
+        r, alpha, b = p["r"] + x, p["alpha"] + big_t, p["b"] + x
+        return beta_geometric_pmf(n, t, r, alpha, p["a"], b, self.shift)
 
     def limit_p(self) -> Any:
         """The drop-out probability p = a/(a+b) when a + b is beyond :data:`LIMIT_SIZE`: the

@@ -46,6 +46,7 @@ class ShiftedBetaGeometric(BaseModel):
     """sBG with alpha, beta: each customer's churn probability theta ~ beta(alpha, beta)."""
 
     name = "sBG"
+    role = "retention"
     param_names = ("alpha", "beta")
     data_names = ("active_counts",)
     rows_identify = False  # the likelihood is one total over the cohort's periods

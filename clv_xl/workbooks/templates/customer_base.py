@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from clv_xl.datasets import example_channels
+from clv_xl.models import continuous_models
+from clv_xl.models.catalog import spelled
 from clv_xl.workbooks.templates.customer_base_checks import (
     AMOUNTS,
     CHANNELS,
@@ -36,6 +38,8 @@ from clv_xl.workbooks.templates.customer_base_checks import (
 from clv_xl.workbooks.templates.kit import Template
 
 CUSTOMERS_SHIPPED = 300
+
+MODELS = continuous_models()  # the Settings drop-down: every model CLV_HOLDOUT can check
 
 
 def example_log() -> pd.DataFrame:
@@ -142,7 +146,7 @@ def settings(t: Template) -> None:
             "Period",
             "W for weeks, D for days, M for 30 days",
         ),
-        ("Purchase model", "BG/NBD", "text", "", "ModelName", "BG/NBD, MBG/NBD or Pareto/NBD"),
+        ("Purchase model", "BG/NBD", "text", "", "ModelName", spelled(MODELS, quoted=False)),
         (
             "Prediction window",
             52,
@@ -202,7 +206,7 @@ def settings(t: Template) -> None:
     ]
     rules: dict[str, dict[str, Any]] = {
         "Period": {"validate": "list", "source": ["W", "D", "M"]},
-        "ModelName": {"validate": "list", "source": ["BG/NBD", "MBG/NBD", "Pareto/NBD"]},
+        "ModelName": {"validate": "list", "source": list(MODELS)},
         "Penalizer": {
             "validate": "decimal",
             "criteria": ">=",
