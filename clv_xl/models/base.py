@@ -114,14 +114,13 @@ class BaseModel(ABC):
     def _value_and_gradient(self, params: Array, *data: Any) -> tuple[Array, Array]:
         """The log-likelihood per row and its gradient per row (rows x params): by central
         differences here, for a model without an analytic gradient (step 1e-6 of each value)."""
-        params = np.asarray(params, dtype=float)
         value = self._log_likelihood(params, *data)
-        steps = 1e-6 * np.maximum(np.abs(params), 1e-8)
         columns = []
-        for j, h in enumerate(steps):
-            up, down = params.copy(), params.copy()
-            up[j] += h
-            down[j] -= h
+        for j, p in enumerate(params):  # a value each, or one per customer (covariates)
+            h = 1e-6 * np.maximum(np.abs(p), 1e-8)
+            up: Any = list(params)
+            down: Any = list(params)
+            up[j], down[j] = p + h, p - h
             rise = self._log_likelihood(up, *data) - self._log_likelihood(down, *data)
             columns.append(np.broadcast_to(rise / (2 * h), np.shape(value)))
         return value, np.column_stack(columns) if columns else np.zeros((np.size(value), 0))

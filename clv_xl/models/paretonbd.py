@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from clv_xl.models.base import Array, prediction
+from clv_xl.models.count_distributions import pareto_pmf
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers, check_horizon
 
 
@@ -265,8 +266,6 @@ class ParetoNBD(RepeatBuyingModel):
     def count_pmf(self, n: Array, t: Array, x: Array, big_t: Array, history: bool) -> Array:
         """P(n purchases in t) of a customer alive at T with x repeat purchases (all 0 for a new
         customer): the new-customer distribution with the posterior (r + x, alpha + T, s, beta + T)."""
-        from clv_xl.models.counts import pareto_pmf
-
         p = self.params_
         return pareto_pmf(n, t, p["r"] + x, p["alpha"] + big_t, p["s"], p["beta"] + big_t)
 

@@ -14,6 +14,7 @@ from scipy.special import expit, hyp2f1
 
 from clv_xl.errors import FitError, InputError
 from clv_xl.models.base import Array, BaseModel, prediction
+from clv_xl.models.count_distributions import beta_geometric_pmf
 from clv_xl.models.grouped import distinct_rows
 from clv_xl.models.validation import as_column, first_problem, rule_messages, same_length
 
@@ -127,8 +128,6 @@ class BetaGeometricFamily(RepeatBuyingModel):
     def count_pmf(self, n: Array, t: Array, x: Array, big_t: Array, history: bool) -> Array:
         """P(n purchases in t) of a customer alive at T with x repeat purchases (all 0 for a new
         customer): the new-customer distribution with the posterior (r + x, alpha + T, a, b + x)."""
-        from clv_xl.models.counts import beta_geometric_pmf
-
         p = self.params_
         r, alpha, b = p["r"] + x, p["alpha"] + big_t, p["b"] + x
         return beta_geometric_pmf(n, t, r, alpha, p["a"], b, self.shift)
