@@ -42,8 +42,21 @@ def first_line(exc: BaseException, limit: int = 160) -> str:
     return lines[0][:limit] if lines else ""
 
 
+def where(position: tuple[int, ...] | None) -> str:
+    """A place in a range, the one way rows are named: " at row 7" (the 7th row of the range as
+    the user selected it, its header row counted) or " at row 7, column 2"; "" when unknown."""
+    if not position:
+        return ""
+    return " at " + ("row {}" if len(position) == 1 else "row {}, column {}").format(*position)
+
+
 class CLVError(Exception):
     """Base class of every error clv_xl raises on purpose."""
+
+    def placed(self, position: tuple[int, ...]) -> str:
+        """The message with the place in it given anew (a refresh names the sheet row where a
+        function can only name the row of its range); errors without a place keep theirs."""
+        return str(self)
 
 
 class InputError(CLVError, ValueError):
@@ -73,23 +86,56 @@ class InputError(CLVError, ValueError):
         self.position = position
         super().__init__(self.short())
 
+    def placed(self, position: tuple[int, ...]) -> str:
+        kept, self.position = self.position, position
+        try:
+            return self.short()
+        finally:
+            self.position = kept
+
     def short(self) -> str:
-        where = ""
-        if self.position is not None and len(self.position) > 0:
-            where = " at " + ("row {}" if len(self.position) == 1 else "row {}, column {}").format(
-                *self.position
-            )
         got = "is missing" if self.value is None else f"got {describe(self.value)}"
-        text = f"{self.argument}{where} {got}; expected {self.allowed}"
+        text = f"{self.argument}{where(self.position)} {got}; expected {self.allowed}"
         return f"{text} ({self.hint})" if self.hint else text
 
 
-class CellError(CLVError, ValueError):
-    """A cell inside a range argument is not what the argument takes (text among numbers)."""
+class RowError(InputError):
+    """One row's values do not hold together (recency after T, say): the arguments, the row,
+    the row's values, what is wrong and what is expected, from a model's ``row_problems`` text
+    ("recency is after age T; expected recency <= T")."""
 
-    def __init__(self, argument: str, problem: str, allowed: str) -> None:
-        self.argument = argument
-        super().__init__(f"{argument} {problem}; expected {allowed}")
+    def __init__(
+        self, arguments: str, values: tuple[float, ...], problem: str, row: int | None = None
+    ) -> None:
+        self.problem, _, allowed = problem.partition("; expected ")
+        super().__init__(
+            arguments,
+            values,
+            allowed or "values that hold together",
+            position=None if row is None else (row,),
+        )
+
+    def short(self) -> str:
+        shown = ", ".join(f"{v:g}" for v in self.value)
+        return (
+            f"{self.argument}{where(self.position)} got ({shown}): {self.problem}; "
+            f"expected {self.allowed}"
+        )
+
+
+class CellError(CLVError, ValueError):
+    """A cell inside a range argument is not what the argument takes (text among numbers),
+    named by its ``position`` (row, or row and column, of the range as selected) when known."""
+
+    def __init__(
+        self, argument: str, problem: str, allowed: str, position: tuple[int, ...] | None = None
+    ) -> None:
+        self.argument, self.problem, self.allowed = argument, problem, allowed
+        self.position = position
+        super().__init__(self.placed(position))
+
+    def placed(self, position: tuple[int, ...] | None) -> str:
+        return f"{self.argument}{where(position)} {self.problem}; expected {self.allowed}"
 
 
 class ShapeError(InputError):

@@ -90,6 +90,10 @@ def segment(
     else:
         names = [str(x) for x in labels]
         if len(names) != count:
-            raise InputError("labels", f"{len(names)} labels", f"{count} labels, one per tier")
+            raise InputError(
+                "labels",
+                f"{len(names)} labels",
+                f"{count} labels, one per tier (tiers gives {count})",
+            )
     lookup = np.array(["", *names], dtype=object)
     return lookup[numbers.astype(int).ravel()].reshape(numbers.shape)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from clv_xl.core.numbers import is_number
 from clv_xl.errors import InputError
 
 DEFAULT = "W"
@@ -45,7 +46,7 @@ class TimeUnit:
                 value = float(value)
             except ValueError:
                 raise InputError(argument, value, ALLOWED) from None
-        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1e9:
+        if is_number(value) and 0 < value < 1e9:
             days = float(value)
             return cls(f"{days:g}", days, 30.0 / days)
         raise InputError(argument, value, ALLOWED)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv_xl.core.numbers import is_number
 from clv_xl.data.rules import (
     DATE_WINDOW,
     EXCEL_EPOCH,
@@ -60,13 +61,7 @@ def _to_days(values: Any, argument: str) -> np.ndarray:
             return np.asarray(pd.to_datetime(arr).values.astype("datetime64[D]"))
         except (TypeError, ValueError):
             pass
-    is_num = np.array(
-        [
-            isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-            for v in arr
-        ],
-        dtype=bool,
-    )
+    is_num = np.array([is_number(v) for v in arr], dtype=bool)
     if is_num.any():
         nums = arr[is_num].astype(float)
         days = np.full(nums.shape, np.datetime64("NaT"), dtype="datetime64[D]")

@@ -38,7 +38,12 @@ def holdout_check(
         raise InputError("holdout_end", holdout_end, "a date after calibration_end")
     ids = np.asarray(customer_ids, dtype=object).ravel()
     days = to_dates(dates)
-    calibration = summarize(ids, days, None, cal_end, period)
+    try:
+        calibration = summarize(ids, days, None, cal_end, period)
+    except InputError as exc:  # the summary's end is the calibration's
+        if exc.argument != "as_of":
+            raise
+        raise InputError("calibration_end", calibration_end, exc.allowed) from None
     fitted = fit_cached(cls, calibration["frequency"], calibration["recency"], calibration["T"])
     assert isinstance(fitted, RepeatBuyingModel)
 

@@ -41,6 +41,15 @@ class SourceError(CLVError):
     """A transaction source cannot be read as asked; the message says why and what to do."""
 
 
+class NoPurchasesError(SourceError):
+    """No purchase by the end of the period asked for (``as_of``; None: none at all): the
+    command line names ``--as-of``, the Excel function its ``as_of`` argument."""
+
+    def __init__(self, message: str, as_of: Any = None) -> None:
+        super().__init__(message)
+        self.as_of = as_of
+
+
 def missing(path: Path) -> SourceError:
     """The answer for a path that is not there (and, in a headless refresh, for one outside
     the folders allowed: the same words, so a workbook cannot probe for files)."""

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from clv_xl.core.numbers import is_number
 from clv_xl.data import to_dates
 from clv_xl.data.rules import AMOUNT_WINDOW, MAX_AMOUNT, ReadError, parse_amounts
-from clv_xl.errors import InputError
+from clv_xl.errors import InputError, ShapeError
 from clv_xl.excel.convert import as_1900_serials, excel_error, flatten, numeric_cells, to_grid
 from clv_xl.excel.tables import customer_columns, is_header, is_summary, model_from_cells
 from clv_xl.models import (
@@ -79,7 +80,8 @@ def transactions(customer_ids, dates) -> tuple[np.ndarray, list[Any], np.ndarray
     ids = cells_of(customer_ids)
     date_cells = cells_of(dates)
     if len(date_cells) != len(ids):
-        raise InputError("dates", f"{len(date_cells)} cells for {len(ids)} ids", "one date per id")
+        sizes = f"customer_ids has {len(ids)} cells, dates has {len(date_cells)}"
+        raise ShapeError(f"ranges differ in size ({sizes}); give one date per customer id")
     if ids and is_header(date_cells[0]):  # A:A with its header: the first row is skipped
         ids = [None, *ids[1:]]
     rows = np.flatnonzero(~_blanks(ids))
@@ -158,7 +160,8 @@ def amount_cells(amounts: Any, rows: np.ndarray, n_cells: int) -> np.ndarray:
     blanks 0; one line naming the row otherwise."""
     cells = cells_of(amounts)
     if len(cells) != n_cells:
-        raise InputError("amounts", f"{len(cells)} cells for {n_cells} ids", "one amount per id")
+        sizes = f"customer_ids has {n_cells} cells, amounts has {len(cells)}"
+        raise ShapeError(f"ranges differ in size ({sizes}); give one amount per customer id")
     picked = [cells[i] for i in rows.tolist()] if len(rows) != n_cells else cells
     if set(map(type, picked)) <= {float, int}:  # number cells only: at C speed
         values = np.asarray(picked, dtype=float)
@@ -169,7 +172,7 @@ def amount_cells(amounts: Any, rows: np.ndarray, n_cells: int) -> np.ndarray:
     for i, v in enumerate(picked):
         if isinstance(v, bool) or (v is not None and not isinstance(v, str | int | float)):
             raise InputError("amounts", v, "a number", position=(int(rows[i]) + 1,))
-        if isinstance(v, int | float) and not isinstance(v, bool):
+        if is_number(v):
             if not np.isfinite(v) or abs(v) > MAX_AMOUNT:
                 raise InputError("amounts", v, AMOUNT_WINDOW, position=(int(rows[i]) + 1,))
             values[i] = v

@@ -98,6 +98,22 @@ def excel_error(cell: Any) -> str | None:
     return None
 
 
+class RaggedRangeError(ShapeError):
+    """A list of rows of different lengths (Excel never passes one; Office.js or a caller may):
+    the function's wrapper names the argument (:func:`ragged_argument`)."""
+
+    def __init__(self, argument: str = "a range") -> None:
+        super().__init__(
+            f"{argument} has rows of different lengths; expected a rectangular range", argument
+        )
+
+
+def is_ragged(value: Any) -> bool:
+    """A list of rows of different lengths."""
+    rows = value if isinstance(value, list | tuple) else ()
+    return bool(rows) and set(map(type, rows)) <= {list, tuple} and len(set(map(len, rows))) > 1
+
+
 def flatten(value: Any) -> tuple[list[Any], tuple[int, ...]]:
     """A cell, list or list of lists as one flat list of cells and its shape, at C speed."""
     if isinstance(value, np.ndarray):
@@ -113,7 +129,7 @@ def flatten(value: Any) -> tuple[list[Any], tuple[int, ...]]:
         if value and set(map(type, value)) <= {list, tuple}:
             widths = set(map(len, value))
             if len(widths) != 1:
-                raise ShapeError("a range must be rectangular: rows have different lengths")
+                raise RaggedRangeError()
             return list(itertools.chain.from_iterable(value)), (len(value), widths.pop())
         return list(value), (len(value),)
     return [value], ()

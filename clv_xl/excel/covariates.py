@@ -9,7 +9,7 @@ as one line saying which covariate is blank.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,11 +31,27 @@ def _blank(v: Any) -> bool:
     )
 
 
-def covariate_range(
-    value: Any, argument: str, rows: int, first_is_header: bool
-) -> tuple[list[str], np.ndarray]:
-    """(names, cells): the header's names and a rows x names object array lined up with the
-    customer rows."""
+class CovariateCells(NamedTuple):
+    """A covariate range read: the header's ``names``, ``cells`` (customer rows x names, lined
+    up with the customer columns) and ``first_row``, the range row of ``cells[0]`` (2 under
+    the header; 1 when the customer columns' own header faces the covariates' header)."""
+
+    names: list[str]
+    cells: np.ndarray
+    first_row: int
+
+
+class Matrices(NamedTuple):
+    """A covariate fit's purchase and drop-out matrices for the rows ``ok`` marks, and the first
+    row refused for a blank covariate as (argument, range row), or None."""
+
+    matrices: list[Any] | None
+    ok: np.ndarray
+    first_blank: tuple[str, int] | None = None
+
+
+def covariate_range(value: Any, argument: str, rows: int, first_is_header: bool) -> CovariateCells:
+    """The header's names and the cells lined up with the customer rows."""
     grid = to_grid(value)
     if grid.ndim < 2:
         grid = grid.reshape(1, -1) if grid.ndim == 1 else grid.reshape(1, 1)
@@ -62,14 +78,16 @@ def covariate_range(
     cells = grid[1:]
     while cells.shape[0] > rows and all(_blank(v) for v in cells[-1]):
         cells = cells[:-1]
+    first_row = 2
     if cells.shape[0] == rows - 1 and first_is_header:
         cells = np.vstack([np.full((1, cells.shape[1]), None, dtype=object), cells])
+        first_row = 1
     if cells.shape[0] != rows:
         raise ShapeError(
             f"{argument} has {cells.shape[0]} rows under its header for {rows} "
             "customer rows; give one row per customer, with a header row of names"
         )
-    return names, cells
+    return CovariateCells(names, cells, first_row)
 
 
 def _blanks(cells: np.ndarray) -> np.ndarray:
@@ -86,31 +104,30 @@ def fit_designs(purchase: Any, dropout: Any, cols: Columns) -> tuple[Design, Des
         if value is None:
             out.append(Design.empty(int(used.sum())))
             continue
-        names, cells = covariate_range(value, argument, cols.length, not used[0])
+        names, cells, first = covariate_range(value, argument, cols.length, not used[0])
         blank = _blanks(cells) & used[:, None]
         if blank.any():
             i, j = map(int, np.argwhere(blank)[0])
-            raise CellError(
-                argument,
-                f"has a blank {names[j]} in customer row {i + 1}",
-                "a value for every customer",
-            )
+            allowed = "a value for every customer"
+            raise CellError(argument, f"has a blank {names[j]}", allowed, position=(i + first,))
         rows = cells[used]
-        out.append(design(names, [rows[:, j].tolist() for j in range(len(names))], argument))
+        columns = [rows[:, j].tolist() for j in range(len(names))]
+        out.append(design(names, columns, argument, np.flatnonzero(used) + first))
     return out[0], out[1]
 
 
 def customer_matrices(
     model: BaseModel, purchase: Any, dropout: Any, cols: Columns, ok: np.ndarray
-) -> tuple[list[Any] | None, np.ndarray]:
+) -> Matrices:
     """A covariate fit's purchase and drop-out matrices for the rows ``ok`` marks (rows with a
     blank covariate get a problem and leave ``ok``); None for any other model."""
     if not isinstance(model, CovariateModel):
         _none_given(purchase, dropout)
-        return None, ok
+        return Matrices(None, ok)
     matrices: list[Any] = []
+    first_blank: tuple[str, int] | None = None
     ok = ok.copy()
-    cells_of: list[tuple[list[str], np.ndarray] | None] = []
+    cells_of: list[CovariateCells | None] = []
     for argument, value, names in zip(
         ARGUMENTS, (purchase, dropout), (model.purchase_names, model.dropout_names), strict=True
     ):
@@ -121,24 +138,26 @@ def customer_matrices(
             raise InputError(
                 argument, None, f"the customers' covariates: this fit has {', '.join(names)}"
             )
-        header, cells = covariate_range(value, argument, cols.length, not cols.used[0])
+        found = covariate_range(value, argument, cols.length, not cols.used[0])
+        cells, first = found.cells, found.first_row
         blank = _blanks(cells).any(axis=1) & ok
         for i in np.flatnonzero(blank):
             cols.problem[i] = f"{argument} has a blank cell in this row"
+        if blank.any() and first_blank is None:
+            first_blank = (argument, int(np.argmax(blank)) + first)
         ok &= ~blank
-        cells_of.append((header, cells))
-    for argument, found, names in zip(
+        cells_of.append(found)
+    for argument, read, names in zip(
         ARGUMENTS, cells_of, (model.purchase_names, model.dropout_names), strict=True
     ):
-        if found is None:
+        if read is None:
             matrices.append(None)
             continue
-        header, cells = found
-        rows = cells[ok]
-        matrices.append(
-            matrix_for(names, header, [rows[:, j].tolist() for j in range(len(header))], argument)
-        )
-    return matrices, ok
+        rows = read.cells[ok]
+        columns = [rows[:, j].tolist() for j in range(len(read.names))]
+        at = np.flatnonzero(ok) + read.first_row
+        matrices.append(matrix_for(names, read.names, columns, argument, at))
+    return Matrices(matrices, ok, first_blank)
 
 
 def for_customers(
@@ -146,7 +165,7 @@ def for_customers(
 ) -> tuple[Any, np.ndarray]:
     """The model for the rows ``ok`` marks: a covariate fit set to each customer's covariates
     (:func:`customer_matrices`), any other model as it is."""
-    matrices, ok = customer_matrices(model, purchase, dropout, cols, ok)
+    matrices, ok, _ = customer_matrices(model, purchase, dropout, cols, ok)
     if matrices is None or not ok.any():
         return model, ok
     assert isinstance(model, CovariateModel)
@@ -161,14 +180,11 @@ def transaction_covariates(
     used = np.zeros(n_cells, dtype=bool)
     used[rows] = True
     cols = Columns({}, used, np.full(n_cells, "", dtype=object), n_cells)
-    matrices, ok = customer_matrices(model, purchase, dropout, cols, used)
-    if matrices is not None and not ok[rows].all():
-        i = int(rows[np.argmin(ok[rows])])
-        raise CellError(
-            ARGUMENTS[0],
-            f"has a blank cell in transaction row {i + 1}",
-            "each transaction's customer covariates",
-        )
+    matrices, _, first_blank = customer_matrices(model, purchase, dropout, cols, used)
+    if matrices is not None and first_blank is not None:
+        argument, row = first_blank
+        allowed = "each transaction's customer covariates"
+        raise CellError(argument, "has a blank cell", allowed, position=(row,))
     return matrices
 
 
@@ -201,10 +217,9 @@ def new_customers(model: BaseModel, purchase: Any, dropout: Any) -> RepeatBuying
     filled: Any = np.flatnonzero(~_blanks(grid[1:]).all(axis=1)) if grid.shape[0] > 1 else []
     rows = int(filled[-1]) + 1 if len(filled) else 0
     cols = Columns({}, np.ones(rows, bool), np.full(rows, "", dtype=object), rows)
-    matrices, ok = customer_matrices(model, purchase, dropout, cols, np.ones(rows, bool))
-    if not ok.all() or matrices is None:
-        i = int(np.argmin(ok))
-        raise CellError(
-            ARGUMENTS[0], f"has a blank cell in row {i + 1}", "a value in every covariate cell"
-        )
+    matrices, _, first_blank = customer_matrices(model, purchase, dropout, cols, cols.used)
+    if first_blank is not None or matrices is None:
+        argument, row = first_blank or (ARGUMENTS[0], 2)
+        allowed = "a value in every covariate cell"
+        raise CellError(argument, "has a blank cell", allowed, position=(row,))
     return model.customers(*matrices)

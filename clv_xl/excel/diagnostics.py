@@ -26,7 +26,7 @@ from clv_xl.excel.covariates import (
 from clv_xl.excel.declare import cell, cells
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import customer_columns, per_customer, require_clean, spill
-from clv_xl.models import catalog, continuous_models
+from clv_xl.models import BGNBD, catalog, continuous_models
 from clv_xl.models.compare import compare, default_models
 from clv_xl.models.counts import purchase_probability
 from clv_xl.models.covariates import CovariateModel
@@ -119,9 +119,8 @@ def CLV_COMPARE(
     cols = customer_columns(
         {"repeat_purchases": repeat_purchases, "recency": recency, "age": age}, optional
     )
-    require_clean(cols)
+    x, tx, big_t = require_clean(cols, BGNBD)  # every model compared takes (x, t_x, T)
     used = cols.used
-    x, tx, big_t = (cols.values[k][used] for k in ("repeat_purchases", "recency", "age"))
     w = cols.values["weights"][used] if "weights" in cols.values else None
     holdout = cols.values["holdout_purchases"][used] if "holdout_purchases" in cols.values else None
     length = None

@@ -97,9 +97,8 @@ def _fit_table(
     cols = customer_columns(
         {"repeat_purchases": repeat_purchases, "recency": recency, "age": age}, {"weights": weights}
     )
-    require_clean(cols)
+    data = require_clean(cols, cls)
     used = cols.used
-    data = [cols.values[k][used] for k in ("repeat_purchases", "recency", "age")]
     w = cols.values["weights"][used] if "weights" in cols.values else None
     designs = fit_designs(purchase_covariates, dropout_covariates, cols)
     if designs is None:
@@ -171,12 +170,9 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
         {"repeat_purchases": repeat_purchases, "monetary_value": monetary_value},
         {"weights": weights},
     )
-    require_clean(cols)
-    used = cols.used
-    w = cols.values["weights"][used] if "weights" in cols.values else None
-    return fit_cached(
-        GammaGamma, cols.values["repeat_purchases"][used], cols.values["monetary_value"][used], w
-    ).table()
+    data = require_clean(cols, GammaGamma)
+    w = cols.values["weights"][cols.used] if "weights" in cols.values else None
+    return fit_cached(GammaGamma, *data, w).table()
 
 
 @xw.func(category=docs.CATEGORY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import gc
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -19,13 +20,24 @@ import numpy as np
 
 from clv_xl.core.domains import ElementwiseFunction
 from clv_xl.errors import CLVError, describe
-from clv_xl.excel.convert import common_shape, numeric_cells
+from clv_xl.excel.convert import RaggedRangeError, common_shape, is_ragged, numeric_cells
 
 _current = contextvars.ContextVar("clv_function", default="CLV")
 
 
+_refused: contextvars.ContextVar[CLVError | None] = contextvars.ContextVar(
+    "clv_refused", default=None
+)
+
+
 def current_function() -> str:
     return _current.get()
+
+
+def last_error() -> CLVError | None:
+    """The error the last CLV_ function called in this context turned into its one line (None
+    when it answered): the refresh reads its place to name the sheet row."""
+    return _refused.get()
 
 
 def one_line(text: str, limit: int = 250) -> str:
@@ -40,6 +52,7 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = _current.set(name)
+        _refused.set(None)
         # Answers for a range are millions of small lists and floats: the cyclic garbage
         # collector would walk the growing heap again and again while they are built (two
         # thirds of the time on a million cells); nothing here makes cycles, so it pauses.
@@ -47,6 +60,7 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
         gc.disable()
         try:
             result = f(*args, **kwargs)
+            _refused.set(None)  # an inner call's refusal is not this call's
             if isinstance(result, float) and not math.isfinite(result):
                 return one_line(
                     f"{name}: no finite result for these inputs (a parameter or the horizon is "
@@ -54,6 +68,9 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
                 )
             return result
         except CLVError as exc:
+            if isinstance(exc, RaggedRangeError):  # which argument: looked for on this path only
+                exc = RaggedRangeError(_ragged(f, args, kwargs))
+            _refused.set(exc)
             return one_line(f"{name}: {exc}")
         except Exception as exc:  # the last line of defence: never a traceback in a cell
             return one_line(f"{name}: unexpected {type(exc).__name__}: {exc} (please report)")
@@ -63,6 +80,12 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
             _current.reset(token)
 
     return wrapper
+
+
+def _ragged(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The name of the first argument that is a ragged list of rows."""
+    given = inspect.signature(f).bind_partial(*args, **kwargs).arguments
+    return next((k for k, v in given.items() if is_ragged(v)), "a range")
 
 
 def run_elementwise(

@@ -15,7 +15,7 @@ import xlwings as xw
 
 from clv_xl.core import segment
 from clv_xl.data.engines import summarize_source
-from clv_xl.data.sources import Source
+from clv_xl.data.sources import NoPurchasesError, Source
 from clv_xl.errors import CLVError, InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import date_cell
@@ -155,7 +155,14 @@ def CLV_SUMMARY_FILE(
     kind = (_text(level, "level") or "customers").lower()
     if kind not in ("customers", "tiers"):
         raise InputError("level", level, '"customers" or "tiers"')
-    summary = summary_of(path, date_cell(as_of, "as_of"), _text(period, "period"), columns)
+    if not Path(os.path.expanduser(path)).exists():
+        raise InputError("source", path, "a CSV or Parquet file, or a folder of them, that exists")
+    try:
+        summary = summary_of(path, date_cell(as_of, "as_of"), _text(period, "period"), columns)
+    except NoPurchasesError as exc:
+        if exc.as_of is None:
+            raise
+        raise InputError("as_of", as_of, "a date on or after the first purchase") from None
     if kind == "tiers":
         return spill(tier_table(summary))
     return spill(summary)

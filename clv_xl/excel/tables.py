@@ -9,12 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv_xl.core.numbers import is_number
 from clv_xl.data.rules import reads_as_data
 from clv_xl.errors import CellError, InputError, ShapeError
 from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.runner import current_function
 from clv_xl.models.base import BaseModel
 from clv_xl.models.registry import model_from_table
+from clv_xl.models.validation import first_problem
 
 
 @dataclass
@@ -26,6 +28,11 @@ class Columns:
     problem: np.ndarray  # per row: "" or a one-line description
     length: int
     shape: tuple[int, ...] = ()  # the shape of the first range, for the answer
+    offset: int = 0  # rows of the selected range above the first value (CLV_SUMMARY's header)
+
+    def row(self, i: int) -> int:
+        """The i-th value's row in the range as the user selected it (its header counted)."""
+        return i + 1 + self.offset
 
 
 SUMMARY_HEADERS = {
@@ -104,7 +111,9 @@ def _header_row(ranges: dict[str, Any]) -> bool:
 def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None = None) -> Columns:
     """Read columns (or rows) of per-customer values cell by cell; CLV_SUMMARY's whole spill
     stands for all of them (:func:`from_summary`)."""
-    required = from_summary(required)
+    whole_spill = from_summary(required)
+    offset = int(whole_spill is not required)  # the spill's header row is above the customers
+    required = whole_spill
     given = {**required, **{k: v for k, v in (optional or {}).items() if v is not None}}
     cells = {k: numeric_cells(v) for k, v in given.items()}
     if _header_row(given):  # columns selected with their headers (A:A, B1:B5001): row 1 skipped
@@ -132,17 +141,34 @@ def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None =
                 problem[missing] = f"{k} is missing"
                 open_rows &= ~missing
     values = {k: np.where(c.blank.ravel(), 0.0, c.values.ravel()) for k, c in cells.items()}
-    return Columns(values, ~blank_all, problem, n, next(iter(cells.values())).shape)
+    shape = next(iter(cells.values())).shape
+    return Columns(values, ~blank_all, problem, n, shape, offset)
 
 
-def require_clean(cols: Columns) -> None:
-    """For fits: the first problem row stops the fit with its row number."""
+CUSTOMER_DATA = {"frequency": "repeat_purchases", "T": "age", "opportunities": "age"}
+"""A model's data names as the CLV_ functions' arguments spell them (the others alike)."""
+
+
+def require_clean(cols: Columns, model: type[BaseModel] | None = None) -> list[np.ndarray]:
+    """For fits, at the edge where the cells enter: the first row whose cells are no numbers,
+    or (given the ``model``) whose values the model cannot hold together (recency after T),
+    stops the fit, named by its row in the range as selected. Returns the model's data columns
+    over the used rows (none without a model)."""
     bad = cols.problem != ""
     if bad.any():
         i = int(np.argmax(bad))
-        raise CellError(f"row {i + 1}:", cols.problem[i], "numbers in every used row")
+        argument, _, problem = str(cols.problem[i]).partition(" ")
+        allowed = "a number in every row with a customer"
+        raise CellError(argument, problem, allowed, position=(cols.row(i),))
     if not cols.used.any():
         raise InputError("ranges", "only blanks", "at least one customer")
+    if model is None:
+        return []
+    names = [CUSTOMER_DATA.get(k, k) for k in model.data_names]
+    data = [cols.values[k] for k in names]
+    problems = np.where(cols.used, model.row_problems(*data), "")
+    first_problem(problems, *data, names=", ".join(names), row=cols.row)
+    return [d[cols.used] for d in data]
 
 
 def read_table(value: Any, argument: str) -> dict[str, Any]:
@@ -161,10 +187,7 @@ def read_table(value: Any, argument: str) -> dict[str, Any]:
 
 def model_from_cells(value: Any, argument: str, allowed: dict[str, Any] | None = None) -> BaseModel:
     table = read_table(value, argument)
-    numbers = {
-        k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-        for k, v in table.items()
-    }
+    numbers = {k: float(v) if is_number(v) else v for k, v in table.items()}
     return model_from_table(numbers, argument, allowed)
 
 

@@ -107,7 +107,7 @@ def CLV_INTERVAL(
         )
         more = {"monetary_value": monetary_value}
     cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age, more)
-    matrices, ok = customer_matrices(model, purchase_covariates, dropout_covariates, cols, ok)
+    matrices, ok, _ = customer_matrices(model, purchase_covariates, dropout_covariates, cols, ok)
     if not ok.any():
         raise InputError("repeat_purchases", "no usable customer", "at least one customer row")
     xs, txs, ts = x[ok], tx[ok], big_t[ok]
@@ -188,7 +188,7 @@ def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
             f"{len(labels)} cells for {cols.length} customers",
             "one cohort label per customer",
         )
-    require_clean(cols)
+    require_clean(cols, cls)
     keys = np.array([_label(v) for v in labels], dtype=object)
     used = cols.used & (keys != "")
     if not used.any():

@@ -37,7 +37,7 @@ def compare(
     ``covariates`` (purchase, drop-out), every model is fitted with them: their coefficients
     count as parameters."""
     chosen = default_models() if models is None else models
-    classes = [model_class(m, continuous_models()) for m in chosen]
+    classes = [model_class(m, continuous_models(), "models") for m in chosen]
     fits: list[Any] = []
     predictors: list[RepeatBuyingModel] = []
     for cls in classes:

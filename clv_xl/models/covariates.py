@@ -28,13 +28,14 @@ from typing import Any, Self
 
 import numpy as np
 
+from clv_xl.core.numbers import is_number
 from clv_xl.errors import CellError, FitError, InputError
 from clv_xl.models import catalog
 from clv_xl.models.base import Array, BaseModel
 from clv_xl.models.grouped import distinct_rows
 from clv_xl.models.params_table import CORR_PREFIX, SE_PREFIX
 from clv_xl.models.repeat_buying import RepeatBuyingModel, row_problems
-from clv_xl.models.validation import as_column, same_length
+from clv_xl.models.validation import as_column, first_problem, same_length
 
 PURCHASE, DROPOUT = "purchase", "dropout"
 
@@ -64,28 +65,32 @@ class Design:
         return cls((), np.zeros((rows, 0)))
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-
-
 def _text(v: Any) -> str:
     return str(v).strip()
 
 
-def design(header: Sequence[str], columns: Sequence[Sequence[Any]], argument: str) -> Design:
+def design(
+    header: Sequence[str],
+    columns: Sequence[Sequence[Any]],
+    argument: str,
+    rows: Sequence[int] | Array | None = None,
+) -> Design:
     """Named covariate columns as numbers: numbers as they are, text as indicators (see the
     module's docstring). Every value must be given; a column with one value for everybody
     says nothing the model's own parameters do not."""
     names: list[str] = []
     parts: list[Array] = []
+
+    def at(i: int) -> tuple[int]:  # the row a user sees: ``rows[i]``, else the i-th customer
+        return (int(rows[i]) if rows is not None else i + 1,)
+
     for name, column in zip(header, columns, strict=True):
         values = list(column)
         for i, v in enumerate(values):
             if v is None or (isinstance(v, str) and not v.strip()):
-                raise CellError(
-                    argument, f"has a blank {name} in row {i + 1}", "a value for every customer"
-                )
-        numeric = [_is_number(v) for v in values]
+                allowed = "a value for every customer"
+                raise CellError(argument, f"has a blank {name}", allowed, position=at(i))
+        numeric = [is_number(v) for v in values]
         if all(numeric):
             x = np.asarray(values, dtype=float)
             if not np.all(np.isfinite(x)):
@@ -103,8 +108,9 @@ def design(header: Sequence[str], columns: Sequence[Sequence[Any]], argument: st
             i = numeric.index(True) if not numeric[0] else numeric.index(False)
             raise CellError(
                 argument,
-                f"column {name} mixes numbers and text (row {i + 1})",
+                f"has a {name} column that mixes numbers and text",
                 "a column of numbers or a column of labels",
+                position=at(i),
             )
         keys = [_text(v).casefold() for v in values]
         spelled: dict[str, str] = {}
@@ -121,27 +127,31 @@ def design(header: Sequence[str], columns: Sequence[Sequence[Any]], argument: st
         for level in levels[1:]:  # the first level is the baseline
             names.append(f"{name}={spelled[level]}")
             parts.append((key_array == level).astype(float))
-    rows = len(columns[0]) if columns else 0
-    matrix = np.column_stack(parts) if parts else np.zeros((rows, 0))
+    count = len(columns[0]) if columns else 0
+    matrix = np.column_stack(parts) if parts else np.zeros((count, 0))
     return Design(tuple(names), matrix)
 
 
 def matrix_for(
-    names: Sequence[str], header: Sequence[str], columns: Sequence[Sequence[Any]], argument: str
+    names: Sequence[str],
+    header: Sequence[str],
+    columns: Sequence[Sequence[Any]],
+    argument: str,
+    rows: Sequence[int] | Array | None = None,
 ) -> Array:
     """The covariates a fit named (``age``, ``channel=web``) from customers' columns, matched
     by header without regard to case, as Excel matches text."""
     by_header = {_text(h).casefold(): i for i, h in enumerate(header)}
-    rows = len(columns[0]) if columns else 0
-    out = np.empty((rows, len(names)))
+    out = np.empty((len(columns[0]) if columns else 0, len(names)))
     for j, name in enumerate(names):
         key = name.casefold()
         if key in by_header:
             values = columns[by_header[key]]
-            bad = [i for i, v in enumerate(values) if not _is_number(v)]
+            bad = [i for i, v in enumerate(values) if not is_number(v)]
             if bad:
+                at = int(rows[bad[0]]) if rows is not None else bad[0] + 1
                 raise CellError(
-                    argument, f"has {name} {values[bad[0]]!r} in row {bad[0] + 1}", "a number"
+                    argument, f"has {name} {values[bad[0]]!r}", "a number", position=(at,)
                 )
             out[:, j] = np.asarray(values, dtype=float)
             continue
@@ -241,12 +251,7 @@ class CovariateModel(BaseModel):
         same_length(frequency=x, recency=tx, T=big_t, weights=w)
         zp = self._matrix(purchase, PURCHASE, x.size)
         zd = self._matrix(dropout, DROPOUT, x.size)
-        problems = row_problems(x, tx, big_t)
-        if (problems != "").any():
-            i = int(np.argmax(problems != ""))
-            raise InputError(
-                "frequency, recency, T", f"row {i + 1}", problems[i], position=(i + 1,)
-            )
+        first_problem(row_problems(x, tx, big_t), x, tx, big_t)
         if w.sum() < 2 or not np.any((x > 0) & (w > 0)):
             raise FitError(
                 f"{self.name} with covariates needs at least 2 customers, some with "

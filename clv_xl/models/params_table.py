@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from clv_xl.core.numbers import is_finite_number, is_number
 from clv_xl.errors import InputError
 
 Array = np.ndarray
@@ -74,7 +75,7 @@ def rows_to_dict(rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+    return is_finite_number(value)
 
 
 def covariance_from_table(
@@ -106,7 +107,7 @@ def covariance_from_table(
     corr = np.eye(k)
     for i, j in pairs(names):
         value = table.get(corr_row(names[j], names[i]))
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if not is_number(value):
             raise InputError(
                 "params",
                 f"no {corr_row(names[j], names[i])} row",

@@ -45,12 +45,15 @@ def retention_models() -> dict[str, type[BaseModel]]:
     return catalog.models("retention")
 
 
-def model_class(name: Any, allowed: dict[str, type[BaseModel]] | None = None) -> type[BaseModel]:
-    """The model class for a name typed loosely ("bg/nbd", "BG-NBD", "pareto nbd")."""
+def model_class(
+    name: Any, allowed: dict[str, type[BaseModel]] | None = None, argument: str = "model"
+) -> type[BaseModel]:
+    """The model class for a name typed loosely ("bg/nbd", "BG-NBD", "pareto nbd"), one of
+    ``allowed`` (the purchase models unless given); ``argument`` names it in the message."""
     allowed = allowed or purchase_models()
     cls = {catalog.key(n): c for n, c in catalog.models().items()}.get(catalog.key(name))
     if cls is None or cls.name not in allowed:
-        raise InputError("model", name, "one of " + ", ".join(f'"{n}"' for n in allowed))
+        raise InputError(argument, name, "one of " + ", ".join(f'"{n}"' for n in allowed))
     return cls
 
 

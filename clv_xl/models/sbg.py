@@ -24,7 +24,11 @@ def cohort_counts(active_counts: Any, model: str) -> Array:
     """A cohort's customers still active at period 0, 1, 2, ...: checked for a retention fit."""
     counts = as_column("active_counts", active_counts)
     if counts.size < 2:
-        raise FitError(f"{model} needs the active customers for at least 2 periods (0 and 1)")
+        raise InputError(
+            "active_counts",
+            f"{counts.size} period{'s' * (counts.size != 1)}",
+            f"the active customers for at least 2 periods (0 and 1) to fit {model}",
+        )
     if counts[0] <= 0:
         raise InputError("active_counts", float(counts[0]), "a cohort size > 0 at period 0")
     if np.any(np.diff(counts) > 0):

@@ -6,11 +6,13 @@ argument, what came and what was expected (:mod:`clv_xl.errors`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from clv_xl.errors import InputError, ShapeError
+from clv_xl.core.numbers import is_number
+from clv_xl.errors import InputError, RowError, ShapeError
 
 Array = np.ndarray
 
@@ -54,17 +56,21 @@ def rule_messages(shape: tuple[int, ...], rules: list[tuple[Array, str]]) -> Arr
     return out
 
 
-def first_problem(problems: Array, frequency: Array, recency: Array, T: Array) -> None:
-    """Raise the first customer's problem (from ``row_problems``) as one line naming the row and
-    its (frequency, recency, T); nothing when every row is consistent."""
-    bad = (problems != "").ravel()
+def first_problem(
+    problems: Array,
+    *columns: Array,
+    names: str = "frequency, recency, T",
+    row: Callable[[int], int] | None = None,
+) -> None:
+    """Raise the first row's problem (from a model's ``row_problems``) as one line naming the
+    arguments, the row (``row(i)`` for the i-th value, i + 1 unless given) and its values;
+    nothing when every row holds together."""
+    bad = (np.asarray(problems) != "").ravel()
     if bad.any():
         i = int(np.argmax(bad))
-        shown = ", ".join(f"{np.ravel(v)[i]:g}" for v in (frequency, recency, T))
-        position = (i + 1,) if np.ndim(frequency) else None
-        raise InputError(
-            "frequency, recency, T", f"({shown})", problems.ravel()[i], position=position
-        )
+        values = tuple(float(np.ravel(c)[i]) for c in columns)
+        at = (row(i) if row else i + 1) if np.ndim(columns[0]) else None
+        raise RowError(names, values, str(np.ravel(problems)[i]), at)
 
 
 def check_settings(penalizer: Any, tol: Any, max_iter: Any) -> tuple[float, float, int]:
@@ -75,20 +81,17 @@ def check_settings(penalizer: Any, tol: Any, max_iter: Any) -> tuple[float, floa
         if not ok:
             raise InputError(name, value, allowed)
 
-    def real(value: Any) -> bool:
-        return isinstance(value, int | float | np.number) and not isinstance(value, bool)
-
     number(
         "penalizer",
         penalizer,
-        real(penalizer) and np.isfinite(penalizer) and penalizer >= 0,
+        is_number(penalizer) and np.isfinite(penalizer) and penalizer >= 0,
         "a number >= 0 (0 for plain maximum likelihood)",
     )
-    number("tol", tol, real(tol) and 0 < tol < 1, "a number between 0 and 1, such as 1e-10")
+    number("tol", tol, is_number(tol) and 0 < tol < 1, "a number between 0 and 1, such as 1e-10")
     number(
         "max_iter",
         max_iter,
-        real(max_iter) and max_iter >= 1 and float(max_iter).is_integer(),
+        is_number(max_iter) and max_iter >= 1 and float(max_iter).is_integer(),
         "a whole number >= 1",
     )
     return float(penalizer), float(tol), int(max_iter)

@@ -23,12 +23,15 @@ calling the same function with the same argument shapes.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import time
 from typing import Any
 
 import numpy as np
 
+from clv_xl.errors import CLVError
 from clv_xl.excel import udfs
+from clv_xl.excel.runner import last_error, one_line
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.engine_book import EngineBook, plain
 from clv_xl.workbooks.formula_text import (
@@ -156,20 +159,28 @@ class Calculation:
         ``bottom``, the same for every whole column of the call)."""
         if arg.text is None:
             return None
-        if arg.reference is not None:
-            return _handed(self.read(self._area_of(arg.reference, f), bottom))
-        if len(arg.tokens) == 1 and arg.tokens[0].kind == "Operand":
+        if arg.reference is None and len(arg.tokens) == 1 and arg.tokens[0].kind == "Operand":
             return _literal(arg.tokens[0])
+        area = self.argument_area(arg, f)
+        if area is not None:
+            return _handed(self.read(area, bottom if arg.reference is not None else None))
         nested = clv_call(arg.text)
         if nested is not None:
             return _handed(self._call(nested, f))
+        return _handed(self.evaluate(arg.text, f))
+
+    def argument_area(self, arg: Argument, f: Formula) -> Area | None:
+        """The cells an argument is, when it is a range (``A1:A9``, ``Sales[Date]``, ``A1#``,
+        ``CHOOSECOLS(A1#, 11)``); None for a value, a CLV_ call or an expression."""
+        if arg.reference is not None:
+            return self._area_of(arg.reference, f)
+        if arg.text is None or clv_call(arg.text) is not None:
+            return None
         folded = self.handover.fold(
             rewrite_references("=" + arg.text, lambda r: self._qualified(r, f))
         )
         single = lone_reference(folded)
-        if single is not None:  # CHOOSECOLS(A1#, 11): a range
-            return _handed(self.read(resolve(single, f.sheet, self.names, f.row)))
-        return _handed(self.evaluate(arg.text, f))
+        return None if single is None else resolve(single, f.sheet, self.names, f.row)
 
     def _area_of(self, ref: str, f: Formula) -> Area:
         try:
@@ -240,7 +251,30 @@ class Calculation:
         except _RefError as exc:
             self.errors.append((f.sheet, f.ref, f"#REF! {exc}"))
             return one("#REF!")
-        return _grid(function(*values))
+        result = function(*values)
+        refused = last_error()
+        if refused is not None and getattr(refused, "position", None):
+            result = self._on_the_sheet(refused, name, function, args, f) or result
+        return _grid(result)
+
+    def _on_the_sheet(
+        self, refused: CLVError, name: str, function: Any, args: list[Argument], f: Formula
+    ) -> str | None:
+        """A refusal that names a row of a range argument, with the sheet row the user sees
+        instead (row 3 of ``Sales[Amount]`` is sheet row 7); None when the range is unknown."""
+        first = str(getattr(refused, "argument", "")).split(",")[0].strip()
+        params = list(inspect.signature(function).parameters)
+        if first not in params or params.index(first) >= len(args):
+            return None
+        try:
+            area = self.argument_area(args[params.index(first)], f)
+        except (_RefError, WorkbookError):
+            return None
+        if area is None:
+            return None
+        row, *column = refused.position  # type: ignore[attr-defined]
+        at = (area.top + row - 1, *(area.left + c - 1 for c in column))
+        return one_line(f"{name}: {refused.placed(at)}")
 
     def compute(self, f: Formula) -> None:
         """Compute a placed formula (a CLV_ call here, an Excel array by the engine), lay its

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from clv_xl.core.numbers import is_number
 from clv_xl.workbooks.formula_text import calls, tokens
 
 NA = {"type": "Error", "kind": "NA"}  # how a registered function returns Excel's #N/A
@@ -27,7 +28,7 @@ def _rows(value: Any) -> list[list[Any]]:
 def _count(value: Any, default: int | None = None) -> int:
     if value is None and default is not None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         raise _VALUE
     return int(value)
 

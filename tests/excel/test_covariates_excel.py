@@ -95,7 +95,7 @@ def test_a_fit_refuses_a_blank_covariate(customers):
     holey = [row[:] for row in cov]
     holey[10] = [None]
     text = CLV_FIT("BG/NBD", x, tx, T, None, holey)
-    assert text == ("CLV_FIT: purchase_covariates has a blank channel in customer row 10; "
+    assert text == ("CLV_FIT: purchase_covariates at row 11 has a blank channel; "
                     "expected a value for every customer")  # fmt: skip
 
 

@@ -163,7 +163,7 @@ def test_text_becomes_indicators_with_the_first_level_as_baseline():
     (["web", "web"], "for every customer"),
     ([1.0, 1.0], "for every customer"),
     (["web", 3.0], "mixes numbers and text"),
-    (["web", None], "blank channel in row 2"),
+    (["web", None], "at row 2 has a blank channel"),
 ])  # fmt: skip
 def test_a_covariate_that_cannot_be_used_is_one_line(column, words):
     with pytest.raises(CLVError, match=words):

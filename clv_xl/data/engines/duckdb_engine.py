@@ -76,7 +76,7 @@ def duckdb_summary(
         ).fetchone()
         assert checked is not None
         if not checked[0]:
-            raise SourceError(no_customers(as_of))
+            raise no_customers(as_of)
         if checked[1]:
             finish(pd.DataFrame({"customer": [checked[2]], "purchases": [None]}))
         if to_file is not None:

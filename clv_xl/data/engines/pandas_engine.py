@@ -9,7 +9,7 @@ import pandas as pd
 
 from clv_xl.data.engines.sql import no_customers
 from clv_xl.data.reading import read_all
-from clv_xl.data.sources import Source, SourceError
+from clv_xl.data.sources import Source
 from clv_xl.data.summary import summarize
 from clv_xl.errors import InputError
 
@@ -26,7 +26,7 @@ def pandas_summary(src: Source, as_of: dt.date | None, step: float) -> pd.DataFr
         )
     except InputError as exc:
         if exc.argument == "as_of":
-            raise SourceError(no_customers(as_of)) from None
+            raise no_customers(as_of) from None
         raise
     summary = summary.sort_values("customer", kind="stable")
     summary.attrs["notes"] = notes

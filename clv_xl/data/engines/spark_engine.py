@@ -139,7 +139,7 @@ def spark_summary(src: Source, as_of: dt.date | None, step: float) -> pd.DataFra
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if frame.empty:
-        raise SourceError(no_customers(as_of))
+        raise no_customers(as_of)
     frame = finish(frame)
     frame.attrs["notes"] = read.notes
     frame.attrs["customers"] = len(frame)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv_xl.data.sources import SourceError
+from clv_xl.data.sources import NoPurchasesError, SourceError
 
 SUMMARY_SQL = """
 WITH tx AS (
@@ -137,9 +137,11 @@ def arrow_stream(frames: Iterator[pd.DataFrame]) -> Any:
     return pa.RecordBatchReader.from_batches(first.schema, all_batches())
 
 
-def no_customers(as_of: dt.date | None) -> str:
-    return (
+def no_customers(as_of: dt.date | None) -> NoPurchasesError:
+    """A log with no purchase by ``as_of`` (or none at all), in the command line's words."""
+    text = (
         f"--as-of {as_of} is before every purchase: no customer has a transaction by then"
         if as_of
         else "the log has no purchases"
     )
+    return NoPurchasesError(text, as_of)

@@ -101,6 +101,9 @@ def test_every_function_registers_with_its_help():
 def test_office_js_shapes_give_the_desktop_answer(name):
     expected = desktop(name, GOOD[name])
     assert lite(name, GOOD[name]) == expected
+    if name == "CLV_SUMMARY_FILE":  # no files in xlwings Lite: one line saying so
+        assert expected == [[f"{name}: {LITE_NO_FILES}"]]
+        return
     assert not str(expected[0][0]).startswith(name)  # the baseline is an answer, not a message
 
 
