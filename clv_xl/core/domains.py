@@ -16,6 +16,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
+from clv_xl.core.docstrings import with_section
 from clv_xl.errors import InputError
 
 FloatArray = np.ndarray
@@ -115,13 +116,34 @@ def first_bad(name: str, arr: FloatArray, good: FloatArray, dom: Domain) -> Inpu
     return InputError(name, float(arr[tuple(idx)]), dom.allowed, dom.hint, pos)
 
 
+def parameter_lines(
+    sig: inspect.Signature, domains: dict[str, Domain], others: dict[str, str]
+) -> list[str]:
+    """numpydoc "Parameters" entries from the domains (the rule a value is checked by is the one
+    documented) and, for arguments without one, ``others``' words."""
+    lines = []
+    for name in sig.parameters:
+        dom = domains.get(name)
+        if dom is None:
+            if name in others:
+                lines += [f"{name} : str, optional", f"    {others[name]}"]
+            continue
+        blank = ""
+        if dom.blank is not None:
+            blank = "; blank: no limit" if np.isnan(dom.blank) else f"; blank: {dom.blank:g}"
+        optional = ", optional" if dom.blank is not None else ""
+        lines += [f"{name} : float or array{optional}", f"    {dom.allowed}{blank}."]
+    return lines
+
+
 def elementwise(
-    infinite: str = "", **domains: Domain
+    infinite: str = "", others: dict[str, str] | None = None, **domains: Domain
 ) -> Callable[[Callable[..., FloatArray]], ElementwiseFunction]:
     """Declare a core formula element-wise over the named arguments' domains.
 
     ``infinite`` is the plain-words meaning of an infinite result (returned to Python as
-    ``inf``; the Excel layer shows the words instead).
+    ``inf``; the Excel layer shows the words instead); ``others`` documents arguments that are
+    not numbers (the function's docstring gets a "Parameters" section from both).
     """
 
     def decorate(formula: Callable[..., FloatArray]) -> ElementwiseFunction:
@@ -150,6 +172,8 @@ def elementwise(
             return float(out) if out.ndim == 0 else out
 
         declared = cast(ElementwiseFunction, wrapper)
+        lines = parameter_lines(sig, domains, others or {})
+        declared.__doc__ = with_section(formula.__doc__, "Parameters", lines)
         declared.domains = domains
         declared.formula = formula
         declared.infinite = infinite

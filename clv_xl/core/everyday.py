@@ -31,6 +31,15 @@ def value(avg_purchase: Num, expected_purchases: Num) -> Num:
 
     Seed 000: "Estimated Lifetime Value = Average Sale x Expected Number of Times the Customer
     Buys". Mary spends $8 then $20: average $14 x 2 purchases = $28.
+
+    Returns
+    -------
+    float or array
+
+    Examples
+    --------
+    >>> value(14, 2)  # Mary: $8 then $20
+    28.0
     """
     return avg_purchase * expected_purchases
 
@@ -54,6 +63,15 @@ def profit(
     Seed 000's "Estimated Lifetime Profit = Average Profit per Sale x Expected Purchases", with
     seed 003's costs to serve (per purchase) and to acquire and retain (fixed, per customer).
     Blank costs are 0.
+
+    Returns
+    -------
+    float or array
+
+    Examples
+    --------
+    >>> profit(50, 10, 0.4, 5, 30)
+    120.0
     """
     return expected_purchases * (avg_purchase * margin - cost_per_purchase) - fixed_costs
 
@@ -73,6 +91,15 @@ def headroom(
     ``target_ratio`` 1 (the default) is break-even; 3 is the common 3:1 LTV:CAC rule. Seeds 001
     and 002: a $10,000-profit customer leaves 10000 - 199 = 9801 after a $199 free installation;
     $50 to win a $500 customer leaves 450, to win a $20 one -30.
+
+    Returns
+    -------
+    float or array
+
+    Examples
+    --------
+    >>> headroom(10000, 199), headroom(500, 50), headroom(20, 50)
+    (9801.0, 450.0, -30.0)
     """
     return lifetime_profit / target_ratio - acquisition_cost
 
@@ -83,7 +110,18 @@ def headroom(
     acquisition_cost=MONEY_NONNEG,
 )
 def ratio(lifetime_value: Num, acquisition_cost: Num) -> Num:
-    """LTV:CAC, lifetime value per unit of acquisition cost (3 or more is the usual target)."""
+    """LTV:CAC, lifetime value per unit of acquisition cost (3 or more is the usual target).
+
+    Returns
+    -------
+    float or array
+        ``inf`` for a cost of 0.
+
+    Examples
+    --------
+    >>> ratio(500, 50)
+    10.0
+    """
     return np.where(
         acquisition_cost > 0, lifetime_value / acquisition_cost, np.copysign(np.inf, lifetime_value)
     )
@@ -98,6 +136,7 @@ def _geometric_sum(q: Num, n: Num) -> Num:
 
 @elementwise(
     infinite="no end: with retention 100% and no discount the value grows for ever; give periods",
+    others={"timing": '"retained" (blank), "end" or "start": the conventions above.'},
     margin=MONEY,
     retention_rate=FRACTION,
     discount_rate=RATE_NONNEG,
@@ -122,6 +161,16 @@ def retention_value(
     With ``periods`` = n the same series is summed over its first n terms: m q (1-q^n)/(1-q),
     m/(1+d) (1-q^n)/(1-q) and m (1-q^n)/(1-q) respectively. Blank ``periods`` is infinite.
     Example: m=100, r=0.8, d=0.1 gives 266.67, 333.33 and 366.67.
+
+    Returns
+    -------
+    float or array
+        ``inf`` where the value has no end.
+
+    Examples
+    --------
+    >>> [round(retention_value(100, 0.8, 0.1, timing=t), 2) for t in ("retained", "end", "start")]
+    [266.67, 333.33, 366.67]
     """
     timing_key = check_timing(timing)
     q = retention_rate / (1.0 + discount_rate)
@@ -148,6 +197,15 @@ def lifespan(churn_rate: Num) -> Num:
 
     Under a constant churn rate c the number of periods is geometric with mean 1/c (20% churn a
     year: 5 years).
+
+    Returns
+    -------
+    float or array
+
+    Examples
+    --------
+    >>> lifespan(0.2)
+    5.0
     """
     return 1.0 / churn_rate
 
@@ -172,6 +230,11 @@ def payback(
     q = r/(1+d). The answer is fractional by linear interpolation inside the period where C
     crosses the cost, as a finance payback period is; with r = 1 and d = 0 it is cost / margin.
     Returns ``inf`` when the cost is never recovered (C(infinity) <= cost).
+
+    Examples
+    --------
+    >>> payback(100, 25)
+    4.0
     """
     m, r, d, cost = margin_per_period, retention_rate, discount_rate, acquisition_cost
     q = r / (1.0 + d)

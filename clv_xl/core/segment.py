@@ -24,6 +24,11 @@ def tier_numbers(values: FloatArray, tiers: int | Sequence[float] = 4) -> FloatA
         of total value are tier 1, the next 30% tier 2, and so on (len(shares) + 1 tiers).
 
     Equal values always share a tier: each customer takes the tier of the first of its ties.
+
+    Examples
+    --------
+    >>> tier_numbers([10, 5, 1, 7], 2).tolist()
+    [1.0, 2.0, 2.0, 1.0]
     """
     values = np.asarray(values, dtype=float)
     flat = values.ravel()
@@ -82,7 +87,27 @@ def segment(
     tiers: int | Sequence[float] = 4,
     labels: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """Tier label for each value, same shape; blanks (NaN) get ''. Labels default to 'Tier 1'.."""
+    """Tier label for each value, same shape; blanks (NaN) get ''. Labels default to 'Tier 1'..
+
+    Parameters
+    ----------
+    values : array
+        Customer values (NaN for a blank).
+    tiers : int or sequence of float, default 4
+        A number of equal-size tiers, or cumulative shares of total value (0.5, 0.8, 0.95:
+        ABC tiers) at which each tier ends.
+    labels : sequence of str, optional
+        One name per tier, best first.
+
+    Returns
+    -------
+    array of str
+
+    Examples
+    --------
+    >>> segment([10, 5, 1, 7], 2).tolist()
+    ['Tier 1', 'Tier 2', 'Tier 2', 'Tier 1']
+    """
     numbers = tier_numbers(values, tiers)
     count = tier_count(tiers)
     if labels is None:

@@ -20,3 +20,29 @@ def example_channels(customer_ids: Iterable[int]) -> list[str]:
     top = int(ids.max()) if ids.size else 0
     draws = np.random.default_rng(CHANNEL_SEED).choice(len(CHANNELS), size=top, p=CHANNEL_SHARES)
     return [CHANNELS[k] for k in draws[ids - 1]]
+
+
+def cdnow_summary() -> dict[str, list[list[float]]]:
+    """CDNOW's 2,357 customers as Excel hands columns to a function (a list of rows each).
+
+    The cohort of Fader, Hardie & Lee (2005) over 39 weeks: ``frequency`` (repeat purchases),
+    ``recency`` and ``T`` (weeks), ``monetary_value`` (average repeat purchase, $; 0 for a
+    customer with none). The examples in the CLV_ functions' docstrings use it.
+
+    Returns
+    -------
+    dict of str to list of one-cell rows
+
+    Examples
+    --------
+    >>> c = cdnow_summary()
+    >>> len(c["frequency"]), c["frequency"][0], c["T"][0]
+    (2357, [2.0], [38.86])
+    """
+    import csv
+    from importlib import resources
+
+    text = resources.files(__name__).joinpath("cdnow_customers_summary_with_transactions.csv")
+    rows = list(csv.DictReader(text.read_text().splitlines()))
+    names = {"frequency": "x", "recency": "t_x", "T": "T", "monetary_value": "zbar"}
+    return {name: [[float(r[key])] for r in rows] for name, key in names.items()}

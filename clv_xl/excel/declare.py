@@ -1,22 +1,58 @@
-"""How a CLV_ function declares an argument to xlwings (the Function Wizard's help line with it).
+"""How a CLV_ function declares an argument to xlwings (the Function Wizard's help line with it),
+and how its docstring is completed from those lines.
 
 ``cells``: a range, handed over as a list of rows (``ndim=2``) even when it is one cell;
-``cell``: one value as it is. Any other conversion is spelt out with ``xw.arg`` itself.
+``cell``: one value as it is. Any other conversion is spelt out with ``xw.arg`` itself. Both
+record the help line on the function, so the numpydoc "Parameters" section is written from the
+same words the Function Wizard shows (:func:`document`), one definition of each.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import xlwings as xw
 
+from clv_xl.core.docstrings import with_section
+
+HELP = "__clv_help__"
+
+
+def _declared(name: str, doc: str, **options: Any) -> Callable[[Any], Any]:
+    def declare(f: Any) -> Any:
+        vars(f).setdefault(HELP, {})[name] = doc
+        return xw.arg(name, doc=doc, **options)(f)
+
+    return declare
+
 
 def cells(name: str, doc: str) -> Callable[[Any], Any]:
     """A range argument, as a list of rows."""
-    return xw.arg(name, ndim=2, doc=doc)
+    return _declared(name, doc, ndim=2)
 
 
 def cell(name: str, doc: str) -> Callable[[Any], Any]:
     """A single-value argument (a number, a text, a date)."""
-    return xw.arg(name, doc=doc)
+    return _declared(name, doc)
+
+
+def summary(doc: str | None) -> str:
+    """A docstring's first paragraph on one line: the Function Wizard's description."""
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+def document(f: Any) -> None:
+    """Complete a CLV_ function's docstring with a numpydoc "Parameters" section written from its
+    arguments' help lines (after the summary), and give xlwings the summary alone as the
+    function's description (xlwings would show the whole docstring, cut at 255 characters)."""
+    help_lines = vars(f).get(HELP, {})
+    lines = []
+    for name, param in inspect.signature(f).parameters.items():
+        optional = ", optional" if param.default is None else ""
+        lines += [f"{name} : cell or range{optional}", f"    {help_lines.get(name, '')}"]
+    f.__doc__ = with_section(f.__doc__, "Parameters", lines if help_lines else [])
+    metadata = getattr(f, "__xlfunc__", None)
+    if metadata is not None:
+        metadata["ret"]["doc"] = summary(f.__doc__)

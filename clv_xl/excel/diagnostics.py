@@ -53,7 +53,22 @@ def CLV_PURCHASE_PROBABILITY(
     purchase_covariates=None,
     dropout_covariates=None,
 ):
-    """P(exactly n purchases in the next horizon periods), for a new customer or per customer."""
+    """P(exactly n purchases in the next horizon periods), for a new customer or per customer.
+
+    BG/NBD: Fader, Hardie & Lee (2005), eq. (8); with a history, Fader & Hardie's note on the
+    conditional distribution.
+
+    Returns
+    -------
+    number or range
+        A probability (one per customer with a history).
+
+    Examples
+    --------
+    >>> bg = [["model", "BG/NBD"], ["r", 0.243], ["alpha", 4.414], ["a", 0.793], ["b", 2.426]]
+    >>> round(CLV_PURCHASE_PROBABILITY(bg, 0, 39), 3)  # a new customer buys nothing in 39 weeks
+    0.574
+    """
     n = number_argument(purchases, "purchases", float("nan"), "a whole number of purchases >= 0")
     if not np.isfinite(n) or n != int(n):
         raise InputError("purchases", purchases, "a whole number of purchases >= 0")
@@ -107,7 +122,22 @@ def CLV_COMPARE(
     purchase_covariates=None,
     dropout_covariates=None,
 ):
-    """Purchase models side by side: parameters, log-likelihood, AIC, BIC, holdout error."""
+    """Purchase models side by side: parameters, log-likelihood, AIC, BIC, holdout error.
+
+    Returns
+    -------
+    range
+        A header of models, one row per parameter and measure, and the model BIC prefers among
+        those that converged.
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> c = cdnow_summary()
+    >>> table = CLV_COMPARE(c["frequency"], c["recency"], c["T"])
+    >>> table[0], table[-1][:2]
+    (['model', 'BG/NBD', 'MBG/NBD', 'Pareto/NBD'], ['BIC prefers', 'MBG/NBD'])
+    """
     names = (
         default_models()
         if models is None
@@ -163,7 +193,23 @@ def CLV_TRACKING(
     purchase_covariates=None,
     dropout_covariates=None,
 ):
-    """Repeat purchases per period, actual and expected, incremental and cumulative."""
+    """Repeat purchases per period, actual and expected, incremental and cumulative.
+
+    The tracking plots of Fader, Hardie & Lee (2005), Figures 2 and 3.
+
+    Returns
+    -------
+    range
+        Columns period, start, actual, expected, cumulative_actual, cumulative_expected.
+
+    Examples
+    --------
+    >>> from datetime import datetime as d
+    >>> bg = [["model", "BG/NBD"], ["r", 0.243], ["alpha", 4.414], ["a", 0.793], ["b", 2.426]]
+    >>> CLV_TRACKING(bg, [[1], [1], [2]], [[d(1997, 1, 1)], [d(1997, 2, 1)], [d(1997, 1, 5)]],
+    ...              d(1997, 9, 30))[0][-1]
+    'cumulative_expected'
+    """
     model = purchase_model(params)
     if not model.continuous_time:
         allowed = catalog.spelled(continuous_models(), quoted=False)

@@ -31,7 +31,22 @@ from clv_xl.excel.runner import excel_function, run_elementwise
 )
 @excel_function
 def CLV_VALUE(avg_purchase, expected_purchases):
-    """Lifetime value: average purchase x expected number of purchases."""
+    """Lifetime value: average purchase x expected number of purchases.
+
+    In a cell: ``=CLV_VALUE(B2, C2)``; ranges give one answer per cell (seed 001's Mary).
+
+    Returns
+    -------
+    number or range
+        Value in the purchases' currency, the shape of the larger argument.
+
+    Examples
+    --------
+    >>> CLV_VALUE(8, 1) + CLV_VALUE(20, 1)  # Mary: $8, then $20
+    28.0
+    >>> CLV_VALUE([[14], [50]], 2)
+    [[28.0], [100.0]]
+    """
     return run_elementwise(
         core.value, avg_purchase=avg_purchase, expected_purchases=expected_purchases
     )
@@ -50,7 +65,18 @@ def CLV_VALUE(avg_purchase, expected_purchases):
 )
 @excel_function
 def CLV_PROFIT(avg_purchase, expected_purchases, margin, cost_per_purchase=None, fixed_costs=None):
-    """Lifetime profit: purchases x (average purchase x margin - cost per purchase) - fixed costs."""
+    """Lifetime profit: purchases x (average purchase x margin - cost per purchase) - fixed costs.
+
+    Returns
+    -------
+    number or range
+        Profit in the purchases' currency (may be negative).
+
+    Examples
+    --------
+    >>> CLV_PROFIT(50, 10, 0.4, 5, 30)  # 10 x (50 x 40% - 5) - 30
+    120.0
+    """
     return run_elementwise(
         core.profit,
         avg_purchase=avg_purchase,
@@ -73,7 +99,20 @@ def CLV_PROFIT(avg_purchase, expected_purchases, margin, cost_per_purchase=None,
 )
 @excel_function
 def CLV_HEADROOM(lifetime_profit, acquisition_cost=None, target_ratio=None):
-    """How much more you could spend to win such a customer: profit / target ratio - cost."""
+    """How much more you could spend to win such a customer: profit / target ratio - cost.
+
+    Returns
+    -------
+    number or range
+        Spare budget per customer; negative means the customer already cost too much.
+
+    Examples
+    --------
+    >>> CLV_HEADROOM(10000, 199)  # a $10,000 customer easily justifies a $199 installation
+    9801.0
+    >>> round(CLV_HEADROOM(500, 50, 3), 2)  # the 3:1 rule on a $500 customer won for $50
+    116.67
+    """
     return run_elementwise(
         core.headroom,
         lifetime_profit=lifetime_profit,
@@ -87,7 +126,18 @@ def CLV_HEADROOM(lifetime_profit, acquisition_cost=None, target_ratio=None):
 @cells("acquisition_cost", "Cost to acquire that customer, e.g. 50 (> 0).")
 @excel_function
 def CLV_RATIO(lifetime_value, acquisition_cost):
-    """LTV:CAC, lifetime value divided by acquisition cost (3 or more is the usual target)."""
+    """LTV:CAC, lifetime value divided by acquisition cost (3 or more is the usual target).
+
+    Returns
+    -------
+    number or range
+        The ratio; a cost of 0 is one line saying the ratio is unbounded.
+
+    Examples
+    --------
+    >>> CLV_RATIO(500, 50), CLV_RATIO(20, 50)  # $50 to win $500 is sensible, to win $20 is not
+    (10.0, 0.4)
+    """
     return run_elementwise(
         core.ratio, lifetime_value=lifetime_value, acquisition_cost=acquisition_cost
     )
@@ -109,7 +159,30 @@ def CLV_RATIO(lifetime_value, acquisition_cost):
 )
 @excel_function
 def CLV_RETENTION(margin, retention_rate, discount_rate, periods=None, timing=None):
-    """Retention-based CLV, infinite or over a number of periods, in one of three timings."""
+    """Retention-based CLV, infinite or over a number of periods, in one of three timings.
+
+    With margin m, retention r and discount d per period, for no end: "retained" (margin at
+    the end of each period the customer is retained) m r / (1 + d - r), "end" (at the end of
+    every active period) m / (1 + d - r), "start" (at its start) m (1 + d) / (1 + d - r); with
+    ``periods``, the same series' first terms.
+
+    Returns
+    -------
+    number or range
+        Value of one customer in the margin's currency.
+
+    Examples
+    --------
+    >>> round(CLV_RETENTION(100, 0.8, 0.1), 2)
+    266.67
+    >>> round(CLV_RETENTION(100, 0.8, 0.1, None, "end"), 2)
+    333.33
+
+    References
+    ----------
+    Fader, P. S. & Hardie, B. G. S., "What's wrong with this CLV formula?" (a note on the timing
+    of the margin, brucehardie.com).
+    """
     key = "retained" if timing is None or timing == "" else check_timing(timing)
     return run_elementwise(
         core.retention_value,
@@ -125,7 +198,18 @@ def CLV_RETENTION(margin, retention_rate, discount_rate, periods=None, timing=No
 @cells("churn_rate", "Share of customers lost per period: 20% or 0.2 (above 0, up to 1).")
 @excel_function
 def CLV_LIFESPAN(churn_rate):
-    """Expected number of periods a customer stays, counting the first: 1 / churn rate."""
+    """Expected number of periods a customer stays, counting the first: 1 / churn rate.
+
+    Returns
+    -------
+    number or range
+        Periods (the churn rate's period: a monthly rate gives months).
+
+    Examples
+    --------
+    >>> CLV_LIFESPAN(0.2)
+    5.0
+    """
     return run_elementwise(core.lifespan, churn_rate=churn_rate)
 
 
@@ -136,7 +220,18 @@ def CLV_LIFESPAN(churn_rate):
 @cells("discount_rate", "Optional discount rate per period: 1% or 0.01 (blank = 0).")
 @excel_function
 def CLV_PAYBACK(acquisition_cost, margin_per_period, retention_rate=None, discount_rate=None):
-    """Periods until expected discounted margin covers the acquisition cost."""
+    """Periods until expected discounted margin covers the acquisition cost.
+
+    Returns
+    -------
+    number or range
+        Periods, fractional; "never" (one line) when the margin never covers the cost.
+
+    Examples
+    --------
+    >>> round(CLV_PAYBACK(50, 25, 0.8, 0.01), 3)
+    2.363
+    """
     return run_elementwise(
         core.payback,
         acquisition_cost=acquisition_cost,
@@ -158,7 +253,20 @@ def CLV_PAYBACK(acquisition_cost, margin_per_period, retention_rate=None, discou
 )
 @excel_function
 def CLV_SEGMENT(values, tiers=None, labels=None):
-    """Tier label for every value, best first: equal-size tiers or ABC shares of total value."""
+    """Tier label for every value, best first: equal-size tiers or ABC shares of total value.
+
+    Returns
+    -------
+    range
+        One label per value ("Tier 1" is the most valuable), blank for a blank value.
+
+    Examples
+    --------
+    >>> CLV_SEGMENT([[10], [5], [1], [7]], 2)
+    [['Tier 1'], ['Tier 2'], ['Tier 2'], ['Tier 1']]
+    >>> CLV_SEGMENT([[10], [5], [1], [7]], [[0.5], [0.9]], [["A"], ["B"], ["C"]])
+    [['A'], ['B'], ['C'], ['A']]
+    """
     cells = numeric_cells(values)
     bad = cells.problem != ""
     if bad.any():

@@ -7,36 +7,25 @@ is saved with the workbook and every prediction formula points at it.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import xlwings as xw
 
-from clv_xl.data import holdout_check, summarize
 from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
-    amount_cells,
     customer_rows,
-    date_cell,
     has_history,
     number_argument,
-    one_cell,
     purchase_model,
-    retention_model,
     spend_model_from,
-    transactions,
     value_options,
 )
-from clv_xl.excel.attributes import carried
-from clv_xl.excel.cohorts import cohort_labels
-from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.covariates import fit_designs, for_customers, new_customers
 from clv_xl.excel.declare import cell, cells
-from clv_xl.excel.runner import excel_function, run_elementwise
+from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import (
     customer_columns,
     per_customer,
     require_clean,
-    spill,
 )
 from clv_xl.models import (
     GammaGamma,
@@ -44,41 +33,8 @@ from clv_xl.models import (
     lifetime_value,
     model_class,
     purchase_models,
-    retention_models,
 )
-from clv_xl.models.bdw import BetaDiscreteWeibull, bdw_derl
 from clv_xl.models.covariates import CovariateModel
-from clv_xl.models.sbg import derl
-
-
-@xw.func(category=docs.CATEGORY)
-@cells("customer_ids", "Customer of each transaction (one column of ids or names).")
-@cells("dates", "Date of each transaction: date cells, 1997-01-01 text or 19970101 numbers.")
-@cells("amounts", "Optional amount of each transaction; returns are negative and netted per day.")
-@cell("as_of", docs.AS_OF)
-@cell("period", docs.PERIOD)
-@cell(
-    "cohorts",
-    'Optional: add a cohort column, the first purchase\'s "M" month (2024-03), "Q" quarter (2024-Q1) or "Y" year.',
-)
-@cells(
-    "attributes",
-    "Optional columns of the log to carry per customer (channel, region), with their header row; each customer's first row gives the value.",
-)
-@excel_function
-def CLV_SUMMARY(
-    customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None, attributes=None
-):
-    """One row per customer: frequency, recency, T, monetary value and more, with a header."""
-    rows, ids, days, n_cells = transactions(customer_ids, dates)
-    amount_values = None if amounts is None else amount_cells(amounts, rows, n_cells)
-    frame = summarize(ids, days, amount_values, date_cell(as_of, "as_of"), period)
-    if cohorts not in (None, ""):
-        frame["cohort"] = cohort_labels(frame["first_purchase"], cohorts)
-    if attributes is not None:
-        for name, values in carried(attributes, ids, rows, n_cells, frame["customer"]).items():
-            frame[name] = values
-    return spill(frame)
 
 
 def _fit_table(
@@ -140,7 +96,33 @@ def CLV_FIT(
     dropout_covariates=None,
     penalizer=None,
 ):
-    """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood."""
+    """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood.
+
+    Maximum likelihood, as lifetimes' fitters and the papers: BG/NBD (Fader, Hardie & Lee 2005,
+    eq. 6), MBG/NBD (Batislam, Denizel & Filiztekin 2007), Pareto/NBD (Schmittlein, Morrison &
+    Colombo 1987), BG/BB (Fader, Hardie & Shang 2010, eq. 5). With
+    covariates, each customer's purchase and drop-out parameters are scaled by exp(g'z) (Fader &
+    Hardie 2007). The table has standard errors (se_), the correlations of the estimates (corr_,
+    used by CLV_INTERVAL), the log-likelihood, the number of customers and a status line.
+
+    Returns
+    -------
+    range
+        Two columns, name and value, to spill; the other model functions take it as ``params``.
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> c = cdnow_summary()
+    >>> fit = dict(CLV_FIT("BG/NBD", c["frequency"], c["recency"], c["T"]))
+    >>> [round(fit[k], 3) for k in ("r", "alpha", "a", "b")]  # Fader, Hardie & Lee (2005), p. 280
+    [0.243, 4.414, 0.793, 2.426]
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005), "'Counting Your Customers' the Easy Way",
+    Marketing Science 24(2), 275-284.
+    """
     return _fit_table(
         model,
         repeat_purchases,
@@ -165,7 +147,30 @@ def CLV_FIT(
 @cells("weights", docs.WEIGHTS)
 @excel_function
 def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
-    """Fit the Gamma-Gamma spend model; spills name/value rows for p, q, gamma."""
+    """Fit the Gamma-Gamma spend model; spills name/value rows for p, q, gamma.
+
+    Customers without a repeat purchase are left out, as the model is of repeat purchases' values
+    (Fader & Hardie's note 025, eq. 3).
+
+    Returns
+    -------
+    range
+        Two columns, name and value: p, q, gamma with their errors and the fit's status.
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> c = cdnow_summary()
+    >>> fit = dict(CLV_FIT_SPEND(c["frequency"], c["monetary_value"]))
+    >>> [round(fit[k], 2) for k in ("p", "q")]  # the note's 6.25, 3.74 (gamma 15.44)
+    [6.25, 3.74]
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005c), "RFM and CLV: Using Iso-Value Curves for
+    Customer Base Analysis", Journal of Marketing Research 42(4); "The Gamma-Gamma Model of Monetary
+    Value" (note, 2013).
+    """
     cols = customer_columns(
         {"repeat_purchases": repeat_purchases, "monetary_value": monetary_value},
         {"weights": weights},
@@ -173,35 +178,6 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
     data = require_clean(cols, GammaGamma)
     w = cols.values["weights"][cols.used] if "weights" in cols.values else None
     return fit_cached(GammaGamma, *data, w).table()
-
-
-@xw.func(category=docs.CATEGORY)
-@cells(
-    "active_counts",
-    "Customers of one cohort still active at period 0, 1, 2, ... e.g. 1000, 631, 468.",
-)
-@cell(
-    "model",
-    'Optional "sBG" (blank: constant churn per customer) or "BdW" (churn that rises or falls with tenure).',
-)
-@excel_function
-def CLV_FIT_RETENTION(active_counts, model=None):
-    """Fit a retention model to a cohort: sBG (alpha, beta) or BdW (alpha, beta, c)."""
-    cls = model_class(
-        "sBG" if model in (None, "") else one_cell(model, "model", "sBG or BdW"), retention_models()
-    )
-    cells = numeric_cells(active_counts)
-    values = cells.values.ravel()
-    if (cells.problem != "").any():
-        i = int(np.argmax(cells.problem.ravel() != ""))
-        raise InputError(
-            "active_counts",
-            to_grid(active_counts).ravel()[i],
-            "counts of customers",
-            position=(i + 1,),
-        )
-    counts = values[~cells.blank.ravel()]
-    return fit_cached(cls, counts).table()
 
 
 def _predict(
@@ -240,7 +216,23 @@ def CLV_P_ALIVE(
     purchase_covariates=None,
     dropout_covariates=None,
 ):
-    """Probability that each customer is still active (has not silently left)."""
+    """Probability that each customer is still active (has not silently left).
+
+    BG/NBD: Fader, Hardie & Lee's note "Computing P(alive) Using the BG/NBD Model" (2008);
+    Pareto/NBD: Fader & Hardie's note on deriving it (2005), eq. (18); BG/BB: Fader, Hardie &
+    Shang (2010), eq. (11).
+
+    Returns
+    -------
+    range
+        One probability per customer; a customer whose row cannot be used shows one line.
+
+    Examples
+    --------
+    >>> bg = [["model", "BG/NBD"], ["r", 0.243], ["alpha", 4.414], ["a", 0.793], ["b", 2.426]]
+    >>> [round(v[0], 3) for v in CLV_P_ALIVE(bg, [[0], [2]], [[0], [30.43]], [[38.86], [38.86]])]
+    [1.0, 0.727]
+    """
     return _predict(
         params,
         repeat_purchases,
@@ -273,7 +265,22 @@ def CLV_EXPECTED_PURCHASES(
     purchase_covariates=None,
     dropout_covariates=None,
 ):
-    """Expected purchases in the next horizon periods per customer, or for a new customer."""
+    """Expected purchases in the next horizon periods per customer, or for a new customer.
+
+    BG/NBD: Fader, Hardie & Lee (2005), eq. (10) for a customer with a history, eq. (9) for a new
+    one; the other models' equivalents.
+
+    Returns
+    -------
+    number or range
+        One number per customer (a number for a new customer).
+
+    Examples
+    --------
+    >>> bg = [["model", "BG/NBD"], ["r", 0.243], ["alpha", 4.414], ["a", 0.793], ["b", 2.426]]
+    >>> round(CLV_EXPECTED_PURCHASES(bg, 39, [[2]], [[30.43]], [[38.86]]), 3)
+    1.226
+    """
     length = number_argument(horizon, "horizon", float("nan"), "a number of periods >= 0")
     if not np.isfinite(length):
         raise InputError("horizon", None, "a number of periods >= 0")
@@ -300,7 +307,22 @@ def CLV_EXPECTED_PURCHASES(
 @cells("monetary_value", docs.MONETARY_VALUE)
 @excel_function
 def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value=None):
-    """Expected value per purchase for each customer (Gamma-Gamma)."""
+    """Expected value per purchase for each customer (Gamma-Gamma).
+
+    Fader, Hardie & Lee (2005c): a weighted mean of the population's mean and the customer's own
+    average, by how many repeat purchases back it.
+
+    Returns
+    -------
+    number or range
+        Expected average purchase value per customer.
+
+    Examples
+    --------
+    >>> gg = [["model", "Gamma-Gamma"], ["p", 6.25], ["q", 3.74], ["gamma", 15.44]]
+    >>> round(CLV_EXPECTED_SPEND(gg, [[2]], [[22.35]]), 2)
+    24.66
+    """
     model = spend_model_from(spend_params)
     cols = customer_columns(
         {"repeat_purchases": repeat_purchases, "monetary_value": monetary_value}
@@ -342,7 +364,23 @@ def CLV_LIFETIME_VALUE(
     purchase_covariates=None,
     dropout_covariates=None,
 ):
-    """Discounted expected profit per customer over the coming months."""
+    """Discounted expected profit per customer over the coming months.
+
+    Expected purchases month by month from the purchase model, times the expected spend (Gamma-Gamma),
+    times the margin, discounted monthly, as lifetimes' ``customer_lifetime_value``.
+
+    Returns
+    -------
+    number or range
+        One value per customer, in the purchases' currency.
+
+    Examples
+    --------
+    >>> bg = [["model", "BG/NBD"], ["r", 0.243], ["alpha", 4.414], ["a", 0.793], ["b", 2.426]]
+    >>> gg = [["model", "Gamma-Gamma"], ["p", 6.25], ["q", 3.74], ["gamma", 15.44]]
+    >>> round(CLV_LIFETIME_VALUE(bg, gg, [[2]], [[30.43]], [[38.86]], [[22.35]], 12, 0.01), 1)
+    36.3
+    """
     model = purchase_model(params)
     spend = spend_model_from(spend_params)
     n_months = number_argument(
@@ -361,66 +399,3 @@ def CLV_LIFETIME_VALUE(
         per_purchase = spend.expected_spend(x, m)
         result[ok] = lifetime_value(model, per_purchase, x, tx, big_t, n_months, rate, share, unit)  # type: ignore[arg-type]
     return per_customer(result, cols)
-
-
-@xw.func(category=docs.CATEGORY)
-@cells("retention_params", docs.RETENTION_PARAMS)
-@cell("periods", "How many periods to project, e.g. 12.")
-@excel_function
-def CLV_RETENTION_CURVE(retention_params, periods):
-    """Projected survival and retention rate for periods 1..n, with a header."""
-    model = retention_model(retention_params)
-    n = number_argument(
-        periods, "periods", float("nan"), "a whole number of periods from 1 to 1000", lo=1
-    )
-    if not np.isfinite(n) or n != int(n) or n > 1000:
-        raise InputError("periods", periods, "a whole number of periods from 1 to 1000")
-    t = np.arange(1, int(n) + 1, dtype=float)
-    frame = pd.DataFrame(
-        {"period": t, "survival": model.survival(t), "retention": model.retention(t)}
-    )
-    return spill(frame)
-
-
-@xw.func(category=docs.CATEGORY)
-@cells("retention_params", docs.RETENTION_PARAMS)
-@cells("discount_rate", "Discount rate per period: 10% or 0.1 (> 0).")
-@cells(
-    "renewals",
-    "Renewals the subscriber has made so far (0 = just acquired, before the first renewal).",
-)
-@excel_function
-def CLV_DERL(retention_params, discount_rate, renewals):
-    """Discounted expected residual lifetime of a subscriber, in periods (Fader & Hardie 2010)."""
-    model = retention_model(retention_params)
-    if isinstance(model, BetaDiscreteWeibull):
-        return run_elementwise(
-            bdw_derl, dict(model.params_), discount_rate=discount_rate, renewals=renewals
-        )
-    alpha, beta = model.params_["alpha"], model.params_["beta"]
-    return run_elementwise(
-        derl, {"alpha": alpha, "beta": beta}, discount_rate=discount_rate, renewals=renewals
-    )
-
-
-@xw.func(category=docs.CATEGORY)
-@cells("customer_ids", "Customer of each transaction.")
-@cells("dates", "Date of each transaction.")
-@cell(
-    "calibration_end", "Last date of the calibration period (the model is fitted on data up to it)."
-)
-@cell(
-    "holdout_end",
-    "Last date of the holdout period (actual purchases after calibration_end up to it).",
-)
-@cell("model", 'Optional "BG/NBD" (blank), "MBG/NBD" or "Pareto/NBD".')
-@excel_function
-def CLV_HOLDOUT(customer_ids, dates, calibration_end, holdout_end, model=None):
-    """Calibration/holdout check: actual vs predicted holdout purchases by repeat purchases."""
-    _, ids, days, _ = transactions(customer_ids, dates)
-    calibration_end = date_cell(calibration_end, "calibration_end")
-    holdout_end = date_cell(holdout_end, "holdout_end")
-    table, _ = holdout_check(
-        ids, days, calibration_end, holdout_end, "BG/NBD" if model in (None, "") else model
-    )
-    return spill(table)

@@ -130,7 +130,21 @@ def tier_table(summary: pd.DataFrame) -> pd.DataFrame:
 def CLV_SUMMARY_FILE(
     source, as_of=None, period=None, level=None, customer_col=None, date_col=None, amount_col=None
 ):
-    """Summary of a transaction file too big for a sheet, computed by DuckDB where it lives."""
+    """Summary of a transaction file too big for a sheet, computed by DuckDB where it lives.
+
+    The same columns as CLV_SUMMARY, from a CSV or Parquet file or a folder of them (millions of
+    rows); in a headless refresh only under a folder ``--allow-files`` names. Not in xlwings Lite
+    (no files there): one line says so.
+
+    Returns
+    -------
+    range
+        CLV_SUMMARY's table, or four value tiers with ``level`` "tiers".
+
+    Examples
+    --------
+    >>> table = CLV_SUMMARY_FILE("sales.csv")  # doctest: +SKIP
+    """
     if in_pyodide():
         raise CLVError(LITE_NO_FILES)
     path = _text(source, "source")

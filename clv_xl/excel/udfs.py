@@ -4,6 +4,7 @@ The functions live in ``everyday`` (the everyday formulas) and ``models`` (the b
 models); xlwings finds them here by their ``__xlfunc__`` metadata.
 """
 
+from clv_xl.excel.declare import document
 from clv_xl.excel.diagnostics import CLV_COMPARE, CLV_PURCHASE_PROBABILITY, CLV_TRACKING
 from clv_xl.excel.everyday import (
     CLV_HEADROOM,
@@ -15,19 +16,16 @@ from clv_xl.excel.everyday import (
     CLV_SEGMENT,
     CLV_VALUE,
 )
+from clv_xl.excel.logs import CLV_HOLDOUT, CLV_SUMMARY
 from clv_xl.excel.models import (
-    CLV_DERL,
     CLV_EXPECTED_PURCHASES,
     CLV_EXPECTED_SPEND,
     CLV_FIT,
-    CLV_FIT_RETENTION,
     CLV_FIT_SPEND,
-    CLV_HOLDOUT,
     CLV_LIFETIME_VALUE,
     CLV_P_ALIVE,
-    CLV_RETENTION_CURVE,
-    CLV_SUMMARY,
 )
+from clv_xl.excel.retention import CLV_DERL, CLV_FIT_RETENTION, CLV_RETENTION_CURVE
 from clv_xl.excel.sources import CLV_SUMMARY_FILE
 from clv_xl.excel.uncertainty import CLV_FIT_COHORTS, CLV_INTERVAL
 
@@ -71,3 +69,5 @@ def _errors_as_text() -> None:
 
 
 _errors_as_text()
+for _name in __all__:
+    document(globals()[_name])

@@ -76,7 +76,25 @@ def CLV_INTERVAL(
     purchase_covariates=None,
     dropout_covariates=None,
 ):
-    """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty."""
+    """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty.
+
+    Parameter draws from the fit's estimates and their covariance (the se_ and corr_ rows),
+    each quantity computed per draw; the bounds are the draws' quantiles.
+
+    Returns
+    -------
+    range
+        A header, one row per customer (estimate, lower, upper) and a total row.
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> c = cdnow_summary()
+    >>> fit = CLV_FIT("BG/NBD", c["frequency"], c["recency"], c["T"])
+    >>> rows = CLV_INTERVAL(fit, "purchases", 39, [[2]], [[30.43]], [[38.86]])
+    >>> rows[0], rows[1][2] < rows[1][1] < rows[1][3]
+    (['customer', 'purchases', 'lower 90%', 'upper 90%'], True)
+    """
     kind = one_cell(quantity, "quantity", ALLOWED_QUANTITY)
     kind = kind.strip().lower() if isinstance(kind, str) else kind
     if kind not in QUANTITIES:
@@ -178,7 +196,21 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
 @cells("age", docs.AGE)
 @excel_function
 def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
-    """One fit per cohort, side by side: a row per parameter, a column per cohort, with status."""
+    """One fit per cohort, side by side: a row per parameter, a column per cohort, with status.
+
+    Returns
+    -------
+    range
+        A header of cohorts, then one row per parameter, the customers and each fit's status.
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> c = cdnow_summary()
+    >>> halves = [["odd"] if i % 2 else ["even"] for i in range(len(c["frequency"]))]
+    >>> CLV_FIT_COHORTS("BG/NBD", halves, c["frequency"], c["recency"], c["T"])[0]
+    ['cohort', 'even', 'odd']
+    """
     cls = model_class(model, purchase_models())
     labels, _ = flatten(cohort)
     cols = customer_columns({"repeat_purchases": repeat_purchases, "recency": recency, "age": age})

@@ -55,7 +55,42 @@ def prediction(method: Callable[P, R]) -> Callable[P, R]:
 
 
 class BaseModel(ABC):
-    """Shared fitting machinery (see the module's docstring for what a subclass declares)."""
+    """Shared fitting machinery (see the module's docstring for what a subclass declares).
+
+    Parameters
+    ----------
+    penalizer : float, default 0
+        L2 penalty on the log-parameters, weighted by the number of customers, as lifetimes'
+        ``penalizer_coef``: a small value (0.001) keeps a fit whose parameters run off finite.
+    tol : float, default 1e-10
+        The search stops when the gradient's largest element is below this.
+    max_iter : int, default 2000
+        Iterations of the search at most.
+
+    Attributes
+    ----------
+    params_ : dict of str to float
+        The fitted parameters, by ``param_names``.
+    standard_errors_ : dict of str to float
+        From the inverse Hessian (NaN when the fit did not converge or reached a limit).
+    cov_log_ : array
+        The covariance of the estimates on the search's scale (logs of positive parameters).
+    log_likelihood_ : float
+        At the optimum (the penalty not included).
+    n_customers_ : float
+        The weighted number of rows fitted.
+    converged_ : bool
+        A maximum with a flat gradient and finite errors (or the model's limit, ``limit_``).
+    status_ : str
+        The outcome in words, and what to try when it did not converge.
+
+    Examples
+    --------
+    >>> from clv_xl.models import BGNBD
+    >>> model = BGNBD(penalizer=0.001).fit([1, 0, 3, 2, 0], [2.0, 0, 30, 10, 0], [38, 20, 38, 30, 8])
+    >>> model.converged_, sorted(model.params_)
+    (True, ['a', 'alpha', 'b', 'r'])
+    """
 
     name: ClassVar[str] = ""
     param_names: ClassVar[tuple[str, ...]] = ()

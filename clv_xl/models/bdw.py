@@ -41,7 +41,31 @@ MAX_DERL_TERMS = 200_000
 
 
 class BetaDiscreteWeibull(BaseModel):
-    """BdW with alpha, beta (beta mixing) and c (duration dependence)."""
+    """BdW: sBG with duration dependence: churn that rises (c > 1) or falls (c < 1) with tenure.
+
+    Parameters
+    ----------
+    penalizer, tol, max_iter : float, float, int
+        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
+        log-parameters (0, none), the tolerance and the iteration limit.
+
+    Attributes
+    ----------
+    params_ : dict
+        alpha, beta (beta mixing) and c (duration dependence; c = 1 is the sBG).
+
+    Examples
+    --------
+    >>> model = BetaDiscreteWeibull().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> round(model.params_["c"], 2)  # above 1: churn rises with tenure in this cohort
+    1.28
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., Liu, Y., Davin, J. & Steenburgh, T. (2018), "'How to Project
+    Customer Retention' Revisited: The Role of Duration Dependence", Journal of Interactive
+    Marketing 43, 1-16: the cohort's survival eq. (7).
+    """
 
     name = "BdW"
     role = "retention"

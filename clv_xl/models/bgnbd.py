@@ -19,7 +19,40 @@ from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 
 class BGNBD(BetaGeometricFamily):
-    """BG/NBD with parameters r, alpha (gamma purchase rates) and a, b (beta drop-out)."""
+    """BG/NBD: gamma purchase rates (r, alpha) and beta-geometric drop-out (a, b).
+
+    While active, a customer buys as a Poisson process with rate lambda ~ gamma(r, alpha); after each
+    repeat purchase they drop out with probability p ~ beta(a, b).
+
+    Parameters
+    ----------
+    penalizer, tol, max_iter : float, float, int
+        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
+        log-parameters (0, none), the tolerance and the iteration limit.
+
+    Attributes
+    ----------
+    params_ : dict
+        r, alpha, a, b; ``standard_errors_``, ``log_likelihood_`` (eq. 6 summed), ``converged_`` and
+        ``status_`` as every model.
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> c = cdnow_summary()
+    >>> model = BGNBD().fit(c["frequency"], c["recency"], c["T"])
+    >>> {k: round(v, 3) for k, v in model.params_.items()}
+    {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
+    >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 3)
+    1.226
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005), "'Counting Your Customers' the Easy Way: An
+    Alternative to the Pareto/NBD Model", Marketing Science 24(2), 275-284: the likelihood eq. (6),
+    P(X(t) = x) eq. (8), E[X(t)] eq. (9), the conditional expectation eq. (10); P(alive): Fader,
+    Hardie & Lee (2008), "Computing P(alive) Using the BG/NBD Model" (note).
+    """
 
     name = "BG/NBD"
     purchase_counts = True

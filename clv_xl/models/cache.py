@@ -35,7 +35,29 @@ def content_key(model: type[BaseModel], data: Sequence[Any], settings: dict[str,
 
 
 def fit_cached(model: type[BaseModel], *data: Any, **settings: Any) -> BaseModel:
-    """``model(**settings).fit(*data)``, computed once per distinct content."""
+    """``model(**settings).fit(*data)``, computed once per distinct content.
+
+    Parameters
+    ----------
+    model : model class
+        The estimator to fit.
+    *data : array
+        Its data columns, as ``fit`` takes them (None for an optional one left out).
+    **settings
+        Its settings (``penalizer``...) and any keyword ``fit`` takes (covariate names).
+
+    Returns
+    -------
+    BaseModel
+        The fitted model; the same object for the same content (do not change it).
+
+    Examples
+    --------
+    >>> from clv_xl.models import BGNBD
+    >>> a = fit_cached(BGNBD, [1, 0, 3, 2], [2.0, 0, 30.0, 10.0], [38.0, 20.0, 38.0, 30.0])
+    >>> a is fit_cached(BGNBD, [1, 0, 3, 2], [2.0, 0, 30.0, 10.0], [38.0, 20.0, 38.0, 30.0])
+    True
+    """
     present = [d for d in data if d is not None]
     key = content_key(model, present, settings)
     with _lock:

@@ -178,8 +178,8 @@ class CovariateModel(BaseModel):
     base : the model class, e.g. :class:`~clv_xl.models.bgnbd.BGNBD`.
     purchase_names, dropout_names : the covariates' names (a :class:`Design`'s ``names``).
 
-    Example
-    -------
+    Examples
+    --------
     >>> from clv_xl.models import BGNBD
     >>> model = CovariateModel(BGNBD, ("channel=web",), ())
     >>> model.param_names
@@ -187,6 +187,11 @@ class CovariateModel(BaseModel):
 
     ``model.fit(frequency, recency, T, None, z_purchase)`` fits it; ``model.customers(z)`` is the
     base model with each customer's own parameters, which every prediction takes.
+
+    References
+    ----------
+    Fader, P. S. & Hardie, B. G. S. (2007), "Incorporating Time-Invariant Covariates into the
+    Pareto/NBD and BG/NBD Models" (note): alpha_i = alpha_0 exp(-g'z_i).
     """
 
     purchase_data = True

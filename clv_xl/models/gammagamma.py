@@ -21,7 +21,38 @@ from clv_xl.models.validation import as_column, same_length
 
 
 class GammaGamma(BaseModel):
-    """Gamma-Gamma with parameters p, q, gamma."""
+    """Gamma-Gamma: the value of a customer's repeat purchases (p, q, gamma).
+
+    Each transaction's value is gamma(p, nu) with nu ~ gamma(q, gamma) per customer, independent of
+    the purchase process; it is fitted to customers with at least one repeat purchase.
+
+    Parameters
+    ----------
+    penalizer, tol, max_iter : float, float, int
+        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
+        log-parameters (0, none), the tolerance and the iteration limit.
+
+    Attributes
+    ----------
+    params_ : dict
+        p, q, gamma.
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> import numpy as np
+    >>> c = cdnow_summary()
+    >>> x, m = np.ravel(c["frequency"]), np.ravel(c["monetary_value"])
+    >>> model = GammaGamma().fit(x[x > 0], m[x > 0])
+    >>> [round(model.params_[k], 2) for k in ("p", "q")]  # the note: 6.25, 3.74, 15.44
+    [6.25, 3.74]
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005), "RFM and CLV: Using Iso-Value Curves for
+    Customer Base Analysis", Journal of Marketing Research 42(4), 415-430; Fader & Hardie (2013),
+    "The Gamma-Gamma Model of Monetary Value" (note 025): the density of the average eq. (3).
+    """
 
     name = "Gamma-Gamma"
     role = "spend"

@@ -19,7 +19,34 @@ from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 
 class MBGNBD(BetaGeometricFamily):
-    """MBG/NBD with parameters r, alpha, a, b."""
+    """MBG/NBD: BG/NBD in which a customer may also drop out right after the first purchase.
+
+    Parameters
+    ----------
+    penalizer, tol, max_iter : float, float, int
+        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
+        log-parameters (0, none), the tolerance and the iteration limit.
+
+    Attributes
+    ----------
+    params_ : dict
+        r, alpha (gamma purchase rates), a, b (beta drop-out probability).
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> c = cdnow_summary()
+    >>> model = MBGNBD().fit(c["frequency"], c["recency"], c["T"])
+    >>> round(model.params_["r"], 3), round(model.params_["alpha"], 3)
+    (0.525, 6.183)
+
+    References
+    ----------
+    Batislam, E. P., Denizel, M. & Filiztekin, A. (2007), "Empirical validation and comparison of
+    models for customer base analysis", International Journal of Research in Marketing 24(3),
+    201-209 (the likelihood and P(alive) in their appendix, as lifetimes implements them; no
+    equation numbers here).
+    """
 
     name = "MBG/NBD"
     purchase_counts = True

@@ -207,7 +207,37 @@ LIMIT_SIZE = 1e4
 
 
 class ParetoNBD(RepeatBuyingModel):
-    """Pareto/NBD with parameters r, alpha (purchase rates) and s, beta (drop-out rates)."""
+    """Pareto/NBD: gamma purchase rates (r, alpha) and gamma drop-out rates (s, beta).
+
+    While active, a customer buys as a Poisson process with rate lambda ~ gamma(r, alpha); their
+    lifetime is exponential with rate mu ~ gamma(s, beta).
+
+    Parameters
+    ----------
+    penalizer, tol, max_iter : float, float, int
+        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
+        log-parameters (0, none), the tolerance and the iteration limit.
+
+    Attributes
+    ----------
+    params_ : dict
+        r, alpha, s, beta.
+
+    Examples
+    --------
+    >>> from clv_xl.datasets import cdnow_summary
+    >>> c = cdnow_summary()
+    >>> model = ParetoNBD().fit(c["frequency"], c["recency"], c["T"])
+    >>> [round(model.params_[k], 3) for k in ("r", "alpha", "s")]  # Fader, Hardie & Lee (2005)
+    [0.553, 10.578, 0.606]
+
+    References
+    ----------
+    Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987), "Counting Your Customers: Who Are They
+    and What Will They Do Next?", Management Science 33(1), 1-24; Fader, P. S. & Hardie, B. G. S.
+    (2005), "A Note on Deriving the Pareto/NBD Model and Related Expressions": E[X(t)] eq. (17),
+    P(alive) eq. (18), the conditional expectation eq. (22).
+    """
 
     name = "Pareto/NBD"
     param_names = ("r", "alpha", "s", "beta")

@@ -30,18 +30,48 @@ for _built_in in (
 
 
 def purchase_models() -> dict[str, type[BaseModel]]:
-    """The models CLV_FIT fits (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, and any registered since)."""
+    """The models CLV_FIT fits (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, and any registered since).
+
+    Returns
+    -------
+    dict of str to model class
+
+    Examples
+    --------
+    >>> list(purchase_models())
+    ['BG/NBD', 'MBG/NBD', 'Pareto/NBD', 'BG/BB']
+    """
     return catalog.models("purchase")
 
 
 def continuous_models() -> dict[str, type[BaseModel]]:
     """The purchase models in continuous time (all but BG/BB): those a holdout check, tracking,
-    CLV_COMPARE and the CLI use."""
+    CLV_COMPARE and the CLI use.
+
+    Returns
+    -------
+    dict of str to model class
+
+    Examples
+    --------
+    >>> list(continuous_models())
+    ['BG/NBD', 'MBG/NBD', 'Pareto/NBD']
+    """
     return catalog.models("purchase", continuous_time=True)
 
 
 def retention_models() -> dict[str, type[BaseModel]]:
-    """The contractual retention models: sBG and its duration-dependent extension BdW."""
+    """The contractual retention models: sBG and its duration-dependent extension BdW.
+
+    Returns
+    -------
+    dict of str to model class
+
+    Examples
+    --------
+    >>> list(retention_models())
+    ['sBG', 'BdW']
+    """
     return catalog.models("retention")
 
 
@@ -49,7 +79,26 @@ def model_class(
     name: Any, allowed: dict[str, type[BaseModel]] | None = None, argument: str = "model"
 ) -> type[BaseModel]:
     """The model class for a name typed loosely ("bg/nbd", "BG-NBD", "pareto nbd"), one of
-    ``allowed`` (the purchase models unless given); ``argument`` names it in the message."""
+    ``allowed`` (the purchase models unless given); ``argument`` names it in the message.
+
+    Parameters
+    ----------
+    name : str
+        The name as typed; case, spaces, hyphens and slashes do not matter.
+    allowed : dict of str to model class, optional
+        The models that may be named (the purchase models).
+    argument : str
+        The argument named in the message when the name is not one of them.
+
+    Returns
+    -------
+    model class
+
+    Examples
+    --------
+    >>> model_class("pareto nbd").name
+    'Pareto/NBD'
+    """
     allowed = allowed or purchase_models()
     cls = {catalog.key(n): c for n, c in catalog.models().items()}.get(catalog.key(name))
     if cls is None or cls.name not in allowed:
@@ -62,7 +111,29 @@ def model_from_table(
     argument: str = "params",
     allowed: dict[str, type[BaseModel]] | None = None,
 ) -> BaseModel:
-    """Rebuild a model from a name/value table such as CLV_FIT spills."""
+    """Rebuild a model from a name/value table such as CLV_FIT spills.
+
+    Parameters
+    ----------
+    table : dict
+        Name -> value, as CLV_FIT's two columns read: a "model" row and the parameters (the se_
+        and corr_ rows, and covariate coefficients, where there are some).
+    argument : str
+        The argument named in messages.
+    allowed : dict of str to model class, optional
+        The models the table may hold (every registered one).
+
+    Returns
+    -------
+    BaseModel
+        Ready to predict (nothing is fitted).
+
+    Examples
+    --------
+    >>> model = model_from_table({"model": "BG/NBD", "r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> round(float(model.p_alive(2, 30.43, 38.86)), 3)
+    0.727
+    """
     if "model" not in table:
         raise InputError(
             argument, "a table with no model row", "the two-column table CLV_FIT returned"

@@ -53,7 +53,24 @@ def check_customers(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array,
 
 
 class RepeatBuyingModel(BaseModel):
-    """A model of repeat purchases fitted to (frequency, recency, T)."""
+    """A model of repeat purchases fitted to (frequency, recency, T).
+
+    Its predictions take each customer's history: ``p_alive``, ``expected_purchases`` (conditional
+    on the history) and ``expected_purchases_new`` (a customer just acquired); ``count_pmf`` where
+    the model declares ``purchase_counts``.
+
+    Parameters
+    ----------
+    penalizer, tol, max_iter : float, float, int
+        The search's settings (:class:`~clv_xl.models.base.BaseModel`).
+
+    Examples
+    --------
+    >>> from clv_xl.models import ParetoNBD
+    >>> model = ParetoNBD.from_params({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+    >>> round(float(model.p_alive(2, 30.43, 38.86)), 3)
+    0.869
+    """
 
     purchase_data = True
     role = "purchase"

@@ -47,7 +47,34 @@ def cohort_counts(active_counts: Any, model: str) -> Array:
 
 
 class ShiftedBetaGeometric(BaseModel):
-    """sBG with alpha, beta: each customer's churn probability theta ~ beta(alpha, beta)."""
+    """sBG: each customer's churn probability per period theta ~ beta(alpha, beta).
+
+    Fitted to one cohort's customers still active at periods 0, 1, 2, ...
+
+    Parameters
+    ----------
+    penalizer, tol, max_iter : float, float, int
+        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
+        log-parameters (0, none), the tolerance and the iteration limit.
+
+    Attributes
+    ----------
+    params_ : dict
+        alpha, beta.
+
+    Examples
+    --------
+    >>> model = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> round(model.params_["alpha"], 3), round(model.params_["beta"], 3)
+    (0.704, 1.182)
+
+    References
+    ----------
+    Fader, P. S. & Hardie, B. G. S. (2007), "How to Project Customer Retention", Journal of
+    Interactive Marketing 21(1), 76-90: the likelihood eq. (6), the retention rate eq. (8);
+    DERL: Fader & Hardie (2010), Marketing Science 29(1), eq. (6). The example is the paper's
+    "regular" cohort, Table 1 (alpha 0.704, beta 1.182).
+    """
 
     name = "sBG"
     role = "retention"

@@ -37,7 +37,37 @@ def lifetime_value(
     margin: float = 1.0,
     period: Any = "W",
 ) -> Array:
-    """Discounted expected profit per customer over ``months`` months (vectorised over months)."""
+    """Discounted expected profit per customer over ``months`` months (vectorised over months).
+
+    Parameters
+    ----------
+    model : RepeatBuyingModel
+        The fitted purchase model.
+    expected_spend : array
+        Each customer's expected value per purchase (Gamma-Gamma's ``expected_spend``).
+    frequency, recency, T : array
+        Each customer's history, in ``period`` units.
+    months : int, default 12
+        The horizon, in months of 30 days.
+    discount_rate : float, default 0.01
+        Per month.
+    margin : float, default 1
+        Profit per unit of spend.
+    period : str or float, default "W"
+        The time unit of recency and T ("W", "D", "M" or a number of days).
+
+    Returns
+    -------
+    array
+        Each customer's value, as lifetimes' ``customer_lifetime_value``.
+
+    Examples
+    --------
+    >>> from clv_xl.models import BGNBD
+    >>> model = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> round(float(lifetime_value(model, 24.66, 2, 30.43, 38.86, 12, 0.01)), 1)
+    36.3
+    """
     if not (
         isinstance(months, int | float) and 1 <= months <= MAX_MONTHS and float(months).is_integer()
     ):
