@@ -26,6 +26,7 @@ from typing import Any, ClassVar, ParamSpec, Self, TypeVar
 
 import numpy as np
 
+from clv_xl.core.docstrings import with_section
 from clv_xl.errors import FitError, InputError, NotFittedError
 from clv_xl.models import fit_status, optimize
 from clv_xl.models.grouped import grouped_columns
@@ -52,6 +53,12 @@ def prediction(method: Callable[P, R]) -> Callable[P, R]:
             return method(*args, **kwargs)
 
     return quietly
+
+
+SETTINGS = (
+    "The search's settings: an L2 penalty on the log-parameters (0, none), the tolerance and the "
+    "iteration limit (:class:`BaseModel`)."
+)
 
 
 class BaseModel(ABC):
@@ -120,6 +127,15 @@ class BaseModel(ABC):
     per_customer: bool = False
     """Parameters that differ per customer (arrays, one value per customer): a model with
     covariates set for given customers (:mod:`clv_xl.models.covariates`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A model's docstring gets the settings and the learned parameters, said once here."""
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__ and cls.param_names and "Examples" in cls.__doc__:
+            settings = ["penalizer, tol, max_iter : float, float, int", f"    {SETTINGS}"]
+            learned = ["params_ : dict of str to float", f"    {', '.join(cls.param_names)}."]
+            doc = with_section(cls.__doc__, "Parameters", settings)
+            cls.__doc__ = with_section(doc, "Attributes", learned)
 
     def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, max_iter: int = 2000) -> None:
         self.penalizer = penalizer

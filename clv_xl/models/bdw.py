@@ -43,17 +43,6 @@ MAX_DERL_TERMS = 200_000
 class BetaDiscreteWeibull(BaseModel):
     """BdW: sBG with duration dependence: churn that rises (c > 1) or falls (c < 1) with tenure.
 
-    Parameters
-    ----------
-    penalizer, tol, max_iter : float, float, int
-        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
-        log-parameters (0, none), the tolerance and the iteration limit.
-
-    Attributes
-    ----------
-    params_ : dict
-        alpha, beta (beta mixing) and c (duration dependence; c = 1 is the sBG).
-
     Examples
     --------
     >>> model = BetaDiscreteWeibull().fit([1000, 631, 468, 382, 326, 289, 262, 241])

@@ -28,17 +28,6 @@ class BGBB(BaseModel):
     The data are (frequency, recency, opportunities): repeat transactions, the last opportunity with
     one, and the opportunities after the first (a yearly donation drive, say).
 
-    Parameters
-    ----------
-    penalizer, tol, max_iter : float, float, int
-        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
-        log-parameters (0, none), the tolerance and the iteration limit.
-
-    Attributes
-    ----------
-    params_ : dict
-        alpha, beta, gamma, delta.
-
     Examples
     --------
     >>> import csv

@@ -24,18 +24,6 @@ class BGNBD(BetaGeometricFamily):
     While active, a customer buys as a Poisson process with rate lambda ~ gamma(r, alpha); after each
     repeat purchase they drop out with probability p ~ beta(a, b).
 
-    Parameters
-    ----------
-    penalizer, tol, max_iter : float, float, int
-        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
-        log-parameters (0, none), the tolerance and the iteration limit.
-
-    Attributes
-    ----------
-    params_ : dict
-        r, alpha, a, b; ``standard_errors_``, ``log_likelihood_`` (eq. 6 summed), ``converged_`` and
-        ``status_`` as every model.
-
     Examples
     --------
     >>> from clv_xl.datasets import cdnow_summary

@@ -26,17 +26,6 @@ class GammaGamma(BaseModel):
     Each transaction's value is gamma(p, nu) with nu ~ gamma(q, gamma) per customer, independent of
     the purchase process; it is fitted to customers with at least one repeat purchase.
 
-    Parameters
-    ----------
-    penalizer, tol, max_iter : float, float, int
-        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
-        log-parameters (0, none), the tolerance and the iteration limit.
-
-    Attributes
-    ----------
-    params_ : dict
-        p, q, gamma.
-
     Examples
     --------
     >>> from clv_xl.datasets import cdnow_summary

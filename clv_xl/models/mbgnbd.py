@@ -21,17 +21,6 @@ from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 class MBGNBD(BetaGeometricFamily):
     """MBG/NBD: BG/NBD in which a customer may also drop out right after the first purchase.
 
-    Parameters
-    ----------
-    penalizer, tol, max_iter : float, float, int
-        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
-        log-parameters (0, none), the tolerance and the iteration limit.
-
-    Attributes
-    ----------
-    params_ : dict
-        r, alpha (gamma purchase rates), a, b (beta drop-out probability).
-
     Examples
     --------
     >>> from clv_xl.datasets import cdnow_summary

@@ -212,17 +212,6 @@ class ParetoNBD(RepeatBuyingModel):
     While active, a customer buys as a Poisson process with rate lambda ~ gamma(r, alpha); their
     lifetime is exponential with rate mu ~ gamma(s, beta).
 
-    Parameters
-    ----------
-    penalizer, tol, max_iter : float, float, int
-        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
-        log-parameters (0, none), the tolerance and the iteration limit.
-
-    Attributes
-    ----------
-    params_ : dict
-        r, alpha, s, beta.
-
     Examples
     --------
     >>> from clv_xl.datasets import cdnow_summary

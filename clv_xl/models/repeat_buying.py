@@ -59,11 +59,6 @@ class RepeatBuyingModel(BaseModel):
     on the history) and ``expected_purchases_new`` (a customer just acquired); ``count_pmf`` where
     the model declares ``purchase_counts``.
 
-    Parameters
-    ----------
-    penalizer, tol, max_iter : float, float, int
-        The search's settings (:class:`~clv_xl.models.base.BaseModel`).
-
     Examples
     --------
     >>> from clv_xl.models import ParetoNBD

@@ -51,17 +51,6 @@ class ShiftedBetaGeometric(BaseModel):
 
     Fitted to one cohort's customers still active at periods 0, 1, 2, ...
 
-    Parameters
-    ----------
-    penalizer, tol, max_iter : float, float, int
-        The search's settings (:class:`~clv_xl.models.base.BaseModel`): an L2 penalty on the
-        log-parameters (0, none), the tolerance and the iteration limit.
-
-    Attributes
-    ----------
-    params_ : dict
-        alpha, beta.
-
     Examples
     --------
     >>> model = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
