@@ -129,13 +129,25 @@ def _data_command(name: str) -> Handler:
 
 
 # ----- parsers -------------------------------------------------------------------------------
+Commands = argparse._SubParsersAction
+
+SUMMARIES = {
+    "refresh": "recalculate every formula of a workbook without Excel and store the values",
+    "build-templates": "build the template workbooks into a folder and refresh them",
+    "summarize": "summarise a transaction log where it lives (file, folder or query) into one row per customer",
+    "fit": "fit a purchase model and the Gamma-Gamma spend model to a summary",
+    "predict": "per-customer P(alive), expected purchases and lifetime value from a summary and a fit",
+    "build-addin": "build clv_xl.xlam from xlwings' ribbon template",
+    "lite": "write main.py and requirements.txt for xlwings Lite (Excel on Windows, Mac and the web, no Python installed)",
+    "doctor": "check that clv_xl works here: in Excel (a scratch workbook) where Excel runs",
+}
+"""Each command's one line, in `clv-xl --help` and atop its own help."""
+
+
 def _add(
-    commands: argparse._SubParsersAction,
-    name: str,
-    summary: str,
-    run: Handler,
-    common: argparse.ArgumentParser,
+    commands: Commands, common: argparse.ArgumentParser, name: str, run: Handler
 ) -> argparse.ArgumentParser:
+    summary = SUMMARIES[name]
     parser = commands.add_parser(
         name, help=summary, description=summary, parents=[common], formatter_class=Help
     )
@@ -143,14 +155,8 @@ def _add(
     return parser
 
 
-def _refresh_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = _add(
-        commands,
-        "refresh",
-        "recalculate every formula of a workbook without Excel and store the values",
-        _refresh,
-        common,
-    )
+def _refresh_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
+    p = _add(commands, common, "refresh", _refresh)
     p.add_argument("book", type=Path, help="the .xlsx or .xlsm workbook")
     p.add_argument("-o", "--output", type=Path, help="write here instead of in place")
     p.add_argument(
@@ -164,18 +170,10 @@ def _refresh_parser(commands: argparse._SubParsersAction, common: argparse.Argum
     )
 
 
-def _templates_parser(
-    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
-) -> None:
+def _templates_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     from clv_xl.workbooks.templates.build import DEFAULT_FOLDER
 
-    p = _add(
-        commands,
-        "build-templates",
-        "build the template workbooks into a folder and refresh them",
-        _build_templates,
-        common,
-    )
+    p = _add(commands, common, "build-templates", _build_templates)
     p.add_argument(
         "folder",
         type=Path,
@@ -185,19 +183,10 @@ def _templates_parser(
     )
 
 
-def _summarize_parser(
-    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
-) -> None:
+def _summarize_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     from clv_xl.data.engines import DUCKDB_MEMORY, ENGINE_HELP, ENGINES
 
-    p = _add(
-        commands,
-        "summarize",
-        "summarise a transaction log where it lives (file, folder or "
-        "query) into one row per customer",
-        _data_command("summarize"),
-        common,
-    )
+    p = _add(commands, common, "summarize", _data_command("summarize"))
     p.add_argument("source", help="a CSV or Parquet file, a folder of them, or a SELECT query")
     p.add_argument(
         "-o", "--output", type=Path, required=True, help="the summary to write (.parquet or .csv)"
@@ -250,16 +239,10 @@ def _verbose(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbose", action="store_true", help=help)
 
 
-def _fit_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _fit_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     from clv_xl.data.stored import cli_models
 
-    p = _add(
-        commands,
-        "fit",
-        "fit a purchase model and the Gamma-Gamma spend model to a summary",
-        _data_command("fit"),
-        common,
-    )
+    p = _add(commands, common, "fit", _data_command("fit"))
     p.add_argument("summary", type=Path, help="a summary written by `clv-xl summarize`")
     p.add_argument("--model", default="BG/NBD", help=f"one of {', '.join(cli_models())}")
     p.add_argument(
@@ -267,14 +250,8 @@ def _fit_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentP
     )
 
 
-def _predict_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = _add(
-        commands,
-        "predict",
-        "per-customer P(alive), expected purchases and lifetime value from a summary and a fit",
-        _data_command("predict"),
-        common,
-    )
+def _predict_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
+    p = _add(commands, common, "predict", _data_command("predict"))
     p.add_argument("summary", type=Path, help="a summary written by `clv-xl summarize`")
     p.add_argument("--params", type=Path, required=True, help="the .json `clv-xl fit` wrote")
     p.add_argument(
@@ -308,29 +285,16 @@ def _predict_parser(commands: argparse._SubParsersAction, common: argparse.Argum
     _verbose(p)
 
 
-def _addin_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = _add(
-        commands,
-        "build-addin",
-        "build clv_xl.xlam from xlwings' ribbon template",
-        _build_addin,
-        common,
-    )
+def _addin_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
+    p = _add(commands, common, "build-addin", _build_addin)
     p.add_argument("-o", "--output", type=Path, default=Path("dist"), help="file or folder")
     p.add_argument("--interpreter", help="Python the add-in should run (default: this one)")
 
 
-def _lite_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _lite_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     from clv_xl.excel.convert import DATE_SYSTEMS
 
-    p = _add(
-        commands,
-        "lite",
-        "write main.py and requirements.txt for xlwings Lite (Excel on "
-        "Windows, Mac and the web, no Python installed)",
-        _lite,
-        common,
-    )
+    p = _add(commands, common, "lite", _lite)
     p.add_argument("folder", type=Path, help="where to write them (created if missing)")
     p.add_argument(
         "--requirement",
@@ -349,14 +313,8 @@ def _lite_parser(commands: argparse._SubParsersAction, common: argparse.Argument
     )
 
 
-def _doctor_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    _add(
-        commands,
-        "doctor",
-        "check that clv_xl works here: in Excel (a scratch workbook) where Excel runs",
-        _doctor,
-        common,
-    )
+def _doctor_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
+    _add(commands, common, "doctor", _doctor)
 
 
 PARSERS = (

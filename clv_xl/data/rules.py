@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -133,34 +133,55 @@ _PARTS = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})" + _TIME + "$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 
+class Seen(NamedTuple):
+    """The first value of a kind a pass over a column has seen: as written, its index in the
+    batch, and where it is in the user's words ("row 3")."""
+
+    value: str
+    position: int
+    row: str
+
+
+class _Evidence:
+    """What one pass over a column's batches has seen: the first value of each kind."""
+
+    @staticmethod
+    def _texts(values: Any) -> tuple[np.ndarray, pd.Series] | None:
+        arr = np.asarray(values)
+        if arr.dtype.kind != "O" and arr.dtype.kind != "U":
+            return None  # numbers or dates already: nothing written to judge
+        return arr, _text(pd.Series(arr, dtype=object))
+
+    def _first(self, kind: str, mask: np.ndarray, shown: Any, rows: Any) -> None:
+        if getattr(self, kind) is None and mask.any():
+            i = int(np.argmax(mask))
+            setattr(self, kind, Seen(str(shown[i]), i, _row(rows, i)))
+
+
 @dataclass
-class DateEvidence:
+class DateEvidence(_Evidence):
     """What a pass over a date column has seen: values that only day-first or only month-first
     reads allow, and whether some value is ambiguous (both parts 12 or less)."""
 
-    day_first: tuple[str, int, str] | None = None  # (value, index, "row 3") of the first seen
-    month_first: tuple[str, int, str] | None = None
-    ambiguous: tuple[str, int, str] | None = None
+    day_first: Seen | None = None
+    month_first: Seen | None = None
+    ambiguous: Seen | None = None
 
     def see(self, values: Any, rows: Any = None) -> None:
-        arr = np.asarray(values)
-        if arr.dtype.kind != "O" and arr.dtype.kind != "U":
+        read = self._texts(values)
+        if read is None:
             return
-        text = _text(pd.Series(arr, dtype=object))
+        text = read[1]
         parts = text.str.extract(_PARTS)
         found = parts[0].notna().to_numpy()
         if not found.any():
             return
         a = pd.to_numeric(parts[0], errors="coerce").to_numpy()
         b = pd.to_numeric(parts[2], errors="coerce").to_numpy()
-        for name, mask in (
-            ("day_first", found & (a > 12)),
-            ("month_first", found & (b > 12)),
-            ("ambiguous", found & (a <= 12) & (b <= 12)),
-        ):
-            if getattr(self, name) is None and mask.any():
-                i = int(np.argmax(mask))
-                setattr(self, name, (str(text.iloc[i]), i, _row(rows, i)))
+        shown = text.to_numpy()
+        self._first("day_first", found & (a > 12), shown, rows)
+        self._first("month_first", found & (b > 12), shown, rows)
+        self._first("ambiguous", found & (a <= 12) & (b <= 12), shown, rows)
 
     def order(self, given: str | None) -> str | None:
         """The order the column's a/b/yyyy dates are read in (None: the column has none)."""
@@ -321,28 +342,25 @@ def _clean_amounts(text: pd.Series) -> pd.Series:
 
 
 @dataclass
-class DecimalEvidence:
+class DecimalEvidence(_Evidence):
     """What a pass over an amount column has seen of its decimal separator."""
 
-    comma: tuple[str, int, str] | None = None
-    point: tuple[str, int, str] | None = None
-    either: tuple[str, int, str] | None = None
+    comma: Seen | None = None
+    point: Seen | None = None
+    either: Seen | None = None
 
     def see(self, values: Any, rows: Any = None) -> None:
-        arr = np.asarray(values)
-        if arr.dtype.kind != "O" and arr.dtype.kind != "U":
+        read = self._texts(values)
+        if read is None:
             return
-        t = _clean_amounts(_text(pd.Series(arr, dtype=object)))
-        for name, pattern in (
+        arr, t = read[0], _clean_amounts(read[1])
+        for kind, pattern in (
             ("comma", _COMMA_DECIMAL),
             ("point", _POINT_DECIMAL),
             ("either", _EITHER),
         ):
-            if getattr(self, name) is None:
-                mask = t.str.fullmatch(pattern).to_numpy()
-                if mask.any():
-                    i = int(np.argmax(mask))
-                    setattr(self, name, (str(arr[i]), i, _row(rows, i)))
+            if getattr(self, kind) is None:
+                self._first(kind, t.str.fullmatch(pattern).to_numpy(), arr, rows)
 
     def decimal(self, given: str | None) -> str:
         if given:

@@ -9,9 +9,7 @@ from clv_xl.data.tracking import tracking
 from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
-    customer_rows,
     date_cell,
-    has_history,
     number_argument,
     purchase_model,
     transactions,
@@ -19,13 +17,12 @@ from clv_xl.excel.arguments import (
 from clv_xl.excel.convert import flatten
 from clv_xl.excel.covariates import (
     fit_designs,
-    for_customers,
-    new_customers,
     transaction_covariates,
 )
 from clv_xl.excel.declare import cell, cells
+from clv_xl.excel.forecast import History, forecast, horizon_argument
 from clv_xl.excel.runner import excel_function
-from clv_xl.excel.tables import customer_columns, per_customer, require_clean, spill
+from clv_xl.excel.tables import customer_columns, require_clean, spill
 from clv_xl.models import BGNBD, catalog, continuous_models
 from clv_xl.models.compare import compare, default_models
 from clv_xl.models.counts import purchase_probability
@@ -72,21 +69,14 @@ def CLV_PURCHASE_PROBABILITY(
     n = number_argument(purchases, "purchases", float("nan"), "a whole number of purchases >= 0")
     if not np.isfinite(n) or n != int(n):
         raise InputError("purchases", purchases, "a whole number of purchases >= 0")
-    length = number_argument(horizon, "horizon", float("nan"), "a number of periods >= 0")
-    if not np.isfinite(length):
-        raise InputError("horizon", None, "a number of periods >= 0")
-    model = purchase_model(params)
-    if not has_history(repeat_purchases, recency, age):
-        each = new_customers(model, purchase_covariates, dropout_covariates)
-        if each is None:
-            return float(purchase_probability(model, n, length)[0])
-        return [[float(v)] for v in purchase_probability(each, n, length)]
-    cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
-    model, ok = for_customers(model, purchase_covariates, dropout_covariates, cols, ok)
-    result = np.full(cols.length, np.nan)
-    if ok.any():
-        result[ok] = purchase_probability(model, n, length, x[ok], tx[ok], big_t[ok])
-    return per_customer(result, cols)
+    length = horizon_argument(horizon)
+    history = History(repeat_purchases, recency, age, purchase_covariates, dropout_covariates)
+    return forecast(
+        params,
+        history,
+        lambda m, x, tx, t: purchase_probability(m, n, length, x, tx, t),
+        lambda m: purchase_probability(m, n, length),
+    )
 
 
 @xw.func(category=docs.CATEGORY)

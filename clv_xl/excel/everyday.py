@@ -47,9 +47,7 @@ def CLV_VALUE(avg_purchase, expected_purchases):
     >>> CLV_VALUE([[14], [50]], 2)
     [[28.0], [100.0]]
     """
-    return run_elementwise(
-        core.value, avg_purchase=avg_purchase, expected_purchases=expected_purchases
-    )
+    return run_elementwise(core.value, **locals())  # the arguments, by name
 
 
 @xw.func(category=docs.CATEGORY)
@@ -77,14 +75,7 @@ def CLV_PROFIT(avg_purchase, expected_purchases, margin, cost_per_purchase=None,
     >>> CLV_PROFIT(50, 10, 0.4, 5, 30)  # 10 x (50 x 40% - 5) - 30
     120.0
     """
-    return run_elementwise(
-        core.profit,
-        avg_purchase=avg_purchase,
-        expected_purchases=expected_purchases,
-        margin=margin,
-        cost_per_purchase=cost_per_purchase,
-        fixed_costs=fixed_costs,
-    )
+    return run_elementwise(core.profit, **locals())  # the arguments, by name
 
 
 @xw.func(category=docs.CATEGORY)
@@ -113,12 +104,7 @@ def CLV_HEADROOM(lifetime_profit, acquisition_cost=None, target_ratio=None):
     >>> round(CLV_HEADROOM(500, 50, 3), 2)  # the 3:1 rule on a $500 customer won for $50
     116.67
     """
-    return run_elementwise(
-        core.headroom,
-        lifetime_profit=lifetime_profit,
-        acquisition_cost=acquisition_cost,
-        target_ratio=target_ratio,
-    )
+    return run_elementwise(core.headroom, **locals())  # the arguments, by name
 
 
 @xw.func(category=docs.CATEGORY)
@@ -138,9 +124,7 @@ def CLV_RATIO(lifetime_value, acquisition_cost):
     >>> CLV_RATIO(500, 50), CLV_RATIO(20, 50)  # $50 to win $500 is sensible, to win $20 is not
     (10.0, 0.4)
     """
-    return run_elementwise(
-        core.ratio, lifetime_value=lifetime_value, acquisition_cost=acquisition_cost
-    )
+    return run_elementwise(core.ratio, **locals())  # the arguments, by name
 
 
 @xw.func(category=docs.CATEGORY)
@@ -210,7 +194,7 @@ def CLV_LIFESPAN(churn_rate):
     >>> CLV_LIFESPAN(0.2)
     5.0
     """
-    return run_elementwise(core.lifespan, churn_rate=churn_rate)
+    return run_elementwise(core.lifespan, **locals())  # the arguments, by name
 
 
 @xw.func(category=docs.CATEGORY)
@@ -232,13 +216,7 @@ def CLV_PAYBACK(acquisition_cost, margin_per_period, retention_rate=None, discou
     >>> round(CLV_PAYBACK(50, 25, 0.8, 0.01), 3)
     2.363
     """
-    return run_elementwise(
-        core.payback,
-        acquisition_cost=acquisition_cost,
-        margin_per_period=margin_per_period,
-        retention_rate=retention_rate,
-        discount_rate=discount_rate,
-    )
+    return run_elementwise(core.payback, **locals())  # the arguments, by name
 
 
 @xw.func(category=docs.CATEGORY)

@@ -6,21 +6,21 @@ is saved with the workbook and every prediction formula points at it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import xlwings as xw
 
-from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
-    customer_rows,
-    has_history,
     number_argument,
     purchase_model,
     spend_model_from,
     value_options,
 )
-from clv_xl.excel.covariates import fit_designs, for_customers, new_customers
+from clv_xl.excel.covariates import fit_designs
 from clv_xl.excel.declare import cell, cells
+from clv_xl.excel.forecast import History, forecast, horizon_argument
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import (
     customer_columns,
@@ -180,24 +180,6 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
     return fit_cached(GammaGamma, *data, w).table()
 
 
-def _predict(
-    params,
-    repeat_purchases,
-    recency,
-    age,
-    predict,
-    purchase_covariates=None,
-    dropout_covariates=None,
-):
-    model = purchase_model(params)
-    cols, (x, tx, big_t), ok = customer_rows(model, repeat_purchases, recency, age)
-    model, ok = for_customers(model, purchase_covariates, dropout_covariates, cols, ok)
-    result = np.full(cols.length, np.nan)
-    if ok.any():
-        result[ok] = predict(model, x[ok], tx[ok], big_t[ok])
-    return per_customer(result, cols)
-
-
 @xw.func(category=docs.CATEGORY)
 @cells("params", docs.PARAMS)
 @cells("repeat_purchases", docs.REPEAT_PURCHASES)
@@ -233,15 +215,8 @@ def CLV_P_ALIVE(
     >>> [round(v[0], 3) for v in CLV_P_ALIVE(bg, [[0], [2]], [[0], [30.43]], [[38.86], [38.86]])]
     [1.0, 0.727]
     """
-    return _predict(
-        params,
-        repeat_purchases,
-        recency,
-        age,
-        lambda m, x, tx, t: m.p_alive(x, tx, t),
-        purchase_covariates,
-        dropout_covariates,
-    )
+    history = History(repeat_purchases, recency, age, purchase_covariates, dropout_covariates)
+    return forecast(params, history, lambda m, x, tx, t: m.p_alive(x, tx, t))
 
 
 @xw.func(category=docs.CATEGORY)
@@ -281,23 +256,13 @@ def CLV_EXPECTED_PURCHASES(
     >>> round(CLV_EXPECTED_PURCHASES(bg, 39, [[2]], [[30.43]], [[38.86]]), 3)
     1.226
     """
-    length = number_argument(horizon, "horizon", float("nan"), "a number of periods >= 0")
-    if not np.isfinite(length):
-        raise InputError("horizon", None, "a number of periods >= 0")
-    if not has_history(repeat_purchases, recency, age):
-        model = purchase_model(params)
-        each = new_customers(model, purchase_covariates, dropout_covariates)
-        if each is None:
-            return float(model.expected_purchases_new(length))
-        return [[float(v)] for v in each.expected_purchases_new(length)]
-    return _predict(
+    length = horizon_argument(horizon)
+    history = History(repeat_purchases, recency, age, purchase_covariates, dropout_covariates)
+    return forecast(
         params,
-        repeat_purchases,
-        recency,
-        age,
-        lambda m, x, tx, big_t: m.expected_purchases(length, x, tx, big_t),
-        purchase_covariates,
-        dropout_covariates,
+        history,
+        lambda m, x, tx, t: m.expected_purchases(length, x, tx, t),
+        lambda m: m.expected_purchases_new(length),
     )
 
 
@@ -381,21 +346,17 @@ def CLV_LIFETIME_VALUE(
     >>> round(CLV_LIFETIME_VALUE(bg, gg, [[2]], [[30.43]], [[38.86]], [[22.35]], 12, 0.01), 1)
     36.3
     """
-    model = purchase_model(params)
+    model = purchase_model(params)  # the parameter tables are read in their order
     spend = spend_model_from(spend_params)
     n_months = number_argument(
         months, "months", 12, "a whole number of months from 1 to 1,200", lo=1
     )
     rate, share, unit = value_options(discount_rate, margin, period)
-    cols, _, ok = customer_rows(
-        model, repeat_purchases, recency, age, {"monetary_value": monetary_value}
-    )
-    model, ok = for_customers(model, purchase_covariates, dropout_covariates, cols, ok)
-    result = np.full(cols.length, np.nan)
-    if ok.any():
-        x, tx, big_t, m = (
-            cols.values[k][ok] for k in ("repeat_purchases", "recency", "age", "monetary_value")
-        )
-        per_purchase = spend.expected_spend(x, m)
-        result[ok] = lifetime_value(model, per_purchase, x, tx, big_t, n_months, rate, share, unit)  # type: ignore[arg-type]
-    return per_customer(result, cols)
+    more = {"monetary_value": monetary_value}
+    history = History(repeat_purchases, recency, age, purchase_covariates, dropout_covariates, more)
+
+    def value(m: Any, x: Any, tx: Any, big_t: Any, avg: Any) -> np.ndarray:
+        per_purchase = spend.expected_spend(x, avg)
+        return lifetime_value(m, per_purchase, x, tx, big_t, int(n_months), rate, share, unit)
+
+    return forecast(model, history, value)

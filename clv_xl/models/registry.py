@@ -32,10 +32,6 @@ for _built_in in (
 def purchase_models() -> dict[str, type[BaseModel]]:
     """The models CLV_FIT fits (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, and any registered since).
 
-    Returns
-    -------
-    dict of str to model class
-
     Examples
     --------
     >>> list(purchase_models())
@@ -48,10 +44,6 @@ def continuous_models() -> dict[str, type[BaseModel]]:
     """The purchase models in continuous time (all but BG/BB): those a holdout check, tracking,
     CLV_COMPARE and the CLI use.
 
-    Returns
-    -------
-    dict of str to model class
-
     Examples
     --------
     >>> list(continuous_models())
@@ -62,10 +54,6 @@ def continuous_models() -> dict[str, type[BaseModel]]:
 
 def retention_models() -> dict[str, type[BaseModel]]:
     """The contractual retention models: sBG and its duration-dependent extension BdW.
-
-    Returns
-    -------
-    dict of str to model class
 
     Examples
     --------
