@@ -51,13 +51,8 @@ def value(avg_purchase: Num, expected_purchases: Num) -> Num:
     cost_per_purchase=MONEY_NONNEG.optional(0.0),
     fixed_costs=MONEY_NONNEG.optional(0.0),
 )
-def profit(
-    avg_purchase: Num,
-    expected_purchases: Num,
-    margin: Num,
-    cost_per_purchase: Num = None,
-    fixed_costs: Num = None,
-) -> Num:
+def profit(avg_purchase: Num, expected_purchases: Num, margin: Num, cost_per_purchase: Num = None,
+           fixed_costs: Num = None) -> Num:  # fmt: skip
     """Lifetime profit = purchases x (avg_purchase x margin - cost_per_purchase) - fixed_costs.
 
     Seed 000's "Estimated Lifetime Profit = Average Profit per Sale x Expected Purchases", with
@@ -81,11 +76,8 @@ def profit(
     acquisition_cost=MONEY_NONNEG.optional(0.0),
     target_ratio=POSITIVE.optional(1.0),
 )
-def headroom(
-    lifetime_profit: Num,
-    acquisition_cost: Num = None,
-    target_ratio: Num = None,
-) -> Num:
+def headroom(lifetime_profit: Num, acquisition_cost: Num = None,
+             target_ratio: Num = None) -> Num:  # fmt: skip
     """How much more could be spent to win such a customer: profit / target_ratio - cost.
 
     ``target_ratio`` 1 (the default) is break-even; 3 is the common 3:1 LTV:CAC rule. Seeds 001
@@ -142,13 +134,8 @@ def _geometric_sum(q: Num, n: Num) -> Num:
     discount_rate=RATE_NONNEG,
     periods=WHOLE.optional(np.nan),
 )
-def retention_value(
-    margin: Num,
-    retention_rate: Num,
-    discount_rate: Num,
-    periods: Num = None,
-    timing: str = "retained",
-) -> Num:
+def retention_value(margin: Num, retention_rate: Num, discount_rate: Num, periods: Num = None,
+                    timing: str = "retained") -> Num:  # fmt: skip
     """Retention-based CLV with a constant margin, retention rate and discount rate.
 
     With q = r / (1 + d), the three timing conventions of Fader & Hardie's note 024 ("What's
@@ -217,12 +204,8 @@ def lifespan(churn_rate: Num) -> Num:
     retention_rate=FRACTION.optional(1.0),
     discount_rate=RATE_NONNEG.optional(0.0),
 )
-def payback(
-    acquisition_cost: Num,
-    margin_per_period: Num,
-    retention_rate: Num = None,
-    discount_rate: Num = None,
-) -> Num:
+def payback(acquisition_cost: Num, margin_per_period: Num, retention_rate: Num = None,
+            discount_rate: Num = None) -> Num:  # fmt: skip
     """Periods until the cumulative expected, discounted margin covers the acquisition cost.
 
     Margin arrives at the end of each active period, the first included (the "end" convention),

@@ -16,6 +16,7 @@ from typing import Any
 import xlwings as xw
 
 from clv_xl.core.docstrings import with_section
+from clv_xl.excel import argdocs as docs
 
 HELP = "__clv_help__"
 
@@ -36,6 +37,38 @@ def cells(name: str, doc: str) -> Callable[[Any], Any]:
 def cell(name: str, doc: str) -> Callable[[Any], Any]:
     """A single-value argument (a number, a text, a date)."""
     return _declared(name, doc)
+
+
+def _all(*declarations: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def declare(f: Any) -> Any:
+        for each in reversed(declarations):
+            f = each(f)
+        return f
+
+    return declare
+
+
+def history() -> Callable[[Any], Any]:
+    """The three columns of a customer's history: repeat purchases, recency and age T."""
+    return _all(
+        cells("repeat_purchases", docs.REPEAT_PURCHASES),
+        cells("recency", docs.RECENCY),
+        cells("age", docs.AGE),
+    )
+
+
+def covariates(given: bool) -> Callable[[Any], Any]:
+    """The purchase and drop-out covariate ranges: for a fit (``given`` False) or a prediction
+    from a fit that has them (``given`` True)."""
+    if given:
+        return _all(
+            cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN),
+            cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN),
+        )
+    return _all(
+        cells("purchase_covariates", docs.PURCHASE_COVARIATES),
+        cells("dropout_covariates", docs.DROPOUT_COVARIATES),
+    )
 
 
 def summary(doc: str | None) -> str:

@@ -19,7 +19,7 @@ from clv_xl.excel.covariates import (
     fit_designs,
     transaction_covariates,
 )
-from clv_xl.excel.declare import cell, cells
+from clv_xl.excel.declare import cell, cells, covariates, history
 from clv_xl.excel.forecast import History, forecast, horizon_argument
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import customer_columns, require_clean, spill
@@ -37,19 +37,11 @@ from clv_xl.models.repeat_buying import RepeatBuyingModel
 @cells("repeat_purchases", "Optional: " + docs.REPEAT_PURCHASES + " Blank: a new customer.")
 @cells("recency", "Optional: " + docs.RECENCY)
 @cells("age", "Optional: " + docs.AGE)
-@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
-@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
+@covariates(given=True)
 @excel_function
-def CLV_PURCHASE_PROBABILITY(
-    params,
-    purchases,
-    horizon,
-    repeat_purchases=None,
-    recency=None,
-    age=None,
-    purchase_covariates=None,
-    dropout_covariates=None,
-):
+def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, recency=None,
+                             age=None, purchase_covariates=None,
+                             dropout_covariates=None):  # fmt: skip
     """P(exactly n purchases in the next horizon periods), for a new customer or per customer.
 
     BG/NBD: Fader, Hardie & Lee (2005), eq. (8); with a history, Fader & Hardie's note on the
@@ -80,9 +72,7 @@ def CLV_PURCHASE_PROBABILITY(
 
 
 @xw.func(category=docs.CATEGORY)
-@cells("repeat_purchases", docs.REPEAT_PURCHASES)
-@cells("recency", docs.RECENCY)
-@cells("age", docs.AGE)
+@history()
 @cells(
     "models",
     'Optional models to compare, e.g. {"BG/NBD","Pareto/NBD"} (blank: '
@@ -98,20 +88,11 @@ def CLV_PURCHASE_PROBABILITY(
     "With holdout_purchases: the holdout period's length in the fitted unit (39 weeks, say).",
 )
 @cells("weights", docs.WEIGHTS)
-@cells("purchase_covariates", docs.PURCHASE_COVARIATES)
-@cells("dropout_covariates", docs.DROPOUT_COVARIATES)
+@covariates(given=False)
 @excel_function
-def CLV_COMPARE(
-    repeat_purchases,
-    recency=None,
-    age=None,
-    models=None,
-    holdout_purchases=None,
-    holdout_length=None,
-    weights=None,
-    purchase_covariates=None,
-    dropout_covariates=None,
-):
+def CLV_COMPARE(repeat_purchases, recency=None, age=None, models=None, holdout_purchases=None,
+                holdout_length=None, weights=None, purchase_covariates=None,
+                dropout_covariates=None):  # fmt: skip
     """Purchase models side by side: parameters, log-likelihood, AIC, BIC, holdout error.
 
     Returns
@@ -173,16 +154,8 @@ def CLV_COMPARE(
     "With a covariate fit: the drop-out covariates on each transaction row, with a header row.",
 )
 @excel_function
-def CLV_TRACKING(
-    params,
-    customer_ids,
-    dates,
-    calibration_end,
-    holdout_end=None,
-    period=None,
-    purchase_covariates=None,
-    dropout_covariates=None,
-):
+def CLV_TRACKING(params, customer_ids, dates, calibration_end, holdout_end=None, period=None,
+                 purchase_covariates=None, dropout_covariates=None):  # fmt: skip
     """Repeat purchases per period, actual and expected, incremental and cumulative.
 
     The tracking plots of Fader, Hardie & Lee (2005), Figures 2 and 3.

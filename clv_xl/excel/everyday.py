@@ -215,6 +215,8 @@ def CLV_PAYBACK(acquisition_cost, margin_per_period, retention_rate=None, discou
     --------
     >>> round(CLV_PAYBACK(50, 25, 0.8, 0.01), 3)
     2.363
+    >>> CLV_PAYBACK(100, 25)  # every customer stays, no discount: cost / margin
+    4.0
     """
     return run_elementwise(core.payback, **locals())  # the arguments, by name
 

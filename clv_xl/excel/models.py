@@ -19,7 +19,7 @@ from clv_xl.excel.arguments import (
     value_options,
 )
 from clv_xl.excel.covariates import fit_designs
-from clv_xl.excel.declare import cell, cells
+from clv_xl.excel.declare import cell, cells, covariates, history
 from clv_xl.excel.forecast import History, forecast, horizon_argument
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import (
@@ -34,19 +34,11 @@ from clv_xl.models import (
     model_class,
     purchase_models,
 )
-from clv_xl.models.covariates import CovariateModel
+from clv_xl.models.covariates import fit_with_covariates
 
 
-def _fit_table(
-    model_name,
-    repeat_purchases,
-    recency,
-    age,
-    weights,
-    purchase_covariates=None,
-    dropout_covariates=None,
-    penalizer=None,
-):
+def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_covariates=None,
+               dropout_covariates=None, penalizer=None):  # fmt: skip
     cls = model_class(model_name, purchase_models())
     shrink = number_argument(penalizer, "penalizer", 0.0, "a number >= 0 (0: no penalty)")
     settings = {"penalizer": shrink} if shrink else {}
@@ -59,18 +51,7 @@ def _fit_table(
     designs = fit_designs(purchase_covariates, dropout_covariates, cols)
     if designs is None:
         return fit_cached(cls, *data, w, **settings).table()
-    purchase, dropout = designs
-    return fit_cached(
-        CovariateModel,
-        *data,
-        w,
-        purchase.matrix,
-        dropout.matrix,
-        base=cls,
-        purchase_names=purchase.names,
-        dropout_names=dropout.names,
-        **settings,
-    ).table()
+    return fit_with_covariates(cls, data, w, designs, **settings).table()
 
 
 @xw.func(category=docs.CATEGORY)
@@ -82,20 +63,11 @@ def _fit_table(
     "Customer age T: time from first purchase to the end of the data (CLV_SUMMARY's T column); BG/BB: opportunities.",
 )
 @cells("weights", docs.WEIGHTS)
-@cells("purchase_covariates", docs.PURCHASE_COVARIATES)
-@cells("dropout_covariates", docs.DROPOUT_COVARIATES)
+@covariates(given=False)
 @cell("penalizer", docs.PENALIZER)
 @excel_function
-def CLV_FIT(
-    model,
-    repeat_purchases,
-    recency=None,
-    age=None,
-    weights=None,
-    purchase_covariates=None,
-    dropout_covariates=None,
-    penalizer=None,
-):
+def CLV_FIT(model, repeat_purchases, recency=None, age=None, weights=None, purchase_covariates=None,
+            dropout_covariates=None, penalizer=None):  # fmt: skip
     """Fit a repeat-purchase model; spills name/value rows: parameters, errors, log-likelihood.
 
     Maximum likelihood, as lifetimes' fitters and the papers: BG/NBD (Fader, Hardie & Lee 2005,
@@ -187,17 +159,10 @@ def CLV_FIT_SPEND(repeat_purchases, monetary_value=None, weights=None):
 @cells(
     "age", "Customer age T: time from first purchase to the end of the data (BG/BB: opportunities)."
 )
-@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
-@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
+@covariates(given=True)
 @excel_function
-def CLV_P_ALIVE(
-    params,
-    repeat_purchases,
-    recency=None,
-    age=None,
-    purchase_covariates=None,
-    dropout_covariates=None,
-):
+def CLV_P_ALIVE(params, repeat_purchases, recency=None, age=None, purchase_covariates=None,
+                dropout_covariates=None):  # fmt: skip
     """Probability that each customer is still active (has not silently left).
 
     BG/NBD: Fader, Hardie & Lee's note "Computing P(alive) Using the BG/NBD Model" (2008);
@@ -228,18 +193,10 @@ def CLV_P_ALIVE(
 @cells("repeat_purchases", "Optional repeat purchases of each customer; blank = a new customer.")
 @cells("recency", "Optional time from first to last purchase.")
 @cells("age", "Optional customer age T: time from first purchase to the end of the data.")
-@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
-@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
+@covariates(given=True)
 @excel_function
-def CLV_EXPECTED_PURCHASES(
-    params,
-    horizon,
-    repeat_purchases=None,
-    recency=None,
-    age=None,
-    purchase_covariates=None,
-    dropout_covariates=None,
-):
+def CLV_EXPECTED_PURCHASES(params, horizon, repeat_purchases=None, recency=None, age=None,
+                           purchase_covariates=None, dropout_covariates=None):  # fmt: skip
     """Expected purchases in the next horizon periods per customer, or for a new customer.
 
     BG/NBD: Fader, Hardie & Lee (2005), eq. (10) for a customer with a history, eq. (9) for a new
@@ -304,31 +261,17 @@ def CLV_EXPECTED_SPEND(spend_params, repeat_purchases, monetary_value=None):
 @xw.func(category=docs.CATEGORY)
 @cells("params", docs.PARAMS)
 @cells("spend_params", docs.SPEND_PARAMS)
-@cells("repeat_purchases", docs.REPEAT_PURCHASES)
-@cells("recency", docs.RECENCY)
-@cells("age", docs.AGE)
+@history()
 @cells("monetary_value", docs.MONETARY_VALUE)
 @cell("months", "Optional horizon in months (blank = 12).")
 @cell("discount_rate", "Optional monthly discount rate: 1% or 0.01 (blank = 1%).")
 @cell("margin", "Optional profit margin on spend: 30% or 0.3 (blank = 100%, value not profit).")
 @cell("period", docs.PERIOD)
-@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
-@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
+@covariates(given=True)
 @excel_function
-def CLV_LIFETIME_VALUE(
-    params,
-    spend_params,
-    repeat_purchases,
-    recency=None,
-    age=None,
-    monetary_value=None,
-    months=None,
-    discount_rate=None,
-    margin=None,
-    period=None,
-    purchase_covariates=None,
-    dropout_covariates=None,
-):
+def CLV_LIFETIME_VALUE(params, spend_params, repeat_purchases, recency=None, age=None,
+                       monetary_value=None, months=None, discount_rate=None, margin=None,
+                       period=None, purchase_covariates=None, dropout_covariates=None):  # fmt: skip
     """Discounted expected profit per customer over the coming months.
 
     Expected purchases month by month from the purchase model, times the expected spend (Gamma-Gamma),

@@ -127,9 +127,8 @@ def tier_table(summary: pd.DataFrame) -> pd.DataFrame:
 @cell("date_col", "Optional name of the date column (blank: guessed).")
 @cell("amount_col", "Optional name of the amount column (blank: guessed).")
 @excel_function
-def CLV_SUMMARY_FILE(
-    source, as_of=None, period=None, level=None, customer_col=None, date_col=None, amount_col=None
-):
+def CLV_SUMMARY_FILE(source, as_of=None, period=None, level=None, customer_col=None, date_col=None,
+                     amount_col=None):  # fmt: skip
     """Summary of a transaction file too big for a sheet, computed by DuckDB where it lives.
 
     The same columns as CLV_SUMMARY, from a CSV or Parquet file or a folder of them (millions of

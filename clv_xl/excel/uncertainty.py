@@ -24,7 +24,7 @@ from clv_xl.excel.arguments import (
 )
 from clv_xl.excel.convert import flatten
 from clv_xl.excel.covariates import customer_matrices
-from clv_xl.excel.declare import cell, cells
+from clv_xl.excel.declare import cell, cells, covariates, history
 from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
 from clv_xl.models import fit_cached, lifetime_value, model_class, purchase_models
@@ -44,9 +44,7 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
     '"purchases" in the horizon, "p_alive", "spend" per purchase or "value" (lifetime value over horizon months).',
 )
 @cell("horizon", "Purchases: periods ahead in the fitted unit. Value: months (1 to 1,200).")
-@cells("repeat_purchases", docs.REPEAT_PURCHASES)
-@cells("recency", docs.RECENCY)
-@cells("age", docs.AGE)
+@history()
 @cell("level", "Optional share of the interval: 90% (blank) or e.g. 0.8, 0.95.")
 @cell("draws", "Optional number of parameter draws: 500 (blank), 100 to 5,000.")
 @cells("spend_params", 'For "spend" and "value": CLV_FIT_SPEND\'s whole spill.')
@@ -55,27 +53,12 @@ MIN_COHORT = 30  # customers a cohort needs before it is fitted
 @cell("margin", 'For "value": optional profit margin (blank = 100%).')
 @cell("period", 'For "value": ' + docs.PERIOD)
 @cells("weights", docs.WEIGHTS + " The total counts each row that many times.")
-@cells("purchase_covariates", docs.PURCHASE_COVARIATES_GIVEN)
-@cells("dropout_covariates", docs.DROPOUT_COVARIATES_GIVEN)
+@covariates(given=True)
 @excel_function
-def CLV_INTERVAL(
-    params,
-    quantity,
-    horizon,
-    repeat_purchases,
-    recency=None,
-    age=None,
-    level=None,
-    draws=None,
-    spend_params=None,
-    monetary_value=None,
-    discount_rate=None,
-    margin=None,
-    period=None,
-    weights=None,
-    purchase_covariates=None,
-    dropout_covariates=None,
-):
+def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=None, level=None,
+                 draws=None, spend_params=None, monetary_value=None, discount_rate=None,
+                 margin=None, period=None, weights=None, purchase_covariates=None,
+                 dropout_covariates=None):  # fmt: skip
     """Estimate with lower and upper bounds per customer, and for the total, from the fit's uncertainty.
 
     Parameter draws from the fit's estimates and their covariance (the se_ and corr_ rows),
@@ -191,11 +174,9 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
 @xw.func(category=docs.CATEGORY)
 @cell("model", docs.PURCHASE_MODEL)
 @cells("cohort", "Cohort label of each customer, e.g. the month of the first purchase.")
-@cells("repeat_purchases", docs.REPEAT_PURCHASES)
-@cells("recency", docs.RECENCY)
-@cells("age", docs.AGE)
+@history()
 @excel_function
-def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
+def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):  # fmt: skip
     """One fit per cohort, side by side: a row per parameter, a column per cohort, with status.
 
     Returns

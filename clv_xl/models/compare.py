@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from clv_xl.models.cache import fit_cached
-from clv_xl.models.covariates import CovariateModel, Design
+from clv_xl.models.covariates import Design, fit_with_covariates
 from clv_xl.models.registry import continuous_models, model_class
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 
@@ -23,16 +23,9 @@ def default_models() -> tuple[str, ...]:
     return tuple(continuous_models())
 
 
-def compare(
-    x: Any,
-    tx: Any,
-    big_t: Any,
-    models: Any = None,
-    weights: Any = None,
-    holdout: Any = None,
-    holdout_length: float | None = None,
-    covariates: tuple[Design, Design] | None = None,
-) -> list[list[Any]]:
+def compare(x: Any, tx: Any, big_t: Any, models: Any = None, weights: Any = None,
+            holdout: Any = None, holdout_length: float | None = None,
+            covariates: tuple[Design, Design] | None = None) -> list[list[Any]]:  # fmt: skip
     """The comparison table: a header row of model names, then one row per quantity. With
     ``covariates`` (purchase, drop-out), every model is fitted with them: their coefficients
     count as parameters."""
@@ -46,21 +39,8 @@ def compare(
             assert isinstance(fitted, RepeatBuyingModel)
             predictors.append(fitted)
         else:
-            p, d = covariates
-            fitted = fit_cached(
-                CovariateModel,
-                x,
-                tx,
-                big_t,
-                weights,
-                p.matrix,
-                d.matrix,
-                base=cls,
-                purchase_names=p.names,
-                dropout_names=d.names,
-            )
-            assert isinstance(fitted, CovariateModel)
-            predictors.append(fitted.customers(p.matrix, d.matrix))
+            fitted = fit_with_covariates(cls, [x, tx, big_t], weights, covariates)
+            predictors.append(fitted.customers(*(design.matrix for design in covariates)))
         fits.append(fitted)
     w = np.ones(np.size(x)) if weights is None else np.asarray(weights, dtype=float)
     n = float(w.sum())

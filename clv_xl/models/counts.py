@@ -24,14 +24,8 @@ from clv_xl.models.base import Array
 from clv_xl.models.repeat_buying import RepeatBuyingModel, check_customers
 
 
-def purchase_probability(
-    model: RepeatBuyingModel,
-    n: Any,
-    t: Any,
-    frequency: Any = None,
-    recency: Any = None,
-    T: Any = None,
-) -> Array:
+def purchase_probability(model: RepeatBuyingModel, n: Any, t: Any, frequency: Any = None,
+                         recency: Any = None, T: Any = None) -> Array:  # fmt: skip
     """P(exactly n purchases in the next t periods): for a new customer, or per customer with a
     history (frequency, recency, T)."""
     counts = np.asarray(n, dtype=float)

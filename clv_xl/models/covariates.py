@@ -32,6 +32,7 @@ from clv_xl.core.numbers import is_number
 from clv_xl.errors import CellError, FitError, InputError
 from clv_xl.models import catalog
 from clv_xl.models.base import Array, BaseModel
+from clv_xl.models.cache import fit_cached
 from clv_xl.models.grouped import distinct_rows
 from clv_xl.models.params_table import CORR_PREFIX, SE_PREFIX
 from clv_xl.models.repeat_buying import RepeatBuyingModel, row_problems
@@ -168,6 +169,31 @@ def matrix_for(
     return out
 
 
+def fit_with_covariates(
+    base: type[BaseModel],
+    data: Sequence[Any],
+    weights: Any,
+    designs: tuple[Design, Design],
+    **settings: Any,
+) -> CovariateModel:
+    """``base`` (BG/NBD, MBG/NBD, Pareto/NBD) fitted with the purchase and drop-out covariates
+    ``designs``, once per distinct content (:func:`~clv_xl.models.cache.fit_cached`)."""
+    purchase, dropout = designs
+    names = {"purchase_names": purchase.names, "dropout_names": dropout.names}
+    fitted = fit_cached(
+        CovariateModel,
+        *data,
+        weights,
+        purchase.matrix,
+        dropout.matrix,
+        base=base,
+        **names,
+        **settings,
+    )
+    assert isinstance(fitted, CovariateModel)
+    return fitted
+
+
 # ----- the model -------------------------------------------------------------------------------
 class CovariateModel(BaseModel):
     """A repeat-buying model (``base``: BG/NBD, MBG/NBD or Pareto/NBD) whose purchase and
@@ -238,15 +264,8 @@ class CovariateModel(BaseModel):
         return row_problems(*data[:3])
 
     # ----- fitting ---------------------------------------------------------------------------
-    def fit(
-        self,
-        frequency: Any,
-        recency: Any,
-        T: Any,
-        weights: Any = None,
-        purchase: Any = None,
-        dropout: Any = None,
-    ) -> Self:
+    def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None, purchase: Any = None,
+            dropout: Any = None) -> Self:  # fmt: skip
         """Fit by maximum likelihood; ``purchase`` and ``dropout`` are customers x covariates
         matrices (columns in the order of ``purchase_names`` and ``dropout_names``)."""
         x = as_column("frequency", frequency, integer=True)
