@@ -16,7 +16,8 @@ Vectorised: one sort of a combined (customer, day) integer key, then run boundar
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,40 @@ SUMMARY_COLUMNS = (
     "first_purchase",
     "last_purchase",
 )
+
+
+class PurchaseDays(NamedTuple):
+    """Every customer's purchase days, sorted by customer and then day: what a per-customer
+    statistic is computed from (:func:`statistic`)."""
+
+    customer: np.ndarray
+    """0 .. customers - 1 on each purchase day."""
+    day: np.ndarray
+    """The day's number (days since 1970-01-01)."""
+    amount: np.ndarray
+    """The day's net amount (0 without amounts)."""
+    starts: np.ndarray
+    """Each customer's first purchase day: an index into the arrays above."""
+    step: float
+    """Days per period (7 for weeks): statistics in time are in periods, as recency and T."""
+    end: int
+    """The last day of the period observed (``as_of``)."""
+
+
+STATISTICS: dict[str, Callable[[PurchaseDays], np.ndarray]] = {}
+"""Per-customer statistics beyond the standard columns, by name: CLV_SUMMARY adds a column for
+each, and a model that names one in its ``data_names`` is fitted to it (none is built in)."""
+
+
+def statistic(name: str) -> Callable[[Callable[[PurchaseDays], np.ndarray]], Any]:
+    """Register a per-customer statistic (a function of :class:`PurchaseDays` giving one value
+    per customer, in customer order) under ``name``, the summary's new column."""
+
+    def register(compute: Callable[[PurchaseDays], np.ndarray]) -> Any:
+        STATISTICS[name] = compute
+        return compute
+
+    return register
 
 
 def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
@@ -178,6 +213,11 @@ def summarize(
         total_spend[appearance],
     )
     first, last = first[appearance], last[appearance]
+    purchase_days = PurchaseDays(p_cust, p_date, p_amount, starts, step, end)
+    more = {
+        name: np.asarray(compute(purchase_days), dtype=np.float64)[appearance]
+        for name, compute in STATISTICS.items()
+    }
     return pd.DataFrame(
         {
             "customer": uniques,
@@ -189,5 +229,6 @@ def summarize(
             "total_spend": total_spend,
             "first_purchase": first.astype("datetime64[D]").astype("datetime64[ns]"),
             "last_purchase": last.astype("datetime64[D]").astype("datetime64[ns]"),
+            **more,
         }
     )

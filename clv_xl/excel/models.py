@@ -23,6 +23,7 @@ from clv_xl.excel.declare import cell, cells, covariates, history
 from clv_xl.excel.forecast import History, forecast, horizon_argument
 from clv_xl.excel.runner import excel_function
 from clv_xl.excel.tables import (
+    STANDARD_DATA,
     customer_columns,
     per_customer,
     require_clean,
@@ -42,9 +43,9 @@ def _fit_table(model_name, repeat_purchases, recency, age, weights, purchase_cov
     cls = model_class(model_name, purchase_models())
     shrink = number_argument(penalizer, "penalizer", 0.0, "a number >= 0 (0: no penalty)")
     settings = {"penalizer": shrink} if shrink else {}
-    cols = customer_columns(
-        {"repeat_purchases": repeat_purchases, "recency": recency, "age": age}, {"weights": weights}
-    )
+    history = {"repeat_purchases": repeat_purchases, "recency": recency, "age": age}
+    more = {name: None for name in cls.data_names if name not in STANDARD_DATA}  # from the spill
+    cols = customer_columns({**history, **more}, {"weights": weights})
     data = require_clean(cols, cls)
     used = cols.used
     w = cols.values["weights"][used] if "weights" in cols.values else None

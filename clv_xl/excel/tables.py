@@ -63,14 +63,13 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
         header = [str(c).strip() if isinstance(c, str) else "" for c in table[0]]
         filled = dict(required)
         for key in required:
-            name = SUMMARY_HEADERS.get(key)
-            if name is None or name not in header:
+            name = SUMMARY_HEADERS.get(key, key)  # a statistic of its own: its name
+            if name not in header:
                 if filled[key] is None or key == first:
                     raise InputError(
                         key,
                         None,
-                        f"a column, or CLV_SUMMARY's whole spill with a "
-                        f"{name or key} column as {first}",
+                        f"a column, or CLV_SUMMARY's whole spill with a {name} column as {first}",
                     )
                 continue
             i = header.index(name)
@@ -147,6 +146,9 @@ def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None =
 
 CUSTOMER_DATA = {"frequency": "repeat_purchases", "T": "age", "opportunities": "age"}
 """A model's data names as the CLV_ functions' arguments spell them (the others alike)."""
+STANDARD_DATA = {"frequency", "recency", "T", "opportunities", "monetary_value"}
+"""The data a CLV_ function takes as arguments; a model's other data names are statistics of
+their own (:data:`clv_xl.data.summary.STATISTICS`), read from CLV_SUMMARY's whole spill."""
 
 
 def require_clean(cols: Columns, model: type[BaseModel] | None = None) -> list[np.ndarray]:

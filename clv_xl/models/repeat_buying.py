@@ -72,7 +72,9 @@ class RepeatBuyingModel(BaseModel):
     data_names = ("frequency", "recency", "T")
 
     @staticmethod
-    def row_problems(x: Array, tx: Array, T: Array) -> Array:
+    def row_problems(x: Array, tx: Array, T: Array, *more: Array) -> Array:
+        """Per customer "" or what does not hold together in (x, t_x, T) (a model's statistics
+        of its own, ``more``, are its to judge)."""
         return row_problems(x, tx, T)
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> Self:

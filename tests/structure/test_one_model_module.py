@@ -116,3 +116,91 @@ def test_a_model_registered_in_one_module_is_found_everywhere(tmp_path: Path) ->
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     assert len(lines) == 11 and all(line.startswith("yes") for line in lines), out.stdout
+
+
+STATISTIC_SCRIPT = textwrap.dedent(
+    '''
+    import datetime as dt
+
+    import numpy as np
+    from scipy.special import gammaln
+
+    import clv_xl.models  # the built-in models first
+    from clv_xl.data.summary import statistic
+    from clv_xl.excel import udfs
+    from clv_xl.models import catalog
+    from clv_xl.models.grouped import distinct_rows
+    from clv_xl.models.repeat_buying import RepeatBuyingModel
+    from clv_xl.models.validation import as_column
+
+
+    @statistic("mean_gap")
+    def mean_gap(days):
+        """Mean time between a customer's purchases, in periods (0 for one purchase)."""
+        k = days.starts.size
+        last = np.r_[days.starts[1:], days.customer.size] - 1
+        repeats = last - days.starts
+        span = (days.day[last] - days.day[days.starts]) / days.step
+        return np.divide(span, repeats, out=np.zeros(k), where=repeats > 0)
+
+
+    @catalog.register
+    class NBDGaps(RepeatBuyingModel):
+        """NBD purchases and exponential gaps between them (rate k): a model of four statistics."""
+
+        name = "NBD+gaps"
+        param_names = ("r", "alpha", "k")
+        data_names = ("frequency", "recency", "T", "mean_gap")
+        continuous_time = True
+
+        def fit(self, frequency, recency, T, mean_gap, weights=None):
+            columns = [as_column(n, v) for n, v in zip(self.data_names, (frequency, recency, T, mean_gap))]
+            w = np.ones_like(columns[0]) if weights is None else as_column("weights", weights)
+            rows, counts = distinct_rows(*columns, weights=w)
+            return self._maximise(rows, counts)
+
+        def _log_likelihood(self, params, x, tx, T, gap):
+            r, alpha, k = params
+            nbd = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)
+            return nbd + x * np.log(k) - k * x * gap
+
+
+    d = dt.datetime
+    ids = [[1], [1], [1], [2], [2], [3], [4], [4], [5], [5], [5], [5]]
+    dates = [[d(2024, 1, 1)], [d(2024, 1, 15)], [d(2024, 1, 29)], [d(2024, 1, 3)], [d(2024, 2, 14)],
+             [d(2024, 1, 9)], [d(2024, 1, 2)], [d(2024, 1, 23)], [d(2024, 1, 5)], [d(2024, 1, 12)],
+             [d(2024, 1, 26)], [d(2024, 2, 9)]]
+    summary = udfs.CLV_SUMMARY(ids, dates, None, d(2024, 3, 1))
+    header = summary[0]
+    print("column", "mean_gap" in header)
+    gaps = [row[header.index("mean_gap")] for row in summary[1:]]
+    print("values", [round(g, 3) for g in gaps] == [2.0, 6.0, 0.0, 3.0, 1.667])
+    table = dict(udfs.CLV_FIT("NBD+gaps", summary))
+    repeats = [row[header.index("frequency")] for row in summary[1:]]
+    expected_k = sum(repeats) / sum(f * g for f, g in zip(repeats, gaps))  # the gaps' MLE
+    print("fitted", table["model"] == "NBD+gaps" and abs(table["k"] - expected_k) < 1e-4)
+    print("named", "mean_gap" in udfs.CLV_FIT("NBD+gaps", [[1], [2]], [[1], [3]], [[5], [5]]))
+    '''
+)
+
+
+def test_a_statistic_of_its_own_reaches_the_model_that_names_it():
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", STATISTIC_SCRIPT],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == [
+        "column",
+        "True",
+        "values",
+        "True",
+        "fitted",
+        "True",
+        "named",
+        "True",
+    ], out.stdout
