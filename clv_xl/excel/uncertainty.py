@@ -148,27 +148,35 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
 
 
 def _per_customer(predict, matrices):
-    def each(model, *spend):
-        return predict(model.customers(*matrices), *spend)
+    def each(model, *spend, part=slice(None)):
+        own = (None if m is None else m[part] for m in matrices)
+        return predict(model.customers(*own), *spend, part=part)
 
     return each
 
 
 def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
-    """What one draw of the parameters predicts for each customer."""
+    """What one draw of the parameters predicts for each customer (``part``: a block of them)."""
     if kind == "purchases":
-        return lambda model: model.expected_purchases(length, x, tx, big_t)
+        return lambda model, part=slice(None): model.expected_purchases(
+            length, x[part], tx[part], big_t[part]
+        )
     if kind == "p_alive":
-        return lambda model: model.p_alive(x, tx, big_t)
+        return lambda model, part=slice(None): model.p_alive(x[part], tx[part], big_t[part])
     if kind == "spend":
-        return lambda model, spend: spend.expected_spend(x, m)
+        return lambda model, spend, part=slice(None): spend.expected_spend(x[part], m[part])
     if not (1 <= length <= 1200 and length == int(length)):
         raise InputError("horizon", length, 'a whole number of months from 1 to 1,200 for "value"')
     rate, share, unit = value_options(discount_rate, margin, period)
     months = int(length)
-    return lambda model, spend: lifetime_value(
-        model, spend.expected_spend(x, m), x, tx, big_t, months, rate, share, unit
-    )
+
+    def value(model, spend, part=slice(None)):
+        each = spend.expected_spend(x[part], m[part])
+        return lifetime_value(
+            model, each, x[part], tx[part], big_t[part], months, rate, share, unit
+        )
+
+    return value
 
 
 @xw.func(category=docs.CATEGORY)

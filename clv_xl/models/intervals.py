@@ -23,11 +23,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from clv_xl.errors import InputError
 from clv_xl.models.base import BaseModel
 
 Array = np.ndarray
-MAX_VALUES = 20_000_000  # draws x customers held at once (160 MB)
+MAX_VALUES = 20_000_000
+"""Draws x customers held at once (160 MB): more customers are taken in blocks, their
+predictions called with ``part``, the block's slice of the customers."""
 _cache: OrderedDict[str, tuple[Array, ...]] = OrderedDict()
 
 
@@ -60,7 +61,8 @@ def bootstrap_interval(
     With ``spend`` (a second fitted model and its covariance, e.g. Gamma-Gamma), its parameters
     are drawn too, independently of the first model's: the Gamma-Gamma model assumes spend is
     independent of the purchase process, and the two are fitted separately. ``predict`` then
-    takes both models.
+    takes both models. Past ``MAX_VALUES`` draws x customers, the customers are taken in blocks
+    and ``predict`` is called with ``part``, the block's slice of them.
     """
     drawn_from = [(model, cov_log), *([spend] if spend else [])]
     cache_key = _key(key, drawn_from, level, draws, seed)
@@ -71,19 +73,30 @@ def bootstrap_interval(
         return found[0], found[1], found[2], *(float(v) for v in found[3])  # type: ignore[return-value]
     estimate = np.asarray(predict(model, spend[0]) if spend else predict(model), dtype=float)
     n = max(estimate.size, 1)
-    if draws * n > MAX_VALUES:
-        raise InputError("draws", draws, f"at most {MAX_VALUES // n:,} draws for {n:,} customers")
-    samples = np.empty((draws, estimate.size))
     drawn = _drawn_models(model, cov_log, draws, seed)
     drawn_spend = _drawn_models(spend[0], spend[1], draws, seed + 1) if spend else None
-    for d, one in enumerate(drawn):
-        with np.errstate(all="ignore"):
-            samples[d] = predict(one, drawn_spend[d]) if drawn_spend else predict(one)
-    samples = np.where(np.isfinite(samples), samples, np.nan)
     tail = (1 - level) / 2
-    with np.errstate(invalid="ignore", over="ignore"):  # extreme draws: inf, reported by callers
-        lower, upper = column_quantiles(samples, (tail, 1 - tail))
-        totals = samples.sum(axis=1) if w is None else samples @ w
+    lower, upper = np.empty(estimate.shape), np.empty(estimate.shape)
+    totals = np.zeros(draws)
+    width = max(1, MAX_VALUES // draws)  # customers a block: draws x width values at once
+    for start in range(0, n, width):
+        part = slice(start, start + width) if n > width else None  # one block: no slicing
+        extra = {} if part is None else {"part": part}
+        samples = np.empty((draws, min(width, n - start)))
+        for d, one in enumerate(drawn):
+            with np.errstate(all="ignore"):
+                got = (
+                    predict(one, drawn_spend[d], **extra) if drawn_spend else predict(one, **extra)
+                )
+            samples[d] = got
+        samples = np.where(np.isfinite(samples), samples, np.nan)
+        at = slice(None) if part is None else part
+        with np.errstate(
+            invalid="ignore", over="ignore"
+        ):  # extreme draws: inf, reported by callers
+            lower[at], upper[at] = column_quantiles(samples, (tail, 1 - tail))
+            totals += samples.sum(axis=1) if w is None else samples @ w[at]
+    with np.errstate(invalid="ignore", over="ignore"):
         total_lo, total_hi = np.nanquantile(totals, [tail, 1 - tail])
     total = float(estimate.sum() if w is None else estimate @ w)
     result = (estimate, lower, upper, total, float(total_lo), float(total_hi))

@@ -1,0 +1,35 @@
+"""Intervals for more customers than fit in memory at once (issue 33: 200,000 customers x 500
+draws, refused before): the customers are taken in blocks, and the answer is the one a single
+block gives."""
+
+import numpy as np
+import pytest
+
+from clv_xl.excel import udfs
+from clv_xl.models import intervals
+from tests.helpers.data import cdnow_summary
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    s = cdnow_summary()
+    return [[[float(v)] for v in s[c]] for c in ("x", "t_x", "T", "zbar")]
+
+
+@pytest.mark.parametrize("quantity", ["purchases", "p_alive", "value"])
+def test_blocks_give_the_single_block_answer(cdnow, monkeypatch, quantity):
+    x, tx, big_t, m = cdnow
+    fit = udfs.CLV_FIT("BG/NBD", x, tx, big_t)
+    spend = udfs.CLV_FIT_SPEND(x, m)
+    args = (fit, quantity, 12 if quantity == "value" else 39, x, tx, big_t, 0.9, 200)
+    more = (spend, m) if quantity == "value" else ()
+    whole = udfs.CLV_INTERVAL(*args, *more)
+    intervals._cache.clear()
+    monkeypatch.setattr(intervals, "MAX_VALUES", 200 * 97)  # 97 customers a block, the last short
+    blocked = udfs.CLV_INTERVAL(*args, *more)
+    assert len(blocked) == len(whole) == len(x) + 2
+    assert [r[0] for r in whole] == [r[0] for r in blocked]
+    # per customer the same draws and order statistics (to the last bit but for BLAS's blocking
+    # of a matrix product in lifetime value); totals summed block by block
+    rows = np.array([r[1:] for r in whole[1:]], dtype=float)
+    np.testing.assert_allclose(np.array([r[1:] for r in blocked[1:]], dtype=float), rows, rtol=1e-12)
