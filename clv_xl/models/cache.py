@@ -25,7 +25,7 @@ stats = {"hits": 0, "misses": 0}
 
 def content_key(model: type[BaseModel], data: Sequence[Any], settings: dict[str, Any]) -> str:
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(model.name.encode())
+    digest.update(f"{model.__module__}.{model.__qualname__}".encode())  # the class, not its name
     digest.update(repr(sorted(settings.items())).encode())
     for column in data:
         arr = np.ascontiguousarray(np.asarray(column, dtype=float))

@@ -238,10 +238,6 @@ class CovariateModel(BaseModel):
         self.purchase_names = tuple(purchase_names)
         self.dropout_names = tuple(dropout_names)
         self.links = links(base)
-        self.name = base.name  # type: ignore[misc]
-        self.dropout_params = base.dropout_params  # type: ignore[misc]
-        for capability in ("continuous_time", "purchase_counts", "covariate_links"):
-            setattr(self, capability, getattr(base, capability))  # the base model's abilities
         self._core = base()
         self.coefficients: list[tuple[int, str, int, float]] = []
         """(parameter index in base, covariate group, column, sign) per coefficient."""
@@ -251,6 +247,13 @@ class CovariateModel(BaseModel):
                 names.append(coefficient_name(param, covariate))
                 self.coefficients.append((base.param_names.index(param), group, column, sign))
         self.param_names = tuple(names)  # type: ignore[misc]
+
+    # what it is and can do: the base model's (read through, not copied over class variables)
+    name = property(lambda self: self.base.name)
+    dropout_params = property(lambda self: self.base.dropout_params)
+    continuous_time = property(lambda self: self.base.continuous_time)
+    purchase_counts = property(lambda self: self.base.purchase_counts)
+    covariate_links = property(lambda self: self.base.covariate_links)
 
     def _names(self, group: str) -> tuple[str, ...]:
         return self.purchase_names if group == PURCHASE else self.dropout_names
