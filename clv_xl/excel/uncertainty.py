@@ -128,7 +128,15 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
     columns += [m for m in matrices or [] if m is not None]
     key = content_key(type(model), columns, {**settings, "weighted": w is not None})
     estimate, lower, upper, total, total_lo, total_hi = bootstrap_interval(
-        model, cov, predict, share, int(n_draws), key=key, spend=spend, weights=w
+        model,
+        cov,
+        predict,
+        share,
+        int(n_draws),
+        key=key,
+        spend=spend,
+        weights=w,
+        order=np.lexsort((ts, xs)),  # customers alike together: a block shares their 2F1s
     )
     name = current_function()
     rows: list[list[Any]] = [["customer", kind, f"lower {share:.0%}", f"upper {share:.0%}"]]

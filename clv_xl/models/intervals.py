@@ -26,9 +26,9 @@ import numpy as np
 from clv_xl.models.base import BaseModel
 
 Array = np.ndarray
-MAX_VALUES = 20_000_000
-"""Draws x customers held at once (160 MB): more customers are taken in blocks, their
-predictions called with ``part``, the block's slice of the customers."""
+MAX_VALUES = 4_000_000
+"""Draws x customers held at once (32 MB; a block's sort and masks take a few times that): more
+customers are taken in blocks, their predictions called with ``part``, the block's customers."""
 _cache: OrderedDict[str, tuple[Array, ...]] = OrderedDict()
 
 
@@ -54,6 +54,7 @@ def bootstrap_interval(
     key: str = "",
     spend: tuple[BaseModel, Array] | None = None,
     weights: Array | None = None,
+    order: Array | None = None,
 ) -> tuple[Array, Array, Array, float, float, float]:
     """Per customer (estimate, lower, upper), and the same for the total over customers (each
     row counted ``weights`` times when given: a row standing for many customers).
@@ -62,7 +63,9 @@ def bootstrap_interval(
     are drawn too, independently of the first model's: the Gamma-Gamma model assumes spend is
     independent of the purchase process, and the two are fitted separately. ``predict`` then
     takes both models. Past ``MAX_VALUES`` draws x customers, the customers are taken in blocks
-    and ``predict`` is called with ``part``, the block's slice of them.
+    and ``predict`` is called with ``part``, the block's customers (their indices, in
+    ``order`` when given: customers alike next to each other, so that a block's predictions
+    share their special functions as the whole's do).
     """
     drawn_from = [(model, cov_log), *([spend] if spend else [])]
     cache_key = _key(key, drawn_from, level, draws, seed)
@@ -79,8 +82,9 @@ def bootstrap_interval(
     lower, upper = np.empty(estimate.shape), np.empty(estimate.shape)
     totals = np.zeros(draws)
     width = max(1, MAX_VALUES // draws)  # customers a block: draws x width values at once
+    ranked = np.arange(n) if order is None else np.asarray(order)
     for start in range(0, n, width):
-        part = slice(start, start + width) if n > width else None  # one block: no slicing
+        part = ranked[start : start + width] if n > width else None  # one block: as it is
         extra = {} if part is None else {"part": part}
         samples = np.empty((draws, min(width, n - start)))
         for d, one in enumerate(drawn):
