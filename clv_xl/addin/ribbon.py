@@ -34,6 +34,7 @@ from typing import Any
 from clv_xl.excel.error_texts import EXCEL_ERRORS
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.addresses import col_letters
+from clv_xl.workbooks.placing import ErrorLine
 from clv_xl.workbooks.refresh import error_lines
 
 HINTS = {
@@ -47,7 +48,7 @@ HINTS = {
 class RibbonReport:
     formulas: int = 0
     seconds: float = 0.0
-    errors: list[tuple[str, str, str]] = field(default_factory=list)
+    errors: list[ErrorLine] = field(default_factory=list)
     note: str = ""
 
     def text(self, limit: int = 15) -> str:
@@ -142,15 +143,13 @@ def reenter(
     report.formulas += len(anchors)
 
 
-def sheet_errors(sheet: Any) -> list[tuple[str, str, str]]:
+def sheet_errors(sheet: Any) -> list[ErrorLine]:
     """Step 4 for one sheet: every error cell, read in one call."""
     used = sheet.used_range
     return errors_in(sheet.name, (used.row, used.column), grid(used.options(err_to_str=True).value))
 
 
-def errors_in(
-    name: str, corner: tuple[int, int], values: list[list[Any]]
-) -> list[tuple[str, str, str]]:
+def errors_in(name: str, corner: tuple[int, int], values: list[list[Any]]) -> list[ErrorLine]:
     """(sheet, cell, error) of every error cell of a used range read as ``values``."""
     top, left = corner
     found = []
@@ -158,7 +157,7 @@ def errors_in(
         for c, value in enumerate(row):
             text = error_text(value)
             if text:
-                found.append((name, f"{col_letters(left + c)}{top + r}", text))
+                found.append(ErrorLine(name, f"{col_letters(left + c)}{top + r}", text))
     return found
 
 

@@ -249,7 +249,7 @@ class Calculation:
             bottom = max((self.used(a.sheet)[0] for a in tall), default=None)
             values = [self.argument(a, f, bottom) for a in args]
         except _RefError as exc:
-            self.errors.append((f.sheet, f.ref, f"#REF! {exc}"))
+            self.errors.append(ErrorLine(f.sheet, f.ref, f"#REF! {exc}"))
             return one("#REF!")
         result = function(*values)
         refused = last_error()

@@ -9,6 +9,7 @@ a plain formula shows the result's top-left value (Excel's implicit intersection
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,7 +18,15 @@ from clv_xl.workbooks.inventory import Formula, Key, area_of
 from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area
 from clv_xl.workbooks.sheet import Sheet
 
-ErrorLine = tuple[str, str, str]
+
+class ErrorLine(NamedTuple):
+    """One line of a refresh's report: the sheet, the cell and what is wrong there."""
+
+    sheet: str
+    cell: str
+    text: str
+
+
 """(sheet, cell, text) of a cell the refresh reports."""
 
 
@@ -49,7 +58,7 @@ class Placer:
             rows, cols = grid.shape
             if f.call is not None and (rows > area.rows or cols > area.cols):  # data cut off
                 errors.append(
-                    (
+                    ErrorLine(
                         f.sheet,
                         f.ref,
                         f"the result has {rows} rows and {cols} columns "
@@ -70,7 +79,11 @@ class Placer:
         if not blocker:
             return Output(area, grid)
         errors.append(
-            (f.sheet, f.ref, f"#SPILL! the result needs {local(area)}, but {blocker} is in the way")
+            ErrorLine(
+                f.sheet,
+                f.ref,
+                f"#SPILL! the result needs {local(area)}, but {blocker} is in the way",
+            )
         )
         return Output(anchor, one("#SPILL!"), "#SPILL!")
 

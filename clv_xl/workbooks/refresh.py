@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from clv_xl.excel.convert import using_date_system
 from clv_xl.excel.error_texts import ERROR_STARTS, is_error
@@ -29,6 +30,7 @@ from clv_xl.workbooks.calculation import PASSES, Calculation
 from clv_xl.workbooks.formula_text import reference_texts
 from clv_xl.workbooks.functions import explained
 from clv_xl.workbooks.inventory import Formula
+from clv_xl.workbooks.placing import ErrorLine
 from clv_xl.workbooks.references import Area
 from clv_xl.workbooks.sheet import Sheet
 from clv_xl.workbooks.xlsx import EXTERNAL_REFERENCE, Package
@@ -38,6 +40,14 @@ Progress = Callable[[str, float], None]
 EXTERNAL_FORM = re.compile(r"^'?\[[^\]]*\][^!]*!")
 """A reference into another workbook as a file stores it: ``[1]Sheet1!A1``, ``'[2]My data'!B2``
 (a Table's ``[@Amount]`` has no sheet)."""
+
+
+class Timing(NamedTuple):
+    """How long one computed formula took: its cell (Sheet!A1), its text and the seconds."""
+
+    cell: str
+    formula: str
+    seconds: float
 
 
 @dataclass
@@ -52,11 +62,11 @@ class Report:
     compute_seconds: float = 0.0
     write_seconds: float = 0.0
     passes: int = 0
-    errors: list[tuple[str, str, str]] = field(default_factory=list)
+    errors: list[ErrorLine] = field(default_factory=list)
     written_to: str = ""
     kept: str = ""
-    timings: list[tuple[str, str, float]] = field(default_factory=list)
-    """(cell, formula, seconds) of the computed formulas, slowest first."""
+    timings: list[Timing] = field(default_factory=list)
+    """The computed formulas' times, slowest first."""
 
     def lines(self, limit: int = 20) -> list[str]:
         head = (
@@ -70,7 +80,7 @@ class Report:
         return [*out, *error_lines(self.errors, limit)]
 
 
-def error_lines(errors: list[tuple[str, str, str]], limit: int) -> list[str]:
+def error_lines(errors: list[ErrorLine], limit: int) -> list[str]:
     """The error part of a refresh report, the same for the ribbon and the command line."""
     if not errors:
         return ["no errors"]
@@ -196,7 +206,7 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
     report.errors.extend(calc.errors)
     texts = {f.key: f.text for f in calc.formulas}
     report.timings = sorted(
-        ((f"{k[0]}!{cell_ref(k[1], k[2])}", texts[k], t) for k, t in calc.timings.items()),
+        (Timing(f"{k[0]}!{cell_ref(k[1], k[2])}", texts[k], t) for k, t in calc.timings.items()),
         key=lambda x: -x[2],
     )
 
@@ -219,14 +229,18 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
         if f.placed:
             if f.key in calc.circular:
                 report.errors.append(
-                    (f.sheet, f.ref, f"circular reference: {f.sheet}!{f.ref} reads its own result")
+                    ErrorLine(
+                        f.sheet,
+                        f.ref,
+                        f"circular reference: {f.sheet}!{f.ref} reads its own result",
+                    )
                 )
             report.errors.extend(found[f.key])
             continue
         value = calc.engine.value(f.sheet, f.row, f.col)
         if value == "#CIRC":
             report.errors.append(
-                (
+                ErrorLine(
                     f.sheet,
                     f.ref,
                     f"circular reference among {', '.join(_circular_cells(calc, f, circles))}",
@@ -234,7 +248,7 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
             )
             value = 0.0
         elif is_error(value):
-            report.errors.append((f.sheet, f.ref, explained(f.text, str(value))))
+            report.errors.append(ErrorLine(f.sheet, f.ref, explained(f.text, str(value))))
         sheet.set_value(f.row, f.col, calc.to_serial(value))
 
 
@@ -255,15 +269,13 @@ def _circular_cells(calc: Calculation, f: Formula, found: dict[str, list[str]]) 
     return found[f.sheet]
 
 
-def _write_grid(
-    calc: Calculation, sheet: Sheet, f: Formula, area: Area
-) -> list[tuple[str, str, str]]:
+def _write_grid(calc: Calculation, sheet: Sheet, f: Formula, area: Area) -> list[ErrorLine]:
     """A result into its area (a dynamic array's ref follows it); the cells it shows in error."""
     grid = calc.outputs[f.key].grid
     sheet.write_block(area.top, area.left, grid, calc.to_serial)
     said = calc.outputs[f.key].error
     flat = grid.ravel().tolist()
-    errors = []
+    errors: list[ErrorLine] = []
     # an error value starts with "#", a CLV_ function's message with "CLV_"
     for k in [k for k, v in enumerate(flat) if v.__class__ is str and v[:1] in ERROR_STARTS]:
         if is_error(flat[k]) and not (said and k == 0):
@@ -271,7 +283,7 @@ def _write_grid(
             text = str(flat[k])
             if text.startswith("#"):
                 text = explained(f.text, text)
-            errors.append((f.sheet, cell_ref(area.top + i, area.left + j), text))
+            errors.append(ErrorLine(f.sheet, cell_ref(area.top + i, area.left + j), text))
     if f.dynamic:
         ref = cell_ref(area.top, area.left)
         last = cell_ref(area.bottom, area.right)

@@ -32,4 +32,6 @@ def test_blocks_give_the_single_block_answer(cdnow, monkeypatch, quantity):
     # per customer the same draws and order statistics (to the last bit but for BLAS's blocking
     # of a matrix product in lifetime value); totals summed block by block
     rows = np.array([r[1:] for r in whole[1:]], dtype=float)
-    np.testing.assert_allclose(np.array([r[1:] for r in blocked[1:]], dtype=float), rows, rtol=1e-12)
+    np.testing.assert_allclose(
+        np.array([r[1:] for r in blocked[1:]], dtype=float), rows, rtol=1e-12
+    )
