@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clv_xl.core import wording
 from clv_xl.data.engines import summarize_source
 from clv_xl.data.scoring import SCORING_COLUMNS, score_frame, spark_score
 from clv_xl.data.sources import Source, as_of_date
@@ -136,7 +137,7 @@ def predict(args: argparse.Namespace) -> int:
             allowed = "a fraction from 0 to 1" if name == "margin" else "a number >= 0"
             raise InputError(f"--{name.replace('_', '-')}", value, allowed)
     if not 1 <= args.months <= 1200:
-        raise InputError("--months", args.months, "a whole number of months from 1 to 1,200")
+        raise InputError("--months", args.months, wording.MONTHS)
     if not 1_000 <= args.chunk_rows <= 100_000_000:
         raise InputError("--chunk-rows", args.chunk_rows, "a number of customers from 1,000 up")
     if args.engine == "spark":

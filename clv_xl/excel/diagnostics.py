@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xlwings as xw
 
+from clv_xl.core import wording
 from clv_xl.data.tracking import tracking
 from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
@@ -58,9 +59,9 @@ def CLV_PURCHASE_PROBABILITY(params, purchases, horizon, repeat_purchases=None, 
     >>> round(CLV_PURCHASE_PROBABILITY(bg, 0, 39), 3)  # a new customer buys nothing in 39 weeks
     0.574
     """
-    n = number_argument(purchases, "purchases", float("nan"), "a whole number of purchases >= 0")
+    n = number_argument(purchases, "purchases", float("nan"), wording.PURCHASES)
     if not np.isfinite(n) or n != int(n):
-        raise InputError("purchases", purchases, "a whole number of purchases >= 0")
+        raise InputError("purchases", purchases, wording.PURCHASES)
     length = horizon_argument(horizon)
     history = History(repeat_purchases, recency, age, purchase_covariates, dropout_covariates)
     return forecast(

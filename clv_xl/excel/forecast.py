@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from clv_xl.core import wording
 from clv_xl.errors import InputError
 from clv_xl.excel.arguments import customer_rows, has_history, number_argument, purchase_model
 from clv_xl.excel.covariates import for_customers, new_customers
@@ -32,9 +33,9 @@ class History(NamedTuple):
 
 def horizon_argument(horizon: Any, argument: str = "horizon") -> float:
     """A forecast's horizon: a number of periods >= 0."""
-    length = number_argument(horizon, argument, float("nan"), "a number of periods >= 0")
+    length = number_argument(horizon, argument, float("nan"), wording.HORIZON)
     if not np.isfinite(length):
-        raise InputError(argument, None, "a number of periods >= 0")
+        raise InputError(argument, None, wording.HORIZON)
     return length
 
 

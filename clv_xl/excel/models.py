@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import xlwings as xw
 
+from clv_xl.core import wording
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
     number_argument,
@@ -292,9 +293,7 @@ def CLV_LIFETIME_VALUE(params, spend_params, repeat_purchases, recency=None, age
     """
     model = purchase_model(params)  # the parameter tables are read in their order
     spend = spend_model_from(spend_params)
-    n_months = number_argument(
-        months, "months", 12, "a whole number of months from 1 to 1,200", lo=1
-    )
+    n_months = number_argument(months, "months", 12, wording.MONTHS, lo=1)
     rate, share, unit = value_options(discount_rate, margin, period)
     more = {"monetary_value": monetary_value}
     history = History(repeat_purchases, recency, age, purchase_covariates, dropout_covariates, more)

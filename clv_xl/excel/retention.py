@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
+from clv_xl.core import wording
 from clv_xl.errors import InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
@@ -96,11 +97,9 @@ def CLV_RETENTION_CURVE(retention_params, periods):
     [0.627, 0.474]
     """
     model = retention_model(retention_params)
-    n = number_argument(
-        periods, "periods", float("nan"), "a whole number of periods from 1 to 1000", lo=1
-    )
+    n = number_argument(periods, "periods", float("nan"), wording.PERIODS, lo=1)
     if not np.isfinite(n) or n != int(n) or n > 1000:
-        raise InputError("periods", periods, "a whole number of periods from 1 to 1000")
+        raise InputError("periods", periods, wording.PERIODS)
     t = np.arange(1, int(n) + 1, dtype=float)
     frame = pd.DataFrame(
         {"period": t, "survival": model.survival(t), "retention": model.retention(t)}

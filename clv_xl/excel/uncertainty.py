@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import xlwings as xw
 
+from clv_xl.core import wording
 from clv_xl.errors import CLVError, InputError
 from clv_xl.excel import argdocs as docs
 from clv_xl.excel.arguments import (
@@ -85,10 +86,10 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
     share = number_argument(level, "level", 0.9, "a share between 50% and 99.9% (90% as 0.9)")
     if not 0.5 <= share <= 0.999:
         raise InputError("level", share, "a share between 50% and 99.9% (90% as 0.9)")
-    n_draws = number_argument(draws, "draws", 500, "a whole number of draws from 100 to 5,000")
+    n_draws = number_argument(draws, "draws", 500, wording.DRAWS)
     if not (100 <= n_draws <= 5000 and n_draws == int(n_draws)):
-        raise InputError("draws", n_draws, "a whole number of draws from 100 to 5,000")
-    length = number_argument(horizon, "horizon", 0.0, "a number of periods >= 0")
+        raise InputError("draws", n_draws, wording.DRAWS)
+    length = number_argument(horizon, "horizon", 0.0, wording.HORIZON)
     model = purchase_model(params)
     cov = covariance_from_table(read_table(params, "params"), model.param_names, model.positive())
     spend = None

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from clv_xl.core import wording
 from clv_xl.errors import InputError
 from clv_xl.models import catalog
 from clv_xl.models.base import Array
@@ -30,12 +31,12 @@ def purchase_probability(model: RepeatBuyingModel, n: Any, t: Any, frequency: An
     history (frequency, recency, T)."""
     counts = np.asarray(n, dtype=float)
     if np.any(~np.isfinite(counts) | (counts < 0) | (np.floor(counts) != counts)):
-        raise InputError("purchases", float(counts.ravel()[0]), "a whole number of purchases >= 0")
+        raise InputError("purchases", float(counts.ravel()[0]), wording.PURCHASES)
     if np.any(counts > 10_000):
         raise InputError("purchases", float(counts.max()), "at most 10,000 purchases")
     horizon = np.asarray(t, dtype=float)
     if np.any(~np.isfinite(horizon) | (horizon < 0)):
-        raise InputError("horizon", float(horizon.ravel()[0]), "a number of periods >= 0")
+        raise InputError("horizon", float(horizon.ravel()[0]), wording.HORIZON)
     history = frequency is not None
     if history:
         x, tx, big_t = check_customers(frequency, recency, T)

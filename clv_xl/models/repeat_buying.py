@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from scipy.special import expit, hyp2f1
 
+from clv_xl.core import wording
 from clv_xl.errors import FitError, InputError
 from clv_xl.models.base import Array, BaseModel, prediction
 from clv_xl.models.count_distributions import beta_geometric_pmf
@@ -233,5 +234,5 @@ def per_pair(
 def check_horizon(t: Any) -> Array:
     arr = np.asarray(t, dtype=float)
     if np.any(~np.isfinite(arr) | (arr < 0)):
-        raise InputError("t", float(arr.ravel()[0]), "a number of periods >= 0")
+        raise InputError("t", float(arr.ravel()[0]), wording.HORIZON)
     return arr
