@@ -76,14 +76,9 @@ def headroom(t: Template) -> None:
         ["Headroom at break-even ($)", "Headroom at target ratio ($)", "LTV:CAC", "Verdict"],
     )
     last = 7 + len(SCENARIOS)
-    for col, kind, width in (
-        ("C", "money", 15),
-        ("D", "money", 14),
-        ("E", "money", 15),
-        ("F", "money", 15),
-        ("G", "number", 11),
-    ):
-        ws.set_column(f"{col}:{col}", width, t.fmt("calc", kind))  # for rows the table grows into
+    t.column_formats(
+        ws, "C", [("money", 15), ("money", 14), ("money", 15), ("money", 15), ("number", 11)]
+    )  # for rows the table grows into
     for i, (name, value, price) in enumerate(SCENARIOS):
         row = 8 + i
         t.input(ws, f"B{row}", name, "text")

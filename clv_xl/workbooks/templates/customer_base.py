@@ -39,6 +39,14 @@ from clv_xl.workbooks.templates.kit import Template
 
 CUSTOMERS_SHIPPED = 300
 
+FIT_NOTES = [
+    "r, alpha: how often customers buy (gamma-distributed rates).",
+    "a, b (or s, beta): how soon they drop out.",
+    "p, q, gamma: how much they spend per purchase.",
+    "se_: standard errors; converged must be TRUE; status says why not.",
+    "corr_: correlations of the estimates (CLV_INTERVAL uses them).",
+]
+"""The Model sheet's reading of the fitted tables."""
 MODELS = continuous_models()  # the Settings drop-down: every model CLV_HOLDOUT can check
 
 
@@ -311,14 +319,7 @@ def model(t: Template) -> None:
     t.fit_table(ws, "B5:C23", f"=CLV_FIT(ModelName, {SUMMARY}, , , , , , Penalizer)", 4)
     t.section(ws, "E4", "Spend (Gamma-Gamma)", 2)
     t.fit_table(ws, "E5:F18", f"=CLV_FIT_SPEND({SUMMARY})", 3)
-    notes = [
-        "r, alpha: how often customers buy (gamma-distributed rates).",
-        "a, b (or s, beta): how soon they drop out.",
-        "p, q, gamma: how much they spend per purchase.",
-        "se_: standard errors; converged must be TRUE; status says why not.",
-        "corr_: correlations of the estimates (CLV_INTERVAL uses them).",
-    ]
-    t.notes(ws, "H5", notes)
+    t.notes(ws, "H5", FIT_NOTES)
     t.section(ws, "B26", "Checks", 5)
     t.check(ws, "C27", "AND(C16=TRUE,F14=TRUE)", "Both fits converged")
 

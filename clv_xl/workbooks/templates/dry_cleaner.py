@@ -184,16 +184,19 @@ def customers(t: Template) -> None:
     ws.set_row(4, 46)
     last = 5 + len(CUSTOMERS)
     # number formats for the rows the list grows into (no fill: the example's cells carry it)
-    for col, kind, width in (
-        ("C", "count", 11),
-        ("D", "money", 12),
-        ("E", "count", 13),
-        ("F", "money", 12),
-        ("G", "money", 14),
-        ("H", "money", 14),
-        ("I", "money", 16),
-    ):
-        ws.set_column(f"{col}:{col}", width, t.fmt("calc", kind))
+    t.column_formats(
+        ws,
+        "C",
+        [
+            ("count", 11),
+            ("money", 12),
+            ("count", 13),
+            ("money", 12),
+            ("money", 14),
+            ("money", 14),
+            ("money", 16),
+        ],
+    )
     for i, (name, n_visits, n_spent, n_expected) in enumerate(CUSTOMERS):
         row = 6 + i
         t.input(ws, f"B{row}", name, "text")

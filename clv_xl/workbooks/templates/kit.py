@@ -279,6 +279,14 @@ class Template:
                 if (r, c) != (r1, c1):
                     ws.write_blank(r, c, None, self.fmt(role, kinds[c - c1]))
 
+    def column_formats(self, ws: Worksheet, first: str, formats: list[tuple[str, float]]) -> None:
+        """Calculation formats and widths of the columns from ``first`` on, one (kind, width)
+        each: the rows a list grows into take them."""
+        start = _rc(f"{first}1")[1]
+        for i, (kind, width) in enumerate(formats):
+            col = _col(start + i)
+            ws.set_column(f"{col}:{col}", width, self.fmt("calc", kind))
+
     def table(
         self,
         ws: Worksheet,
