@@ -34,7 +34,7 @@ warnings.filterwarnings("ignore")
 from benchmarks.synthetic import transaction_log  # noqa: E402
 from clv_xl.data import summarize  # noqa: E402
 from clv_xl.excel import udfs  # noqa: E402
-from clv_xl.models import BGBB, BGNBD, GammaGamma, ParetoNBD, lifetime_value  # noqa: E402
+from clv_xl.models import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD, lifetime_value  # noqa: E402
 from clv_xl.models.cache import clear_cache  # noqa: E402
 
 AS_OF = "2025-12-31"
@@ -199,6 +199,16 @@ def run(
         ),
         uncached(lambda: udfs.CLV_FIT("Pareto/NBD", cx, ctx, ct)),
         lambda out, core: rel_diff(table_values(out, pnames), [core.params_[k] for k in pnames]),
+    )
+    case(
+        "2 MBG/NBD fit: CDNOW 2,357 customers",
+        lambda: MBGNBD().fit(c["x"], c["t_x"], c["T"]),
+        lambda: lifetimes.ModifiedBetaGeoFitter().fit(c["x"], c["t_x"], c["T"]),
+        lambda ours, ref: rel_diff(
+            [ours.params_[k] for k in names], [ref.params_[k] for k in names]
+        ),
+        uncached(lambda: udfs.CLV_FIT("MBG/NBD", cx, ctx, ct)),
+        lambda out, core: rel_diff(table_values(out, names), [core.params_[k] for k in names]),
     )
     gifts = donations()
     bb = [gifts[k].to_numpy(float) for k in ("frequency", "recency", "periods", "weights")]

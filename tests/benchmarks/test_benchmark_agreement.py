@@ -31,6 +31,7 @@ def test_fitted_parameters_agree(rows):
     assert rows["2 Gamma-Gamma fit"]["max_rel_diff"] < 1e-4
     assert rows["2 Pareto/NBD fit"]["max_rel_diff"] < 1e-3
     assert rows["2 BG/BB fit"]["max_rel_diff"] < 1e-4
+    assert rows["2 MBG/NBD fit"]["max_rel_diff"] < 1e-3
     assert rows["3 P(n = 0..20 purchases), new customer, 39 weeks"]["max_rel_diff"] < 1e-8
     assert rows["3 Pareto/NBD P(1 purchase), given a history"]["max_rel_diff"] < 1e-10
 
@@ -38,7 +39,7 @@ def test_fitted_parameters_agree(rows):
 def test_the_excel_door_gives_the_core_answers(rows):
     """Every case's CLV_ function, called as xlwings calls it, answers what the core does."""
     door = [r for r in rows.values() if "excel_rel_diff" in r]
-    assert len(door) == 10  # 8 cases, and P(n purchases) new and given a history
+    assert len(door) == 11  # 9 cases, and P(n purchases) new and given a history
     for row in door:
         assert row["excel_rel_diff"] < 1e-12, row["case"]
 
