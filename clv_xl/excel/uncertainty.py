@@ -32,6 +32,7 @@ from clv_xl.models import fit_cached, lifetime_value, model_class, purchase_mode
 from clv_xl.models.cache import content_key
 from clv_xl.models.intervals import bootstrap_interval
 from clv_xl.models.params_table import covariance_from_table
+from clv_xl.models.repeat_buying import BetaGeometricFamily, Pairs
 
 QUANTITIES = ("purchases", "p_alive", "spend", "value")
 ALLOWED_QUANTITY = '"purchases", "p_alive", "spend" or "value"'
@@ -167,9 +168,18 @@ def _per_customer(predict, matrices):
 def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
     """What one draw of the parameters predicts for each customer (``part``: a block of them)."""
     if kind == "purchases":
-        return lambda model, part=slice(None): model.expected_purchases(
-            length, x[part], tx[part], big_t[part]
-        )
+        found: dict[Any, Pairs] = {}  # per block of customers: their (x, T) pairs, found once
+
+        def purchases(model, part=slice(None)):
+            xs, txs, ts = x[part], tx[part], big_t[part]
+            if not isinstance(model, BetaGeometricFamily) or model.per_customer:
+                return model.expected_purchases(length, xs, txs, ts)
+            block = None if isinstance(part, slice) else (int(part[0]), part.size)
+            if block not in found:
+                found[block] = Pairs.of(xs, ts)
+            return model.expected_purchases(length, xs, txs, ts, pairs=found[block])
+
+        return purchases
     if kind == "p_alive":
         return lambda model, part=slice(None): model.p_alive(x[part], tx[part], big_t[part])
     if kind == "spend":

@@ -7,7 +7,7 @@ the first) and T (time since the first purchase), all in one time unit (weeks, s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 from scipy.special import expit, hyp2f1
@@ -172,7 +172,9 @@ class BetaGeometricFamily(RepeatBuyingModel):
         return expit(-self._log_odds_dead(x, tx, big_t))
 
     @prediction
-    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
+    def expected_purchases(
+        self, t: Any, frequency: Any, recency: Any, T: Any, *, pairs: Pairs | None = None
+    ) -> Array:
         """E[Y(t) | x, t_x, T]: BG/NBD's eq. (10) (Fader, Hardie & Lee 2005), and its MBG/NBD
         counterpart, with k = a + b + x - shift:
 
@@ -180,7 +182,8 @@ class BetaGeometricFamily(RepeatBuyingModel):
 
         where the product is rewritten by Euler's transformation as
         (1-z)^(a-1) 2F1(a+b-shift-r, a-1; k; z), with z = t / (alpha + T + t): no overflow for
-        large x.
+        large x. ``pairs``: the customers' distinct (x, T) pairs found once for many forecasts
+        (a bootstrap's draws; :meth:`Pairs.of`), where the 2F1 is evaluated.
         """
         x, tx, big_t = check_customers(frequency, recency, T)
         t = check_horizon(t)
@@ -201,7 +204,10 @@ class BetaGeometricFamily(RepeatBuyingModel):
 
         with np.errstate(all="ignore"):
             horizons = 1 if self.per_customer else int(np.size(t))  # pairs share parameters
-            grown = per_pair(growth, x, big_t, horizons=horizons)
+            if pairs is not None and not self.per_customer and np.size(t) == 1:
+                grown = growth(pairs.x, pairs.T)[pairs.inverse].reshape(np.shape(x))
+            else:
+                grown = per_pair(growth, x, big_t, horizons=horizons)
             result = k / (a - 1) * grown * expit(-self._log_odds_dead(x, tx, big_t))
         return np.where(t == 0, 0.0, np.maximum(result, 0.0))
 
@@ -211,6 +217,22 @@ LIMIT_SIZE = 1e6
 of p; the exact formulas lose their digits there)."""
 
 PAIR_ROWS = 2048  # from this many customers, functions of (x, T) are taken per distinct pair
+
+
+class Pairs(NamedTuple):
+    """The distinct (x, T) pairs of some customers and, per customer, its pair: found once where
+    many forecasts of the same customers follow (a bootstrap's draws)."""
+
+    x: Array
+    T: Array
+    inverse: Array
+
+    @classmethod
+    def of(cls, x: Array, big_t: Array) -> Pairs:
+        pairs, inverse = np.unique(
+            (np.asarray(x) + 1j * np.asarray(big_t)).ravel(), return_inverse=True
+        )
+        return cls(pairs.real, pairs.imag, inverse)
 
 
 def per_pair(

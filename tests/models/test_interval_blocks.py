@@ -35,3 +35,23 @@ def test_blocks_give_the_single_block_answer(cdnow, monkeypatch, quantity):
     np.testing.assert_allclose(
         np.array([r[1:] for r in blocked[1:]], dtype=float), rows, rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("name", ["BG/NBD", "MBG/NBD"])
+def test_a_forecast_on_pairs_found_once_is_the_forecast(cdnow, name):
+    """A bootstrap finds the customers' (x, T) pairs once for all its draws: every draw's
+    forecast is, to the bit, the one that evaluates each customer's 2F1 itself."""
+    from clv_xl.models import model_class
+    from clv_xl.models.intervals import parameter_draws
+    from clv_xl.models.repeat_buying import Pairs
+
+    x, tx, big_t = (np.ravel(c) for c in cdnow[:3])
+    fitted = model_class(name)().fit(x, tx, big_t)
+    pairs = Pairs.of(x, big_t)
+    assert pairs.x.size < x.size / 2  # CDNOW: 2,357 customers, far fewer pairs
+    for params in parameter_draws(fitted, fitted.cov_log_, 20):
+        one = fitted.with_params(params)
+        plain = one.expected_purchases(39.0, x, tx, big_t)
+        np.testing.assert_array_equal(
+            one.expected_purchases(39.0, x, tx, big_t, pairs=pairs), plain
+        )
