@@ -18,19 +18,15 @@ content.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from clv_xl.models.base import BaseModel
-from clv_xl.runtime import in_pyodide
+from clv_xl.models.threads import on_cores
 
 Array = np.ndarray
-MAX_WORKERS = 8
-"""Threads for the draws at most."""
 MAX_VALUES = 4_000_000
 """Draws x customers held at once (32 MB; a block's sort and masks take a few times that): more
 customers are taken in blocks, their predictions called with ``part``, the block's customers."""
@@ -101,7 +97,7 @@ def bootstrap_interval(
                 )
             samples[d] = got
 
-        each_draw(fill, draws)
+        on_cores(fill, range(draws))
         samples = np.where(np.isfinite(samples), samples, np.nan)
         at = slice(None) if part is None else part
         with np.errstate(invalid="ignore", over="ignore"):  # extreme draws: inf, as callers say
@@ -116,20 +112,6 @@ def bootstrap_interval(
         while len(_cache) > 16:
             _cache.popitem(last=False)
     return result
-
-
-def each_draw(fill: Callable[[int], None], draws: int) -> None:
-    """``fill(d)`` for every draw: on the machine's cores where it has threads (not in Pyodide,
-    which has none), each draw computed exactly as alone (its own row of the samples). NumPy's
-    and SciPy's functions release the GIL, so two cores take about half the time."""
-    workers = min(os.cpu_count() or 1, MAX_WORKERS, draws)
-    if workers < 2 or in_pyodide():
-        for d in range(draws):
-            fill(d)
-        return
-    with ThreadPoolExecutor(workers) as pool:
-        for _ in pool.map(fill, range(draws)):  # raises a draw's error here
-            pass
 
 
 def column_quantiles(samples: Array, levels: tuple[float, ...]) -> Array:

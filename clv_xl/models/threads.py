@@ -9,8 +9,19 @@ with one (threadpoolctl, as scikit-learn does; the limit is lifted when they ret
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, TypeVar
+
+from clv_xl.runtime import in_pyodide
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_WORKERS = 8
+"""Threads for independent computations (a bootstrap's draws, models compared) at most."""
 
 _controller: Any = None
 
@@ -23,3 +34,16 @@ def one_blas_thread() -> AbstractContextManager[Any]:
 
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
+
+
+def on_cores(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``[func(item) for item in items]``, the items spread over the machine's cores where it has
+    threads (never in Pyodide, which has none). Each item is computed exactly as alone: NumPy's
+    and SciPy's functions release the GIL, and BLAS keeps one thread throughout (the limit is
+    held around the pool, so no worker's own limit lifts it while another computes)."""
+    work = list(items)
+    workers = min(os.cpu_count() or 1, MAX_WORKERS, len(work))
+    if workers < 2 or in_pyodide():
+        return [func(item) for item in work]
+    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(func, work))
