@@ -190,26 +190,22 @@ def run(
     c = cdnow()
     cx, ctx, ct = (cells(c[k]) for k in ("x", "t_x", "T"))
     pnames = ("r", "alpha", "s", "beta")
-    case(
-        "2 Pareto/NBD fit: CDNOW 2,357 customers",
-        lambda: ParetoNBD().fit(c["x"], c["t_x"], c["T"]),
-        lambda: lifetimes.ParetoNBDFitter().fit(c["x"], c["t_x"], c["T"]),
-        lambda ours, ref: rel_diff(
-            [ours.params_[k] for k in pnames], [ref.params_[k] for k in pnames]
-        ),
-        uncached(lambda: udfs.CLV_FIT("Pareto/NBD", cx, ctx, ct)),
-        lambda out, core: rel_diff(table_values(out, pnames), [core.params_[k] for k in pnames]),
-    )
-    case(
-        "2 MBG/NBD fit: CDNOW 2,357 customers",
-        lambda: MBGNBD().fit(c["x"], c["t_x"], c["T"]),
-        lambda: lifetimes.ModifiedBetaGeoFitter().fit(c["x"], c["t_x"], c["T"]),
-        lambda ours, ref: rel_diff(
-            [ours.params_[k] for k in names], [ref.params_[k] for k in names]
-        ),
-        uncached(lambda: udfs.CLV_FIT("MBG/NBD", cx, ctx, ct)),
-        lambda out, core: rel_diff(table_values(out, names), [core.params_[k] for k in names]),
-    )
+    for label, ours_cls, peer, params in (
+        ("Pareto/NBD", ParetoNBD, lifetimes.ParetoNBDFitter, pnames),
+        ("MBG/NBD", MBGNBD, lifetimes.ModifiedBetaGeoFitter, names),
+    ):  # CDNOW's published fits, each model against its peer
+        case(
+            f"2 {label} fit: CDNOW 2,357 customers",
+            lambda cls=ours_cls: cls().fit(c["x"], c["t_x"], c["T"]),
+            lambda peer=peer: peer().fit(c["x"], c["t_x"], c["T"]),
+            lambda ours, ref, p=params: rel_diff(
+                [ours.params_[k] for k in p], [ref.params_[k] for k in p]
+            ),
+            uncached(lambda label=label: udfs.CLV_FIT(label, cx, ctx, ct)),
+            lambda out, core, p=params: rel_diff(
+                table_values(out, p), [core.params_[k] for k in p]
+            ),
+        )
     gifts = donations()
     bb = [gifts[k].to_numpy(float) for k in ("frequency", "recency", "periods", "weights")]
     bnames = ("alpha", "beta", "gamma", "delta")
