@@ -389,17 +389,17 @@ class Sheet:
             columns.append(values)
         self._wrote(top, left, top + height - 1, left + width - 1)
         appended = ["".join(filter(None, cells)) for cells in zip(*made, strict=True)]
-        raw = dict.get
+        raw, rows = dict.get, self.rows  # the property once, not once a row
         for i in range(height):
             row = top + i
-            entry = raw(self.rows, row)
+            entry = raw(rows, row)
             if entry is None or (isinstance(entry[1], str) and _last_col(entry[1]) < left):
                 if appended[i]:
                     tag, body = entry or (f'<row r="{row}">', "")
-                    dict.__setitem__(self.rows, row, (tag, body + appended[i]))
+                    dict.__setitem__(rows, row, (tag, body + appended[i]))
                     self.touched.add(row)
                 continue
-            cells = self.rows[row][1]
+            cells = rows[row][1]
             changed = False
             for j in range(width):
                 col = left + j
