@@ -76,8 +76,7 @@ def profit(avg_purchase: Num, expected_purchases: Num, margin: Num, cost_per_pur
     acquisition_cost=MONEY_NONNEG.optional(0.0),
     target_ratio=POSITIVE.optional(1.0),
 )
-def headroom(lifetime_profit: Num, acquisition_cost: Num = None,
-             target_ratio: Num = None) -> Num:  # fmt: skip
+def headroom(lifetime_profit: Num, acquisition_cost: Num = None, target_ratio: Num = None) -> Num:
     """How much more could be spent to win such a customer: profit / target_ratio - cost.
 
     ``target_ratio`` 1 (the default) is break-even; 3 is the common 3:1 LTV:CAC rule. Seeds 001

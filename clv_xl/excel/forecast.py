@@ -40,9 +40,9 @@ def horizon_argument(horizon: Any, argument: str = "horizon") -> float:
 
 
 def forecast(params: Any, history: History, each: Each, new: Each | None = None) -> Any:
-    """With the model ``params`` (its table, or the model read from it), ``each`` per customer row of ``history`` (a row that cannot be used shows one line); with
-    ``new`` and no history, ``new(model)`` for a new customer, one per row of covariates when
-    the fit has them."""
+    """With the model ``params`` (its table, or the model read from it), ``each`` per customer
+    row of ``history`` (a row that cannot be used shows one line); with ``new`` and no history,
+    ``new(model)`` for a new customer, one per row of covariates when the fit has them."""
     model = params if isinstance(params, BaseModel) else purchase_model(params)
     if new is not None and not has_history(history.repeat_purchases, history.recency, history.age):
         customers = new_customers(model, history.purchase_covariates, history.dropout_covariates)

@@ -36,8 +36,9 @@ from clv_xl.excel.tables import (
     "Optional columns of the log to carry per customer (channel, region), with their header row; each customer's first row gives the value.",
 )
 @excel_function
-def CLV_SUMMARY(customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None,
-                attributes=None):  # fmt: skip
+def CLV_SUMMARY(
+    customer_ids, dates, amounts=None, as_of=None, period=None, cohorts=None, attributes=None
+):
     """One row per customer: frequency, recency, T, monetary value and more, with a header.
 
     From a transaction log (one row per purchase), the statistics the buy-till-you-die models are

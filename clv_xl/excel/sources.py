@@ -127,8 +127,9 @@ def tier_table(summary: pd.DataFrame) -> pd.DataFrame:
 @cell("date_col", "Optional name of the date column (blank: guessed).")
 @cell("amount_col", "Optional name of the amount column (blank: guessed).")
 @excel_function
-def CLV_SUMMARY_FILE(source, as_of=None, period=None, level=None, customer_col=None, date_col=None,
-                     amount_col=None):  # fmt: skip
+def CLV_SUMMARY_FILE(
+    source, as_of=None, period=None, level=None, customer_col=None, date_col=None, amount_col=None
+):
     """Summary of a transaction file too big for a sheet, computed by DuckDB where it lives.
 
     The same columns as CLV_SUMMARY, from a CSV or Parquet file or a folder of them (millions of

@@ -144,9 +144,10 @@ def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None =
     return Columns(values, ~blank_all, problem, n, shape, offset)
 
 
-CUSTOMER_DATA = {"frequency": "repeat_purchases", "T": "age", "opportunities": "age"}
-"""A model's data names as the CLV_ functions' arguments spell them (the others alike)."""
-STANDARD_DATA = {"frequency", "recency", "T", "opportunities", "monetary_value"}
+CUSTOMER_DATA = {**{v: k for k, v in SUMMARY_HEADERS.items()}, "opportunities": "age"}
+"""A model's data names as the CLV_ functions' arguments spell them (SUMMARY_HEADERS read
+backwards; BG/BB's opportunities are its age)."""
+STANDARD_DATA = set(CUSTOMER_DATA)
 """The data a CLV_ function takes as arguments; a model's other data names are statistics of
 their own (:data:`clv_xl.data.summary.STATISTICS`), read from CLV_SUMMARY's whole spill."""
 

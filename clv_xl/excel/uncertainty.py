@@ -185,7 +185,7 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
     if kind == "spend":
         return lambda model, spend, part=slice(None): spend.expected_spend(x[part], m[part])
     if not (1 <= length <= 1200 and length == int(length)):
-        raise InputError("horizon", length, 'a whole number of months from 1 to 1,200 for "value"')
+        raise InputError("horizon", length, f'{wording.MONTHS} for "value"')
     rate, share, unit = value_options(discount_rate, margin, period)
     months = int(length)
 
@@ -203,7 +203,7 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
 @cells("cohort", "Cohort label of each customer, e.g. the month of the first purchase.")
 @history()
 @excel_function
-def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):  # fmt: skip
+def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
     """One fit per cohort, side by side: a row per parameter, a column per cohort, with status.
 
     Returns

@@ -70,6 +70,11 @@ def _text(v: Any) -> str:
     return str(v).strip()
 
 
+def _row_at(rows: Sequence[int] | Array | None, i: int) -> tuple[int]:
+    """The row a user sees for the i-th customer: ``rows[i]`` when given, else i + 1."""
+    return (int(rows[i]) if rows is not None else i + 1,)
+
+
 def design(
     header: Sequence[str],
     columns: Sequence[Sequence[Any]],
@@ -82,15 +87,12 @@ def design(
     names: list[str] = []
     parts: list[Array] = []
 
-    def at(i: int) -> tuple[int]:  # the row a user sees: ``rows[i]``, else the i-th customer
-        return (int(rows[i]) if rows is not None else i + 1,)
-
     for name, column in zip(header, columns, strict=True):
         values = list(column)
         for i, v in enumerate(values):
             if v is None or (isinstance(v, str) and not v.strip()):
                 allowed = "a value for every customer"
-                raise CellError(argument, f"has a blank {name}", allowed, position=at(i))
+                raise CellError(argument, f"has a blank {name}", allowed, position=_row_at(rows, i))
         numeric = [is_number(v) for v in values]
         if all(numeric):
             x = np.asarray(values, dtype=float)
@@ -111,7 +113,7 @@ def design(
                 argument,
                 f"has a {name} column that mixes numbers and text",
                 "a column of numbers or a column of labels",
-                position=at(i),
+                position=_row_at(rows, i),
             )
         keys = [_text(v).casefold() for v in values]
         spelled: dict[str, str] = {}
@@ -150,9 +152,9 @@ def matrix_for(
             values = columns[by_header[key]]
             bad = [i for i, v in enumerate(values) if not is_number(v)]
             if bad:
-                at = int(rows[bad[0]]) if rows is not None else bad[0] + 1
+                position = _row_at(rows, bad[0])
                 raise CellError(
-                    argument, f"has {name} {values[bad[0]]!r}", "a number", position=(at,)
+                    argument, f"has {name} {values[bad[0]]!r}", "a number", position=position
                 )
             out[:, j] = np.asarray(values, dtype=float)
             continue

@@ -21,7 +21,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 8
-"""Threads for independent computations (a bootstrap's draws, models compared) at most."""
+"""Threads for independent computations (a bootstrap's draws) at most."""
 
 _controller: Any = None
 
@@ -38,12 +38,14 @@ def one_blas_thread() -> AbstractContextManager[Any]:
 
 def on_cores(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
     """``[func(item) for item in items]``, the items spread over the machine's cores where it has
-    threads (never in Pyodide, which has none). Each item is computed exactly as alone: NumPy's
-    and SciPy's functions release the GIL, and BLAS keeps one thread throughout (the limit is
-    held around the pool, so no worker's own limit lifts it while another computes)."""
+    threads (never in Pyodide, which has none). Each item is computed exactly as alone, on any
+    number of cores: NumPy's and SciPy's functions release the GIL, and BLAS keeps one thread
+    throughout, with or without the pool (the limit is held around it, so no worker's own limit
+    lifts it while another computes)."""
     work = list(items)
     workers = min(os.cpu_count() or 1, MAX_WORKERS, len(work))
-    if workers < 2 or in_pyodide():
-        return [func(item) for item in work]
-    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(func, work))
+    with one_blas_thread():
+        if workers < 2 or in_pyodide():
+            return [func(item) for item in work]
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(func, work))

@@ -159,14 +159,16 @@ class Calculation:
         ``bottom``, the same for every whole column of the call)."""
         if arg.text is None:
             return None
-        if arg.reference is None and len(arg.tokens) == 1 and arg.tokens[0].kind == "Operand":
+        if arg.reference is not None:
+            return _handed(self.read(self._area_of(arg.reference, f), bottom))
+        if len(arg.tokens) == 1 and arg.tokens[0].kind == "Operand":
             return _literal(arg.tokens[0])
-        area = self.argument_area(arg, f)
-        if area is not None:
-            return _handed(self.read(area, bottom if arg.reference is not None else None))
         nested = clv_call(arg.text)
         if nested is not None:
             return _handed(self._call(nested, f))
+        area = self._folded_area(arg.text, f)
+        if area is not None:  # CHOOSECOLS(A1#, 11): a range
+            return _handed(self.read(area))
         return _handed(self.evaluate(arg.text, f))
 
     def argument_area(self, arg: Argument, f: Formula) -> Area | None:
@@ -176,9 +178,11 @@ class Calculation:
             return self._area_of(arg.reference, f)
         if arg.text is None or clv_call(arg.text) is not None:
             return None
-        folded = self.handover.fold(
-            rewrite_references("=" + arg.text, lambda r: self._qualified(r, f))
-        )
+        return self._folded_area(arg.text, f)
+
+    def _folded_area(self, text: str, f: Formula) -> Area | None:
+        """The range an expression folds to (``CHOOSECOLS(A1#, 11)``), or None."""
+        folded = self.handover.fold(rewrite_references("=" + text, lambda r: self._qualified(r, f)))
         single = lone_reference(folded)
         return None if single is None else resolve(single, f.sheet, self.names, f.row)
 
