@@ -310,9 +310,9 @@ class BaseModel(ABC):
             self.converged_ = False
         if self._too_few_rows(objective.weights):
             self.converged_ = False
-        self.limit_ = (
-            "" if self.converged_ or self._too_few_rows(objective.weights) else self._limit()
-        )
+        # at the model's limit the predictions are the limit's (a closed form): so is the fit,
+        # whether the search stopped short of it (not converged) or at a flat point on the way
+        self.limit_ = "" if self._too_few_rows(objective.weights) else self._limit()
         if self.limit_:  # the supremum is the limit: a fit, but no errors at a point at infinity
             self.converged_ = True
         if not self.converged_ or self.limit_:  # errors at a point that is no maximum mean nothing

@@ -7,7 +7,6 @@ are the paper's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,8 +44,6 @@ class BGNBD(BetaGeometricFamily):
     name = "BG/NBD"
     purchase_counts = True
     shift = 1  # drop-out only after a repeat purchase
-
-    groups_columns = True  # functions of frequency, recency and T evaluated per distinct value
 
     def _terms(
         self, params: Array, x: Array | Grouped, tx: Array | Grouped, T: Array | Grouped
@@ -103,71 +100,6 @@ class BGNBD(BetaGeometricFamily):
         )
         d_b = d_b - w4 * inv_bx1
         return ll, np.column_stack([d_r, d_alpha, d_a, d_b])
-
-    def _totals(
-        self, x: Array | Grouped, tx: Array | Grouped, T: Array | Grouped, weights: Array
-    ) -> Callable[[Array], tuple[float, Array]]:
-        """The weighted total of ln L and of its gradient (the sums of :meth:`_value_and_gradient`
-        over the rows). A customer with no repeat purchase cannot have dropped out (eq. 6
-        without A4: ln L = r ln(alpha / (alpha + T))), so those are summed once per distinct T;
-        the terms that depend on x alone are summed once per distinct x; only what mixes x, t_x
-        and T is computed row by row."""
-        xs, txs, ts = plain(x), plain(tx), plain(T)
-        none = xs == 0
-        t0, t0_inverse = np.unique(ts[none], return_inverse=True)
-        w_t0 = np.bincount(t0_inverse, weights=weights[none], minlength=t0.size)
-        w_none = float(w_t0.sum())
-        some = ~none
-        w = weights[some]
-        total = float(w.sum())
-        by_x = Grouped(xs[some])
-        v, w_v = by_x.values, np.bincount(by_x.inverse, weights=w, minlength=by_x.values.size)
-        by_tx, by_t = self._grouped([txs[some], ts[some]])
-
-        def totals(params: Array) -> tuple[float, Array]:
-            r, alpha, a, b = params
-            log_ratio = np.log(alpha) - np.log(alpha + t0)  # ln(alpha / (alpha + T)), x = 0
-            ll = r * float(w_t0 @ log_ratio)
-            d_r = float(w_t0 @ log_ratio)
-            d_alpha = r * (w_none / alpha - float(w_t0 @ (1 / (alpha + t0))))
-            if not total:
-                return ll, np.array([d_r, d_alpha, 0.0, 0.0])
-            # x alone, per distinct x
-            ab = gammaln(a + b) - gammaln(b) - gammaln(r)
-            a12 = gammaln(r + v) + gammaln(b + v) - gammaln(a + b + v) + ab
-            psi_abx = digamma(a + b + v)
-            dr_v = digamma(r + v) - digamma(r)
-            da_v = digamma(a + b) - psi_abx
-            db_v = da_v + digamma(b + v) - digamma(b)
-            log_odds = by_x(lambda u: np.log(a) - np.log(b + u - 1))  # ln a / (b + x - 1)
-            inv_bx = by_x(lambda u: 1.0 / (b + u - 1))
-            # x, t_x and T together, row by row
-            log_at = per_value(by_t, lambda u: np.log(alpha + u))
-            log_atx = per_value(by_tx, lambda u: np.log(alpha + u))
-            rx = r + plain(by_x)
-            d = log_odds - rx * (log_atx - log_at)
-            w4 = expit(d)
-            w_w4, w_rx = w * w4, w * rx
-            ll += (
-                float(w_v @ a12)
-                + total * r * np.log(alpha)
-                - float(w_rx @ log_at)
-                + float(w @ np.logaddexp(0.0, d))
-            )
-            d_r += (
-                float(w_v @ dr_v)
-                + total * np.log(alpha)
-                - float(w @ log_at)
-                + float(w_w4 @ (log_at - log_atx))
-            )
-            inv_at = per_value(by_t, lambda u: 1.0 / (alpha + u))
-            inv_atx = per_value(by_tx, lambda u: 1.0 / (alpha + u))
-            d_alpha += total * r / alpha - float(w_rx @ inv_at + (w_w4 * rx) @ (inv_atx - inv_at))
-            d_a = float(w_v @ da_v) + float(w_w4.sum()) / a
-            d_b = float(w_v @ db_v) - float(w_w4 @ inv_bx)
-            return ll, np.array([d_r, d_alpha, d_a, d_b])
-
-        return totals
 
     def _initial(self, *data: Array, weights: Array) -> Array:
         return np.array([1.0, 1.0, 1.0, 1.0])

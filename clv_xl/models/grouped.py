@@ -26,6 +26,21 @@ class Grouped:
     def __call__(self, func: Callable[[Array], Array]) -> Array:
         return func(self.values)[self.inverse]
 
+    def subset(self, rows: Array) -> Grouped:
+        """The grouping of the rows where ``rows`` (a mask) is True, without sorting again:
+        only the values those rows take are kept."""
+        inverse = self.inverse[rows]
+        used = np.bincount(inverse, minlength=self.values.size) > 0
+        part = Grouped.__new__(Grouped)
+        part.x, part.values = self.x[rows], self.values[used]
+        part.inverse = (np.cumsum(used) - 1)[inverse]
+        return part
+
+
+def as_grouped(x: Array | Grouped) -> Grouped:
+    """``x`` grouped by its distinct values (as it is when already grouped)."""
+    return x if isinstance(x, Grouped) else Grouped(np.asarray(x))
+
 
 def per_value(x: Array | Grouped, func: Callable[[Array], Array]) -> Array:
     """``func(x)``, computed per distinct value when ``x`` is Grouped."""

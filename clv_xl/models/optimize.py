@@ -81,20 +81,24 @@ def newton_polish(
     value_and_gradient: Callable[[Array], tuple[float, Array]],
     x: Array,
     steps: int = 12,
+    hessian: Callable[[Array], Array] | None = None,
 ) -> tuple[Array, float]:
     """Damped Newton steps on a smooth objective, from a point near its minimum.
 
     Quasi-Newton methods stop early where the likelihood is flat (the Gamma-Gamma q-gamma
-    ridge); Newton steps reach the published digits. The Hessian (forward differences of the
-    gradient) is computed once and reused (a chord method: linear convergence with a tiny rate
-    this close), each step costing one pass for value and gradient together. Returns the point
-    and its value; the standard errors take their own, accurate Hessian there
-    (:func:`accurate_hessian`).
+    ridge); Newton steps reach the published digits. With the model's exact ``hessian``, each
+    step takes it afresh (quadratic convergence); without, the Hessian (forward differences of
+    the gradient) is computed once and reused (a chord method: linear convergence with a tiny
+    rate this close), each step costing one pass for value and gradient together. Returns the
+    point and its value; the standard errors take their own, accurate Hessian there
+    (:func:`covariance`).
     """
     gradient = lambda z: value_and_gradient(z)[1]  # noqa: E731
     fx, grad = value_and_gradient(x)
-    hess = hessian_from_gradient(gradient, x)
-    for _ in range(steps):
+    hess = hessian(x) if hessian is not None else hessian_from_gradient(gradient, x)
+    for step in range(steps):
+        if hessian is not None and step:
+            hess = hessian(x)
         try:
             move = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
@@ -172,6 +176,28 @@ class Objective:
         assert grad is not None
         return value, grad
 
+    @property
+    def exact_hessian(self) -> bool:
+        """Whether the model's totals give their Hessian (``with_hessian``)."""
+        return callable(getattr(self._totals, "with_hessian", None))
+
+    def hessian(self, log_params: Array) -> Array:
+        """The objective's exact Hessian in the search's coordinates (only where
+        :attr:`exact_hessian`): with theta = e^u for a positive parameter, d2f/du_i du_j =
+        theta_i theta_j d2f/dtheta_i dtheta_j + [i = j] theta_i df/dtheta_i."""
+        log_params = np.asarray(log_params, dtype=float)
+        with np.errstate(all="ignore"):
+            params = np.where(self.positive, np.exp(log_params), log_params)
+            scale = np.where(self.positive, params, 1.0)
+            ll_total, grad_total, hess_total = self._totals.with_hessian(params)  # type: ignore[union-attr]
+            g = -grad_total / self.total + 2 * self.penalizer * params
+            h = -hess_total / self.total + 2 * self.penalizer * np.eye(params.size)
+            out = h * np.outer(scale, scale) + np.diag(np.where(self.positive, scale * g, 0.0))
+        value = -ll_total / self.total + self.penalizer * float(np.sum(params**2))
+        if np.isfinite(value) and np.all(np.isfinite(g)):  # the pass gave these too: kept
+            self._memo[log_params.tobytes()] = (value, g * scale)
+        return out
+
 
 def lbfgsb(objective: Objective, x0: Array, tol: float, max_iter: int) -> Any:
     """L-BFGS-B on log-parameters within [-LOG_BOUND, LOG_BOUND]."""
@@ -207,7 +233,7 @@ def search(
         # The optimum of a fixed subsample is within sampling error of the full one; Newton
         # steps on the full data close that gap in a few passes over it.
         x0 = lbfgsb(sample, x0, tol, max_iter).x
-        point, value = newton_polish(objective.value_and_gradient, x0)
+        point, value = newton_polish(objective.value_and_gradient, x0, hessian=_exact(objective))
         if np.max(np.abs(objective.gradient(point))) <= 1e-7:
             return point, value
     best = lbfgsb(objective, x0, tol, max_iter)
@@ -223,13 +249,19 @@ def search(
             best = fallback
     if not np.isfinite(best.fun) or best.fun >= 1e300:
         raise FitError(f"{name} could not be fitted: the likelihood is not finite for this data")
-    return newton_polish(objective.value_and_gradient, best.x)
+    return newton_polish(objective.value_and_gradient, best.x, hessian=_exact(objective))
+
+
+def _exact(objective: Objective) -> Callable[[Array], Array] | None:
+    return objective.hessian if objective.exact_hessian else None
 
 
 def covariance(objective: Objective, point: Array) -> Array:
     """The covariance of the log-parameters at the optimum: the inverse of the total Hessian
     (NaN where it is singular)."""
+    exact = objective.exact_hessian
     try:
-        return np.linalg.inv(accurate_hessian(objective, point) * objective.total)
+        hess = objective.hessian(point) if exact else accurate_hessian(objective, point)
+        return np.linalg.inv(hess * objective.total)
     except np.linalg.LinAlgError:
         return np.full((point.size, point.size), np.nan)

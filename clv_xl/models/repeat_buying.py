@@ -15,8 +15,9 @@ from scipy.special import expit, hyp2f1
 from clv_xl.core import wording
 from clv_xl.errors import FitError, InputError
 from clv_xl.models.base import Array, BaseModel, prediction
+from clv_xl.models.beta_geometric_totals import BetaGeometricTotals
 from clv_xl.models.count_distributions import beta_geometric_pmf
-from clv_xl.models.grouped import distinct_rows
+from clv_xl.models.grouped import Grouped, distinct_rows
 from clv_xl.models.validation import as_column, first_problem, rule_messages, same_length
 
 
@@ -136,6 +137,14 @@ class BetaGeometricFamily(RepeatBuyingModel):
     dropout_params = ("a", "b")
     continuous_time = True
     covariate_links = (("alpha", "purchase", -1.0), ("a", "dropout", 1.0), ("b", "dropout", 1.0))
+    groups_columns = True  # functions of frequency, recency and T evaluated per distinct value
+
+    def _totals(
+        self, x: Array | Grouped, tx: Array | Grouped, T: Array | Grouped, weights: Array
+    ) -> BetaGeometricTotals:
+        """The weighted totals of ln L, its gradient and its exact Hessian
+        (:class:`~clv_xl.models.beta_geometric_totals.BetaGeometricTotals`)."""
+        return BetaGeometricTotals(self.shift, x, tx, T, weights)
 
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         raise NotImplementedError

@@ -230,21 +230,47 @@ def test_gamma_gamma_totals_equal_the_weighted_per_row_sums(params):
         np.testing.assert_allclose(grad, w @ per_row, rtol=1e-10)
 
 
+@pytest.mark.parametrize("cls", [BGNBD, MBGNBD])
 @pytest.mark.parametrize("params", [[0.243, 4.414, 0.793, 2.426], [2.0, 0.5, 5.0, 0.3]])
-def test_bgnbd_totals_equal_the_weighted_per_row_sums(params):
-    """BG/NBD's fit sums the customers without repeat purchases once per distinct T (issue 13):
-    value and gradient equal the weighted sums of the per-row definitions."""
+def test_beta_geometric_totals_equal_the_weighted_per_row_sums(cls, params):
+    """BG/NBD's fit sums the customers without repeat purchases once per distinct T (issue 13),
+    MBG/NBD's the same way (issue 33): value and gradient equal the weighted sums of the
+    per-row definitions."""
     from clv_xl.models.grouped import Grouped
 
     cdnow = cdnow_summary()
     x, tx, t = (cdnow[c].to_numpy(float) for c in ("x", "t_x", "T"))
     w = np.random.default_rng(2).integers(1, 4, x.size).astype(float)
-    model, p = BGNBD(), np.asarray(params)
+    model, p = cls(), np.asarray(params)
     ll, per_row = model._value_and_gradient(p, x, tx, t)
     for data in ((x, tx, t), (Grouped(x), Grouped(tx), Grouped(t))):
         total, grad = model._totals(*data, w)(p)
         assert total == pytest.approx(float(w @ ll), rel=1e-12)
         np.testing.assert_allclose(grad, w @ per_row, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("cls", [BGNBD, MBGNBD])
+@pytest.mark.parametrize(
+    "params", [[0.243, 4.414, 0.793, 2.426], [2.0, 0.5, 5.0, 0.3], [0.05, 40.0, 0.2, 90.0]]
+)
+def test_beta_geometric_hessian_equals_differences_of_the_gradient(cls, params):
+    """The exact Hessian the BG/NBD family's fits take Newton steps and standard errors from
+    (issue 33) against central differences of the analytic gradient."""
+    cdnow = cdnow_summary()
+    x, tx, t = (cdnow[c].to_numpy(float) for c in ("x", "t_x", "T"))
+    w = np.random.default_rng(3).integers(1, 4, x.size).astype(float)
+    totals, p = cls()._totals(x, tx, t, w), np.asarray(params, dtype=float)
+    total, grad, hess = totals.with_hessian(p)
+    assert (total, list(grad)) == (totals(p)[0], list(totals(p)[1]))
+    step = 1e-6 * p
+    numeric = np.column_stack(
+        [
+            (totals(p + e)[1] - totals(p - e)[1]) / (2 * h)
+            for e, h in zip(np.diag(step), step, strict=True)
+        ]
+    )
+    np.testing.assert_allclose(hess, hess.T, rtol=0, atol=0)
+    np.testing.assert_allclose(hess, numeric, rtol=1e-6, atol=1e-6 * np.abs(numeric).max())
 
 
 @pytest.mark.parametrize("cls", [BGNBD, MBGNBD])

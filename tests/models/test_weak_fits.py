@@ -8,13 +8,14 @@ from clv_xl.models.fit_status import weaknesses
 
 
 def test_ten_customers_converge_but_are_called_weak(cdnow):
+    """a and b run to millions: since issue 33 (an exact Hessian, so the search stops at a flat
+    point on the way) that is named as the model's limit, which the predictions take anyway;
+    the weakness is still named."""
     thin = cdnow.iloc[20:30]  # the issue's case: a and b run to millions, se_a beyond a
     model = BGNBD().fit(thin["x"], thin["t_x"], thin["T"])
     assert model.converged_ and model.params_["a"] > 1e5
-    assert model.status_.startswith("converged, but weak: ")
-    assert "the standard errors of alpha, a and b exceed their estimates" in model.status_
-    assert "a and b both exceed 100, so every customer gets the same drop-out" in model.status_
-    assert "only 10 customers (fewer than 100)" in model.status_
+    assert model.status_.startswith("converged at the model's limit (a and b grow without bound")
+    assert "but weak: only 10 customers (fewer than 100)" in model.status_
     assert "add customers or a longer history" in model.status_
     assert dict(model.table())["converged"] is True
 
