@@ -33,6 +33,9 @@ first is the guess itself; the others are tried only when a search does not conv
 
 Totals = Callable[[Array], tuple[float, Array]]
 
+ROUNDING = 1e-13
+"""Relative changes of the objective below this are rounding (a sum over many customers)."""
+
 
 class Likelihood(Protocol):
     """What a model gives the solver: per-row log-likelihood, with its gradient per row, and
@@ -105,14 +108,19 @@ def newton_polish(
             break
         if not np.all(np.isfinite(move)) or np.max(np.abs(move)) < 1e-10:
             break
-        for damping in (1.0, 0.5, 0.25, 0.1):
+        # the decrease a full step promises is at f's rounding: take it if it flattens the
+        # gradient, and stop (comparing values there compares rounding errors)
+        last = float(grad @ move) <= ROUNDING * max(1.0, abs(fx))
+        for damping in (1.0,) if last else (1.0, 0.5, 0.25, 0.1):
             trial = np.clip(x - damping * move, -LOG_BOUND, LOG_BOUND)
             f_trial, g_trial = value_and_gradient(trial)
-            if f_trial <= fx:
+            if f_trial <= fx or (last and np.max(np.abs(g_trial)) < np.max(np.abs(grad))):
                 break
         else:
             break
         x, fx, grad = trial, f_trial, g_trial
+        if last:
+            break
     return x, fx
 
 

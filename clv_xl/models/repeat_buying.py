@@ -124,6 +124,24 @@ class RepeatBuyingModel(BaseModel):
         raise InputError("model", self.name, "a model with a purchase-count distribution")
 
 
+def rate_moments(x: Array, T: Array, weights: Array) -> tuple[float, float]:
+    """Method-of-moments (r, alpha) of gamma purchase rates, from each customer's purchases per
+    period x / T as if all were still alive: mean r / alpha, and the variance left after the
+    Poisson noise (the mean of x / T^2), r / alpha^2. A start for a search, not an estimate:
+    drop-out makes the rates look lower than they are. (1, 1 / mean) when the rates show no
+    spread beyond the noise."""
+    w = weights / weights.sum()
+    rate = x / np.maximum(T, 1e-12)
+    mean = float(w @ rate)
+    spread = float(w @ (rate - mean) ** 2) - float(w @ (rate / np.maximum(T, 1e-12)))
+    if not (mean > 0 and np.isfinite(mean)):
+        return 1.0, 1.0
+    if not (spread > 0 and np.isfinite(spread)):
+        return 1.0, 1.0 / mean
+    alpha = mean / spread
+    return float(np.clip(mean * alpha, 1e-3, 1e3)), float(np.clip(alpha, 1e-6, 1e6))
+
+
 class BetaGeometricFamily(RepeatBuyingModel):
     """BG/NBD and MBG/NBD: gamma purchase rates, beta-geometric drop-out at purchases.
 
