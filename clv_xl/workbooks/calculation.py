@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from clv_xl.core.numbers import is_number
 from clv_xl.errors import CLVError
 from clv_xl.excel import udfs
 from clv_xl.excel.runner import last_error, one_line
@@ -39,6 +40,7 @@ from clv_xl.workbooks.formula_text import (
     clv_call,
     lone_reference,
     rewrite_references,
+    whole_call,
 )
 from clv_xl.workbooks.handover import Handover
 from clv_xl.workbooks.inventory import Formula, Key, inventory, names_of
@@ -261,6 +263,29 @@ class Calculation:
             result = self._on_the_sheet(refused, name, function, args, f) or result
         return _grid(result)
 
+    def _branch(self, f: Formula) -> np.ndarray | None:
+        """``IF(test, ..., CLV_FIT(...))``: the test by the engine, then only the branch it
+        picks, as Excel computes IF; a CLV_ call there computed here, with the cells it reads
+        taken directly instead of handed to the engine and back. None (the engine computes the
+        whole formula) unless the test is one number or TRUE/FALSE and a branch is a CLV_ call."""
+        top = whole_call(f.text)
+        if top is None or top.name != "IF" or len(top.arguments) not in (2, 3):
+            return None
+        test, *branches = top.arguments
+        if test.text is None or not any(b.text and clv_call(b.text) for b in branches):
+            return None
+        value = self.evaluate(test.text, f)
+        flag = value.reshape(()).item() if value.size == 1 else None
+        if not is_number(flag) and not isinstance(flag, bool):
+            return None
+        if not flag and len(branches) == 1:
+            return one(False)  # IF(test, x) when the test fails: FALSE
+        branch = branches[0] if flag else branches[1]
+        if branch.text is None:
+            return one(0.0)  # an omitted branch: 0, as Excel gives it
+        nested = clv_call(branch.text)
+        return self._call(nested, f) if nested else self.evaluate(branch.text, f)
+
     def _on_the_sheet(
         self, refused: CLVError, name: str, function: Any, args: list[Argument], f: Formula
     ) -> str | None:
@@ -285,7 +310,9 @@ class Calculation:
         result out and hand it to the engine."""
         started = time.perf_counter()
         self.engine.settle()
-        grid = self._call(f.call, f) if f.call else self.evaluate(f.text, f)
+        grid = self._call(f.call, f) if f.call else self._branch(f)
+        if grid is None:
+            grid = self.evaluate(f.text, f)
         self.outputs[f.key] = self.placer.place(f, grid, self.outputs, self.errors)
         self.timings[f.key] = time.perf_counter() - started
         self.handover.result(f.key)

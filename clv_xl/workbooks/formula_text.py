@@ -151,14 +151,22 @@ def _argument(text: str, toks: tuple[Token, ...], start: int, end: int) -> Argum
     return Argument(text[start:end].strip(), kept)
 
 
-def clv_call(formula: str) -> tuple[str, list[Argument]] | None:
-    """(NAME, arguments) when the whole formula is one CLV_ call, else None."""
+def whole_call(formula: str) -> Call | None:
+    """The call that is the whole formula (``IF(...)`` in ``=IF(...)``), else None."""
     text = formula if formula.startswith("=") else "=" + formula
     first = len(text) - len(text[1:].lstrip())
     for call in calls(text):
         if call.start == first and call.end == len(text.rstrip()):
-            return (call.name, list(call.arguments)) if call.name.startswith(CLV_PREFIX) else None
+            return call
     return None
+
+
+def clv_call(formula: str) -> tuple[str, list[Argument]] | None:
+    """(NAME, arguments) when the whole formula is one CLV_ call, else None."""
+    call = whole_call(formula)
+    if call is None or not call.name.startswith(CLV_PREFIX):
+        return None
+    return call.name, list(call.arguments)
 
 
 OMITTED_CALL = "CLV_OMITTED()"

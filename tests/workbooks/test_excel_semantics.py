@@ -317,3 +317,28 @@ def test_a_book_saved_from_xlwings_lite_refreshes(tmp_path):
     assert [sheet[f"C{r}"].value for r in range(1, 5)] == ["customer", 1, 2, 3]
     with zipfile.ZipFile(book) as z:
         assert b"_xldudf_CLV_VALUE(14, 2)" in z.read("xl/worksheets/sheet2.xml")
+
+
+def test_if_computes_only_the_branch_its_test_picks(tmp_path, monkeypatch):
+    """``IF(test, text, CLV_SUMMARY(...))``, as Excel computes IF: the test first, then only the
+    branch it picks; a CLV_ call there is computed once, as the same call alone gives it (issue
+    33: no trip of its cells through the formula engine)."""
+    book = tmp_path / "if.xlsx"
+    wb, _, calc, _ = log_book(book)
+    summary = "CLV_SUMMARY(Log!A2:A7, Log!B2:B7, Log!C2:C7)"
+    calc.write_dynamic_array_formula("A1:A1", f'=IF(COUNTA(Log!A2:A7)=0,"no log",{summary})')
+    calc.write_dynamic_array_formula("K1:K1", f'=IF(COUNTA(Log!A2:A7)>0,"a log",{summary})')
+    calc.write_dynamic_array_formula("L1:L1", f"=IF(SUM(Log!C2:C7)>1000,{summary})")
+    calc.write_dynamic_array_formula("M1:M1", f"={summary}")
+    wb.close()
+    called = []
+    real = udfs.CLV_SUMMARY
+    monkeypatch.setattr(udfs, "CLV_SUMMARY", lambda *a: called.append(1) or real(*a))
+    report = refresh(book)
+    assert report.errors == []
+    sheet = values(book, "Calc")
+    rows = lambda col: [[c.value for c in r] for r in sheet[f"{col}1:{chr(ord(col) + 8)}4"]]  # noqa: E731
+    assert rows("A") == rows("M") and rows("A")[0][0] == "customer"
+    assert sheet["K1"].value == "a log" and sheet["K2"].value is None
+    assert sheet["L1"].value is False
+    assert len(called) == 2  # A1's branch and M1: never K1's nor L1's
