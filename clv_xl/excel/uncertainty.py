@@ -32,7 +32,7 @@ from clv_xl.models import fit_cached, lifetime_value, model_class, purchase_mode
 from clv_xl.models.cache import content_key
 from clv_xl.models.intervals import bootstrap_interval
 from clv_xl.models.params_table import covariance_from_table
-from clv_xl.models.repeat_buying import BetaGeometricFamily, Pairs
+from clv_xl.models.repeat_buying import BetaGeometricFamily, Pairs, check_customers
 
 QUANTITIES = ("purchases", "p_alive", "spend", "value")
 ALLOWED_QUANTITY = '"purchases", "p_alive", "spend" or "value"'
@@ -175,7 +175,8 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
             if not isinstance(model, BetaGeometricFamily) or model.per_customer:
                 return model.expected_purchases(length, xs, txs, ts)
             block = None if isinstance(part, slice) else (int(part[0]), part.size)
-            if block not in found:
+            if block not in found:  # the histories checked once, with their pairs
+                check_customers(xs, txs, ts)
                 found[block] = Pairs.of(xs, ts)
             return model.expected_purchases(length, xs, txs, ts, pairs=found[block])
 

@@ -88,39 +88,78 @@ def _series(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
 
 
 def _series_rows(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
-    """The sums of :func:`_series` for rows sorted by falling z (in that order)."""
+    """The sums of :func:`_series` for rows sorted by falling z (in that order). Each row sums
+    until its tail is below 1e-17 of its sums (checked every few terms); the rows still summing
+    are kept together, so the work follows them (a row with a large q or z needs hundreds of
+    terms, most need a few dozen)."""
     n = c.size
     sums = np.zeros((4, n))
-    u, digs = np.ones(n), np.zeros(n)
-    m = n  # rows [0, m) still summing
-    for start in range(0, SERIES_TERMS, CHECK_EVERY):
-        cl, ql, zl, ul, dl = c[:m], q[:m], z[:m], u[:m], digs[:m]
-        s0, s1, s2, s3 = sums[0, :m], sums[1, :m], sums[2, :m], sums[3, :m]
-        for k in range(start, start + CHECK_EVERY):  # terms past a row's tail add nothing
-            ck = cl + k
-            term = ul / ck
-            s0 += term
-            s1 += term / ck
-            s2 += term * dl
-            qk = ql + k
-            s3 += ul * qk / (ck + 1)  # the (k+1)-th term of S3
-            dl += 1.0 / qk
-            ul *= qk * zl / (k + 1)
-        k = start + CHECK_EVERY  # the next term's index
-        ratio = (ql + k) * zl / (k + 1)
-        fall = np.maximum(ratio, zl) * (k + 2) / (k + 1)  # the terms shrink at least this fast
+    done = np.zeros(n, dtype=bool)
+    rows = np.arange(n)  # the rows still summing, and their state
+    c, q, z = c.copy(), q.copy(), z.copy()
+    u, digs, part = np.ones(n), np.zeros(n), np.zeros((4, n))
+    start = 0
+    while start < SERIES_TERMS and rows.size:
+        if rows.size > TAIL_ROWS:
+            count = min(CHECK_EVERY, SERIES_TERMS - start)
+            _terms_one_by_one(c, q, z, u, digs, part, start, count)
+        else:  # a few rows with many terms to go: terms at once, not row-sized NumPy calls
+            count = min(TAIL_TERMS, SERIES_TERMS - start)
+            _terms_at_once(c, q, z, u, digs, part, start, count)
+        k = start = start + count  # the next term's index
+        ratio = (q + k) * z / (k + 1)
+        fall = np.maximum(ratio, z) * (k + 2) / (k + 1)  # the terms shrink at least this fast
         room = np.maximum(1.0 - fall, 1e-300)
         with np.errstate(over="ignore"):  # no room yet: an infinite bound, not settled
-            bound = ul * (1.0 + dl) / (cl + k) / room
-            bound3 = ul * (ql + k) / (cl + k + 1) / room
-        settled = (bound <= 1e-17 * s0) & (bound3 <= 1e-17 * s3) & (fall < 1)
-        going = np.flatnonzero(~settled)
-        m = int(going[-1]) + 1 if going.size else 0
-        if not m:
-            break
-    done = np.ones(n, dtype=bool)
-    done[:m] = False
+            bound = u * (1.0 + digs) / (c + k) / room
+            bound3 = u * (q + k) / (c + k + 1) / room
+        settled = (bound <= 1e-17 * part[0]) & (bound3 <= 1e-17 * part[3]) & (fall < 1)
+        if settled.any():
+            sums[:, rows[settled]], done[rows[settled]] = part[:, settled], True
+            going = ~settled
+            rows, c, q, z, u, digs = (v[going] for v in (rows, c, q, z, u, digs))
+            part = part[:, going]
+    sums[:, rows] = part  # rows past SERIES_TERMS: not done
     return sums, done
+
+
+TAIL_ROWS = 64  # rows still summing at most this many: their terms are taken TAIL_TERMS at once
+TAIL_TERMS = 64
+
+
+def _terms_one_by_one(
+    c: Array, q: Array, z: Array, u: Array, dig: Array, sums: Array, start: int, count: int
+) -> None:
+    """Terms ``start`` .. ``start + count - 1`` added to ``sums`` (S0..S3, in place); ``u``
+    (the term's (q)_k z^k / k!) and ``dig`` (digamma(q + k) - digamma(q)) move on with them.
+    Terms past a row's tail add nothing."""
+    s0, s1, s2, s3 = sums
+    for k in range(start, start + count):
+        ck = c + k
+        term = u / ck
+        s0 += term
+        s1 += term / ck
+        s2 += term * dig
+        qk = q + k
+        s3 += u * qk / (ck + 1)  # the (k+1)-th term of S3
+        dig += 1.0 / qk
+        u *= qk * z / (k + 1)
+
+
+def _terms_at_once(
+    c: Array, q: Array, z: Array, u: Array, dig: Array, sums: Array, start: int, count: int
+) -> None:
+    """:func:`_terms_one_by_one` as (terms x rows) arrays: the same numbers, bit for bit (the
+    running products and sums are NumPy's accumulations, which go term by term as the loop)."""
+    ks = np.arange(start, start + count, dtype=float)[:, None]
+    ck = c + ks
+    qk = q + ks
+    us = np.multiply.accumulate(np.vstack([u, qk * z / (ks + 1)]), axis=0)
+    digs = np.add.accumulate(np.vstack([dig, 1.0 / qk]), axis=0)
+    term = us[:-1] / ck
+    for i, added in enumerate((term, term / ck, term * digs[:-1], us[:-1] * qk / (ck + 1))):
+        sums[i] = np.add.accumulate(np.vstack([sums[i], added]), axis=0)[-1]
+    u[:], dig[:] = us[-1], digs[-1]
 
 
 class Pairs(NamedTuple):

@@ -210,9 +210,13 @@ class BetaGeometricFamily(RepeatBuyingModel):
         where the product is rewritten by Euler's transformation as
         (1-z)^(a-1) 2F1(a+b-shift-r, a-1; k; z), with z = t / (alpha + T + t): no overflow for
         large x. ``pairs``: the customers' distinct (x, T) pairs found once for many forecasts
-        (a bootstrap's draws; :meth:`Pairs.of`), where the 2F1 is evaluated.
+        (a bootstrap's draws; :meth:`Pairs.of`), where the 2F1 is evaluated; the customers'
+        histories were checked where their pairs were found, and are not checked again.
         """
-        x, tx, big_t = check_customers(frequency, recency, T)
+        if pairs is None:
+            x, tx, big_t = check_customers(frequency, recency, T)
+        else:
+            x, tx, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         t = check_horizon(t)
         r, alpha, a, b = self._params()
         k = a + b + x - self.shift
