@@ -87,13 +87,13 @@ def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
         width = int(high) - int(low) + 1 if whole and np.isfinite(low) and np.isfinite(high) else 0
         if 0 < width and width * span < 2**62:  # Python ints: no overflow for 64-bit ids
             offset = ids.dtype.type(low)
-            codes = (ids - offset).astype(np.int64)
+            codes = (ids - offset).astype(np.int64, copy=False)
             return codes, lambda c: (c + offset).astype(ids.dtype)
     codes, uniques = pd.factorize(ids, sort=False)
     if (codes < 0).any():
         i = int(np.argmax(codes < 0))
         raise InputError("customer_ids", None, "an id on every row", position=(i + 1,))
-    return codes.astype(np.int64), lambda c: np.asarray(uniques)[c]
+    return codes.astype(np.int64, copy=False), lambda c: np.asarray(uniques)[c]
 
 
 def _ids(customer_ids: Any) -> np.ndarray:
@@ -164,7 +164,8 @@ def summarize(
     first_day = int(day_num.min())
     span = end - first_day + 1
     codes, labels = _customer_codes(ids, span)
-    day_num = day_num - first_day  # a new array: days since the first
+    # a new array, days since the first (32 bits: the date window is 110,000 days)
+    day_num = (day_num - first_day).astype(np.int32)
 
     # rows by customer, then day (linear-time orders); runs of equal pairs are the purchase days
     order = customer_day_order(codes, day_num)

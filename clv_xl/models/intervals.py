@@ -76,10 +76,8 @@ def bootstrap_interval(
         _cache.move_to_end(cache_key)
         found = _cache[cache_key]
         return found[0], found[1], found[2], *(float(v) for v in found[3])  # type: ignore[return-value]
-    started = time.perf_counter()
     estimate = np.asarray(predict(model, spend[0]) if spend else predict(model), dtype=float)
     n = max(estimate.size, 1)
-    per_customer = (time.perf_counter() - started) / n  # what a draw's predictions cost
     drawn = _drawn_models(model, cov_log, draws, seed)
     drawn_spend = _drawn_models(spend[0], spend[1], draws, seed + 1) if spend else None
     tail = (1 - level) / 2
@@ -100,7 +98,9 @@ def bootstrap_interval(
                 )
             samples[d] = got
 
-        on_cores(fill, range(draws), seconds=per_customer * samples.shape[1])
+        started = time.perf_counter()
+        fill(0)  # what one draw takes decides whether the others are worth threads
+        on_cores(fill, range(1, draws), seconds=time.perf_counter() - started)
         samples = np.where(np.isfinite(samples), samples, np.nan)
         at = slice(None) if part is None else part
         with np.errstate(invalid="ignore", over="ignore"):  # extreme draws: inf, as callers say
