@@ -151,7 +151,7 @@ def refresh(
             _write(calc, sheets, report)
             kept = package.save(
                 target,
-                {s.part: s.xml().encode("utf-8") for s in sheets.values() if s.touched},
+                {s.part: s.chunks for s in sheets.values() if s.touched},
                 identity if target == source or same_file(target, source) else None,
             )
             report.written_to = str(kept)

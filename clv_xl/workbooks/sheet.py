@@ -10,6 +10,7 @@ formula reads cell by cell is never split.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,10 @@ def ooxml_text(text: str) -> str:
     if "_x" not in text:
         return text
     return _ESCAPED.sub(lambda m: m.group(1) or chr(int(m.group(2), 16)), text)
+
+
+CHUNK_CHARACTERS = 1 << 22
+"""A streamed sheet's pieces: about 4 MB of text each."""
 
 
 @dataclass
@@ -467,15 +472,34 @@ class Sheet:
             return self._raw.decode("utf-8")
         if self._rows is None:  # never read cell by cell: as it came
             return self._before + self._body + self._after
-        parts = [self._head()]
+        return "".join(self._pieces())
+
+    def chunks(self, size: int = CHUNK_CHARACTERS) -> Iterator[bytes]:
+        """:meth:`xml` as UTF-8 in pieces of about ``size`` characters, made as they are
+        written (a sheet of 200,000 rows is never held whole a second time)."""
+        if self._raw is not None or self._rows is None:
+            yield self.xml().encode("utf-8")
+            return
+        batch: list[str] = []
+        length = 0
+        for piece in self._pieces():
+            batch.append(piece)
+            length += len(piece)
+            if length >= size:
+                yield "".join(batch).encode("utf-8")
+                batch, length = [], 0
+        yield "".join(batch).encode("utf-8")
+
+    def _pieces(self) -> Iterator[str]:
+        """The sheet's XML: its head, each row, its tail."""
+        yield self._head()
         touched = self.touched
         for rnum, (open_tag, cells) in sorted(self.rows.raw()):
             if rnum in touched and "spans" in open_tag:
                 open_tag = _SPANS.sub("", open_tag)
             body = cells if isinstance(cells, str) else "".join([cells[c] for c in sorted(cells)])
-            parts.append(f"{open_tag}{body}</row>" if body else open_tag[:-1] + "/>")
-        parts.append(self.after)
-        return "".join(parts)
+            yield f"{open_tag}{body}</row>" if body else open_tag[:-1] + "/>"
+        yield self.after
 
 
 __all__ = ["Cell", "Rows", "Sheet", "ooxml_text", "parse_cell"]

@@ -15,6 +15,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -167,11 +168,13 @@ class Package:
     def save(
         self,
         target: str | os.PathLike[str],
-        replace: dict[str, bytes],
+        replace: Mapping[str, bytes | Streamed],
         expect: FileIdentity | None = None,
     ) -> Path:
         """Write a copy with ``replace``d parts to ``target`` atomically (temp file + rename);
-        with ``expect``, only over the file that was read (else beside it). Returns the path."""
+        with ``expect``, only over the file that was read (else beside it). Returns the path.
+        A part may be given as bytes or streamed (a function giving its bytes in pieces: a
+        refreshed sheet of 200,000 rows is never held whole, as text or as bytes)."""
         return write_atomically(Path(target), lambda tmp: self._write(tmp, replace), expect)
 
     def to_bytes(self, replace: dict[str, bytes]) -> bytes:
@@ -187,7 +190,7 @@ class Package:
                 )
         return buffer.getvalue()
 
-    def _write(self, path: Path, replace: dict[str, bytes]) -> None:
+    def _write(self, path: Path, replace: Mapping[str, bytes | Streamed]) -> None:
         with zipfile.ZipFile(path, "w") as out:
             for info in self.zip.infolist():
                 data = replace.get(info.filename)
@@ -195,6 +198,9 @@ class Package:
                     continue
                 if data is None:
                     data = self.zip.read(info.filename)
+                if callable(data):
+                    _write_streamed(out, info, data)
+                    continue
                 # writestr fills in the ZipInfo it is given (offset, sizes, CRC): hand it a
                 # copy, or this package's own directory would point into the new file.
                 out.writestr(
@@ -252,3 +258,17 @@ class Package:
 
     def close(self) -> None:
         self.zip.close()
+
+
+Streamed = Callable[[], Iterable[bytes]]
+"""A part written in pieces as they are made (:meth:`Package.save`)."""
+
+
+def _write_streamed(out: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: Streamed) -> None:
+    """A part deflated as its pieces come, at the fast level a large part takes."""
+    streamed = copy.copy(info)  # the source's name, date and attributes; sizes filled in
+    streamed.compress_type = zipfile.ZIP_DEFLATED
+    streamed._compresslevel = 1  # type: ignore[attr-defined]  # (zipfile's own field)
+    with out.open(streamed, "w") as stream:  # a seekable file: sizes go back into the header
+        for piece in pieces():
+            stream.write(piece)
