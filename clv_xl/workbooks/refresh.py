@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
 from clv_xl.excel.convert import using_date_system
 from clv_xl.excel.error_texts import ERROR_STARTS, is_error
 from clv_xl.excel.sources import allowed_folders
@@ -29,7 +31,7 @@ from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.calculation import PASSES, Calculation
 from clv_xl.workbooks.formula_text import reference_texts
 from clv_xl.workbooks.functions import explained
-from clv_xl.workbooks.inventory import Formula
+from clv_xl.workbooks.inventory import Formula, Key
 from clv_xl.workbooks.placing import ErrorLine
 from clv_xl.workbooks.references import Area
 from clv_xl.workbooks.sheet import Sheet
@@ -215,10 +217,16 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
     placed = [f for f in calc.formulas if f.placed]
     areas = {f.key: calc.outputs[f.key].area for f in placed}
     # left to right on each sheet: a block's new cells then go to the end of their rows' text
-    found = {
-        f.key: _write_grid(calc, sheets[f.sheet], f, areas[f.key])
-        for f in sorted(placed, key=lambda f: (f.sheet, areas[f.key].left, areas[f.key].top))
-    }
+    ordered = sorted(placed, key=lambda f: (f.sheet, areas[f.key].left, areas[f.key].top))
+    found: dict[Key, list[ErrorLine]] = {}
+    for run in _side_by_side(ordered, areas):
+        grids = [calc.outputs[f.key].grid for f in run]
+        first = areas[run[0].key]
+        sheet = sheets[run[0].sheet]
+        sheet.write_block(first.top, first.left, np.hstack(grids) if len(grids) > 1 else grids[0],
+                          calc.to_serial)  # fmt: skip
+        for f in run:
+            found[f.key] = _shown(calc, sheet, f, areas[f.key])
     results = list(areas.values())
     for f in placed:  # once every result is in: what a spill no longer covers is cleared
         if f.dynamic:
@@ -269,10 +277,27 @@ def _circular_cells(calc: Calculation, f: Formula, found: dict[str, list[str]]) 
     return found[f.sheet]
 
 
-def _write_grid(calc: Calculation, sheet: Sheet, f: Formula, area: Area) -> list[ErrorLine]:
-    """A result into its area (a dynamic array's ref follows it); the cells it shows in error."""
+def _side_by_side(ordered: list[Formula], areas: dict[Key, Area]) -> list[list[Formula]]:
+    """Results written as one block: next to each other on the same rows (a sheet's columns
+    of per-customer results, each its own spill), so each row's cells are joined once."""
+    runs: list[list[Formula]] = []
+    for f in ordered:
+        area = areas[f.key]
+        last = areas[runs[-1][-1].key] if runs else None
+        if (
+            last is not None
+            and last.sheet == area.sheet
+            and (last.top, last.bottom, last.right + 1) == (area.top, area.bottom, area.left)
+        ):
+            runs[-1].append(f)
+        else:
+            runs.append([f])
+    return runs
+
+
+def _shown(calc: Calculation, sheet: Sheet, f: Formula, area: Area) -> list[ErrorLine]:
+    """A written result's cells shown in error; a dynamic array's ref set to its area."""
     grid = calc.outputs[f.key].grid
-    sheet.write_block(area.top, area.left, grid, calc.to_serial)
     said = calc.outputs[f.key].error
     flat = grid.ravel().tolist()
     errors: list[ErrorLine] = []
