@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,8 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
     if left_out and is_summary(table):
         header = [str(c).strip() if isinstance(c, str) else "" for c in table[0]]
         filled = dict(required)
+        rows = table[1:]
+        full = set(map(len, rows)) <= {len(header)}
         for key in required:
             name = SUMMARY_HEADERS.get(key, key)  # a statistic of its own: its name
             if name not in header:
@@ -73,7 +76,13 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
                     )
                 continue
             i = header.index(name)
-            filled[key] = [[row[i] if i < len(row) else None] for row in table[1:]]
+            column = np.empty((len(rows), 1), dtype=object)  # a column, without a list a cell
+            column[:, 0] = (
+                list(map(itemgetter(i), rows))
+                if full
+                else [row[i] if i < len(row) else None for row in rows]
+            )
+            filled[key] = column
         return filled
     if left_out:
         raise InputError(
