@@ -224,9 +224,17 @@ def spill(frame: pd.DataFrame, header: bool = True) -> list[list[Any]]:
                 cells[~finite] = ""
                 columns.append(cells.tolist())
         else:
-            columns.append([_plain(x) for x in col.tolist()])
+            values = col.tolist()
+            if set(map(type, values)) <= _AS_THEY_ARE:  # text ids, cohorts: one check a column
+                columns.append(values)
+            else:
+                columns.append([_plain(x) for x in values])
     rows.extend(map(list, zip(*columns, strict=True)))
     return rows
+
+
+_AS_THEY_ARE = {str, int, bool}
+"""Cells a spill takes unchanged (floats are checked for NaN, other objects converted)."""
 
 
 def _plain(x: Any) -> Any:
