@@ -110,37 +110,41 @@ class Calculation:
             )
         return area
 
-    def read(self, area: Area, bottom: int | None = None) -> np.ndarray:
+    def read(self, area: Area, bottom: int | None = None, own: bool = True) -> np.ndarray:
         """The cells of ``area`` as an object grid: None for blanks, datetimes for dates,
         Excel's error texts; results where they spilled (a whole column to ``bottom``).
         A part of one result is read from it directly; cells that hold no formula (a log)
-        are read once."""
+        are read once. ``own``: a grid the caller may change (else possibly shared, for a
+        caller that only reads it: a million-row column is not copied to be handed on)."""
         area = self._trim(area, bottom)
+        kept = (lambda grid: grid.copy()) if own else (lambda grid: grid)
         for out in self.outputs.values():
             o = out.area
             if area.within(o):
-                return out.grid[
-                    area.top - o.top : area.bottom - o.top + 1,
-                    area.left - o.left : area.right - o.left + 1,
-                ].copy()
+                return kept(
+                    out.grid[
+                        area.top - o.top : area.bottom - o.top + 1,
+                        area.left - o.left : area.right - o.left + 1,
+                    ]
+                )
         cached = self._read_cache.get(area)
         if cached is not None:
-            return cached.copy()
+            return kept(cached)
         for table in self.names.tables.values():  # a Table's column: the whole Table read once
             body = Area(table.sheet, table.top, table.left, table.bottom, table.right)
             if body != area and area.within(body):
-                whole = self.read(body)
+                whole = self.read(body, own=False)
                 if body in self._read_cache:
                     part = whole[
                         area.top - body.top : area.bottom - body.top + 1,
                         area.left - body.left : area.right - body.left + 1,
                     ]
                     self._read_cache[area] = part
-                    return part.copy()
-        rows = self.engine.read(area)
+                    return kept(part)
+        columns = self.engine.read(area)
         grid = np.empty((area.rows, area.cols), dtype=object)
-        if rows:
-            grid[:] = rows
+        for j, column in enumerate(columns):
+            grid[:, j] = column
         touched = False
         for out in self.outputs.values():
             if out.area.overlaps(area):
@@ -153,7 +157,7 @@ class Calculation:
         )
         if still:  # no formula can change these cells: read once
             self._read_cache[area] = grid
-            return grid.copy()
+            return kept(grid)
         return grid
 
     def argument(self, arg: Argument, f: Formula, bottom: int | None = None) -> Any:
@@ -162,7 +166,7 @@ class Calculation:
         if arg.text is None:
             return None
         if arg.reference is not None:
-            return _handed(self.read(self._area_of(arg.reference, f), bottom))
+            return _handed(self.read(self._area_of(arg.reference, f), bottom, own=False))
         if len(arg.tokens) == 1 and arg.tokens[0].kind == "Operand":
             return _literal(arg.tokens[0])
         nested = clv_call(arg.text)
@@ -170,7 +174,7 @@ class Calculation:
             return _handed(self._call(nested, f))
         area = self._folded_area(arg.text, f)
         if area is not None:  # CHOOSECOLS(A1#, 11): a range
-            return _handed(self.read(area))
+            return _handed(self.read(area, own=False))
         return _handed(self.evaluate(arg.text, f))
 
     def argument_area(self, arg: Argument, f: Formula) -> Area | None:

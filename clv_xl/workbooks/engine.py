@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -56,12 +57,14 @@ def rows_in(rows: list[list[Any]]) -> list[list[Any]]:
     column holds one kind (a log's 100,000 dates are converted in one pass)."""
     if not rows:
         return rows
-    width = len(rows[0])
-    if width == 1:
-        column = [r[0] for r in rows]
-        return [[v] for v in _column_in(column)]
-    columns = [_column_in([r[j] for r in rows]) for j in range(width)]
-    return [list(r) for r in zip(*columns, strict=True)]
+    return [list(r) for r in zip(*columns_in(rows), strict=True)]
+
+
+def columns_in(rows: list[list[Any]]) -> list[list[Any]]:
+    """:func:`rows_in` as columns (no list made per row)."""
+    if not rows:
+        return []
+    return [_column_in(list(map(itemgetter(j), rows))) for j in range(len(rows[0]))]
 
 
 def _column_in(values: list[Any], header: bool = True) -> list[Any]:

@@ -107,11 +107,12 @@ class EngineBook:
         return value
 
     def read(self, area: Area) -> list[list[Any]]:
-        """The cells of ``area`` as xlwings hands them over (rows of values)."""
+        """The cells of ``area`` as xlwings hands them over, column by column (lists of
+        values, no list made per row)."""
         raw = self.book.sheet(area.sheet).get_values(
             self.fz.RangeAddress(area.sheet, area.top, area.left, area.bottom, area.right)
         )
-        return engine.rows_in(raw) if raw else []
+        return engine.columns_in(raw) if raw else []
 
     def put(self, area: Area, values: list[list[Any]] | None = None) -> None:
         """Values into ``area`` (None: its cells emptied)."""
