@@ -83,18 +83,34 @@ def test_cli_says_what_is_wrong_with_a_bad_file(tmp_path):
 SLOW_WRITER = """
 import sys, time, zipfile
 from pathlib import Path
-real = zipfile.ZipFile.writestr
+real, real_open = zipfile.ZipFile.writestr, zipfile.ZipFile.open
 state = {"n": 0}
 folder = Path(sys.argv[1]).parent
-def slow(self, info, data, *a, **k):
-    real(self, info, data, *a, **k)
+def written():
     if not any(folder.glob(".customer_base*")):
         return  # a scratch copy for the engine, not the output
     state["n"] += 1
     if state["n"] == 3:
         Path(sys.argv[2]).write_text("writing")  # tell the test we are mid-write
         time.sleep(60)
+def slow(self, info, data, *a, **k):
+    real(self, info, data, *a, **k)
+    written()
+class Streamed:  # a part written in pieces (a refreshed sheet): counted when it is closed
+    def __init__(self, stream):
+        self.stream = stream
+    def write(self, data):
+        return self.stream.write(data)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        self.stream.close()
+        written()
+def slow_open(self, name, mode="r", *a, **k):
+    stream = real_open(self, name, mode, *a, **k)
+    return Streamed(stream) if mode == "w" else stream
 zipfile.ZipFile.writestr = slow
+zipfile.ZipFile.open = slow_open
 from clv_xl.workbooks.refresh import refresh
 refresh(sys.argv[1])
 """
