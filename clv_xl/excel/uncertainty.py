@@ -30,6 +30,7 @@ from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
 from clv_xl.models import fit_cached, lifetime_value, model_class, purchase_models
 from clv_xl.models.cache import content_key
+from clv_xl.models.grouped import distinct_index
 from clv_xl.models.intervals import bootstrap_interval
 from clv_xl.models.params_table import covariance_from_table
 from clv_xl.models.repeat_buying import BetaGeometricFamily, Pairs, check_customers
@@ -116,9 +117,16 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
     xs, txs, ts = x[ok], tx[ok], big_t[ok]
     w = row_weights(weights, cols.length)[ok] if weights is not None else None
     ms = cols.values["monetary_value"][ok] if more else None
-    predict = _predictor(kind, length, xs, txs, ts, ms, discount_rate, margin, period)
+    # customers alike (the same history, spend and covariates: most one-time buyers of a
+    # period) are drawn once, standing for all of them in the total
+    alike = [v for v in (xs, txs, ts, ms, *(matrices or [])) if v is not None]
+    first, each = distinct_index(*alike)
+    per_row = np.bincount(each, weights=w, minlength=first.size)
+    x1, tx1, t1 = xs[first], txs[first], ts[first]
+    m1 = None if ms is None else ms[first]
+    predict = _predictor(kind, length, x1, tx1, t1, m1, discount_rate, margin, period)
     if matrices is not None:  # each draw of a covariate fit, set to the customers' covariates
-        predict = _per_customer(predict, matrices)
+        predict = _per_customer(predict, [None if m is None else m[first] for m in matrices])
     settings = {
         "quantity": kind,
         "horizon": length,
@@ -137,9 +145,10 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
         int(n_draws),
         key=key,
         spend=spend,
-        weights=w,
-        order=np.lexsort((ts, xs)),  # customers alike together: a block shares their 2F1s
+        weights=per_row,
+        order=np.lexsort((t1, x1)),  # customers alike together: a block shares 2F1s
     )
+    estimate, lower, upper = estimate[each], lower[each], upper[each]
     name = current_function()
     rows: list[list[Any]] = [["customer", kind, f"lower {share:.0%}", f"upper {share:.0%}"]]
     picked = iter(zip(estimate.tolist(), lower.tolist(), upper.tolist(), strict=True))

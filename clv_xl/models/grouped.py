@@ -75,16 +75,25 @@ def codes(column: Array) -> tuple[Array, Array]:
     return inverse.astype(np.intp, copy=False), np.asarray(values)
 
 
+def distinct_index(*columns: Array) -> tuple[Array, Array]:
+    """The first row of each distinct row of ``columns`` (in order of first appearance) and
+    each row's index into them. A row's key is built column by column (a 2-D column, each of
+    its columns) from the columns' codes, renumbered after each so it never outgrows the rows:
+    hashing, no sorting."""
+    key = np.zeros(len(columns[0]), dtype=np.intp)
+    for column in columns:
+        arr = np.asarray(column)
+        for part in arr.T if arr.ndim == 2 else [arr]:
+            code, values = codes(part)
+            key = codes(key * values.size + code)[0] if values.size > 1 else key
+    first = np.flatnonzero(np.r_[True, key[1:] > np.maximum.accumulate(key)[:-1]])
+    return first, key
+
+
 def distinct_rows(*columns: Array, weights: Array) -> tuple[list[Array], Array]:
     """Collapse identical rows into one with the summed weight (customers fitted once), in order
-    of first appearance. A row's key is built column by column from the columns' codes,
-    renumbered after each so it never outgrows the rows: hashing, no sorting."""
-    key = np.zeros(np.shape(columns[0]), dtype=np.intp)
-    for column in columns:
-        code, values = codes(column)
-        key = codes(key * values.size + code)[0] if values.size > 1 else key
-    rows = np.bincount(key).size
-    first = np.flatnonzero(np.r_[True, key[1:] > np.maximum.accumulate(key)[:-1]])
-    summed = np.bincount(key, weights=np.asarray(weights), minlength=rows)
+    of first appearance (:func:`distinct_index`)."""
+    first, key = distinct_index(*columns)
+    summed = np.bincount(key, weights=np.asarray(weights), minlength=first.size)
     keep = summed > 0
     return [np.asarray(c)[first][keep] for c in columns], summed[keep]
