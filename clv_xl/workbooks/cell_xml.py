@@ -8,6 +8,7 @@ are formatted at C speed: one join and a few replaces per column.
 from __future__ import annotations
 
 import math
+from itertools import starmap
 from typing import Any
 
 from clv_xl.excel.error_texts import EXCEL_ERRORS
@@ -103,8 +104,9 @@ _SAFE_INT = 2**53  # an int below this in size is written as its float would be
 _NUMBER, _TEXT, _OTHER = "number", "text", "other"
 
 
-def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str | None]:
-    """The ``<c>`` element of each value of a column as a new cell (None for a blank)."""
+def _classified(values: list[Any]) -> tuple[list[str], list[str], list[str]] | None:
+    """Each value's kind (a number, a text, other), and the XML texts of the numbers and of the
+    texts, in order, each made for the whole column at once. None when a text holds a NUL."""
     kinds = [
         _NUMBER
         if (v.__class__ is float and v - v == 0.0)
@@ -116,13 +118,22 @@ def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str
     ]
     numbers = [v for v, k in zip(values, kinds, strict=True) if k is _NUMBER]
     texts = [v for v, k in zip(values, kinds, strict=True) if k is _TEXT]
-    number_text = iter(("\0".join(map(repr, numbers)) + "\0").replace(".0\0", "\0").split("\0"))
+    number_text = ("\0".join(map(repr, numbers)) + "\0").replace(".0\0", "\0").split("\0")
     escaped = "\0".join(texts).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = escaped.replace("\r", "&#13;")
     pieces = escaped.split("\0") if texts else []
-    if len(pieces) != len(texts):  # a NUL inside a text: cell by cell
+    if len(pieces) != len(texts):
+        return None
+    return kinds, number_text[: len(numbers)], pieces
+
+
+def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str | None]:
+    """The ``<c>`` element of each value of a column as a new cell (None for a blank)."""
+    found = _classified(values)
+    if found is None:  # a NUL inside a text: cell by cell
         return [new_cell(v, f"{letters}{top + i}", style) for i, v in enumerate(values)]
-    text_text = iter(pieces)
+    kinds, numbers, texts = found
+    number_text, text_text = iter(numbers), iter(texts)
     head, number_middle = f'<c r="{letters}', f'"{style}><v>'
     text_middle = f'"{style} t="inlineStr"><is><t>'
     return [
@@ -133,6 +144,45 @@ def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str
         else new_cell(v, f"{letters}{top + i}", style)
         for i, (v, k) in enumerate(zip(values, kinds, strict=True))
     ]
+
+
+def new_rows(
+    columns: list[list[Any]], letters: list[str], top: int, styles: list[str]
+) -> list[str]:
+    """A block's new cells, row by row (columns of values side by side from row ``top``): each
+    row's cells of :func:`new_cells` joined, made by one format call a row. Each column gives a
+    row template its numbers or its texts, whichever it mostly holds; a row where a cell is of
+    another kind (a header, a blank, a message) is joined from its cells one by one."""
+    n = len(columns[0]) if columns else 0
+    pieces: list[str] = []
+    fills: list[list[str]] = []
+    odd: set[int] = set()
+    for j, (values, col, style) in enumerate(zip(columns, letters, styles, strict=True)):
+        found = _classified(values)
+        if found is None:  # a NUL inside a text: every row of the block cell by cell
+            odd = set(range(n))
+            break
+        kinds, numbers, texts = found
+        kind, given = (_NUMBER, numbers) if len(numbers) >= len(texts) else (_TEXT, texts)
+        slot = "{" + str(j + 1) + "}"
+        if kind is _NUMBER:
+            pieces.append(f'<c r="{col}{{0}}"{style}><v>{slot}</v></c>')
+        else:
+            pieces.append(f'<c r="{col}{{0}}"{style} t="inlineStr"><is><t>{slot}</t></is></c>')
+        if len(given) == n:
+            fills.append(given)
+            continue
+        taken = iter(given)
+        fills.append([next(taken) if k is kind else "" for k in kinds])
+        odd.update(i for i, k in enumerate(kinds) if k is not kind)
+    if len(odd) == n:  # every row cell by cell (no template needed)
+        out = [""] * n
+    else:
+        out = list(starmap("".join(pieces).format, zip(range(top, top + n), *fills, strict=True)))
+    for i in sorted(odd):  # rows with a cell of another kind: cell by cell
+        cells = zip(columns, letters, styles, strict=True)
+        out[i] = "".join(filter(None, (new_cell(v[i], f"{c}{top + i}", st) for v, c, st in cells)))
+    return out
 
 
 def new_cell(value: Any, ref: str, style: str) -> str | None:

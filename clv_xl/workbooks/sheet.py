@@ -26,6 +26,7 @@ from clv_xl.workbooks.xml_reader import (
 )
 
 _PLAIN = (float, str, bool, int)
+_AS_WRITTEN = {float, str, bool, int, type(None)}  # a column of these needs no convert
 _SHEET_DATA = start_tag("sheetData")
 _SHEET_DATA_END = end_tag("sheetData")
 _ROW = start_tag("row")
@@ -375,25 +376,21 @@ class Sheet:
         """Values (rows of a 2-D object array; ``convert`` applied to those that are not
         numbers, text or blank: dates to serial numbers) into the cells from (top, left).
 
-        Cells that do not exist yet are made straight away, with their column's style, a column
-        at a time. A row that has no cells at or right of the block's columns (a new row, or one
-        a block to its left just wrote) takes them as text added to its end, never split."""
+        Cells that do not exist yet are made straight away, with their column's style, a row
+        at a time (:func:`cell_xml.new_rows`). A row that has no cells at or right of the
+        block's columns (a new row, or one a block to its left just wrote) takes them as text
+        added to its end, never split."""
         height, width = grid.shape
-        made: list[list[str | None]] = []
         columns: list[list[Any]] = []
         for j in range(width):
             values = grid[:, j].tolist()
-            if convert is not None:
+            if convert is not None and not set(map(type, values)) <= _AS_WRITTEN:
                 values = [v if v is None or v.__class__ in _PLAIN else convert(v) for v in values]
-            style = self.column_style(left + j)
-            made.append(
-                cell_xml.new_cells(
-                    values, col_letters(left + j), top, f' s="{style}"' if style else ""
-                )
-            )
             columns.append(values)
+        letters = [col_letters(left + j) for j in range(width)]
+        styles = [f' s="{st}"' if (st := self.column_style(left + j)) else "" for j in range(width)]
         self._wrote(top, left, top + height - 1, left + width - 1)
-        appended = ["".join(filter(None, cells)) for cells in zip(*made, strict=True)]
+        appended = cell_xml.new_rows(columns, letters, top, styles)
         raw, rows = dict.get, self.rows  # the property once, not once a row
         for i in range(height):
             row = top + i
@@ -410,7 +407,7 @@ class Sheet:
                 col = left + j
                 existing = cells.get(col)
                 if existing is None:
-                    xml = made[j][i]
+                    xml = cell_xml.new_cell(columns[j][i], f"{letters[j]}{row}", styles[j])
                     if xml is None:
                         continue
                 else:

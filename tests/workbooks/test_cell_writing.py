@@ -4,7 +4,7 @@ must come out exactly as the cell-by-cell encoding writes it."""
 import numpy as np
 import pytest
 
-from clv_xl.workbooks.cell_xml import new_cell, new_cells
+from clv_xl.workbooks.cell_xml import new_cell, new_cells, new_rows
 from clv_xl.workbooks.xlsx import Package
 from tests.helpers import TEMPLATES
 
@@ -17,6 +17,25 @@ def test_a_column_of_new_cells_is_written_as_cell_by_cell(values):
     bulk = new_cells(values, "AB", 7, ' s="4"')
     one_by_one = [new_cell(v, f"AB{7 + i}", ' s="4"') for i, v in enumerate(values)]
     assert bulk == one_by_one
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        [VALUES, VALUES[::-1]],
+        [["header", *[float(i) / 3 for i in range(30)]], ["n", *(["web", "store"] * 15)]],
+        [[1.0, 2.0, None, 4.0], ["a", "b", "c", "d"], [None] * 4],
+        [["x\0y", 1.0], [2.0, 3.0]],
+        [[], []],
+    ],
+)
+def test_a_block_of_new_rows_is_its_columns_cells_joined(columns):
+    """Issue 33: a block's rows made by one format call a row are the cells of each column
+    joined, whatever the columns mix (a header, blanks, messages, a NUL)."""
+    letters, styles = ["C", "AB", "D"][: len(columns)], [' s="4"', "", ' s="9"'][: len(columns)]
+    rows = new_rows(columns, letters, 7, styles)
+    cells = [new_cells(c, L, 7, st) for c, L, st in zip(columns, letters, styles, strict=True)]
+    assert rows == ["".join(filter(None, row)) for row in zip(*cells, strict=True)]
 
 
 def test_blocks_side_by_side_build_the_same_rows_in_any_order(tmp_path):
