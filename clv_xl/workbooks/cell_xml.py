@@ -11,6 +11,8 @@ import math
 from itertools import starmap
 from typing import Any
 
+import numpy as np
+
 from clv_xl.excel.error_texts import EXCEL_ERRORS
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.xml_reader import attributes, escape_attribute, escape_text, start_tag
@@ -107,17 +109,20 @@ _NUMBER, _TEXT, _OTHER = "number", "text", "other"
 def _classified(values: list[Any]) -> tuple[list[str], list[str], list[str]] | None:
     """Each value's kind (a number, a text, other), and the XML texts of the numbers and of the
     texts, in order, each made for the whole column at once. None when a text holds a NUL."""
-    kinds = [
-        _NUMBER
-        if (v.__class__ is float and v - v == 0.0)
-        or (v.__class__ is int and -_SAFE_INT < v < _SAFE_INT)
-        else _TEXT
-        if v.__class__ is str and v and v[0] != "#"
-        else _OTHER
-        for v in values
-    ]
-    numbers = [v for v, k in zip(values, kinds, strict=True) if k is _NUMBER]
-    texts = [v for v, k in zip(values, kinds, strict=True) if k is _TEXT]
+    if set(map(type, values)) == {float} and np.isfinite(np.array(values)).all():
+        kinds = [_NUMBER] * len(values)  # a column of numbers: one check, not one a cell
+    else:
+        kinds = [
+            _NUMBER
+            if (v.__class__ is float and v - v == 0.0)
+            or (v.__class__ is int and -_SAFE_INT < v < _SAFE_INT)
+            else _TEXT
+            if v.__class__ is str and v and v[0] != "#"
+            else _OTHER
+            for v in values
+        ]
+    numbers = _only(values, kinds, _NUMBER)
+    texts = _only(values, kinds, _TEXT)
     number_text = ("\0".join(map(repr, numbers)) + "\0").replace(".0\0", "\0").split("\0")
     escaped = "\0".join(texts).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = escaped.replace("\r", "&#13;")
@@ -125,6 +130,33 @@ def _classified(values: list[Any]) -> tuple[list[str], list[str], list[str]] | N
     if len(pieces) != len(texts):
         return None
     return kinds, number_text[: len(numbers)], pieces
+
+
+def _only(values: list[Any], kinds: list[str], kind: str) -> list[Any]:
+    """The values of one kind, in order (a column of that kind but a few: those few taken
+    out, found by ``list.index``, not a pass in Python)."""
+    count = kinds.count(kind)
+    if count == len(values):
+        return values
+    if not count:
+        return []
+    if len(values) - count > 16:
+        return [v for v, k in zip(values, kinds, strict=True) if k is kind]
+    kept = list(values)
+    for at in reversed(_not_of(kinds, kind)):
+        del kept[at]
+    return kept
+
+
+def _not_of(kinds: list[str], kind: str) -> list[int]:
+    """Where ``kinds`` holds another kind than ``kind``, in order."""
+    found: list[int] = []
+    for other in {_NUMBER, _TEXT, _OTHER} - {kind}:
+        at = -1
+        for _ in range(kinds.count(other)):
+            at = kinds.index(other, at + 1)
+            found.append(at)
+    return sorted(found)
 
 
 def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str | None]:
@@ -172,9 +204,16 @@ def new_rows(
         if len(given) == n:
             fills.append(given)
             continue
-        taken = iter(given)
-        fills.append([next(taken) if k is kind else "" for k in kinds])
-        odd.update(i for i, k in enumerate(kinds) if k is not kind)
+        elsewhere = _not_of(kinds, kind)
+        if len(elsewhere) > 16:
+            taken = iter(given)
+            fills.append([next(taken) if k is kind else "" for k in kinds])
+        else:
+            fill = list(given)
+            for at in elsewhere:  # in order: each lands where its row is
+                fill.insert(at, "")
+            fills.append(fill)
+        odd.update(elsewhere)
     if len(odd) == n:  # every row cell by cell (no template needed)
         out = [""] * n
     else:

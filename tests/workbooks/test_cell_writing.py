@@ -27,6 +27,7 @@ def test_a_column_of_new_cells_is_written_as_cell_by_cell(values):
         [[1.0, 2.0, None, 4.0], ["a", "b", "c", "d"], [None] * 4],
         [["x\0y", 1.0], [2.0, 3.0]],
         [[], []],
+        [[1.0, None] * 40, ["a", "b", "#N/A", "c"] * 20],  # many rows of another kind
     ],
 )
 def test_a_block_of_new_rows_is_its_columns_cells_joined(columns):
