@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -151,18 +152,26 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
     estimate, lower, upper = estimate[each], lower[each], upper[each]
     name = current_function()
     rows: list[list[Any]] = [["customer", kind, f"lower {share:.0%}", f"upper {share:.0%}"]]
-    picked = iter(zip(estimate.tolist(), lower.tolist(), upper.tolist(), strict=True))
-    for i in range(cols.length):
-        if ok[i]:
-            rows.append([i + 1, *next(picked)])
-        elif cols.used[i]:
-            rows.append([f"{name}: {cols.problem[i]}", "", "", ""])
-        else:
-            rows.append(["", "", "", ""])
+    bounds = zip(estimate.tolist(), lower.tolist(), upper.tolist(), strict=True)
+    if ok.all():  # every row a customer: the rows at once
+        rows.extend([i, *row] for i, row in enumerate(bounds, start=1))
+    else:
+        picked = iter(bounds)
+        for i in range(cols.length):
+            if ok[i]:
+                rows.append([i + 1, *next(picked)])
+            elif cols.used[i]:
+                rows.append([f"{name}: {cols.problem[i]}", "", "", ""])
+            else:
+                rows.append(["", "", "", ""])
     rows.append(["total", total, total_lo, total_hi])
+    found = np.concatenate([estimate, lower, upper, [total, total_lo, total_hi]])
+    if np.isfinite(found).all():
+        return rows
     nothing = f"{name}: no finite result (a parameter or the horizon is too extreme)"
     return [
-        [v if not isinstance(v, float) or np.isfinite(v) else nothing for v in row] for row in rows
+        [v if not isinstance(v, float) or math.isfinite(v) else nothing for v in row]
+        for row in rows
     ]
 
 
