@@ -96,7 +96,7 @@ def _customer_codes(ids: np.ndarray, span: int) -> tuple[np.ndarray, Any]:
     return codes.astype(np.int64, copy=False), lambda c: np.asarray(uniques)[c]
 
 
-def _ids(customer_ids: Any) -> np.ndarray:
+def as_ids(customer_ids: Any) -> np.ndarray:
     """The ids as given: numbers stay numbers beside text ids (each keeps its cell's type),
     64-bit integers stay exact."""
     if isinstance(customer_ids, list | tuple) and len(set(map(type, customer_ids))) > 1:
@@ -134,7 +134,7 @@ def summarize(
     period: Any = "W",
 ) -> pd.DataFrame:
     """One row per customer, in order of first appearance, with the columns SUMMARY_COLUMNS."""
-    ids = _ids(customer_ids)
+    ids = as_ids(customer_ids)
     days = to_dates(dates)
     n = ids.size
     if days.size != n:

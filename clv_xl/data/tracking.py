@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from clv_xl.data.dates import to_dates
-from clv_xl.data.summary import period_days
+from clv_xl.data.summary import as_ids, period_days
 from clv_xl.errors import InputError
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 
@@ -36,7 +36,7 @@ def tracking(
     cumulative_expected. With covariates, ``each`` gives the model of the customers whose
     first transaction rows (positions in ``customer_ids``) it is handed, one per customer."""
     days = to_dates(dates).astype(np.int64)  # day numbers
-    ids = np.asarray(customer_ids, dtype=object).ravel()
+    ids = as_ids(customer_ids)  # numbers stay numbers: hashed as numbers, 3x faster
     cal_end = int(to_dates([calibration_end], "calibration_end")[0].astype(np.int64))
     end = (
         cal_end
