@@ -59,10 +59,6 @@ def ooxml_text(text: str) -> str:
     return _ESCAPED.sub(lambda m: m.group(1) or chr(int(m.group(2), 16)), text)
 
 
-CHUNK_CHARACTERS = 1 << 22
-"""A streamed sheet's pieces: about 4 MB of text each."""
-
-
 @dataclass
 class Cell:
     """One ``<c>`` element: its position, XML and, for a formula cell, the formula."""
@@ -471,15 +467,13 @@ class Sheet:
             return self._before + self._body + self._after
         return "".join(self._pieces())
 
-    def chunks(self, size: int = CHUNK_CHARACTERS) -> Iterator[bytes]:
-        """:meth:`xml` as UTF-8 in pieces of about ``size`` characters, made as they are
-        written (a sheet of 200,000 rows is never held whole a second time)."""
-        if self._raw is not None or self._rows is None:
-            yield self.xml().encode("utf-8")
-            return
+    def chunks(self, size: int = 1 << 22) -> Iterator[bytes]:
+        """:meth:`xml` as UTF-8 in pieces of about ``size`` characters (4 MB), made as they
+        are written: a sheet of 200,000 rows is never held whole a second time."""
+        whole = self._raw is not None or self._rows is None  # as it came: one piece
         batch: list[str] = []
         length = 0
-        for piece in self._pieces():
+        for piece in [self.xml()] if whole else self._pieces():
             batch.append(piece)
             length += len(piece)
             if length >= size:
