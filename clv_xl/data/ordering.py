@@ -46,18 +46,26 @@ def group_order(codes: np.ndarray, groups: int) -> np.ndarray:
     return np.asarray(groupsort_indexer(np.asarray(codes, dtype=np.intp), int(groups))[0])
 
 
-def customer_day_order(codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+def in_date_order(days: np.ndarray) -> bool:
+    """Whether a log's days never go back (as shops export it)."""
+    return days.size < 2 or bool(np.all(days[1:] >= days[:-1]))
+
+
+def customer_day_order(
+    codes: np.ndarray, days: np.ndarray, dated: bool | None = None
+) -> np.ndarray:
     """The order of a log's rows by customer code, then day, then row (stable).
 
-    A log in date order (as shops export it) needs only the counting sort by customer; any other
-    is first put in date order by a radix pass. Codes spread far wider than the rows (sparse
-    numeric ids) are sorted as one combined key instead, to keep the buckets few.
+    A log in date order (``dated``, found when not given) needs only the counting sort by
+    customer; any other is first put in date order by a radix pass. Codes spread far wider than
+    the rows (sparse numeric ids) are sorted as one combined key instead, to keep the buckets
+    few.
     """
     groups = int(codes.max()) + 1 if codes.size else 0
     span = int(days.max()) + 1 if days.size else 0
     if groups > 2 * codes.size + (1 << DIGIT):
         return stable_order(codes * span + days)
-    if days.size < 2 or bool(np.all(days[1:] >= days[:-1])):
+    if in_date_order(days) if dated is None else dated:
         return group_order(codes, groups)
     by_day = stable_order(days)
     return by_day[group_order(codes[by_day], groups)]

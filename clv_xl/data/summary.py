@@ -25,7 +25,7 @@ import pandas as pd
 
 from clv_xl.core.timeunit import TimeUnit
 from clv_xl.data.dates import to_dates
-from clv_xl.data.ordering import customer_day_order, stable_order
+from clv_xl.data.ordering import customer_day_order, in_date_order, stable_order
 from clv_xl.errors import InputError
 
 SUMMARY_COLUMNS = (
@@ -108,15 +108,19 @@ def as_ids(customer_ids: Any) -> np.ndarray:
 
 
 def _day_totals(
-    amounts: np.ndarray, order: np.ndarray, first_rows: np.ndarray, new_day: np.ndarray
+    amounts: np.ndarray,
+    order: np.ndarray,
+    day_starts: np.ndarray,
+    new_day: np.ndarray,
+    first_rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each purchase day's total: the amount of its first row, plus the day's further rows'
-    added in order (the sums ``np.add.reduceat`` gives over the sorted amounts, bit for bit, in
-    a fraction of its time: most days have one transaction)."""
-    totals = amounts[first_rows]
+    """Each purchase day's total: the amount of its first row, then the day's further rows'
+    added one by one in row order (as a running total would; most days have one transaction,
+    so only those few are added)."""
+    totals = amounts[order[day_starts] if first_rows is None else first_rows]
     further = np.flatnonzero(~new_day)  # positions, in the sorted order, of a day's later rows
     if further.size:
-        day = np.cumsum(new_day[: further[-1] + 1])[further] - 1
+        day = np.searchsorted(day_starts, further, side="right") - 1
         np.add.at(totals, day, amounts[order[further]])
     return totals
 
@@ -168,7 +172,8 @@ def summarize(
     day_num = (day_num - first_day).astype(np.int32)
 
     # rows by customer, then day (linear-time orders); runs of equal pairs are the purchase days
-    order = customer_day_order(codes, day_num)
+    dated = in_date_order(day_num)  # then a customer's rows are in row order, too
+    order = customer_day_order(codes, day_num, dated)
     codes, day_num = np.take(codes, order), np.take(day_num, order)
     new_day = np.empty(codes.size, dtype=bool)
     new_day[0] = True
@@ -176,7 +181,7 @@ def summarize(
     new_day[1:] |= day_num[1:] != day_num[:-1]
     day_starts = np.flatnonzero(new_day)
     day_first_row = order[day_starts]  # a stable order: each day's first row, for appearance
-    day_amount = _day_totals(amt, order, day_first_row, new_day)
+    day_amount = _day_totals(amt, order, day_starts, new_day, day_first_row)
     del new_day
     day_cust_code, day_date = codes[day_starts], day_num[day_starts]
     del codes, day_num, order, day_starts
@@ -187,7 +192,9 @@ def summarize(
     k = cust_starts.size
     customer_label = labels(day_cust_code[cust_starts])
     del day_cust_code
-    first_row = np.minimum.reduceat(day_first_row, cust_starts)
+    first_row = (  # each customer's first row, for the order of first appearance
+        day_first_row[cust_starts] if dated else np.minimum.reduceat(day_first_row, cust_starts)
+    )
     del day_first_row, new_cust
     total_spend = np.bincount(day_cust, weights=day_amount, minlength=k)
 
