@@ -223,8 +223,8 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
         grids = [calc.outputs[f.key].grid for f in run]
         first = areas[run[0].key]
         sheet = sheets[run[0].sheet]
-        sheet.write_block(first.top, first.left, np.hstack(grids) if len(grids) > 1 else grids[0],
-                          calc.to_serial)  # fmt: skip
+        block = np.hstack(grids) if len(grids) > 1 else grids[0]
+        sheet.write_block(first.top, first.left, block, calc.to_serial)
         for f in run:
             found[f.key] = _shown(calc, sheet, f, areas[f.key])
     results = list(areas.values())
