@@ -4,10 +4,12 @@ The estimator (:class:`~clv_xl.models.base.BaseModel`) only orchestrates; the se
 as scikit-learn keeps its Newton solver in ``sklearn/utils/optimize.py``:
 
 - :class:`Objective`: the mean negative log-likelihood of a :class:`Likelihood` over
-  log-parameters, value and gradient from one pass, memoised per point;
+  log-parameters, value and gradient from one pass, memoised per point; its exact Hessian where
+  the model's totals give one (``with_hessian``: the BG/NBD family);
 - :func:`search`: L-BFGS-B within bounds (warm-started on a subsample for large data), Nelder-Mead
   only when that fails, then damped Newton steps (:func:`newton_polish`) for the last digits;
-- :func:`accurate_hessian`: central differences of the analytic gradient, for standard errors.
+- :func:`covariance`: the standard errors' Hessian, exact or by :func:`accurate_hessian` (central
+  differences of the analytic gradient).
 """
 
 from __future__ import annotations
