@@ -110,12 +110,21 @@ def _whole_days(moments: np.ndarray) -> np.ndarray:
     unit, count = np.datetime_data(moments.dtype)
     if unit == "D" and count == 1:
         return moments
-    if unit in ("Y", "M", "W", "D"):  # a day or coarser: the calendar's cast
-        return moments.astype("datetime64[D]")
-    per_day = int(np.timedelta64(1, "D").astype(f"timedelta64[{count}{unit}]").astype(np.int64))
-    if per_day < 1:
+    per_day, left = divmod(_TICKS_A_DAY.get(unit, 0), count)
+    if not per_day or left:  # a day or coarser, finer than ns, or a step across days: the cast
         return moments.astype("datetime64[D]")
     return (moments.view(np.int64) // per_day).view("datetime64[D]")
+
+
+_TICKS_A_DAY = {
+    "h": 24,
+    "m": 24 * 60,
+    "s": 86_400,
+    "ms": 86_400 * 10**3,
+    "us": 86_400 * 10**6,
+    "ns": 86_400 * 10**9,
+}
+"""Units finer than a day, each a whole number of them a day: days by integer division."""
 
 
 def _days(cells: list[Any]) -> np.ndarray:
