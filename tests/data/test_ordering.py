@@ -55,7 +55,7 @@ def test_day_totals_add_a_days_rows_in_row_order() -> None:
     assert np.array_equal(_day_totals(amounts, order, starts, new_day), expected)
 
 
-@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns", "m", "h", "D", "7s", "12h"])
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns", "m", "h", "D", "5m", "12h"])
 def test_datetimes_of_any_unit_become_their_day(unit: str) -> None:
     moments = np.array(
         ["1969-12-31T23:59:59", "2000-02-29T12:00", "1900-01-01", "2199-12-31T23:00"],
