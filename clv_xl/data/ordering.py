@@ -62,9 +62,8 @@ def customer_day_order(
     few.
     """
     groups = int(codes.max()) + 1 if codes.size else 0
-    span = int(days.max()) + 1 if days.size else 0
     if groups > 2 * codes.size + (1 << DIGIT):
-        return stable_order(codes * span + days)
+        return stable_order(codes * (int(days.max()) + 1) + days)
     if in_date_order(days) if dated is None else dated:
         return group_order(codes, groups)
     by_day = stable_order(days)

@@ -111,13 +111,13 @@ def _day_totals(
     amounts: np.ndarray,
     order: np.ndarray,
     day_starts: np.ndarray,
+    first_rows: np.ndarray,
     new_day: np.ndarray,
-    first_rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each purchase day's total: the amount of its first row, then the day's further rows'
-    added one by one in row order (as a running total would; most days have one transaction,
-    so only those few are added)."""
-    totals = amounts[order[day_starts] if first_rows is None else first_rows]
+    """Each purchase day's total: the amount of its first row (``first_rows``, the rows at
+    ``order[day_starts]``), then the day's further rows' added one by one in row order (as a
+    running total would; most days have one transaction, so only those few are added)."""
+    totals = amounts[first_rows]
     further = np.flatnonzero(~new_day)  # positions, in the sorted order, of a day's later rows
     if further.size:
         day = np.searchsorted(day_starts, further, side="right") - 1
@@ -181,7 +181,7 @@ def summarize(
     new_day[1:] |= day_num[1:] != day_num[:-1]
     day_starts = np.flatnonzero(new_day)
     day_first_row = order[day_starts]  # a stable order: each day's first row, for appearance
-    day_amount = _day_totals(amt, order, day_starts, new_day, day_first_row)
+    day_amount = _day_totals(amt, order, day_starts, day_first_row, new_day)
     del new_day
     day_cust_code, day_date = codes[day_starts], day_num[day_starts]
     del codes, day_num, order, day_starts

@@ -53,16 +53,10 @@ _AS_IS = frozenset({float, bool, int})
 _UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def rows_in(rows: list[list[Any]]) -> list[list[Any]]:
-    """Rows of engine values as xlwings hands them (:func:`cell_in`), column by column where a
-    column holds one kind (a log's 100,000 dates are converted in one pass)."""
-    if not rows:
-        return rows
-    return [list(r) for r in zip(*columns_in(rows), strict=True)]
-
-
 def columns_in(rows: list[list[Any]]) -> list[list[Any]]:
-    """:func:`rows_in` as columns (no list made per row)."""
+    """Rows of engine values as xlwings hands them (:func:`cell_in`), given back as columns (no
+    list made per row), each converted in one pass where it holds one kind (a log's 100,000
+    dates at once)."""
     if not rows:
         return []
     return [_column_in(list(map(itemgetter(j), rows))) for j in range(len(rows[0]))]

@@ -52,7 +52,7 @@ def test_day_totals_add_a_days_rows_in_row_order() -> None:
     ends = [*starts[1:], amounts.size]
     sorted_amounts = amounts[order].tolist()
     expected = [reduce(add, sorted_amounts[a:b]) for a, b in zip(starts, ends, strict=True)]
-    assert np.array_equal(_day_totals(amounts, order, starts, new_day), expected)
+    assert np.array_equal(_day_totals(amounts, order, starts, order[starts], new_day), expected)
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns", "m", "h", "D", "5m", "12h"])
