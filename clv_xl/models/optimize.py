@@ -151,20 +151,26 @@ class Objective:
         with np.errstate(all="ignore"):  # BFGS may try wild points: their value is 1e300
             params = np.where(self.positive, np.exp(log_params), log_params)
             scale = np.where(self.positive, params, 1.0)  # d params / d point
-            if self._totals is not None:
-                ll_total, grad_total = self._totals(params)
-                g = -grad_total / self.total + 2 * self.penalizer * params
-                grad = np.where(np.isfinite(g), g * scale, 0.0)  # computed anyway: kept
+            if self._totals is not None:  # the gradient comes with the value: kept
+                value, g = self._in_params(params, *self._totals(params))
+                grad = np.where(np.isfinite(g), g * scale, 0.0)
             elif need_gradient:
                 ll, per_row = self.model._value_and_gradient(params, *self.data)
                 ll_total = float(np.dot(self.weights, ll))
-                g = -(self.weights @ per_row) / self.total + 2 * self.penalizer * params
+                value, g = self._in_params(params, ll_total, self.weights @ per_row)
                 grad = np.where(np.isfinite(g), g * scale, 0.0)  # chain rule to the point
             else:
-                ll_total = float(
-                    np.dot(self.weights, self.model._log_likelihood(params, *self.data))
-                )
-            value = -ll_total / self.total + self.penalizer * float(np.sum(params**2))
+                ll = self.model._log_likelihood(params, *self.data)
+                value, _ = self._in_params(params, float(np.dot(self.weights, ll)), 0.0)
+        return self._remember(key, value, grad)
+
+    def _in_params(self, params: Array, ll_total: float, grad_total: Any) -> tuple[float, Array]:
+        """The objective and its gradient in the model's parameters, from the log-likelihood's
+        weighted totals: the negative mean, plus the L2 penalty."""
+        value = -ll_total / self.total + self.penalizer * float(np.sum(params**2))
+        return value, -grad_total / self.total + 2 * self.penalizer * params
+
+    def _remember(self, key: bytes, value: float, grad: Array | None) -> tuple[float, Array | None]:
         value = value if np.isfinite(value) else 1e300
         if len(self._memo) > 256:
             self._memo.clear()
@@ -200,12 +206,11 @@ class Objective:
             params = np.where(self.positive, np.exp(log_params), log_params)
             scale = np.where(self.positive, params, 1.0)
             ll_total, grad_total, hess_total = self._totals.with_hessian(params)  # type: ignore[union-attr]
-            g = -grad_total / self.total + 2 * self.penalizer * params
+            value, g = self._in_params(params, ll_total, grad_total)
             h = -hess_total / self.total + 2 * self.penalizer * np.eye(params.size)
             out = h * np.outer(scale, scale) + np.diag(np.where(self.positive, scale * g, 0.0))
-        value = -ll_total / self.total + self.penalizer * float(np.sum(params**2))
         if np.isfinite(value) and np.all(np.isfinite(g)):  # the pass gave these too: kept
-            self._memo[log_params.tobytes()] = (value, g * scale)
+            self._remember(log_params.tobytes(), value, g * scale)
         return out
 
 
