@@ -16,6 +16,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -199,8 +200,9 @@ class Package:
                 if data is None:
                     data = self.zip.read(info.filename)
                 if callable(data):
-                    _write_streamed(out, info, data)
-                    continue
+                    data = _write_streamed(out, info, data)
+                    if data is None:
+                        continue
                 # writestr fills in the ZipInfo it is given (offset, sizes, CRC): hand it a
                 # copy, or this package's own directory would point into the new file.
                 out.writestr(
@@ -264,11 +266,23 @@ Streamed = Callable[[], Iterable[bytes]]
 """A part written in pieces as they are made (:meth:`Package.save`)."""
 
 
-def _write_streamed(out: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: Streamed) -> None:
-    """A part deflated as its pieces come, at the fast level a large part takes."""
+def _write_streamed(out: zipfile.ZipFile, info: zipfile.ZipInfo, make: Streamed) -> bytes | None:
+    """A part past FAST_DEFLATE_BYTES deflated as its pieces come, at the level a large part
+    takes; a smaller one handed back whole (None when streamed), to be written as bytes are."""
+    pieces = iter(make())
+    head: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        head.append(piece)
+        size += len(piece)
+        if size > FAST_DEFLATE_BYTES:
+            break
+    else:
+        return b"".join(head)
     streamed = copy.copy(info)  # the source's name, date and attributes; sizes filled in
     streamed.compress_type = zipfile.ZIP_DEFLATED
     streamed._compresslevel = 1  # type: ignore[attr-defined]  # (zipfile's own field)
     with out.open(streamed, "w") as stream:  # a seekable file: sizes go back into the header
-        for piece in pieces():
+        for piece in chain(head, pieces):  # the rest as it comes, never held whole
             stream.write(piece)
+    return None
