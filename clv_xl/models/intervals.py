@@ -18,7 +18,6 @@ content.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -98,9 +97,7 @@ def bootstrap_interval(
                 )
             samples[d] = got
 
-        started = time.perf_counter()
-        fill(0)  # what one draw takes decides whether the others are worth threads
-        on_cores(fill, range(1, draws), seconds=time.perf_counter() - started)
+        on_cores(fill, range(draws))
         samples = np.where(np.isfinite(samples), samples, np.nan)
         at = slice(None) if part is None else part
         with np.errstate(invalid="ignore", over="ignore"):  # extreme draws: inf, as callers say

@@ -9,6 +9,7 @@ with one (threadpoolctl, as scikit-learn does; the limit is lifted when they ret
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,25 +37,22 @@ def one_blas_thread() -> AbstractContextManager[Any]:
     return _controller.limit(limits=1, user_api="blas")
 
 
-THREAD_SECONDS = 0.002
-"""An item worth a thread takes at least this long: shorter ones are mostly Python between
-NumPy calls, holding the GIL, and two threads then take longer than one (a purchases interval on
-20,000 customers: 0.98 s on two threads, 0.73 s on one; a lifetime-value one: 3.2 s, 5.5 s)."""
-
-
-def on_cores(func: Callable[[T], R], items: Iterable[T], seconds: float | None = None) -> list[R]:
+def on_cores(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
     """``[func(item) for item in items]``, the items spread over the machine's cores where it has
     threads (never in Pyodide, which has none). Each item is computed exactly as alone, on any
     number of cores: NumPy's and SciPy's functions release the GIL, and BLAS keeps one thread
     throughout, with or without the pool (the limit is held around it, so no worker's own limit
-    lifts it while another computes). ``seconds``: what one item is expected to take; below
-    :data:`THREAD_SECONDS` the items run on this thread."""
+    lifts it while another computes). Each thread takes one run of consecutive items: handing
+    items one by one cost more than short items gain (a purchases interval on 20,000
+    customers, 1.4 ms a draw: 0.98 s item by item on two threads, 0.73 s on one, 0.49 s in two
+    runs)."""
     work = list(items)
     workers = min(os.cpu_count() or 1, MAX_WORKERS, len(work))
-    if seconds is not None and seconds < THREAD_SECONDS:
-        workers = 1
     with one_blas_thread():
         if workers < 2 or in_pyodide():
             return [func(item) for item in work]
+        bounds = [len(work) * k // workers for k in range(workers + 1)]
+        runs = [work[lo:hi] for lo, hi in itertools.pairwise(bounds)]
         with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(func, work))
+            done = list(pool.map(lambda run: [func(item) for item in run], runs))
+        return list(itertools.chain.from_iterable(done))
