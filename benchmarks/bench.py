@@ -237,7 +237,7 @@ def run(
         lambda ours, ref: rel_diff(
             [ours.params_[k] for k in bnames], [ref.params_[k] for k in bnames]
         ),
-        uncached(lambda: udfs.CLV_FIT("BG/BB", *(cells(v) for v in bb))),
+        uncached(lambda bb_cells=[cells(v) for v in bb]: udfs.CLV_FIT("BG/BB", *bb_cells)),
         lambda out, core: rel_diff(table_values(out, bnames), [core.params_[k] for k in bnames]),
         optimum(BGBB, bnames, bb[:3], weights=bb[3]),
     )
@@ -250,7 +250,7 @@ def run(
             [ours.params_[k] for k in ("p", "q", "gamma")],
             [ref.params_[k] for k in ("p", "q", "v")],
         ),
-        uncached(lambda: udfs.CLV_FIT_SPEND(cells(x[rep]), cells(m[rep]))),
+        uncached(lambda xr=cells(x[rep]), mr=cells(m[rep]): udfs.CLV_FIT_SPEND(xr, mr)),
         lambda out, core: rel_diff(
             table_values(out, ("p", "q", "gamma")), [core.params_[k] for k in ("p", "q", "gamma")]
         ),
