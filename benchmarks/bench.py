@@ -230,6 +230,7 @@ def run(
     gifts = donations()
     bb = [gifts[k].to_numpy(float) for k in ("frequency", "recency", "periods", "weights")]
     bnames = ("alpha", "beta", "gamma", "delta")
+    bb_cells = [cells(v) for v in bb]  # built by xlwings: not timed
     case(
         f"2 BG/BB fit: donations {int(bb[3].sum()):,} donors",
         lambda: BGBB().fit(*bb),
@@ -237,11 +238,12 @@ def run(
         lambda ours, ref: rel_diff(
             [ours.params_[k] for k in bnames], [ref.params_[k] for k in bnames]
         ),
-        uncached(lambda bb_cells=[cells(v) for v in bb]: udfs.CLV_FIT("BG/BB", *bb_cells)),
+        uncached(lambda: udfs.CLV_FIT("BG/BB", *bb_cells)),
         lambda out, core: rel_diff(table_values(out, bnames), [core.params_[k] for k in bnames]),
         optimum(BGBB, bnames, bb[:3], weights=bb[3]),
     )
     rep = x > 0
+    xr_cells, mr_cells = cells(x[rep]), cells(m[rep])  # built by xlwings: not timed
     _, ref_gg = case(
         f"2 Gamma-Gamma fit: {int(rep.sum()):,} repeat customers",
         lambda: GammaGamma().fit(x[rep], m[rep]),
@@ -250,7 +252,7 @@ def run(
             [ours.params_[k] for k in ("p", "q", "gamma")],
             [ref.params_[k] for k in ("p", "q", "v")],
         ),
-        uncached(lambda xr=cells(x[rep]), mr=cells(m[rep]): udfs.CLV_FIT_SPEND(xr, mr)),
+        uncached(lambda: udfs.CLV_FIT_SPEND(xr_cells, mr_cells)),
         lambda out, core: rel_diff(
             table_values(out, ("p", "q", "gamma")), [core.params_[k] for k in ("p", "q", "gamma")]
         ),

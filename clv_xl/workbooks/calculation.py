@@ -76,6 +76,17 @@ class Calculation:
         self._read_cache: dict[Area, np.ndarray] = {}
         self._used: dict[str, tuple[int, int]] = {}  # each sheet's extent, when first asked
 
+    def let_go(self) -> dict[Key, Any]:
+        """Once all is computed: the values of the formulas the engine computed, read now; then
+        the engine and the cells read are let go (a million-row log's values are not held while
+        the workbook is written)."""
+        values = {
+            f.key: self.engine.value(f.sheet, f.row, f.col) for f in self.formulas if not f.placed
+        }
+        self.engine.close()
+        self._read_cache.clear()
+        return values
+
     # ----- values as xlwings hands them over --------------------------------------------------
     def used(self, sheet: str) -> tuple[int, int]:
         """The sheet's last used row and column, its results included (a log's rows are split

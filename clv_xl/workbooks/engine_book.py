@@ -134,6 +134,10 @@ class EngineBook:
     def value(self, sheet: str, row: int, col: int) -> Any:
         return engine.cell_in(self.book.get_value(sheet, row, col))
 
+    def close(self) -> None:
+        """Let the engine's workbook go (its memory with it); nothing is asked of it after."""
+        self.book = None
+
 
 def _engine_copy(package: Package, sheets: dict[str, Sheet], formulas: list[Formula]) -> bytes:
     """The workbook as the engine loads it, in memory (see the module's docstring)."""

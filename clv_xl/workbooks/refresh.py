@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -142,6 +142,8 @@ def refresh(
             _say(progress, "loading", 0.05)
             calc = Calculation(package, sheets)
             calc.handover.prepare()
+            for sheet in sheets.values():  # the engine has their values: a log's bytes go
+                sheet.let_go()
             report.formulas = len(calc.formulas)
             report.clv_formulas = sum("CLV_" in f.text.upper() for f in calc.formulas)
             report.load_seconds = time.perf_counter() - started
@@ -214,6 +216,7 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
 
 
 def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
+    computed = calc.let_go()  # the engine's values; the engine and the cells read go
     placed = [f for f in calc.formulas if f.placed]
     areas = {f.key: calc.outputs[f.key].area for f in placed}
     # left to right on each sheet: a block's new cells then go to the end of their rows' text
@@ -245,13 +248,13 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
                 )
             report.errors.extend(found[f.key])
             continue
-        value = calc.engine.value(f.sheet, f.row, f.col)
+        value = computed[f.key]
         if value == "#CIRC":
             report.errors.append(
                 ErrorLine(
                     f.sheet,
                     f.ref,
-                    f"circular reference among {', '.join(_circular_cells(calc, f, circles))}",
+                    f"circular reference among {', '.join(_circular_cells(calc, computed, f, circles))}",
                 )
             )
             value = 0.0
@@ -260,17 +263,15 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
         sheet.set_value(f.row, f.col, calc.to_serial(value))
 
 
-def _circular_cells(calc: Calculation, f: Formula, found: dict[str, list[str]]) -> list[str]:
+def _circular_cells(
+    calc: Calculation, computed: dict[Key, Any], f: Formula, found: dict[str, list[str]]
+) -> list[str]:
     """The first cells of ``f``'s sheet in a circular reference, found once a sheet (a
     filled-down circular column of 10,000 cells is named in linear time, not quadratic)."""
     if f.sheet not in found:
         found[f.sheet] = []
         for g in calc.formulas:
-            if (
-                g.sheet == f.sheet
-                and not g.placed
-                and calc.engine.value(g.sheet, g.row, g.col) == "#CIRC"
-            ):
+            if g.sheet == f.sheet and not g.placed and computed[g.key] == "#CIRC":
                 found[f.sheet].append(f"{g.sheet}!{g.ref}")
                 if len(found[f.sheet]) == 6:
                     break

@@ -10,12 +10,13 @@ formula reads cell by cell is never split.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from clv_xl.workbooks import cell_xml
-from clv_xl.workbooks.addresses import cell_ref, col_letters, col_number, split_ref
+from clv_xl.workbooks.addresses import cell_ref, col_letters, split_ref
+from clv_xl.workbooks.sheet_rows import Rows, last_col, parse_rows
 from clv_xl.workbooks.xml_reader import (
     WorkbookError,
     attributes,
@@ -29,26 +30,12 @@ _PLAIN = (float, str, bool, int)
 _AS_WRITTEN = {float, str, bool, int, type(None)}  # a column of these needs no convert
 _SHEET_DATA = start_tag("sheetData")
 _SHEET_DATA_END = end_tag("sheetData")
-_ROW = start_tag("row")
-_ROW_END = end_tag("row")
-_CELL = start_tag("c")
-_CELL_END = end_tag("c")
 _COL = start_tag("col")
 _MERGE = start_tag("mergeCell")
 _DIMENSION = start_tag("dimension")
-_R = re.compile(r'\sr\s*=\s*"\$?([A-Z]*)\$?([0-9]*)"')  # exact where a tag has no "'"
 _SPANS = re.compile(r"""\sspans\s*=\s*(?:"[^"]*"|'[^']*')""")
 _VALUE = re.compile(r"<(?:v|is)[\s/>]")
 _ESCAPED = re.compile(r"_x005F(_x[0-9A-Fa-f]{4}_)|_x([0-9A-Fa-f]{4})_")
-
-
-def _r_attribute(tag: str) -> str | None:
-    """A start tag's ``r`` (a row number or a cell reference), None when it has none."""
-    if "'" not in tag:
-        m = _R.search(tag)
-        return m.group(1) + m.group(2) if m else None
-    r = attributes(tag).get("r")
-    return r.replace("$", "") if r is not None else None
 
 
 def ooxml_text(text: str) -> str:
@@ -100,29 +87,6 @@ def parse_cell(xml: str, row: int, col: int) -> Cell:
     return cell
 
 
-def _split_cells(body: str, rnum: int) -> dict[int, str]:
-    cells: dict[int, str] = {}
-    col = 0
-    at = body.find("<c")
-    while at >= 0:
-        m = _CELL.match(body, at)
-        if m is None:  # "<cx...": another element
-            at = body.find("<c", at + 2)
-            continue
-        end = m.end() if m.group(2) else _CELL_END.search(body, m.end()).end()  # type: ignore[union-attr]
-        where = _r_attribute(m.group(1))
-        if where:
-            letters = where.rstrip("0123456789")
-            if not letters:
-                raise WorkbookError(f"a cell without its column in row {rnum}")
-            col = col_number(letters)
-        else:  # r is optional: the cell after the one before
-            col += 1
-        cells[col] = body[at:end]
-        at = body.find("<c", end)
-    return cells
-
-
 def _may_hold_formulas(raw: bytes) -> bool:
     """Whether a part's bytes could hold an ``<f>`` element in any XML form (``<f``, or
     ``<x:f`` under a prefix, then a space, "/" or ">"); False means surely none. Two scans at
@@ -134,74 +98,6 @@ def _may_hold_formulas(raw: bytes) -> bool:
                 return True
             at = raw.find(pattern, at + 2)
     return False
-
-
-def _last_col(body: str) -> int:
-    """The column of a row's last cell, from the row's text (0 for a row without cells)."""
-    at = body.rfind('<c r="')
-    if at < 0:
-        return max(_split_cells(body, 0), default=0) if "<c" in body else 0
-    letters = body[at + 6 : at + 9].rstrip('0123456789"')
-    if not letters.isalpha():
-        return max(_split_cells(body, 0), default=0)
-    return _COLUMN_NUMBERS.get(letters) or _COLUMN_NUMBERS.setdefault(letters, col_number(letters))
-
-
-_COLUMN_NUMBERS: dict[str, int] = {}
-
-
-class Rows(dict[int, Any]):
-    """Row number -> (opening tag, {column: cell XML}); a row read from the file keeps its
-    cells as one text until it is first asked for (a 100,000-row log is never split)."""
-
-    def _split(self, rnum: int, value: tuple[str, Any]) -> tuple[str, dict[int, str]]:
-        tag, cells = value
-        if isinstance(cells, str):
-            cells = _split_cells(cells, rnum)
-            dict.__setitem__(self, rnum, (tag, cells))
-        return tag, cells
-
-    def __getitem__(self, rnum: int) -> tuple[str, dict[int, str]]:
-        return self._split(rnum, dict.__getitem__(self, rnum))
-
-    def get(self, rnum: int, default: Any = None) -> Any:
-        value = dict.get(self, rnum)
-        return default if value is None else self._split(rnum, value)
-
-    def items(self) -> Any:
-        return [(r, self._split(r, v)) for r, v in dict.items(self)]
-
-    def values(self) -> Any:
-        return [self._split(r, v) for r, v in dict.items(self)]
-
-    def raw(self) -> Any:
-        """(row, (tag, cells)) with cells a text where the row was never split."""
-        return dict.items(self)
-
-
-def _parse_rows(name: str, xml: str) -> Rows:
-    """The ``<row>`` elements of a sheetData body, each kept as text until it is asked for."""
-    rows = Rows()
-    number = 0
-    at = xml.find("<row")
-    while at >= 0:  # a plain scan: a 100,000-row log in a tenth of a second
-        m = _ROW.match(xml, at)
-        if m is None:
-            raise WorkbookError(f"sheet {name} has a malformed row near row {number + 1}")
-        r = _r_attribute(m.group(1))
-        number = int(r) if r else number + 1  # r is optional: the row after the one before
-        if m.group(2):
-            open_tag, body, end = xml[at : m.end()][:-2].rstrip() + ">", "", m.end()
-        else:
-            close = _ROW_END.search(xml, m.end())
-            if close is None:
-                raise WorkbookError(f"sheet {name}: row {number} is not closed")
-            open_tag, body, end = xml[at : m.end()], xml[m.end() : close.start()], close.end()
-        if r is None:
-            open_tag = f'<row r="{number}"' + open_tag[4:]
-        dict.__setitem__(rows, number, (open_tag, body))  # split later
-        at = xml.find("<row", end)
-    return rows
 
 
 @dataclass
@@ -222,19 +118,37 @@ class Sheet:
 
     _raw: bytes | None = field(default=None, repr=False)  # as stored, until first read
     _formula_free: bool = field(default=False, repr=False)  # its bytes hold no f element
+    _reload: Callable[[], bytes] | None = field(default=None, repr=False)  # the bytes again
+    _away: bool = field(default=False, repr=False)  # its stored bytes let go of
 
     @classmethod
-    def parse(cls, name: str, part: str, data: bytes | str) -> Sheet:
+    def parse(
+        cls, name: str, part: str, data: bytes | str, reload: Callable[[], bytes] | None = None
+    ) -> Sheet:
         """A sheet from its XML, read by the one XML reader when it is first asked for: a
-        sheet no formula reads cell by cell (a log) is handed on as it is stored."""
+        sheet no formula reads cell by cell (a log) is handed on as it is stored. ``reload``
+        gives the stored bytes again (:meth:`let_go`)."""
         raw = data.encode("utf-8") if isinstance(data, str) else data
-        return cls(name, part, "", "", None, _raw=raw)
+        return cls(name, part, "", "", None, _raw=raw, _reload=reload)
+
+    def let_go(self) -> None:
+        """Drop the stored bytes of a sheet never read (a log, once the engine has its values):
+        a million-row log's 180 MB are not held while the workbook is computed and written.
+        Asked for again, they are read again (``reload``)."""
+        if self._raw is not None and self._reload is not None:
+            self._raw, self._away = None, True
+
+    @property
+    def _stored(self) -> bytes | None:
+        if self._away and self._reload is not None:
+            self._raw, self._away = self._reload(), False
+        return self._raw
 
     def _read(self) -> None:
         """The XML surveyed (or rewritten into the plain form) and split around its rows."""
-        if self._raw is None:
+        if self._stored is None:
             return
-        xml, rewritten = plain_form(self._raw, f"sheet {self.name} ({self.part})")
+        xml, rewritten = plain_form(self._stored, f"sheet {self.name} ({self.part})")
         m = _SHEET_DATA.search(xml)
         if m is None:
             raise WorkbookError(f"sheet {self.name} has no sheetData")
@@ -271,7 +185,7 @@ class Sheet:
 
     def stored(self) -> bytes | None:
         """The part's bytes as stored, when it was never read (else None)."""
-        return self._raw
+        return self._stored
 
     @property
     def rewritten(self) -> bool:
@@ -282,7 +196,7 @@ class Sheet:
     def rows(self) -> Rows:
         self._read()
         if self._rows is None:
-            self._rows = _parse_rows(self.name, self._body)
+            self._rows = parse_rows(self.name, self._body)
             self._body = ""
         return self._rows
 
@@ -295,7 +209,7 @@ class Sheet:
         """The cells holding a formula (only those are parsed: a 100,000-row log has none)."""
         if self._formula_free:
             return []
-        if self._raw is not None and not _may_hold_formulas(self._raw):
+        if self._stored is not None and not _may_hold_formulas(self._stored):
             self._formula_free = True  # asked again by the refresh: not scanned again
             return []  # no f element in any form: not read at all
         self._read()
@@ -317,7 +231,7 @@ class Sheet:
             if not cells:
                 continue
             bottom = max(bottom, r)
-            right = max(right, _last_col(cells) if isinstance(cells, str) else max(cells))
+            right = max(right, last_col(cells) if isinstance(cells, str) else max(cells))
         return bottom, right
 
     def _parsed(self, row: int, col: int) -> Cell:
@@ -391,7 +305,7 @@ class Sheet:
         for i in range(height):
             row = top + i
             entry = raw(rows, row)
-            if entry is None or (isinstance(entry[1], str) and _last_col(entry[1]) < left):
+            if entry is None or (isinstance(entry[1], str) and last_col(entry[1]) < left):
                 if appended[i]:
                     tag, body = entry or (f'<row r="{row}">', "")
                     dict.__setitem__(rows, row, (tag, body + appended[i]))
@@ -461,8 +375,8 @@ class Sheet:
         return self.before[: m.start()] + new + self.before[m.end() :]
 
     def xml(self) -> str:
-        if self._raw is not None:  # never read: as it came
-            return self._raw.decode("utf-8")
+        if self._stored is not None:  # never read: as it came
+            return self._stored.decode("utf-8")
         if self._rows is None:  # never read cell by cell: as it came
             return self._before + self._body + self._after
         return "".join(self._pieces())
@@ -470,7 +384,7 @@ class Sheet:
     def chunks(self, size: int = 1 << 22) -> Iterator[bytes]:
         """:meth:`xml` as UTF-8 in pieces of about ``size`` characters (4 MB), made as they
         are written: a sheet of 200,000 rows is never held whole a second time."""
-        whole = self._raw is not None or self._rows is None  # as it came: one piece
+        whole = self._stored is not None or self._rows is None  # as it came: one piece
         batch: list[str] = []
         length = 0
         for piece in [self.xml()] if whole else self._pieces():

@@ -160,7 +160,7 @@ class Package:
     def sheet(self, name: str) -> Sheet:
         part = self.sheet_parts[name]
         try:
-            return Sheet.parse(name, part, self.read(part))
+            return Sheet.parse(name, part, self.read(part), reload=lambda: self.read(part))
         except WorkbookError:
             raise
         except (KeyError, ValueError, UnicodeDecodeError) as exc:

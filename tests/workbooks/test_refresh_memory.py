@@ -1,0 +1,72 @@
+"""What a refresh holds while it computes and writes (issue 33: a million-row log in 1 GB):
+a log sheet's stored bytes are let go once the engine has its values, and the engine and the
+cells read are let go before the results are written."""
+
+import shutil
+
+import pytest
+
+from clv_xl.workbooks import refresh as refreshing
+from clv_xl.workbooks.calculation import Calculation
+from clv_xl.workbooks.sheet import Sheet
+from clv_xl.workbooks.xlsx import Package
+from tests.helpers import TEMPLATES
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+
+
+def test_a_sheet_let_go_is_read_again_from_the_file_when_asked(tmp_path):
+    book = tmp_path / "b.xlsx"
+    shutil.copy(TEMPLATES / "customer_base.xlsx", book)
+    package = Package(book)
+    try:
+        sales = package.sheet("Transactions")
+        stored = sales.stored()
+        assert stored is not None
+        sales.let_go()
+        assert sales._raw is None  # not held
+        assert sales.stored() == stored and sales.xml().encode() == stored  # read again
+        read = package.sheet("Model")
+        rows = read.rows  # read cell by cell: its rows are held, nothing is let go
+        read.let_go()
+        assert read.rows is rows
+    finally:
+        package.close()
+
+
+def test_a_sheet_without_a_file_behind_it_keeps_its_bytes():
+    sheet = Sheet.parse("S", "p", b"<worksheet><sheetData/></worksheet>")
+    sheet.let_go()
+    assert sheet.stored() == b"<worksheet><sheetData/></worksheet>"
+
+
+def test_the_log_the_engine_and_the_cells_read_are_let_go_before_writing(tmp_path, monkeypatch):
+    book = tmp_path / "b.xlsx"
+    shutil.copy(TEMPLATES / "customer_base.xlsx", book)
+    seen = {}
+    real_compute, real_write = Calculation.compute, Sheet.write_block
+
+    def computing(calc, f):
+        seen.setdefault("log held while computing", calc.sheets["Transactions"]._raw is not None)
+        return real_compute(calc, f)
+
+    def writing(sheet, *args, **kwargs):
+        calc = seen["calc"]
+        seen.setdefault("engine held while writing", calc.engine.book is not None)
+        seen.setdefault("cells read held while writing", bool(calc._read_cache))
+        return real_write(sheet, *args, **kwargs)
+
+    real_let_go = Calculation.let_go
+    monkeypatch.setattr(Calculation, "compute", computing)
+    monkeypatch.setattr(Sheet, "write_block", writing)
+    monkeypatch.setattr(
+        Calculation, "let_go", lambda calc: seen.update(calc=calc) or real_let_go(calc)
+    )
+    report = refreshing.refresh(book)
+    assert not report.errors
+    assert seen == {
+        "log held while computing": False,
+        "calc": seen["calc"],
+        "engine held while writing": False,
+        "cells read held while writing": False,
+    }
