@@ -46,8 +46,12 @@ def number_argument(
 
 def one_cell(value: Any, argument: str, allowed: str) -> Any:
     """A single-cell argument's value; a range (other than one cell) is an InputError."""
-    if isinstance(value, list | tuple):
-        flat = [x for row in value for x in (row if isinstance(row, list | tuple) else [row])]
+    if isinstance(value, list | tuple | np.ndarray):
+        flat = (
+            value.ravel().tolist()
+            if isinstance(value, np.ndarray)
+            else [x for row in value for x in (row if isinstance(row, list | tuple) else [row])]
+        )
         if len(flat) != 1:
             raise InputError(argument, f"a range of {len(flat)} cells", f"one cell: {allowed}")
         return flat[0]

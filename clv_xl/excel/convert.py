@@ -116,8 +116,9 @@ def is_ragged(value: Any) -> bool:
 
 def flatten(value: Any) -> tuple[list[Any], tuple[int, ...]]:
     """A cell, list or list of lists as one flat list of cells and its shape, at C speed."""
-    if isinstance(value, np.ndarray):
-        return value.astype(object).ravel().tolist(), value.shape
+    if isinstance(value, np.ndarray):  # as the headless refresh hands a range: its cells
+        cells = value if value.dtype == object else value.astype(object)
+        return cells.ravel().tolist(), value.shape
     if isinstance(value, list | tuple):
         if value and type(value[0]) is list and len(value[0]) == 1:
             # a column, the common case: unpacking each row checks it holds one cell (2.5x
@@ -136,7 +137,10 @@ def flatten(value: Any) -> tuple[list[Any], tuple[int, ...]]:
 
 
 def to_grid(value: Any) -> np.ndarray:
-    """A cell, list or list of lists as an object array of 0, 1 or 2 dimensions."""
+    """A cell, list or list of lists as an object array of 0, 1 or 2 dimensions (a new one:
+    the caller may change it)."""
+    if isinstance(value, np.ndarray):
+        return value.astype(object)  # a copy, as it is
     flat, shape = flatten(value)
     grid: np.ndarray = np.empty(len(flat), dtype=object)
     grid[:] = flat

@@ -19,19 +19,30 @@ from clv_xl.core.docstrings import with_section
 from clv_xl.excel import argdocs as docs
 
 HELP = "__clv_help__"
+RANGES = "__clv_ranges__"
 
 
 def _declared(name: str, doc: str, **options: Any) -> Callable[[Any], Any]:
     def declare(f: Any) -> Any:
         vars(f).setdefault(HELP, {})[name] = doc
+        if options.get("ndim") == 2:
+            vars(f).setdefault(RANGES, set()).add(name)
         return xw.arg(name, doc=doc, **options)(f)
 
     return declare
 
 
 def cells(name: str, doc: str) -> Callable[[Any], Any]:
-    """A range argument, as a list of rows."""
+    """A range argument, as a list of rows (the headless refresh hands a 2-D object array
+    instead: :func:`range_arguments`)."""
     return _declared(name, doc, ndim=2)
+
+
+def range_arguments(f: Any) -> frozenset[str]:
+    """The arguments ``f`` declares as ranges (:func:`cells`): a reader of a range takes a
+    list of rows or a 2-D object array alike, so the headless refresh hands these as arrays
+    (a million-row column is not made into a million one-cell lists)."""
+    return frozenset(vars(f).get(RANGES, ()))
 
 
 def cell(name: str, doc: str) -> Callable[[Any], Any]:

@@ -45,11 +45,17 @@ SUMMARY_HEADERS = {
 """The customer columns a model function takes, by CLV_SUMMARY's header of each."""
 
 
+def _first_row(value: Any) -> list[Any] | None:
+    """The first row of a range of rows (a list of lists, or a 2-D array as the headless
+    refresh hands it), None for anything else."""
+    if isinstance(value, np.ndarray):
+        return value[0].tolist() if value.ndim == 2 and value.size else None
+    return value[0] if isinstance(value, list) and value and isinstance(value[0], list) else None
+
+
 def is_summary(value: Any) -> bool:
     """A range that is CLV_SUMMARY's whole spill: a header row naming frequency, recency and T."""
-    if not (isinstance(value, list) and value and isinstance(value[0], list)):
-        return False
-    header = {str(c).strip() for c in value[0] if isinstance(c, str)}
+    header = {str(c).strip() for c in _first_row(value) or () if isinstance(c, str)}
     return {"frequency", "recency", "T"} <= header
 
 
@@ -61,10 +67,10 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
     table = required[first]
     left_out = [k for k, v in required.items() if v is None]
     if left_out and is_summary(table):
-        header = [str(c).strip() if isinstance(c, str) else "" for c in table[0]]
+        header = [str(c).strip() if isinstance(c, str) else "" for c in _first_row(table) or ()]
         filled = dict(required)
         rows = table[1:]
-        full = set(map(len, rows)) <= {len(header)}
+        full = isinstance(rows, np.ndarray) or set(map(len, rows)) <= {len(header)}
         for key in required:
             name = SUMMARY_HEADERS.get(key, key)  # a statistic of its own: its name
             if name not in header:
@@ -76,6 +82,9 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
                     )
                 continue
             i = header.index(name)
+            if isinstance(rows, np.ndarray):
+                filled[key] = rows[:, i : i + 1].copy()
+                continue
             column = np.empty((len(rows), 1), dtype=object)  # a column, without a list a cell
             column[:, 0] = (
                 list(map(itemgetter(i), rows))
@@ -103,6 +112,8 @@ def is_header(cell: Any) -> bool:
 def _first_of_several(value: Any) -> Any:
     """The first cell of a range of more than one cell (None for a single cell), read without
     converting the range: this runs on every call, on ranges of a million cells."""
+    if isinstance(value, np.ndarray):
+        return value.flat[0] if value.size > 1 else None
     if not isinstance(value, list | tuple) or not value:
         return None
     row = value[0]

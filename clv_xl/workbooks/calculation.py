@@ -32,6 +32,7 @@ import numpy as np
 from clv_xl.core.numbers import is_number
 from clv_xl.errors import CLVError
 from clv_xl.excel import udfs
+from clv_xl.excel.declare import range_arguments
 from clv_xl.excel.runner import last_error, one_line
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.engine_book import EngineBook, plain
@@ -171,22 +172,26 @@ class Calculation:
             return kept(grid)
         return grid
 
-    def argument(self, arg: Argument, f: Formula, bottom: int | None = None) -> Any:
+    def argument(
+        self, arg: Argument, f: Formula, bottom: int | None = None, as_range: bool = False
+    ) -> Any:
         """One argument of a CLV_ call as xlwings hands it to the function (whole columns to
-        ``bottom``, the same for every whole column of the call)."""
+        ``bottom``, the same for every whole column of the call); ``as_range``: an argument
+        the function declares a range, handed as a read-only 2-D array (:func:`_handed`)."""
         if arg.text is None:
             return None
         if arg.reference is not None:
-            return _handed(self.read(self._area_of(arg.reference, f), bottom, own=False))
+            cells = self.read(self._area_of(arg.reference, f), bottom, own=False)
+            return _handed(cells, as_range)
         if len(arg.tokens) == 1 and arg.tokens[0].kind == "Operand":
             return _literal(arg.tokens[0])
         nested = clv_call(arg.text)
         if nested is not None:
-            return _handed(self._call(nested, f))
+            return _handed(self._call(nested, f), as_range)
         area = self._folded_area(arg.text, f)
         if area is not None:  # CHOOSECOLS(A1#, 11): a range
-            return _handed(self.read(area, own=False))
-        return _handed(self.evaluate(arg.text, f))
+            return _handed(self.read(area, own=False), as_range)
+        return _handed(self.evaluate(arg.text, f), as_range)
 
     def argument_area(self, arg: Argument, f: Formula) -> Area | None:
         """The cells an argument is, when it is a range (``A1:A9``, ``Sales[Date]``, ``A1#``,
@@ -268,7 +273,13 @@ class Calculation:
             whole = [self._area_of(a.reference, f) for a in args if a.reference is not None]
             tall = [a for a in whole if a.bottom == MAX_ROW]
             bottom = max((self.used(a.sheet)[0] for a in tall), default=None)
-            values = [self.argument(a, f, bottom) for a in args]
+            ranges = [
+                p in range_arguments(function) for p in inspect.signature(function).parameters
+            ]
+            values = [
+                self.argument(a, f, bottom, as_range=i < len(ranges) and ranges[i])
+                for i, a in enumerate(args)
+            ]
         except _RefError as exc:
             self.errors.append(ErrorLine(f.sheet, f.ref, f"#REF! {exc}"))
             return one("#REF!")
@@ -355,10 +366,17 @@ def _literal(tok: Any) -> Any:
     return tok.text  # an error literal: "#N/A"
 
 
-def _handed(grid: np.ndarray) -> Any:
-    """A grid as xlwings hands a range: one cell as its value, else a list of rows."""
+def _handed(grid: np.ndarray, as_range: bool = False) -> Any:
+    """A grid as xlwings hands a range: one cell as its value, else a list of rows; or, for an
+    argument declared a range (``as_range``), the grid itself, read-only (it may be the cells
+    read, shared with other calls): a million-row column is not made into a million one-cell
+    lists, 84 MB each."""
     if grid.size == 1:
         return grid.reshape(()).item()
+    if as_range:
+        handed = grid.view()
+        handed.flags.writeable = False
+        return handed
     return grid.tolist()
 
 

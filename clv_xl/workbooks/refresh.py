@@ -228,8 +228,10 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
         sheet = sheets[run[0].sheet]
         block = np.hstack(grids) if len(grids) > 1 else grids[0]
         sheet.write_block(first.top, first.left, block, calc.to_serial)
+        del block, grids
         for f in run:
             found[f.key] = _shown(calc, sheet, f, areas[f.key])
+            calc.outputs[f.key].grid = _WRITTEN  # its cells are text now: the values go
     results = list(areas.values())
     for f in placed:  # once every result is in: what a spill no longer covers is cleared
         if f.dynamic:
@@ -261,6 +263,10 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
         elif is_error(value):
             report.errors.append(ErrorLine(f.sheet, f.ref, explained(f.text, str(value))))
         sheet.set_value(f.row, f.col, calc.to_serial(value))
+
+
+_WRITTEN = np.empty((0, 0), dtype=object)
+"""A result's grid once written: the sheet holds its cells, as text."""
 
 
 def _circular_cells(

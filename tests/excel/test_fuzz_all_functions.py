@@ -2,7 +2,8 @@
 
 Whatever arrives (numbers, text, bools, dates, blanks, Excel errors, NaN, ranges of any small
 shape), every function answers with numbers, a table, or one line naming itself: no exception,
-no traceback, no NaN or infinity.
+no traceback, no NaN or infinity. And the answer is the same when its ranges come as the
+headless refresh hands them (read-only 2-D object arrays) as when they come as xlwings' lists.
 """
 
 import datetime as dt
@@ -12,7 +13,10 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import numpy as np
+
 from clv_xl.excel import udfs
+from clv_xl.excel.declare import range_arguments
 
 cell = st.one_of(
     st.none(),
@@ -71,5 +75,30 @@ def fuzz(name):
     return run
 
 
+def as_array(value):
+    """A range of more than one cell as the refresh hands it (one cell: its value, as xlwings)."""
+    if not (isinstance(value, list) and value and all(isinstance(r, list) for r in value)):
+        return value
+    grid = np.empty((len(value), len(value[0])), dtype=object)
+    grid[:] = value
+    grid.flags.writeable = False  # shared with the refresh's cache: a reader must not change it
+    return grid if grid.size > 1 else value
+
+
+def arrays_alike(name):
+    function = getattr(udfs, name)
+    params = list(inspect.signature(function).parameters)
+    ranges = range_arguments(function)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(argument, min_size=len(params), max_size=len(params)))
+    def run(args):
+        handed = [as_array(a) if p in ranges else a for p, a in zip(params, args, strict=True)]
+        assert function(*handed) == function(*args)
+
+    return run
+
+
 for _name in udfs.__all__:
     globals()[f"test_fuzz_{_name.lower()}"] = fuzz(_name)
+    globals()[f"test_arrays_alike_{_name.lower()}"] = arrays_alike(_name)

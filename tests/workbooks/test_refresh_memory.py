@@ -4,6 +4,7 @@ cells read are let go before the results are written."""
 
 import shutil
 
+import numpy as np
 import pytest
 
 from clv_xl.workbooks import refresh as refreshing
@@ -70,3 +71,40 @@ def test_the_log_the_engine_and_the_cells_read_are_let_go_before_writing(tmp_pat
         "engine held while writing": False,
         "cells read held while writing": False,
     }
+
+
+def test_ranges_are_handed_as_read_only_arrays_and_results_let_go_once_written(
+    tmp_path, monkeypatch
+):
+    """A range a function declares (``cells``) comes as the cells read, a read-only 2-D object
+    array, not as a list of one-cell lists (84 MB a million-row column); one-cell arguments as
+    their values, as xlwings hands them. Once written, a result's values are let go."""
+    import functools
+
+    from clv_xl.excel import udfs
+
+    book = tmp_path / "b.xlsx"
+    shutil.copy(TEMPLATES / "customer_base.xlsx", book)
+    handed = []
+    real = udfs.CLV_SUMMARY
+
+    @functools.wraps(real)  # its declarations with it
+    def spying(*args):
+        handed.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(udfs, "CLV_SUMMARY", spying)
+    kept = {}
+    real_let_go = Calculation.let_go
+    monkeypatch.setattr(
+        Calculation, "let_go", lambda calc: kept.update(calc=calc) or real_let_go(calc)
+    )
+    report = refreshing.refresh(book)
+    assert not report.errors and handed
+    ids, dates, amounts, as_of, *_ = handed[0]
+    for column in (ids, dates, amounts):
+        assert isinstance(column, np.ndarray) and column.ndim == 2 and column.shape[1] == 1
+        assert column.dtype == object and not column.flags.writeable
+    assert not isinstance(as_of, np.ndarray | list)  # one cell: its value
+    outputs = kept["calc"].outputs.values()
+    assert outputs and all(o.grid.size == 0 for o in outputs)
