@@ -8,6 +8,7 @@ are formatted at C speed: one join and a few replaces per column.
 from __future__ import annotations
 
 import math
+import re
 from itertools import starmap
 from typing import Any
 
@@ -47,8 +48,40 @@ def _element(attrs: dict[str, str], inner: str) -> str:
     return f"<c{text}>{inner}</c>" if inner else f"<c{text}/>"
 
 
+_AS_WRITTEN = re.compile(r'<c r="[A-Z]{1,3}[0-9]{1,7}"( s="[0-9]+")?(?: t="[a-zA-Z]+")?/?>')
+"""A cell's head as Excel writes a value cell's: its reference, maybe a style and a type."""
+
+
+def as_written(cell_xml: str) -> tuple[str, str] | None:
+    """(its head up to the type, its style attribute) for a cell written so, without a
+    formula; None otherwise (the attributes are then read one by one)."""
+    m = _AS_WRITTEN.match(cell_xml)
+    if m is None or "<f" in cell_xml:
+        return None
+    end = cell_xml.find('"', 6) + 1  # after r="..."
+    return cell_xml[:end], m.group(1) or ""
+
+
+def written_cells(letters: list[str], styles: list[str]) -> re.Pattern[str]:
+    """A run of value cells as this writer writes them in these columns and styles (each
+    column's cell there or not): the cells a block's columns held from the last refresh."""
+    value = r'(?:/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)'
+    return re.compile(
+        "".join(
+            f'(?:<c r="{col}[0-9]+"{re.escape(style)}(?: t="[a-zA-Z]+")?{value})?'
+            for col, style in zip(letters, styles, strict=True)
+        )
+    )
+
+
 def value_xml(cell_xml: str | None, row: int, col: int, value: Any) -> str:
     """The ``<c>`` element with ``value`` as its cached value; style and formula kept."""
+    written = as_written(cell_xml) if cell_xml is not None else None
+    if written is not None:  # the common case, a value cell: as the general path makes it
+        head, style = written
+        kind, body = encode(value, False)
+        t = f' t="{kind}"' if kind else ""
+        return f"{head}{style}{t}>{body}</c>" if body else f"{head}{style}{t}/>"
     if cell_xml is None:
         cell_xml = f'<c r="{cell_ref(row, col)}"/>'
     attrs = head_attributes(cell_xml)
@@ -64,6 +97,9 @@ def value_xml(cell_xml: str | None, row: int, col: int, value: Any) -> str:
 
 def blank_xml(cell_xml: str) -> str:
     """The cell emptied: no formula, no value, its style kept."""
+    written = as_written(cell_xml)
+    if written is not None:
+        return f"{written[0]}{written[1]}/>"
     attrs = {k: v for k, v in head_attributes(cell_xml).items() if k not in ("t", "cm", "vm")}
     return _element(attrs, "")
 

@@ -142,20 +142,16 @@ class EngineBook:
 def _engine_copy(package: Package, sheets: dict[str, Sheet], formulas: list[Formula]) -> bytes:
     """The workbook as the engine loads it, in memory (see the module's docstring)."""
     changed: dict[str, Sheet] = {n: s for n, s in sheets.items() if s.rewritten}
-    copied: set[str] = set()
+    spills: dict[str, list[Formula]] = {}
     for f in formulas:
-        if not f.placed:
-            continue
-        if f.sheet not in copied:
-            changed[f.sheet] = sheets[f.sheet].copy()
-            copied.add(f.sheet)
-        sheet = changed[f.sheet]
-        area = f.old_area
-        for r in range(area.top, area.bottom + 1):
-            for c in range(area.left, area.right + 1):
-                cell = sheet.get(r, c)
-                if (r, c) == (f.row, f.col) or (cell is not None and cell.formula is None):
-                    sheet.blank(r, c)
+        if f.placed:
+            spills.setdefault(f.sheet, []).append(f)
+    for name, placed in spills.items():
+        changed[name] = sheets[name].copy()
+        areas = [
+            (g.old_area.top, g.old_area.left, g.old_area.bottom, g.old_area.right) for g in placed
+        ]
+        changed[name].blank_values(areas, {(g.row, g.col) for g in placed})
     parts = {s.part: s.xml().encode("utf-8") for s in changed.values()}
     for s in sheets.values():  # a sheet never read: the bytes in hand, not inflated again
         raw = s.stored()

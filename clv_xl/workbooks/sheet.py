@@ -16,7 +16,15 @@ from typing import Any
 
 from clv_xl.workbooks import cell_xml
 from clv_xl.workbooks.addresses import cell_ref, col_letters, split_ref
-from clv_xl.workbooks.sheet_rows import Rows, last_col, parse_rows
+from clv_xl.workbooks.sheet_rows import (
+    Rows,
+    first_col,
+    in_spans,
+    last_col,
+    only_values_within,
+    parse_rows,
+    row_spans,
+)
 from clv_xl.workbooks.xml_reader import (
     WorkbookError,
     attributes,
@@ -65,7 +73,36 @@ class Cell:
 
     @property
     def has_value(self) -> bool:
-        return _VALUE.search(self.xml) is not None
+        return holds_value(self.xml)
+
+
+def _rewritten(
+    body: Any, row: int, left: int, width: int, letters: list[str], written: Any, new: str
+) -> str | None:
+    """A row's text with the block's new cells (``new``) in place of its old ones, when those
+    are value cells as this writer writes them in the block's columns, in their columns'
+    styles (the last refresh's spill): found in the row's text by one regular expression,
+    the row never split. None otherwise: the row is written cell by cell, each cell keeping
+    its own style and formula."""
+    if not isinstance(body, str) or "<f" in body:
+        return None
+    start = 0 if first_col(body) >= left else body.find(f'<c r="{letters[0]}{row}"')
+    if start < 0:
+        return None
+    end = written.match(body, start).end()
+    if end < len(body) and first_col(body[end:]) < left + width:
+        return None  # a cell of the block's columns written otherwise
+    return body[:start] + new + body[end:]
+
+
+def holds_value(xml: str) -> bool:
+    """Whether a cell's XML holds a value (a ``<v>`` or an inline string)."""
+    return _VALUE.search(xml) is not None
+
+
+def holds_formula(xml: str) -> bool:
+    """Whether a cell's XML holds a formula, without parsing the cell."""
+    return "<f" in xml and cell_xml.formula_element(xml) is not None
 
 
 def parse_cell(xml: str, row: int, col: int) -> Cell:
@@ -301,6 +338,7 @@ class Sheet:
         styles = [f' s="{st}"' if (st := self.column_style(left + j)) else "" for j in range(width)]
         self._wrote(top, left, top + height - 1, left + width - 1)
         appended = cell_xml.new_rows(columns, letters, top, styles)
+        written = cell_xml.written_cells(letters, styles)
         raw, rows = dict.get, self.rows  # the property once, not once a row
         for i in range(height):
             row = top + i
@@ -310,6 +348,11 @@ class Sheet:
                     tag, body = entry or (f'<row r="{row}">', "")
                     dict.__setitem__(rows, row, (tag, body + appended[i]))
                     self.touched.add(row)
+                continue
+            body = _rewritten(entry[1], row, left, width, letters, written, appended[i])
+            if body is not None:
+                dict.__setitem__(rows, row, (entry[0], body))
+                self.touched.add(row)
                 continue
             cells = rows[row][1]
             changed = False
@@ -341,14 +384,28 @@ class Sheet:
             dict.__setitem__(rows, r, (tag, cells if isinstance(cells, str) else dict(cells)))
         return Sheet(self.name, self.part, self.before, self.after, rows, set(self.touched))
 
-    def blank(self, row: int, col: int) -> None:
-        """Empty a cell: no formula, no value (its style kept)."""
-        cells = self.rows.get(row, ("", {}))[1]
-        xml = cells.get(col)
-        if xml is None:
-            return
-        cells[col] = cell_xml.blank_xml(xml)
-        self.touched.add(row)
+    def blank_values(
+        self, areas: list[tuple[int, int, int, int]], anchors: set[tuple[int, int]]
+    ) -> None:
+        """Empty the cells of the areas (top, left, bottom, right) that hold no formula, and the
+        ``anchors``: the last spills of the sheet's dynamic arrays in the engine's copy (a stale
+        value would block a new spill). A row whose cells all lie in the areas and hold no
+        formula is emptied whole, unsplit (a 200,000-row spill from the last refresh)."""
+        rows = self.rows
+        for r, spans in row_spans(areas).items():
+            entry = dict.get(rows, r)
+            if entry is None:
+                continue
+            if only_values_within(entry[1], spans, r):
+                dict.__setitem__(rows, r, (entry[0], ""))
+                self.touched.add(r)
+                continue
+            cells = rows[r][1]
+            for c in [c for c in cells if in_spans(c, spans)]:
+                xml = cells[c]
+                if (r, c) in anchors or not holds_formula(xml):
+                    cells[c] = cell_xml.blank_xml(xml)
+                    self.touched.add(r)
 
     def merged(self) -> list[str]:
         """The ranges of merged cells ("A1:B2")."""
@@ -407,4 +464,4 @@ class Sheet:
         yield self.after
 
 
-__all__ = ["Cell", "Rows", "Sheet", "ooxml_text", "parse_cell"]
+__all__ = ["Cell", "Rows", "Sheet", "holds_formula", "holds_value", "ooxml_text", "parse_cell"]

@@ -5,10 +5,11 @@ read by that module's exact grammar."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
-from clv_xl.workbooks.addresses import col_number
+from clv_xl.workbooks.addresses import col_letters, col_number
 from clv_xl.workbooks.xml_reader import WorkbookError, attributes, end_tag, start_tag
 
 _ROW = start_tag("row")
@@ -28,6 +29,38 @@ def r_attribute(tag: str) -> str | None:
 
 
 def split_cells(body: str, rnum: int) -> dict[int, str]:
+    """A row's cells by column: each ``<c>`` element's text, as it is in the row."""
+    fast = _split_as_written(body)
+    return fast if fast is not None else _split_by_grammar(body, rnum)
+
+
+_DIGITS = "0123456789"
+
+
+def _split_as_written(body: str) -> dict[int, str] | None:
+    """:func:`split_cells` for a row as Excel writes one: every cell starts ``<c r="`` with
+    its column, the cells follow one another with nothing between them. One ``str.split``
+    instead of a regular expression a cell (a refreshed sheet of 200,000 rows, read again);
+    None for any other row, which the grammar then reads."""
+    pieces = body.split('<c r="')
+    if pieces[0] or body.count("<c") != len(pieces) - 1:
+        return None
+    cells: dict[int, str] = {}
+    numbers = _COLUMN_NUMBERS
+    for piece in pieces[1:]:
+        letters = piece[: piece.find('"')].rstrip(_DIGITS)
+        col = numbers.get(letters)
+        if col is None:
+            if not letters.isalpha() or not letters.isupper():
+                return None  # "$B$5", or no column: the grammar says what it is
+            col = numbers.setdefault(letters, col_number(letters))
+        if not (piece.endswith("</c>") or piece.endswith("/>")):
+            return None  # something between cells
+        cells[col] = '<c r="' + piece
+    return cells
+
+
+def _split_by_grammar(body: str, rnum: int) -> dict[int, str]:
     cells: dict[int, str] = {}
     col = 0
     at = body.find("<c")
@@ -62,6 +95,65 @@ def last_col(body: str) -> int:
 
 
 _COLUMN_NUMBERS: dict[str, int] = {}
+
+
+def first_col(body: str) -> int:
+    """The column of a row's first cell, from the row's text (0 for a row without cells)."""
+    if not body.startswith('<c r="'):
+        return min(split_cells(body, 0), default=0)
+    letters = body[6:9].rstrip('0123456789"')
+    if not letters.isalpha():
+        return min(split_cells(body, 0), default=0)
+    return _COLUMN_NUMBERS.get(letters) or _COLUMN_NUMBERS.setdefault(letters, col_number(letters))
+
+
+Span = tuple[int, int]  # first and last column
+
+
+def row_spans(areas: list[tuple[int, int, int, int]]) -> dict[int, list[Span]]:
+    """Per row, the columns some of the areas (top, left, bottom, right) cover, as spans
+    joined where they touch (side-by-side spills: one span)."""
+    by_row: dict[int, list[Span]] = {}
+    for top, left, bottom, right in areas:
+        for r in range(top, bottom + 1):
+            by_row.setdefault(r, []).append((left, right))
+    for r, spans in by_row.items():
+        if len(spans) > 1:
+            spans.sort()
+            joined = [spans[0]]
+            for lo, hi in spans[1:]:
+                if lo <= joined[-1][1] + 1:
+                    joined[-1] = (joined[-1][0], max(hi, joined[-1][1]))
+                else:
+                    joined.append((lo, hi))
+            by_row[r] = joined
+    return by_row
+
+
+def in_spans(col: int, spans: list[Span]) -> bool:
+    return any(lo <= col <= hi for lo, hi in spans)
+
+
+def only_values_within(body: Any, spans: list[Span], row: int) -> bool:
+    """A row never split whose cells all lie in ``spans`` and hold no formula: a row of
+    spills' values, told so from its text without splitting it (a column between two spans
+    is looked for by its reference, where there are a few such columns)."""
+    if not isinstance(body, str) or not body or "<f" in body:
+        return False
+    first, last = first_col(body), last_col(body)
+    if first < spans[0][0] or last > spans[-1][1]:
+        return False
+    for (_, hi), (lo, _) in itertools.pairwise(spans):
+        gap = range(max(hi + 1, first), min(lo - 1, last) + 1)
+        if len(gap) > GAP_LOOKS:
+            return False
+        if any(f'<c r="{col_letters(c)}{row}"' in body for c in gap):
+            return False
+    return True
+
+
+GAP_LOOKS = 16
+"""Columns between spans looked for by reference at most (more: the row is split)."""
 
 
 class Rows(dict[int, Any]):
@@ -118,4 +210,14 @@ def parse_rows(name: str, xml: str) -> Rows:
     return rows
 
 
-__all__ = ["Rows", "last_col", "parse_rows", "r_attribute", "split_cells"]
+__all__ = [
+    "Rows",
+    "first_col",
+    "in_spans",
+    "last_col",
+    "only_values_within",
+    "parse_rows",
+    "r_attribute",
+    "row_spans",
+    "split_cells",
+]

@@ -10,10 +10,9 @@ import datetime as dt
 import inspect
 import math
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import numpy as np
 
 from clv_xl.excel import udfs
 from clv_xl.excel.declare import range_arguments
