@@ -94,10 +94,7 @@ def test_a_block_over_the_last_refresh_keeps_a_cell_styled_otherwise():
     # row 5: B5's own style (9) kept, cell by cell; row 6 in the columns' style: new cells
     # (a blank in the column's style is no cell, as a new one is)
     assert '<c r="A5" s="1"><v>10</v></c><c r="B5" s="9"><v>20</v></c><c r="D5"><v>5</v></c>' in out
-    assert (
-        '<row r="6"><c r="A6" s="1"><v>30</v></c><c r="D6"><v>6</v></c></row>'
-        in out
-    )
+    assert '<row r="6"><c r="A6" s="1"><v>30</v></c><c r="D6"><v>6</v></c></row>' in out
 
 
 @pytest.mark.parametrize("name", ["customer_base", "dry_cleaner"])
