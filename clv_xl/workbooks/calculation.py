@@ -77,6 +77,13 @@ class Calculation:
         self._read_cache: dict[Area, np.ndarray] = {}
         self._used: dict[str, tuple[int, int]] = {}  # each sheet's extent, when first asked
 
+    def forget(self, later: list[Formula]) -> None:
+        """Let go of the cells read that no formula of ``later`` reads: a log's million rows
+        once their last reader has them (read again, should a later pass want them)."""
+        wanted = [a for g in later for a in g.reads]
+        for area in [a for a in self._read_cache if not any(a.overlaps(w) for w in wanted)]:
+            del self._read_cache[area]
+
     def let_go(self) -> dict[Key, Any]:
         """Once all is computed: the values of the formulas the engine computed, read now; then
         the engine and the cells read are let go (a million-row log's values are not held while

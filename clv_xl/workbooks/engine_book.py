@@ -153,11 +153,7 @@ def _engine_copy(package: Package, sheets: dict[str, Sheet], formulas: list[Form
         ]
         changed[name].blank_values(areas, {(g.row, g.col) for g in placed})
     parts = {s.part: s.xml().encode("utf-8") for s in changed.values()}
-    for s in sheets.values():  # a sheet never read: the bytes in hand, not inflated again
-        raw = s.stored()
-        if raw is not None and s.part not in parts:
-            parts[s.part] = raw
-    return package.to_bytes(parts)
+    return package.to_bytes(parts)  # a sheet not changed: as stored (a log stays deflated)
 
 
 def nested(function: Callable[..., Any]) -> Callable[..., Any]:

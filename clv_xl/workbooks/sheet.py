@@ -220,10 +220,6 @@ class Sheet:
         self._read()
         return self._after
 
-    def stored(self) -> bytes | None:
-        """The part's bytes as stored, when it was never read (else None)."""
-        return self._stored
-
     @property
     def rewritten(self) -> bool:
         """Read from a form Excel does not write (the engine then gets the plain one)."""

@@ -158,3 +158,30 @@ def test_a_sheet_as_large_as_excel_holds_opens(tmp_path):
     package = Package(path)
     assert package.sheet("Log").extent() == (rows, 6)
     package.close()
+
+
+def test_the_engines_copy_keeps_unchanged_parts_as_stored_and_a_damaged_one_stops_the_refresh(
+    book, tmp_path
+):
+    """The engine reads unchanged parts as they are stored (a million-row log stays deflated,
+    issue 33); a damaged one is still refused, when the refreshed copy is written."""
+    from clv_xl.workbooks.xlsx import Package
+
+    package = Package(book)
+    try:
+        engine_copy = zipfile.ZipFile(io.BytesIO(package.to_bytes({})))
+        for info in package.zip.infolist():
+            copied = engine_copy.getinfo(info.filename)
+            assert copied.compress_type == info.compress_type
+            assert engine_copy.read(info.filename) == package.zip.read(info.filename)
+    finally:
+        package.close()
+    with zipfile.ZipFile(book) as old:
+        theme = next(i for i in old.infolist() if i.compress_size > 100 and "theme" in i.filename)
+    data = bytearray(book.read_bytes())
+    data[theme.header_offset + 30 + len(theme.filename) + len(theme.extra) + 40] ^= 0xFF
+    book.write_bytes(bytes(data))
+    out = tmp_path / "out.xlsx"
+    with pytest.raises(WorkbookError, match=r"damaged|cannot read"):
+        refresh(book, out)
+    assert not out.exists()
