@@ -16,7 +16,7 @@ import numpy as np
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.inventory import Formula, Key, area_of
 from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area
-from clv_xl.workbooks.sheet import Sheet, holds_formula, holds_value
+from clv_xl.workbooks.sheet import Sheet, holds_formula, holds_value, merged_ranges
 from clv_xl.workbooks.sheet_rows import only_values_within, row_spans
 
 
@@ -94,7 +94,8 @@ class Placer:
             if key != f.key and out.area.overlaps(area):
                 return f"the spill of {cell_ref(key[1], key[2])}"
         if f.sheet not in self._merged:
-            self._merged[f.sheet] = [area_of(f.sheet, r) for r in self.sheets[f.sheet].merged()]
+            ranges = merged_ranges(self.sheets[f.sheet])
+            self._merged[f.sheet] = [area_of(f.sheet, r) for r in ranges]
         for merged in self._merged[f.sheet]:
             if merged.overlaps(area):
                 return f"the merged cells {local(merged)}"

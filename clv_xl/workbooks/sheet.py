@@ -95,6 +95,11 @@ def _rewritten(
     return body[:start] + new + body[end:]
 
 
+def merged_ranges(sheet: Sheet) -> list[str]:
+    """The ranges of a sheet's merged cells ("A1:B2")."""
+    return [attributes(m.group(1)).get("ref", "") for m in _MERGE.finditer(sheet.after)]
+
+
 def holds_value(xml: str) -> bool:
     """Whether a cell's XML holds a value (a ``<v>`` or an inline string)."""
     return _VALUE.search(xml) is not None
@@ -403,10 +408,6 @@ class Sheet:
                     cells[c] = cell_xml.blank_xml(xml)
                     self.touched.add(r)
 
-    def merged(self) -> list[str]:
-        """The ranges of merged cells ("A1:B2")."""
-        return [attributes(m.group(1)).get("ref", "") for m in _MERGE.finditer(self.after)]
-
     def _head(self) -> str:
         """The XML before the rows, its ``<dimension>`` grown to cover what was written (a
         reader that trusts it, such as openpyxl's read-only mode, then sees every row)."""
@@ -460,4 +461,13 @@ class Sheet:
         yield self.after
 
 
-__all__ = ["Cell", "Rows", "Sheet", "holds_formula", "holds_value", "ooxml_text", "parse_cell"]
+__all__ = [
+    "Cell",
+    "Rows",
+    "Sheet",
+    "holds_formula",
+    "holds_value",
+    "merged_ranges",
+    "ooxml_text",
+    "parse_cell",
+]
