@@ -17,7 +17,7 @@ from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.inventory import Formula, Key, area_of
 from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area
 from clv_xl.workbooks.sheet import Sheet, holds_formula, holds_value, merged_ranges
-from clv_xl.workbooks.sheet_rows import only_values_within, row_spans
+from clv_xl.workbooks.sheet_rows import only_values_within, span_runs, spans_of
 
 
 class ErrorLine(NamedTuple):
@@ -110,13 +110,14 @@ class Placer:
         holds a 200,000-row spill from its last refresh is not parsed cell by cell)."""
         if sheet not in self._occupied:
             spills = [f.old_area for f in self.formulas if f.sheet == sheet and f.dynamic]
-            spans = row_spans([(s.top, s.left, s.bottom, s.right) for s in spills])
+            runs = span_runs([(s.top, s.left, s.bottom, s.right) for s in spills])
             cells: set[tuple[int, int]] = set()
             rows: list[int] = []
             cols: list[int] = []
             found = self.sheets[sheet].rows
             for r, entry in found.raw():
-                if r in spans and only_values_within(entry[1], spans[r], r):
+                spans = spans_of(runs, r)
+                if spans and only_values_within(entry[1], spans, r):
                     continue  # a row of a spill's values: not split
                 for c, xml in found[r][1].items():
                     if holds_formula(xml):

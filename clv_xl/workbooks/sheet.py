@@ -23,7 +23,7 @@ from clv_xl.workbooks.sheet_rows import (
     last_col,
     only_values_within,
     parse_rows,
-    row_spans,
+    span_runs,
 )
 from clv_xl.workbooks.xml_reader import (
     WorkbookError,
@@ -393,20 +393,21 @@ class Sheet:
         value would block a new spill). A row whose cells all lie in the areas and hold no
         formula is emptied whole, unsplit (a 200,000-row spill from the last refresh)."""
         rows = self.rows
-        for r, spans in row_spans(areas).items():
-            entry = dict.get(rows, r)
-            if entry is None:
-                continue
-            if only_values_within(entry[1], spans, r):
-                dict.__setitem__(rows, r, (entry[0], ""))
-                self.touched.add(r)
-                continue
-            cells = rows[r][1]
-            for c in [c for c in cells if in_spans(c, spans)]:
-                xml = cells[c]
-                if (r, c) in anchors or not holds_formula(xml):
-                    cells[c] = cell_xml.blank_xml(xml)
+        for first, last, spans in span_runs(areas):
+            for r in range(first, last + 1):
+                entry = dict.get(rows, r)
+                if entry is None:
+                    continue
+                if only_values_within(entry[1], spans, r):
+                    dict.__setitem__(rows, r, (entry[0], ""))
                     self.touched.add(r)
+                    continue
+                cells = rows[r][1]
+                for c in [c for c in cells if in_spans(c, spans)]:
+                    xml = cells[c]
+                    if (r, c) in anchors or not holds_formula(xml):
+                        cells[c] = cell_xml.blank_xml(xml)
+                        self.touched.add(r)
 
     def _head(self) -> str:
         """The XML before the rows, its ``<dimension>`` grown to cover what was written (a

@@ -5,6 +5,7 @@ read by that module's exact grammar."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from typing import Any
@@ -110,24 +111,30 @@ def first_col(body: str) -> int:
 Span = tuple[int, int]  # first and last column
 
 
-def row_spans(areas: list[tuple[int, int, int, int]]) -> dict[int, list[Span]]:
-    """Per row, the columns some of the areas (top, left, bottom, right) cover, as spans
-    joined where they touch (side-by-side spills: one span)."""
-    by_row: dict[int, list[Span]] = {}
-    for top, left, bottom, right in areas:
-        for r in range(top, bottom + 1):
-            by_row.setdefault(r, []).append((left, right))
-    for r, spans in by_row.items():
-        if len(spans) > 1:
-            spans.sort()
-            joined = [spans[0]]
-            for lo, hi in spans[1:]:
-                if lo <= joined[-1][1] + 1:
-                    joined[-1] = (joined[-1][0], max(hi, joined[-1][1]))
-                else:
-                    joined.append((lo, hi))
-            by_row[r] = joined
-    return by_row
+def span_runs(areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, list[Span]]]:
+    """Runs of rows (first, last) over which the same areas (top, left, bottom, right) cover
+    the same columns, as spans joined where they touch (side-by-side spills: one span): the
+    rows of a 200,000-row spill are one run, found without a look at each row."""
+    cuts = sorted({top for top, _, _, _ in areas} | {bottom + 1 for _, _, bottom, _ in areas})
+    runs = []
+    for first, after in itertools.pairwise(cuts):
+        covering = sorted((lo, hi) for top, lo, bottom, hi in areas if top <= first <= bottom)
+        if not covering:
+            continue
+        joined = [covering[0]]
+        for lo, hi in covering[1:]:
+            if lo <= joined[-1][1] + 1:
+                joined[-1] = (joined[-1][0], max(hi, joined[-1][1]))
+            else:
+                joined.append((lo, hi))
+        runs.append((first, after - 1, joined))
+    return runs
+
+
+def spans_of(runs: list[tuple[int, int, list[Span]]], row: int) -> list[Span]:
+    """The spans of :func:`span_runs` at ``row`` (none outside the runs)."""
+    at = bisect.bisect_right(runs, row, key=lambda run: run[0]) - 1
+    return runs[at][2] if at >= 0 and runs[at][1] >= row else []
 
 
 def in_spans(col: int, spans: list[Span]) -> bool:
@@ -218,6 +225,7 @@ __all__ = [
     "only_values_within",
     "parse_rows",
     "r_attribute",
-    "row_spans",
+    "span_runs",
+    "spans_of",
     "split_cells",
 ]

@@ -106,3 +106,25 @@ def test_a_refreshed_book_refreshed_again_is_the_same_book(tmp_path, name):
     a, b = zipfile.ZipFile(first), zipfile.ZipFile(second)
     assert a.namelist() == b.namelist()
     assert [n for n in a.namelist() if a.read(n) != b.read(n)] == []
+
+
+def test_spills_side_by_side_are_runs_of_rows_with_joined_spans():
+    from clv_xl.workbooks.sheet_rows import span_runs, spans_of
+
+    # Customers: one-column spills B..I from row 5, an interval K..N from row 4, a spill far right
+    areas = [(5, c, 20004, c) for c in range(2, 10)] + [(4, 11, 20005, 14), (5, 30, 9, 30)]
+    runs = span_runs(areas)
+    assert runs == [
+        (4, 4, [(11, 14)]),
+        (5, 9, [(2, 9), (11, 14), (30, 30)]),
+        (10, 20004, [(2, 9), (11, 14)]),
+        (20005, 20005, [(11, 14)]),
+    ]
+    assert spans_of(runs, 3) == [] and spans_of(runs, 20006) == []
+    assert spans_of(runs, 7) == [(2, 9), (11, 14), (30, 30)]
+    assert spans_of(runs, 12345) == [(2, 9), (11, 14)]
+    assert span_runs([(1, 1, 3, 2), (2, 3, 4, 4)]) == [
+        (1, 1, [(1, 2)]),
+        (2, 3, [(1, 4)]),
+        (4, 4, [(3, 4)]),
+    ]
