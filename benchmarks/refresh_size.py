@@ -32,7 +32,11 @@ import json, resource, sys, time
 from clv_xl.workbooks.refresh import refresh
 started = time.perf_counter()
 report = refresh(sys.argv[1], sys.argv[2])  # as clv-xl refresh -o writes
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # this process's own peak: ru_maxrss keeps the parent's at the fork (Linux)
+    peak = next(int(line.split()[1]) for line in open("/proc/self/status")
+                if line.startswith("VmHWM:")) / 1024
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 from python_calamine import CalamineWorkbook  # after the peak: the count is not the refresh's
 ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 out = CalamineWorkbook.from_path(sys.argv[2])
