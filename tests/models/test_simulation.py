@@ -130,8 +130,12 @@ def test_simulated_bgnbd_matches_the_model_it_came_from():
 
 
 @pytest.mark.parametrize("levels", [(0.05, 0.95), (0.0, 0.5, 1.0), (0.025, 0.975)])
-def test_column_quantiles_are_numpys_nanquantile_to_the_bit(levels):
+@pytest.mark.parametrize("block", [1024, 16, 7])  # one block, or blocks over the cores
+def test_column_quantiles_are_numpys_nanquantile_to_the_bit(levels, block, monkeypatch):
+    from clv_xl.models import intervals
     from clv_xl.models.intervals import column_quantiles
+
+    monkeypatch.setattr(intervals, "QUANTILE_BLOCK", block)
 
     rng = np.random.default_rng(3)
     samples = rng.gamma(2.0, size=(301, 40))
