@@ -57,6 +57,10 @@ EPOCH_1900 = dt.datetime(1899, 12, 30)
 EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
+FORGET_CELLS = 100_000
+"""Cells of a range read from which it is let go once its last reader has it."""
+
+
 class Calculation:
     """One calculation of a workbook (see the module's docstring)."""
 
@@ -75,14 +79,26 @@ class Calculation:
         self.circular: set[Key] = set()
         self.timings: dict[Key, float] = {}  # seconds per placed formula, the last pass
         self._read_cache: dict[Area, np.ndarray] = {}
+        self._large: set[Area] = set()  # cached ranges of FORGET_CELLS or more (:meth:`forget`)
+        self._last_reader: dict[Area, int] = {}  # their last readers, in this pass's order
         self._used: dict[str, tuple[int, int]] = {}  # each sheet's extent, when first asked
 
-    def forget(self, later: list[Formula]) -> None:
-        """Let go of the cells read that no formula of ``later`` reads: a log's million rows
-        once their last reader has them (read again, should a later pass want them)."""
-        wanted = [a for g in later for a in g.reads]
-        for area in [a for a in self._read_cache if not any(a.overlaps(w) for w in wanted)]:
-            del self._read_cache[area]
+    def forget(self, order: list[Formula], done: int) -> None:
+        """After ``order[done]`` is computed: let go of each large range read (a log's million
+        rows) whose last reader in ``order`` that was (read again, should a later pass want
+        it). A range's last reader is found once a pass; ranges under FORGET_CELLS are kept
+        (a filled-down column of 10,000 CLV_ formulas reads 20,000 single cells: looking
+        for each one's readers after every formula would cost more than they hold)."""
+        if done == 0:
+            self._last_reader.clear()
+        for area in [a for a in self._large if a in self._read_cache]:
+            if area not in self._last_reader:
+                self._last_reader[area] = max(
+                    (i for i, g in enumerate(order) if any(area.overlaps(r) for r in g.reads)),
+                    default=-1,
+                )
+            if self._last_reader[area] <= done:
+                del self._read_cache[area]
 
     def let_go(self) -> dict[Key, Any]:
         """Once all is computed: the values of the formulas the engine computed, read now; then
@@ -158,7 +174,7 @@ class Calculation:
                         area.top - body.top : area.bottom - body.top + 1,
                         area.left - body.left : area.right - body.left + 1,
                     ]
-                    self._read_cache[area] = part
+                    self._remember(area, part)
                     return kept(part)
         columns = self.engine.read(area)
         grid = np.empty((area.rows, area.cols), dtype=object)
@@ -175,9 +191,14 @@ class Calculation:
             for f in self.formulas
         )
         if still:  # no formula can change these cells: read once
-            self._read_cache[area] = grid
+            self._remember(area, grid)
             return kept(grid)
         return grid
+
+    def _remember(self, area: Area, grid: np.ndarray) -> None:
+        self._read_cache[area] = grid
+        if grid.size >= FORGET_CELLS:
+            self._large.add(area)
 
     def argument(
         self, arg: Argument, f: Formula, bottom: int | None = None, as_range: bool = False

@@ -196,7 +196,7 @@ def _compute(calc: Calculation, report: Report, progress: Progress | None) -> No
         for i, f in enumerate(order):
             _say(progress, f"computing {f.sheet}!{f.ref}", 0.1 + 0.7 * i / max(len(order), 1))
             calc.compute(f)
-            calc.forget(order[i + 1 :])
+            calc.forget(order, i)
         deps = calc.plan.dependency_map({k: o.area for k, o in calc.outputs.items()})
         position = {f.key: i for i, f in enumerate(order)}
         settled = all(

@@ -108,3 +108,30 @@ def test_ranges_are_handed_as_read_only_arrays_and_results_let_go_once_written(
     assert not isinstance(as_of, np.ndarray | list)  # one cell: its value
     outputs = kept["calc"].outputs.values()
     assert outputs and all(o.grid.size == 0 for o in outputs)
+
+
+def test_a_large_range_read_is_held_no_longer_than_its_last_reader(tmp_path, monkeypatch):
+    """Ranges of FORGET_CELLS or more (a log's columns) leave the cells read once no later
+    formula of the pass reads them; smaller ones are kept (looking for their readers after
+    every formula of a filled-down column would cost more than they hold)."""
+    from clv_xl.workbooks import calculation
+
+    monkeypatch.setattr(calculation, "FORGET_CELLS", 50)  # the template's Sales columns count
+    book = tmp_path / "b.xlsx"
+    shutil.copy(TEMPLATES / "customer_base.xlsx", book)
+    seen = []
+    real = Calculation.compute
+
+    def computing(calc, f):
+        seen.append((f, {a for a in calc._read_cache if a in calc._large}))
+        return real(calc, f)
+
+    monkeypatch.setattr(Calculation, "compute", computing)
+    report = refreshing.refresh(book)
+    assert not report.errors
+    first_pass = seen[: len(seen) // report.passes]
+    order = [f for f, _ in first_pass]
+    held = [(i, area) for i, (_, areas) in enumerate(first_pass) for area in areas]
+    assert held  # the Sales table's columns were held for their readers
+    for i, area in held:  # each held only while a formula from here on reads it
+        assert any(area.overlaps(r) for g in order[i:] for r in g.reads)
