@@ -53,8 +53,8 @@ _AS_WRITTEN = re.compile(r'<c r="[A-Z]{1,3}[0-9]{1,7}"( s="[0-9]+")?(?: t="[a-zA
 
 
 def as_written(cell_xml: str) -> tuple[str, str] | None:
-    """(its head up to the type, its style attribute) for a cell written so, without a
-    formula; None otherwise (the attributes are then read one by one)."""
+    """(its start tag up to its reference, its style attribute) for a cell written so,
+    without a formula; None otherwise (the attributes are then read one by one)."""
     m = _AS_WRITTEN.match(cell_xml)
     if m is None or "<f" in cell_xml:
         return None

@@ -17,7 +17,7 @@ from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.inventory import Formula, Key, area_of
 from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area
 from clv_xl.workbooks.sheet import Sheet, holds_formula, holds_value, merged_ranges
-from clv_xl.workbooks.sheet_rows import only_values_within, span_runs, spans_of
+from clv_xl.workbooks.sheet_rows import in_spans, only_values_within, span_runs, spans_of
 
 
 class ErrorLine(NamedTuple):
@@ -106,32 +106,20 @@ class Placer:
 
     def _occupied_cells(self, sheet: str) -> set[tuple[int, int]]:
         """Cells holding a typed value or a formula: not those of a dynamic array's spill
-        (read from the cells' XML, a spill's cells told apart at NumPy speed: a sheet that
-        holds a 200,000-row spill from its last refresh is not parsed cell by cell)."""
+        (read from the cells' XML, each row against the columns spills cover there: a row of
+        a 200,000-row spill from the last refresh is told from its text, not split)."""
         if sheet not in self._occupied:
             spills = [f.old_area for f in self.formulas if f.sheet == sheet and f.dynamic]
             runs = span_runs([(s.top, s.left, s.bottom, s.right) for s in spills])
             cells: set[tuple[int, int]] = set()
-            rows: list[int] = []
-            cols: list[int] = []
             found = self.sheets[sheet].rows
             for r, entry in found.raw():
                 spans = spans_of(runs, r)
                 if spans and only_values_within(entry[1], spans, r):
                     continue  # a row of a spill's values: not split
                 for c, xml in found[r][1].items():
-                    if holds_formula(xml):
+                    if holds_formula(xml) or (holds_value(xml) and not in_spans(c, spans)):
                         cells.add((r, c))
-                    elif holds_value(xml):
-                        rows.append(r)
-                        cols.append(c)
-            at_r, at_c = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
-            spilled = np.zeros(at_r.size, dtype=bool)
-            for s in spills:
-                spilled |= (
-                    (at_r >= s.top) & (at_r <= s.bottom) & (at_c >= s.left) & (at_c <= s.right)
-                )
-            cells.update(zip(at_r[~spilled].tolist(), at_c[~spilled].tolist(), strict=True))
             self._occupied[sheet] = cells
         return self._occupied[sheet]
 
