@@ -54,7 +54,7 @@ def _split_as_written(body: str) -> dict[int, str] | None:
         if col is None:
             if not letters.isalpha() or not letters.isupper():
                 return None  # "$B$5", or no column: the grammar says what it is
-            col = numbers.setdefault(letters, col_number(letters))
+            col = _column(letters)
         if not (piece.endswith("</c>") or piece.endswith("/>")):
             return None  # something between cells
         cells[col] = '<c r="' + piece
@@ -92,10 +92,15 @@ def last_col(body: str) -> int:
     letters = body[at + 6 : at + 9].rstrip('0123456789"')
     if not letters.isalpha():
         return max(split_cells(body, 0), default=0)
-    return _COLUMN_NUMBERS.get(letters) or _COLUMN_NUMBERS.setdefault(letters, col_number(letters))
+    return _column(letters)
 
 
 _COLUMN_NUMBERS: dict[str, int] = {}
+
+
+def _column(letters: str) -> int:
+    """A column's number from its letters, each worked out once."""
+    return _COLUMN_NUMBERS.get(letters) or _COLUMN_NUMBERS.setdefault(letters, col_number(letters))
 
 
 def first_col(body: str) -> int:
@@ -105,7 +110,7 @@ def first_col(body: str) -> int:
     letters = body[6:9].rstrip('0123456789"')
     if not letters.isalpha():
         return min(split_cells(body, 0), default=0)
-    return _COLUMN_NUMBERS.get(letters) or _COLUMN_NUMBERS.setdefault(letters, col_number(letters))
+    return _column(letters)
 
 
 Span = tuple[int, int]  # first and last column
