@@ -35,6 +35,7 @@ from clv_xl.excel import udfs
 from clv_xl.excel.declare import range_arguments
 from clv_xl.excel.runner import last_error, one_line
 from clv_xl.workbooks.addresses import cell_ref
+from clv_xl.workbooks.area_index import AreaIndex, Corners
 from clv_xl.workbooks.engine_book import EngineBook, plain
 from clv_xl.workbooks.formula_text import (
     Argument,
@@ -45,7 +46,7 @@ from clv_xl.workbooks.formula_text import (
 )
 from clv_xl.workbooks.handover import Handover
 from clv_xl.workbooks.inventory import Formula, Key, inventory, names_of
-from clv_xl.workbooks.placing import ErrorLine, Output, Placer, one, paste
+from clv_xl.workbooks.placing import ErrorLine, Outputs, Placer, one, paste
 from clv_xl.workbooks.plan import Plan
 from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area, quote_sheet, resolve
 from clv_xl.workbooks.sheet import Sheet
@@ -72,7 +73,7 @@ class Calculation:
         self.formulas = inventory(sheets, self.names)
         self.plan = Plan(self.formulas)
         self.engine = EngineBook(package, sheets, self.formulas, self.names, self.date1904)
-        self.outputs: dict[Key, Output] = {}
+        self.outputs = Outputs()
         self.handover = Handover(self.engine, self.formulas, self.names, self.outputs)
         self.placer = Placer(sheets, self.formulas)
         self.errors: list[ErrorLine] = []
@@ -82,6 +83,10 @@ class Calculation:
         self._large: set[Area] = set()  # cached ranges of FORGET_CELLS or more (:meth:`forget`)
         self._last_reader: dict[Area, int] = {}  # their last readers, in this pass's order
         self._used: dict[str, tuple[int, int]] = {}  # each sheet's extent, when first asked
+        # cells a formula may change: where each one's result was, and where a placed one may
+        # spill to (down and right of its cell)
+        self._changing: AreaIndex[Key] = AreaIndex((f.key, f.old_area) for f in self.formulas)
+        self._anchors = Corners(f.key for f in self.formulas if f.placed)
 
     def forget(self, order: list[Formula], done: int) -> None:
         """After ``order[done]`` is computed: let go of each large range read (a log's million
@@ -118,10 +123,8 @@ class Calculation:
         if sheet not in self._used:
             self._used[sheet] = self.sheets[sheet].extent() if sheet in self.sheets else (1, 1)
         bottom, right = self._used[sheet]
-        for o in self.outputs.values():
-            if o.area.sheet == sheet:
-                bottom, right = max(bottom, o.area.bottom), max(right, o.area.right)
-        return bottom, right
+        placed = self.outputs.extent(sheet)
+        return max(bottom, placed[0]), max(right, placed[1])
 
     def _trim(self, area: Area, bottom: int | None = None) -> Area:
         """A whole column (or a range to the sheet's last row) read only as far as rows are
@@ -153,7 +156,9 @@ class Calculation:
         caller that only reads it: a million-row column is not copied to be handed on)."""
         area = self._trim(area, bottom)
         kept = (lambda grid: grid.copy()) if own else (lambda grid: grid)
-        for out in self.outputs.values():
+        results = self.outputs.meeting(area)
+        for key in results:
+            out = self.outputs[key]
             o = out.area
             if area.within(o):
                 return kept(
@@ -180,15 +185,10 @@ class Calculation:
         grid = np.empty((area.rows, area.cols), dtype=object)
         for j, column in enumerate(columns):
             grid[:, j] = column
-        touched = False
-        for out in self.outputs.values():
-            if out.area.overlaps(area):
-                paste(grid, area, out.area, out.grid)
-                touched = True
-        still = not touched and not any(
-            f.old_area.overlaps(area)
-            or (f.placed and Area(f.sheet, f.row, f.col, MAX_ROW, MAX_COL).overlaps(area))
-            for f in self.formulas
+        for key in results:
+            paste(grid, area, self.outputs[key].area, self.outputs[key].grid)
+        still = (
+            not results and not self._anchors.above_left(area) and not self._changing.meeting(area)
         )
         if still:  # no formula can change these cells: read once
             self._remember(area, grid)
@@ -272,8 +272,8 @@ class Calculation:
             area = resolve(single, f.sheet, self.names, f.row)
         except WorkbookError:
             return None
-        for out in self.outputs.values():
-            if not area.spill and area.within(out.area):
+        for key in [] if area.spill else self.outputs.meeting(area):
+            if area.within(self.outputs[key].area):
                 grid = self.read(area)
                 return None if any(v is None for v in grid.ravel().tolist()) else grid
         return None

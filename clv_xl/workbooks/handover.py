@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clv_xl.workbooks.area_index import AreaIndex
 from clv_xl.workbooks.engine_book import EngineBook
 from clv_xl.workbooks.formula_text import (
     fold,
@@ -20,7 +21,7 @@ from clv_xl.workbooks.formula_text import (
     rewrite_references,
 )
 from clv_xl.workbooks.inventory import Formula, Key
-from clv_xl.workbooks.placing import Output, intersection, outermost, paste
+from clv_xl.workbooks.placing import Outputs, intersection, outermost, paste
 from clv_xl.workbooks.references import Area, Names, resolve
 from clv_xl.workbooks.xml_reader import WorkbookError
 
@@ -29,10 +30,18 @@ class Handover:
     """What the engine has been handed of the results in ``outputs``."""
 
     def __init__(
-        self, book: EngineBook, formulas: list[Formula], names: Names, outputs: dict[Key, Output]
+        self, book: EngineBook, formulas: list[Formula], names: Names, outputs: Outputs
     ) -> None:
         self.book, self.formulas, self.names, self.outputs = book, formulas, names, outputs
-        self._excel_reads = [a for g in formulas if not g.placed for a in g.reads]
+        excel = [g for g in formulas if not g.placed]
+        # the ranges Excel formulas read (found by where they lie), and who reads each spill
+        self._excel_reads: AreaIndex[int] = AreaIndex(
+            enumerate(a for g in excel for a in g.reads if not a.spill)
+        )
+        self._spill_readers: dict[Key, list[Formula]] = {}
+        for g in excel:
+            for key in dict.fromkeys((a.sheet, a.top, a.left) for a in g.reads if a.spill):
+                self._spill_readers.setdefault(key, []).append(g)
         self._handed: dict[Key, list[Area]] = {}
 
     def prepare(self) -> None:
@@ -47,12 +56,10 @@ class Handover:
         computed, and not at all when it only takes part of a result.)"""
         for part in self._handed.pop(key, []):  # an earlier pass's result: gone
             self.book.put(part)
-        readers = [
-            g
-            for g in self.formulas
-            if not g.placed and any(a.spill and (a.sheet, a.top, a.left) == key for a in g.reads)
+        readers = self._spill_readers.get(key, [])
+        wanted = [
+            self._excel_reads.area(i) for i in self._excel_reads.meeting(self.outputs[key].area)
         ]
-        wanted = [a for a in self._excel_reads if not a.spill]
         for g in readers:  # a spill reference: what the formula reads once folded
             wanted += self.reads_of(self.engine_text(g), g)
         self._hand(key, wanted)
@@ -61,7 +68,7 @@ class Handover:
 
     def reads(self, areas: list[Area]) -> None:
         """Give the engine the parts of results an expression it evaluates reads."""
-        for key in self.outputs:
+        for key in dict.fromkeys(k for a in areas for k in self.outputs.meeting(a)):
             self._hand(key, areas)
 
     def _hand(self, key: Key, areas: list[Area]) -> None:

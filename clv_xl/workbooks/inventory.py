@@ -7,6 +7,7 @@ each with the CLV_ call it is (when the whole formula is one) and the areas it r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from clv_xl.workbooks.addresses import cell_ref, split_ref
 from clv_xl.workbooks.formula_text import Argument, clv_call, reference_texts, shifted
@@ -46,7 +47,7 @@ class Formula:
     def ref(self) -> str:
         return cell_ref(self.row, self.col)
 
-    @property
+    @cached_property
     def old_area(self) -> Area:
         """The cells the formula's result filled when the workbook was saved."""
         return area_of(self.sheet, self.array_ref or self.ref)

@@ -8,12 +8,14 @@ a plain formula shows the result's top-left value (Excel's implicit intersection
 
 from __future__ import annotations
 
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from clv_xl.workbooks.addresses import cell_ref
+from clv_xl.workbooks.area_index import AreaIndex
 from clv_xl.workbooks.inventory import Formula, Key, area_of
 from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area
 from clv_xl.workbooks.sheet import Sheet, holds_formula, holds_value, merged_ranges
@@ -40,6 +42,61 @@ class Output:
     error: str = ""
 
 
+class Outputs(MutableMapping[Key, Output]):
+    """The results laid out so far, by formula, in the order computed; asked where they lie
+    (:meth:`meeting`, :meth:`extent`) without looking at each."""
+
+    def __init__(self) -> None:
+        self._outputs: dict[Key, Output] = {}
+        self._index: AreaIndex[Key] = AreaIndex()
+        self._extents: dict[str, tuple[int, int]] = {}  # per sheet, while no result shrank
+
+    def __getitem__(self, key: Key) -> Output:
+        return self._outputs[key]
+
+    def __setitem__(self, key: Key, out: Output) -> None:
+        was = self._outputs.get(key)
+        self._outputs[key] = out
+        self._index.add(key, out.area)
+        a = out.area
+        if was is not None and was.area != a:
+            self._extents.pop(a.sheet, None)
+            self._extents.pop(was.area.sheet, None)
+        elif a.sheet in self._extents:
+            bottom, right = self._extents[a.sheet]
+            self._extents[a.sheet] = (max(bottom, a.bottom), max(right, a.right))
+
+    def __delitem__(self, key: Key) -> None:
+        out = self._outputs.pop(key)
+        self._index.discard(key)
+        self._extents.pop(out.area.sheet, None)
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._outputs)
+
+    def __len__(self) -> int:
+        return len(self._outputs)
+
+    def clear(self) -> None:
+        self._outputs.clear()
+        self._index.clear()
+        self._extents.clear()
+
+    def meeting(self, area: Area) -> list[Key]:
+        """The results that share a cell with ``area``, in the order computed."""
+        return self._index.meeting(area)
+
+    def extent(self, sheet: str) -> tuple[int, int]:
+        """The last row and column a result on ``sheet`` fills ((0, 0): none)."""
+        if sheet not in self._extents:
+            areas = [o.area for o in self._outputs.values() if o.area.sheet == sheet]
+            self._extents[sheet] = (
+                max((a.bottom for a in areas), default=0),
+                max((a.right for a in areas), default=0),
+            )
+        return self._extents[sheet]
+
+
 class Placer:
     """Lays out results on a workbook's sheets (what is in the way is read once a sheet)."""
 
@@ -50,7 +107,7 @@ class Placer:
         self._occupied: dict[str, set[tuple[int, int]]] = {}
 
     def place(
-        self, f: Formula, grid: np.ndarray, outputs: dict[Key, Output], errors: list[ErrorLine]
+        self, f: Formula, grid: np.ndarray, outputs: Outputs, errors: list[ErrorLine]
     ) -> Output:
         """The result of ``f`` laid out; a blocked spill is reported in ``errors``."""
         anchor = Area(f.sheet, f.row, f.col, f.row, f.col)
@@ -88,10 +145,11 @@ class Placer:
         )
         return Output(anchor, one("#SPILL!"), "#SPILL!")
 
-    def _blocker(self, f: Formula, area: Area, outputs: dict[Key, Output]) -> str:
-        """What stops a spill into ``area`` ("" when nothing)."""
-        for key, out in outputs.items():
-            if key != f.key and out.area.overlaps(area):
+    def _blocker(self, f: Formula, area: Area, outputs: Outputs) -> str:
+        """What stops a spill into ``area`` ("" when nothing; of several, the result computed
+        first, the merged cells listed first, the top-most then left-most cell)."""
+        for key in outputs.meeting(area):
+            if key != f.key:
                 return f"the spill of {cell_ref(key[1], key[2])}"
         if f.sheet not in self._merged:
             ranges = merged_ranges(self.sheets[f.sheet])
@@ -99,8 +157,18 @@ class Placer:
         for merged in self._merged[f.sheet]:
             if merged.overlaps(area):
                 return f"the merged cells {local(merged)}"
-        for r, c in self._occupied_cells(f.sheet):
-            if area.contains(f.sheet, r, c) and (r, c) != (f.row, f.col):
+        occupied = self._occupied_cells(f.sheet)
+        if area.rows * area.cols < len(occupied):
+            cells = (
+                (r, c)
+                for r in range(area.top, area.bottom + 1)
+                for c in range(area.left, area.right + 1)
+                if (r, c) in occupied
+            )
+        else:
+            cells = (rc for rc in sorted(occupied) if area.contains(f.sheet, *rc))
+        for r, c in cells:
+            if (r, c) != (f.row, f.col):
                 return f"{cell_ref(r, c)} (not empty)"
         return ""
 
@@ -183,6 +251,7 @@ def local(area: Area) -> str:
 __all__ = [
     "ErrorLine",
     "Output",
+    "Outputs",
     "Placer",
     "fitted",
     "intersection",

@@ -8,6 +8,7 @@ from where they went; formulas in a cycle come last.
 
 from __future__ import annotations
 
+from clv_xl.workbooks.area_index import AreaIndex
 from clv_xl.workbooks.inventory import Formula, Key
 from clv_xl.workbooks.references import Area
 
@@ -22,14 +23,16 @@ class Plan:
         self.formulas = formulas
         self.placed = [f for f in formulas if f.placed]
         self._runs: list[Run] | None = None
+        self._run_index: AreaIndex[int] = AreaIndex()
 
     def dependency_map(self, written: dict[Key, Area] | None = None) -> dict[Key, set[Key]]:
         """Per placed formula, the placed formulas whose results it reads, directly or through
         Excel formulas (``written``: where results went; else where they were before)."""
         written = written or {}
-        writes = {g.key: written.get(g.key, g.old_area) for g in self.placed}
+        writes = AreaIndex((g.key, written.get(g.key, g.old_area)) for g in self.placed)
         if self._runs is None:
             self._runs = runs([g for g in self.formulas if not g.placed])
+            self._run_index = AreaIndex((i, area) for i, (area, _) in enumerate(self._runs))
         return {f.key: self._depends(f.reads, writes, set()) for f in self.placed}
 
     def order(self, deps: dict[Key, set[Key]]) -> list[Formula]:
@@ -46,30 +49,21 @@ class Plan:
             left = [f for f in left if f.key not in ready_keys]
         return done + left
 
-    def _depends(self, reads: list[Area], writes: dict[Key, Area], seen: set[int]) -> set[Key]:
+    def _depends(self, reads: list[Area], writes: AreaIndex[Key], seen: set[int]) -> set[Key]:
         out: set[Key] = set()
         assert self._runs is not None
         for area in reads:
-            for g in self.placed:
-                target = writes[g.key]
-                if (area.spill and (area.sheet, area.top, area.left) == g.key) or (
-                    not area.spill and target.overlaps(area)
-                ):
-                    out.add(g.key)
-            for i, (run_area, run_reads) in enumerate(self._runs):
-                if i in seen:
-                    continue
-                hit = (
-                    (
-                        area.sheet == run_area.sheet
-                        and run_area.contains(area.sheet, area.top, area.left)
-                    )
-                    if area.spill
-                    else run_area.overlaps(area)
-                )
-                if hit:
+            if area.spill:  # A1#: the result anchored there, and the runs holding its anchor
+                anchor = Area(area.sheet, area.top, area.left, area.top, area.left)
+                if (area.sheet, area.top, area.left) in writes:
+                    out.add((area.sheet, area.top, area.left))
+            else:
+                anchor = area
+                out.update(writes.meeting(area))
+            for i in self._run_index.meeting(anchor):
+                if i not in seen:
                     seen.add(i)
-                    out |= self._depends(run_reads, writes, seen)
+                    out |= self._depends(self._runs[i][1], writes, seen)
         return out
 
 

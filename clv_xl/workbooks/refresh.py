@@ -28,6 +28,7 @@ from clv_xl.excel.sources import allowed_folders
 from clv_xl.files import FileIdentity, same_file
 from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.addresses import cell_ref
+from clv_xl.workbooks.area_index import AreaIndex
 from clv_xl.workbooks.calculation import PASSES, Calculation
 from clv_xl.workbooks.formula_text import reference_texts
 from clv_xl.workbooks.functions import explained
@@ -233,7 +234,7 @@ def _write(calc: Calculation, sheets: dict[str, Sheet], report: Report) -> None:
         for f in run:
             found[f.key] = _shown(calc, sheet, f, areas[f.key])
             calc.outputs[f.key].grid = _WRITTEN  # its cells are text now: the values go
-    results = list(areas.values())
+    results = AreaIndex(areas.items())
     for f in placed:  # once every result is in: what a spill no longer covers is cleared
         if f.dynamic:
             _clear_left_over(sheets[f.sheet], f, areas[f.key], results)
@@ -332,13 +333,13 @@ def _shown(calc: Calculation, sheet: Sheet, f: Formula, area: Area) -> list[Erro
     return errors
 
 
-def _clear_left_over(sheet: Sheet, f: Formula, area: Area, results: list[Area]) -> None:
+def _clear_left_over(sheet: Sheet, f: Formula, area: Area, results: AreaIndex[Key]) -> None:
     """The cells of a dynamic array's last spill that neither its new spill nor another
     result covers: emptied."""
     old = f.old_area
     if old.within(area):
         return
-    near = [a for a in results if a.overlaps(old)]
+    near = [results.area(k) for k in results.meeting(old)]
     for r in range(old.top, old.bottom + 1):
         for c in range(old.left, old.right + 1):
             if not any(a.contains(f.sheet, r, c) for a in near):

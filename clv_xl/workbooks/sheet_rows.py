@@ -121,9 +121,14 @@ def span_runs(areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, li
     the same columns, as spans joined where they touch (side-by-side spills: one span): the
     rows of a 200,000-row spill are one run, found without a look at each row."""
     cuts = sorted({top for top, _, _, _ in areas} | {bottom + 1 for _, _, bottom, _ in areas})
-    runs = []
+    starting = sorted(areas)
+    runs, active, i = [], [], 0  # active: the areas that cover the rows from ``first``
     for first, after in itertools.pairwise(cuts):
-        covering = sorted((lo, hi) for top, lo, bottom, hi in areas if top <= first <= bottom)
+        while i < len(starting) and starting[i][0] <= first:
+            active.append(starting[i])
+            i += 1
+        active = [a for a in active if a[2] >= first]
+        covering = sorted((lo, hi) for _, lo, _, hi in active)
         if not covering:
             continue
         joined = [covering[0]]

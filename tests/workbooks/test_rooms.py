@@ -7,7 +7,7 @@ import pytest
 from clv_xl.workbooks import functions
 from clv_xl.workbooks.formula_text import clv_call
 from clv_xl.workbooks.inventory import Formula, area_of, inventory
-from clv_xl.workbooks.placing import Output, Placer, fitted
+from clv_xl.workbooks.placing import Output, Outputs, Placer, fitted
 from clv_xl.workbooks.plan import Plan
 from clv_xl.workbooks.references import Area, Names
 from clv_xl.workbooks.sheet import Sheet
@@ -72,12 +72,13 @@ def test_a_spill_is_blocked_by_a_typed_value_another_spill_or_merged_cells():
     placer = Placer({"S": s}, [f])
     grid = np.arange(3, dtype=object).reshape(3, 1)
     errors: list = []
-    out = placer.place(f, grid, {}, errors)
+    out = placer.place(f, grid, Outputs(), errors)
     assert out.error == "#SPILL!" and "A3 (not empty)" in errors[0][2]
-    other = {("S", 1, 2): Output(Area("S", 1, 2, 2, 2), grid[:2])}
+    other = Outputs()
+    other[("S", 1, 2)] = Output(Area("S", 1, 2, 2, 2), grid[:2])
     g = formula("B1", "CLV_X()")
     assert "the spill of" in _blocked(placer, formula("A2", "CLV_X()"), np.ones((1, 2)), other)
-    assert "merged cells C1:C2" in _blocked(placer, g, np.ones((1, 2), dtype=object), {})
+    assert "merged cells C1:C2" in _blocked(placer, g, np.ones((1, 2), dtype=object), Outputs())
 
 
 def _blocked(placer, f, grid, outputs):
@@ -91,7 +92,7 @@ def test_a_legacy_array_is_filled_as_excel_fills_it_and_a_cut_clv_result_is_name
                                                                       [1, 2, "#N/A"]]  # fmt: skip
     f = formula("A1", "CLV_X()", dynamic=False, array_ref="A1:A2")
     errors: list = []
-    out = Placer({"S": sheet("")}, [f]).place(f, np.arange(4, dtype=object).reshape(4, 1), {},
+    out = Placer({"S": sheet("")}, [f]).place(f, np.arange(4, dtype=object).reshape(4, 1), Outputs(),
                                                errors)  # fmt: skip
     assert out.area == Area("S", 1, 1, 2, 1) and out.grid.ravel().tolist() == [0, 1]
     assert "the result has 4 rows" in errors[0][2] and "A1:A2 holds 2 by 1" in errors[0][2]
@@ -99,7 +100,7 @@ def test_a_legacy_array_is_filled_as_excel_fills_it_and_a_cut_clv_result_is_name
 
 def test_a_plain_formula_shows_the_top_left_value():
     f = formula("B2", "CLV_X()", dynamic=False)
-    out = Placer({"S": sheet("")}, [f]).place(f, np.ones((3, 3), dtype=object), {}, [])
+    out = Placer({"S": sheet("")}, [f]).place(f, np.ones((3, 3), dtype=object), Outputs(), [])
     assert out.area == Area("S", 2, 2, 2, 2) and out.grid.shape == (1, 1)
 
 

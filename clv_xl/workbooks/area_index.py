@@ -1,0 +1,135 @@
+"""Areas found by where they lie: which of many areas meet a given one, without asking each.
+
+A refresh asks, for every range it reads and every result it lays out, which results and which
+formulas lie there. Asking each of them makes a refresh quadratic in its formulas: a
+filled-down column of 5,000 ``=CLV_VALUE(A2,B2)`` took 300 s. Here an area is kept in the
+buckets of 16 rows by 4 columns of its sheet it covers; one that would cover more than
+:data:`WIDE` buckets (a 100,000-row spill, a whole column) is kept in a list of its sheet that
+every question reads.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Hashable, Iterable
+from typing import Generic, TypeVar
+
+from clv_xl.workbooks.references import Area
+
+K = TypeVar("K", bound=Hashable)
+
+ROWS, COLS = 16, 4
+"""A bucket's rows and columns."""
+
+WIDE = 256
+"""Buckets an area may cover before it is kept in its sheet's list instead."""
+
+
+class AreaIndex(Generic[K]):
+    """Areas by key; :meth:`meeting` the keys of those that meet an area, in the order the keys
+    were first added (as a dict of them would list them)."""
+
+    def __init__(self, items: Iterable[tuple[K, Area]] = ()) -> None:
+        self._areas: dict[K, Area] = {}
+        self._order: dict[K, int] = {}  # when a key was first added
+        self._buckets: dict[str, dict[tuple[int, int], set[K]]] = {}
+        self._wide: dict[str, set[K]] = {}
+        for key, area in items:
+            self.add(key, area)
+
+    def __len__(self) -> int:
+        return len(self._areas)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._areas
+
+    def area(self, key: K) -> Area:
+        return self._areas[key]
+
+    def add(self, key: K, area: Area) -> None:
+        """Keep ``area`` under ``key`` (in place of the area it had)."""
+        self.discard(key)
+        self._areas[key] = area
+        self._order.setdefault(key, len(self._order))
+        rows, cols = _span(area)
+        if len(rows) * len(cols) > WIDE:
+            self._wide.setdefault(area.sheet, set()).add(key)
+            return
+        buckets = self._buckets.setdefault(area.sheet, {})
+        for r in rows:
+            for c in cols:
+                buckets.setdefault((r, c), set()).add(key)
+
+    def discard(self, key: K) -> None:
+        area = self._areas.pop(key, None)
+        if area is None:
+            return
+        rows, cols = _span(area)
+        if len(rows) * len(cols) > WIDE:
+            self._wide[area.sheet].discard(key)
+            return
+        buckets = self._buckets[area.sheet]
+        for r in rows:
+            for c in cols:
+                buckets[(r, c)].discard(key)
+
+    def clear(self) -> None:
+        self._areas.clear()
+        self._order.clear()
+        self._buckets.clear()
+        self._wide.clear()
+
+    def meeting(self, area: Area) -> list[K]:
+        """The keys whose areas share a cell with ``area``, in the order first added."""
+        found = set(self._wide.get(area.sheet, ()))
+        buckets = self._buckets.get(area.sheet, {})
+        rows, cols = _span(area)
+        if len(rows) * len(cols) <= len(buckets):
+            for r in rows:
+                for c in cols:
+                    found |= buckets.get((r, c), set())
+        else:  # an area wider than what is kept: the buckets kept, those it covers
+            for (r, c), keys in buckets.items():
+                if r in rows and c in cols:
+                    found |= keys
+        hits = [k for k in found if self._areas[k].overlaps(area)]
+        return sorted(hits, key=self._order.__getitem__) if len(hits) > 1 else hits
+
+
+def _span(area: Area) -> tuple[range, range]:
+    """The rows and columns of buckets ``area`` covers."""
+    return (
+        range((area.top - 1) // ROWS, (area.bottom - 1) // ROWS + 1),
+        range((area.left - 1) // COLS, (area.right - 1) // COLS + 1),
+    )
+
+
+class Corners:
+    """Cells, asked whether any lies above and to the left of a cell (a dynamic array anchored
+    there may spill down and right onto it)."""
+
+    def __init__(self, cells: Iterable[tuple[str, int, int]]) -> None:
+        by_sheet: dict[str, list[tuple[int, int]]] = {}
+        for sheet, row, col in cells:
+            by_sheet.setdefault(sheet, []).append((col, row))
+        self._cols: dict[str, list[int]] = {}
+        self._highest: dict[str, list[int]] = {}  # the top row among the columns so far
+        for sheet, found in by_sheet.items():
+            found.sort()
+            self._cols[sheet] = [c for c, _ in found]
+            top, highest = found[0][1], []
+            for _, row in found:
+                top = min(top, row)
+                highest.append(top)
+            self._highest[sheet] = highest
+
+    def above_left(self, area: Area) -> bool:
+        """Whether a cell lies at or above ``area``'s bottom and at or left of its right."""
+        cols = self._cols.get(area.sheet)
+        if not cols:
+            return False
+        k = bisect_right(cols, area.right)
+        return k > 0 and self._highest[area.sheet][k - 1] <= area.bottom
+
+
+__all__ = ["AreaIndex", "Corners"]
