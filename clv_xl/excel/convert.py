@@ -154,7 +154,10 @@ def parse_number(cell: Any) -> float | str:
     if isinstance(cell, bool | np.bool_):
         return f"got {describe(bool(cell))}, a logical value"
     if isinstance(cell, int | float | np.integer | np.floating):
-        x = float(cell)
+        try:
+            x = float(cell)
+        except OverflowError:  # a Python int past a double's range
+            return "got an infinite number"
         if np.isnan(x):
             return BLANK
         if np.isinf(x):
@@ -182,7 +185,11 @@ def parse_number(cell: Any) -> float | str:
         if not np.isfinite(x):
             return f"got the text {describe(text)}"
         return x
-    return f"got {describe(cell)}"
+    try:  # another kind of number (a Decimal from Python): its value, as NumPy reads it
+        x = float(cell)
+    except (TypeError, ValueError, OverflowError):
+        return f"got {describe(cell)}"
+    return BLANK if np.isnan(x) else "got an infinite number" if np.isinf(x) else x
 
 
 @dataclass
@@ -207,6 +214,12 @@ def numeric_cells(value: Any) -> Cells:
     the cells that are not plain numbers or blanks (text, bools, dates, errors)."""
     flat, shape = flatten(value)
     n = len(flat)
+    quick = _quick_numbers(flat)
+    if quick is not None:
+        values, blank, problem = (
+            a.reshape(shape) for a in (quick.values, quick.blank, quick.problem)
+        )
+        return Cells(values, blank, problem, quick.has_problem)
     kinds = set(map(type, flat))
     odd = np.empty(0, dtype=np.intp)
     if not kinds <= _NUMBERS:
@@ -241,6 +254,32 @@ def numeric_cells(value: Any) -> Cells:
             problem[j] = p
             has_problem = True
     return Cells(values.reshape(shape), blank.reshape(shape), problem.reshape(shape), has_problem)
+
+
+def _quick_numbers(flat: list[Any]) -> Cells | None:
+    """The cells as :func:`numeric_cells` reads them, when they are numbers and blanks only,
+    in one pass over them (None otherwise, or when not sure). NumPy reads a cell as Python's
+    ``float()`` does: None as NaN, TRUE as 1, a number's text as its number. So the cells whose
+    value is 0, 1, NaN or infinite are looked at again; a text that reads as a finite number
+    reads so in :func:`parse_number` too. (Half of a frequency column is 0: a few hundred
+    microseconds a 100,000 cells, against 1.8 ms for every cell's type.)"""
+    try:
+        with np.errstate(all="ignore"):
+            values = np.fromiter(flat, dtype=float, count=len(flat))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    finite = np.isfinite(values)
+    again = np.flatnonzero(~finite | (values == 0.0) | (values == 1.0))
+    if again.size and not set(map(type, map(flat.__getitem__, again.tolist()))) <= _NUMBERS:
+        return None  # a logical value, a text "nan", a Decimal...: cell by cell
+    blank = np.isnan(values)
+    infinite = ~(finite | blank)
+    problem = np.full(len(flat), "", dtype=object)
+    has_problem = bool(infinite.any())
+    if has_problem:
+        problem[infinite] = "got an infinite number"
+        values[infinite] = np.nan
+    return Cells(values, blank, problem, has_problem)
 
 
 def common_shape(function: str, shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
