@@ -80,3 +80,10 @@ def test_synthetic_log_is_seeded_and_sized():
     pd.testing.assert_frame_equal(a, b)
     assert len(a) == 5_000 and a["customer"].nunique() == 500
     assert (a["amount"] > 0).all()
+
+
+def test_the_filled_down_benchmark_refreshes_its_books():
+    from benchmarks.filled_down import measure
+
+    result = measure(40, 1)
+    assert result["rows"] == 40 and result["seconds"] > 0

@@ -2,10 +2,10 @@
 
 import numpy as np
 import openpyxl
-import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.filled_down import book
 from clv_xl.workbooks.area_index import AreaIndex, Corners
 from clv_xl.workbooks.placing import Output, Outputs
 from clv_xl.workbooks.references import MAX_ROW, Area
@@ -100,15 +100,7 @@ def test_a_filled_down_column_is_refreshed_in_time_linear_in_its_rows(tmp_path, 
     monkeypatch.setattr(Area, "overlaps", lambda a, b: compared.append(1) or overlaps(a, b))
     per_row = []
     for rows in (300, 1200):
-        path = tmp_path / f"{rows}.xlsx"
-        book = xlsxwriter.Workbook(path)
-        ws = book.add_worksheet("S")
-        ws.write_row(0, 0, ["Spent", "Margin", "Value", "Twice"])
-        for i in range(2, rows + 2):
-            ws.write_row(i - 1, 0, [10 + i % 7, 0.25])
-            ws.write_dynamic_array_formula(f"C{i}", f"=CLV_VALUE(A{i},B{i})")
-            ws.write_formula(f"D{i}", f"=C{i}*2")
-        book.close()
+        path = book(tmp_path / f"{rows}.xlsx", rows)
         compared.clear()
         report = refresh(path, tmp_path / f"out{rows}.xlsx")
         assert report.errors == []
