@@ -51,27 +51,22 @@ class AreaIndex(Generic[K]):
         self.discard(key)
         self._areas[key] = area
         self._order.setdefault(key, len(self._order))
-        rows, cols = _span(area)
-        if len(rows) * len(cols) > WIDE:
-            self._wide.setdefault(area.sheet, set()).add(key)
-            return
-        buckets = self._buckets.setdefault(area.sheet, {})
-        for r in rows:
-            for c in cols:
-                buckets.setdefault((r, c), set()).add(key)
+        for keys in self._sets_of(area):
+            keys.add(key)
 
     def discard(self, key: K) -> None:
         area = self._areas.pop(key, None)
-        if area is None:
-            return
+        if area is not None:
+            for keys in self._sets_of(area):
+                keys.discard(key)
+
+    def _sets_of(self, area: Area) -> list[set[K]]:
+        """The sets ``area`` is kept in: its buckets, or its sheet's list of wide areas."""
         rows, cols = _span(area)
         if len(rows) * len(cols) > WIDE:
-            self._wide[area.sheet].discard(key)
-            return
-        buckets = self._buckets[area.sheet]
-        for r in rows:
-            for c in cols:
-                buckets[(r, c)].discard(key)
+            return [self._wide.setdefault(area.sheet, set())]
+        buckets = self._buckets.setdefault(area.sheet, {})
+        return [buckets.setdefault((r, c), set()) for r in rows for c in cols]
 
     def clear(self) -> None:
         self._areas.clear()

@@ -54,13 +54,13 @@ class Plan:
         assert self._runs is not None
         for area in reads:
             if area.spill:  # A1#: the result anchored there, and the runs holding its anchor
-                anchor = Area(area.sheet, area.top, area.left, area.top, area.left)
+                where = Area(area.sheet, area.top, area.left, area.top, area.left)
                 if (area.sheet, area.top, area.left) in writes:
                     out.add((area.sheet, area.top, area.left))
             else:
-                anchor = area
+                where = area
                 out.update(writes.meeting(area))
-            for i in self._run_index.meeting(anchor):
+            for i in self._run_index.meeting(where):
                 if i not in seen:
                     seen.add(i)
                     out |= self._depends(self._runs[i][1], writes, seen)
