@@ -70,7 +70,12 @@ def tracking(
         joined, counts = cohort.to_numpy(dtype=np.int64) - start, np.ones(cohort.size, np.int64)
         forecast = each(log.groupby("c")["row"].min().loc[cohort.index].to_numpy())
     ages = np.clip(last_day[:, None] - joined[None, :], 0, None) / step  # periods since joining
-    cumulative = (forecast.expected_purchases_new(ages) * counts).sum(axis=1)
+    if each is None:  # whole days apart: far fewer distinct ages than (period, day) pairs
+        distinct, inverse = np.unique(ages, return_inverse=True)
+        expected = forecast.expected_purchases_new(distinct)[inverse.reshape(ages.shape)]
+    else:
+        expected = forecast.expected_purchases_new(ages)
+    cumulative = (expected * counts).sum(axis=1)
     starts = (start + np.arange(n_periods) * step).astype(np.int64).astype("datetime64[D]")
     return pd.DataFrame(
         {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 from itertools import starmap
 from typing import Any
 
@@ -159,13 +160,46 @@ def _classified(values: list[Any]) -> tuple[list[str], list[str], list[str]] | N
         ]
     numbers = _only(values, kinds, _NUMBER)
     texts = _only(values, kinds, _TEXT)
-    number_text = ("\0".join(map(repr, numbers)) + "\0").replace(".0\0", "\0").split("\0")
+    number_text = number_texts(numbers)
     escaped = "\0".join(texts).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = escaped.replace("\r", "&#13;")
     pieces = escaped.split("\0") if texts else []
     if len(pieces) != len(texts):
         return None
-    return kinds, number_text[: len(numbers)], pieces
+    return kinds, number_text, pieces
+
+
+def number_texts(numbers: list[Any]) -> list[str]:
+    """Each number's text as Excel writes it: ``repr``'s (the shortest text that reads back
+    as the same double), a whole number without ".0" (``2`` for 2.0). Finite floats and ints
+    below 2**53 in size only. orjson (Rust) formats a column about 15 times faster than
+    ``repr``, with the same digits; its exponent form differs (``0.00001`` for 1e-05), so a
+    number below 1e-4 or from 1e16 in size takes ``repr``'s text."""
+    if not numbers:
+        return []
+    fast = _orjson()
+    if fast is None:
+        joined = "\0".join(map(repr, numbers)) + "\0"
+        return joined.replace(".0\0", "\0").split("\0")[:-1]
+    texts = (fast.dumps(numbers)[1:-1].decode() + ",").replace(".0,", ",").split(",")[:-1]
+    size = np.abs(np.asarray(numbers, dtype=float))
+    for i in np.flatnonzero(((size < 1e-4) & (size != 0)) | (size >= 1e16)).tolist():
+        text = repr(numbers[i])
+        texts[i] = text[:-2] if text.endswith(".0") else text
+    return texts
+
+
+@cache
+def _orjson() -> Any:
+    """orjson where it is installed (the desktop) and writes numbers as this module expects,
+    else None (Pyodide, or another orjson: ``repr``)."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    sample = [0.1, 1e-4, 2.0, 1 / 3, -123456789.125, 9999999999999998.0, 7]
+    expected = b"[0.1,0.0001,2.0,0.3333333333333333,-123456789.125,9999999999999998.0,7]"
+    return orjson if orjson.dumps(sample) == expected else None
 
 
 def _only(values: list[Any], kinds: list[str], kind: str) -> list[Any]:

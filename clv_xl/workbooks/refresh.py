@@ -310,11 +310,12 @@ def _shown(calc: Calculation, sheet: Sheet, f: Formula, area: Area) -> list[Erro
     said = calc.outputs[f.key].error
     errors: list[ErrorLine] = []
     # an error value starts with "#", a CLV_ function's message with "CLV_": looked for only in
-    # the columns that hold text at all (one check a column, at C speed)
+    # the columns that hold such a text among their distinct values (a column of channels or
+    # segments: a few), each check at C speed
     found = []
     for j in range(grid.shape[1]):
         column = grid[:, j].tolist()
-        if str in set(map(type, column)):
+        if str in set(map(type, column)) and _suspect(column):
             found += [
                 (i, j, v)
                 for i, v in enumerate(column)
@@ -331,6 +332,15 @@ def _shown(calc: Calculation, sheet: Sheet, f: Formula, area: Area) -> list[Erro
         last = cell_ref(area.bottom, area.right)
         sheet.set_array_ref(f.row, f.col, ref if last == ref else f"{ref}:{last}")
     return errors
+
+
+def _suspect(column: list[Any]) -> bool:
+    """Whether a column may hold an error or a message: a distinct value starting like one."""
+    try:
+        distinct = set(column)
+    except TypeError:  # an unhashable value: look at every cell
+        return True
+    return any(v.__class__ is str and v[:1] in ERROR_STARTS for v in distinct)
 
 
 def _clear_left_over(sheet: Sheet, f: Formula, area: Area, results: AreaIndex[Key]) -> None:

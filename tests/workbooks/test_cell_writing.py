@@ -3,8 +3,11 @@ must come out exactly as the cell-by-cell encoding writes it."""
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from clv_xl.workbooks.cell_xml import new_cell, new_cells, new_rows
+from clv_xl.workbooks import cell_xml
+from clv_xl.workbooks.cell_xml import new_cell, new_cells, new_rows, number_texts
 from clv_xl.workbooks.xlsx import Package
 from tests.helpers import TEMPLATES
 
@@ -61,3 +64,35 @@ def test_every_error_text_starts_as_the_refresh_looks_for_it():
 
     for text in [*EXCEL_ERRORS, "CLV_FIT: model got 'X'; expected BG/NBD"]:
         assert is_error(text) and text[0] in ERROR_STARTS
+
+
+NUMBERS = st.lists(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.floats(min_value=1e-6, max_value=1e17),  # around the exponent form's edges
+        st.sampled_from([1e-4, 0.0001 * (1 - 2**-52), 1e16, 1e16 * (1 - 2**-53), 0.0, -0.0]),
+        st.integers(-(2**53) + 1, 2**53 - 1),
+    ),
+    max_size=60,
+)
+
+
+@given(NUMBERS)
+def test_a_column_of_numbers_is_written_as_repr_writes_each(numbers):
+    """Issue 33: the column's texts made at C speed (orjson, with repr's text for the
+    exponent forms) are each number's own text, as the cell-by-cell encoding writes it."""
+    assert cell_xml._orjson() is not None  # the desktop's fast path is the one tested here
+    expected = [cell_xml.encode(v, False)[1][3:-4] for v in numbers]
+    assert number_texts(numbers) == expected
+
+
+@given(NUMBERS)
+def test_without_orjson_the_numbers_are_written_alike(numbers):
+    """Where orjson is missing (Pyodide) or writes numbers otherwise, repr writes them."""
+    fast = number_texts(numbers)
+    original = cell_xml._orjson
+    cell_xml._orjson = lambda: None  # a stand-in with no orjson, restored below
+    try:
+        assert number_texts(numbers) == fast
+    finally:
+        cell_xml._orjson = original
