@@ -127,10 +127,7 @@ def encode(value: Any, is_formula: bool) -> tuple[str, str]:
         x = float(value)
         if not math.isfinite(x):
             return "e", "<v>#NUM!</v>"
-        text = repr(x)
-        if text.endswith(".0"):
-            text = text[:-2]
-        return "", f"<v>{text}</v>"
+        return "", f"<v>{number_text(x)}</v>"
     text = str(value)
     if text in EXCEL_ERRORS:
         return "e", f"<v>{text}</v>"
@@ -184,9 +181,14 @@ def number_texts(numbers: list[Any]) -> list[str]:
     texts = (fast.dumps(numbers)[1:-1].decode() + ",").replace(".0,", ",").split(",")[:-1]
     size = np.abs(np.asarray(numbers, dtype=float))
     for i in np.flatnonzero(((size < 1e-4) & (size != 0)) | (size >= 1e16)).tolist():
-        text = repr(numbers[i])
-        texts[i] = text[:-2] if text.endswith(".0") else text
+        texts[i] = number_text(float(numbers[i]))
     return texts
+
+
+def number_text(x: float) -> str:
+    """A finite float's text as Excel writes it: ``repr``'s, a whole number without ".0"."""
+    text = repr(x)
+    return text[:-2] if text.endswith(".0") else text
 
 
 @cache
