@@ -213,6 +213,49 @@ def test_every_subcommand_takes_quiet_and_documents_every_argument(command):
             assert f"(default: {action.default})" in " ".join(text.split()), (command, action.dest)
 
 
+HEAVY = ("pandas", "scipy", "formualizer", "xlwings", "clv_xl.models", "clv_xl.workbooks")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["refresh", "--help"], ["doctor", "--help"]])
+def test_help_starts_without_the_heavy_libraries(argv):
+    """`clv-xl --help` lists the commands without importing pandas, SciPy or the engine (it
+    took a second; a command's own options come only when it is named)."""
+    code = (
+        "import sys\n"
+        "from clv_xl.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({HEAVY!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "usage: clv-xl" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["refresh", "book.xlsx", "-o", "out.xlsx", "-q"],
+        ["summarize", "log.csv", "-o", "s.csv", "--engine", "pandas", "--period", "M"],
+        ["build-templates"],
+        ["doctor"],
+    ],
+)
+def test_a_command_parses_the_same_with_only_its_own_options_built(argv):
+    from clv_xl.cli import parser
+
+    whole, own = vars(parser().parse_args(argv)), vars(parser(argv).parse_args(argv))
+    assert whole.keys() == own.keys()
+    assert {k: v for k, v in whole.items() if k != "run"} == {
+        k: v for k, v in own.items() if k != "run"
+    }
+    assert whole["run"].__qualname__ == own["run"].__qualname__
+
+
 def test_render_answers_help_and_creates_nothing(tmp_path):
     done = subprocess.run([sys.executable, "-m", "clv_xl.workbooks.render", "--help"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
