@@ -81,11 +81,12 @@ sys.exit(main())
 refresh (timed from outside, by the parent)."""
 
 
-def _command(book: Path, out: Path, env: dict[str, str]) -> float | None:
+def _command(book: Path, out: Path, env: dict[str, str]) -> dict:
+    """:data:`COMMAND`'s seconds, timed from here, as :func:`_child` answers."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", COMMAND, str(book), str(out)], cwd=ROOT,
                           capture_output=True, text=True, env=env)  # fmt: skip
-    return time.perf_counter() - started if done.returncode == 0 else None
+    return _failed(done) or {"seconds": time.perf_counter() - started}
 
 
 def _with_bytecode(scratch: Path) -> dict[str, str]:
@@ -103,10 +104,15 @@ def _with_bytecode(scratch: Path) -> dict[str, str]:
 def _child(code: str, *args: str) -> dict:
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           cwd=ROOT)  # fmt: skip
-    if done.returncode:
-        last = (done.stderr.strip().splitlines() or ["killed"])[-1]
-        return {"failed": f"exit {done.returncode}: {last}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _failed(done) or json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _failed(done: subprocess.CompletedProcess[str]) -> dict | None:
+    """A child's failure as the table shows it (its exit status and last line), or None."""
+    if not done.returncode:
+        return None
+    last = (done.stderr.strip().splitlines() or ["killed"])[-1]
+    return {"failed": f"exit {done.returncode}: {last}"}
 
 
 def prepared(rows: int, folder: Path) -> Path:
@@ -148,15 +154,14 @@ def measure(rows: int, repeats: int = 3) -> dict:
         # the book refreshed, refreshed again (as after every export): its sheets hold the
         # last refresh's spills, 20,000 rows each at 100,000 transactions
         again = [_child(CHILD, str(out), str(Path(scratch) / "again.xlsx")) for _ in range(repeats)]
-    failed = [r for r in runs + floors + again if "failed" in r]
-    failed += [{"failed": "clv-xl refresh exited with an error"} for c in commands if c is None]
+    failed = [r for r in runs + floors + commands + again if "failed" in r]
     if failed:
         return {"rows": rows, "failed": failed[0]["failed"]}
     runs.sort(key=lambda r: r["seconds"])
     floor = sorted(f["seconds"] for f in floors)[repeats // 2]
     middle = runs[repeats // 2]
     second = sorted(r["seconds"] for r in again)[repeats // 2]
-    command = sorted(commands)[repeats // 2]  # type: ignore[type-var]
+    command = sorted(c["seconds"] for c in commands)[repeats // 2]
     return {"rows": rows, **middle, "floor": floor, "times_floor": middle["seconds"] / floor,
             "command": command, "command_times_floor": command / floor,
             "again": second, "again_times_floor": second / floor,

@@ -157,13 +157,13 @@ def _classified(values: list[Any]) -> tuple[list[str], list[str], list[str]] | N
         ]
     numbers = _only(values, kinds, _NUMBER)
     texts = _only(values, kinds, _TEXT)
-    number_text = number_texts(numbers)
+    numerals = number_texts(numbers)
     escaped = "\0".join(texts).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = escaped.replace("\r", "&#13;")
     pieces = escaped.split("\0") if texts else []
     if len(pieces) != len(texts):
         return None
-    return kinds, number_text, pieces
+    return kinds, numerals, pieces
 
 
 def number_texts(numbers: list[Any]) -> list[str]:
@@ -237,13 +237,13 @@ def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str
     if found is None:  # a NUL inside a text: cell by cell
         return [new_cell(v, f"{letters}{top + i}", style) for i, v in enumerate(values)]
     kinds, numbers, texts = found
-    number_text, text_text = iter(numbers), iter(texts)
+    next_number, next_text = iter(numbers), iter(texts)
     head, number_middle = f'<c r="{letters}', f'"{style}><v>'
     text_middle = f'"{style} t="inlineStr"><is><t>'
     return [
-        f"{head}{top + i}{number_middle}{next(number_text)}</v></c>"
+        f"{head}{top + i}{number_middle}{next(next_number)}</v></c>"
         if k is _NUMBER
-        else f"{head}{top + i}{text_middle}{next(text_text)}</t></is></c>"
+        else f"{head}{top + i}{text_middle}{next(next_text)}</t></is></c>"
         if k is _TEXT
         else new_cell(v, f"{letters}{top + i}", style)
         for i, (v, k) in enumerate(zip(values, kinds, strict=True))
