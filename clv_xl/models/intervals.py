@@ -18,6 +18,7 @@ content.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -28,8 +29,9 @@ from clv_xl.models.threads import on_cores
 
 Array = np.ndarray
 MAX_VALUES = 4_000_000
-"""Draws x customers held at once (32 MB; a block's sort and masks take a few times that): more
-customers are taken in blocks, their predictions called with ``part``, the block's customers."""
+"""Draws x customers held at once (32 MB; a block's sort and masks take a few times that), give
+or take a quarter (:func:`block_width`): more customers are taken in blocks, their predictions
+called with ``part``, the block's customers."""
 _cache: OrderedDict[str, tuple[Array, ...]] = OrderedDict()
 
 
@@ -82,7 +84,7 @@ def bootstrap_interval(
     tail = (1 - level) / 2
     lower, upper = np.empty(estimate.shape), np.empty(estimate.shape)
     totals = np.zeros(draws)
-    width = max(1, MAX_VALUES // draws)  # customers a block: draws x width values at once
+    width = block_width(n, draws)  # customers a block: draws x width values at once
     ranked = np.arange(n) if order is None else np.asarray(order)
     for start in range(0, n, width):
         part = ranked[start : start + width] if n > width else None  # one block: as it is
@@ -112,6 +114,16 @@ def bootstrap_interval(
         while len(_cache) > 16:
             _cache.popitem(last=False)
     return result
+
+
+def block_width(customers: int, draws: int) -> int:
+    """Customers a block: blocks of equal size, each at most a quarter over ``MAX_VALUES /
+    draws``. A draw's predictions cost a fixed 0.2-0.3 ms a block besides their customers, so
+    a short last block costs nearly what a whole one does (8,804 customers x 500 draws, the
+    100,000-row book: one block of 8,804 instead of 8,000 and 804, its interval 0.55 -> 0.4 s)."""
+    most = max(1, MAX_VALUES // draws)
+    blocks = max(1, math.ceil(customers / (most + most // 4)))
+    return max(1, math.ceil(customers / blocks))
 
 
 def column_quantiles(samples: Array, levels: tuple[float, ...]) -> Array:

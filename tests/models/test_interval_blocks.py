@@ -25,7 +25,7 @@ def test_blocks_give_the_single_block_answer(cdnow, monkeypatch, quantity):
     more = (spend, m) if quantity == "value" else ()
     whole = udfs.CLV_INTERVAL(*args, *more)
     intervals._cache.clear()
-    monkeypatch.setattr(intervals, "MAX_VALUES", 200 * 97)  # 97 customers a block, the last short
+    monkeypatch.setattr(intervals, "MAX_VALUES", 200 * 97)  # 20 blocks of 118 customers
     blocked = udfs.CLV_INTERVAL(*args, *more)
     assert len(blocked) == len(whole) == len(x) + 2
     assert [r[0] for r in whole] == [r[0] for r in blocked]
@@ -55,3 +55,20 @@ def test_a_forecast_on_pairs_found_once_is_the_forecast(cdnow, name):
         np.testing.assert_array_equal(
             one.expected_purchases(39.0, x, tx, big_t, pairs=pairs), plain
         )
+
+
+@pytest.mark.parametrize(
+    ("customers", "draws", "width"),
+    [
+        (8_804, 500, 8_804),  # a short tail (804 after 8,000) joins the block
+        (10_000, 500, 10_000),  # a quarter over: still one block
+        (10_001, 500, 5_001),  # more: two equal blocks
+        (100_000, 500, 10_000),
+        (2_357, 200, 2_357),
+        (5, 10_000_000, 1),  # more draws than values a block: one customer at a time
+    ],
+)
+def test_blocks_are_equal_and_at_most_a_quarter_over_the_budget(customers, draws, width):
+    assert intervals.block_width(customers, draws) == width
+    budget = max(1, intervals.MAX_VALUES // draws)
+    assert width <= budget * 1.25
