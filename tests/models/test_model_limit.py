@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from clv_xl.excel import udfs
-from clv_xl.models import BGNBD, MBGNBD, ParetoNBD, paretonbd
+from clv_xl.models import BGNBD, MBGNBD, ParetoNBD, pareto_integral
 
 
 def same_dropout_log(n=20000, p=0.15, seed=1, keep=5000):
@@ -118,7 +118,7 @@ def test_the_quadrature_agrees_with_the_series(params):
     tx = big_t * rng.uniform(0, 1, 300)
     r, alpha, s, beta = params
     a, b = r + x, s + 1.0
-    series = paretonbd.integral_and_derivatives(a, b, alpha, beta, tx, big_t)
-    nodes = paretonbd.quadrature(a, b, np.full(300, alpha), np.full(300, beta), tx, big_t)
+    series = pareto_integral.integral_and_derivatives(a, b, alpha, beta, tx, big_t)
+    nodes = pareto_integral.quadrature(a, b, np.full(300, alpha), np.full(300, beta), tx, big_t)
     assert np.allclose(series[0], nodes[0], rtol=1e-12, atol=1e-10)
     assert np.allclose(series[1], nodes[1], rtol=1e-10, atol=1e-10)

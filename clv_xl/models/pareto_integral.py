@@ -1,0 +1,275 @@
+"""The integral in Pareto/NBD's likelihood, with its derivatives: hypergeometric series summed
+term by term, Gauss-Legendre nodes where the series would take too long.
+
+The drop-out term of the likelihood (Fader & Hardie 2005, "A Note on Deriving the Pareto/NBD
+Model and Related Expressions", eq. 11) is s times I = the integral from t_x to T of
+(alpha + tau)^-a (beta + tau)^-b d tau, with a = r + x and b = s + 1. Its antiderivative is a
+Gaussian hypergeometric function, evaluated on the side that keeps its argument below 1
+(:func:`_side`); the series differentiated term by term gives the derivatives of ln I in a, b,
+alpha and beta, and its second derivatives for the exact Hessian.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import hyp2f1
+
+Array = np.ndarray
+
+def _side(a: Array, b: Array, alpha: Array, beta: Array) -> tuple[Array, Array, Array]:
+    """The larger rate, the hypergeometric parameter of its side, and |alpha - beta|: the side
+    that keeps the argument |alpha - beta| / (larger + t) below 1 (A0 of the note's eq. 11 is
+    r + s + x times :func:`log_integral`'s integral, for alpha >= beta and alpha < beta alike).
+    alpha and beta may differ per customer (covariates): the side is then chosen per row."""
+    up = np.asarray(alpha) >= np.asarray(beta)
+    return np.where(up, alpha, beta), np.where(up, b, a), np.abs(np.subtract(alpha, beta))
+
+
+def log_integral(a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array) -> Array:
+    """ln of the integral from t_x to T of (alpha + tau)^-a (beta + tau)^-b d tau: with
+    c = a + b - 1 its antiderivative is -(w^-c / c) 2F1(c, q; c + 1; d / w), w = larger + tau
+    (:func:`_side`). The drop-out term of the likelihood is s times this integral with
+    a = r + x, b = s + 1; its derivatives in alpha and beta are the same integral with a or b
+    one higher."""
+    big, q, d = _side(a, b, alpha, beta)
+    c = a + b - 1
+    p1 = hyp2f1(c, q, c + 1, d / (big + tx))
+    p2 = hyp2f1(c, q, c + 1, d / (big + T))
+    first = np.log(p1) - c * np.log(big + tx)
+    second = np.log(p2) - c * np.log(big + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = first + np.log1p(-np.exp(second - first)) - np.log(c)
+    lost = ~np.isfinite(out) & np.broadcast_to(np.asarray(T) > np.asarray(tx), np.shape(out))
+    if np.any(lost):  # the closed form's digits are gone (s and beta far beyond T): nodes
+        rows = [
+            np.broadcast_to(np.asarray(v, dtype=float), np.shape(out))[lost]
+            for v in (a, b, alpha, beta, tx, T)
+        ]
+        out = np.array(out, dtype=float)
+        out[lost] = quadrature(*rows)[0]
+    return out
+
+
+SERIES_TERMS = 1_000  # beyond this (|alpha - beta| close to the larger rate): quadrature
+CHECK_EVERY = 8  # terms summed between looks at which rows have settled
+
+
+def _series(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
+    """The series of 2F1(c, q; c + 1; z) / c and of its derivatives, summed together:
+    rows S0 = sum_k u_k / (c + k), S1 = sum_k u_k / (c + k)^2 (d/dc), S2 = sum_k u_k D_k / (c + k)
+    (d/dq) and S3 = sum_k k u_k / (z (c + k)) (d/dz), with u_k = (q)_k z^k / k! and
+    D_k = digamma(q + k) - digamma(q). All rows at once, in falling order of z so that the rows
+    still summing are always a leading slice (no copies), until each row's tails are below
+    1e-17 of its sums; ``done`` marks the rows that got there within SERIES_TERMS terms."""
+    order = np.argsort(-z, kind="stable")
+    c, q, z = c[order], q[order], z[order]
+    n = c.size
+    sums = np.zeros((4, n))
+    # rows whose terms fall by z a term cannot settle within SERIES_TERMS (z^k > 1e-17 there):
+    # not summed at all (a leading slice, z falling), they take the fallback straight away
+    with np.errstate(divide="ignore"):
+        hopeless = int(np.count_nonzero(np.log(np.maximum(z, 1e-300)) * SERIES_TERMS > -39.0))
+    done = np.zeros(n, dtype=bool)
+    sums[:, hopeless:], done[hopeless:] = _series_rows(c[hopeless:], q[hopeless:], z[hopeless:])
+    out = np.empty((4, n))
+    out[:, order] = sums
+    settled_rows = np.empty(n, dtype=bool)
+    settled_rows[order] = done
+    return out, settled_rows
+
+
+def _series_rows(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
+    """The sums of :func:`_series` for rows sorted by falling z (in that order). Each row sums
+    until its tail is below 1e-17 of its sums (checked every few terms); the rows still summing
+    are kept together, so the work follows them (a row with a large q or z needs hundreds of
+    terms, most need a few dozen)."""
+    n = c.size
+    sums = np.zeros((4, n))
+    done = np.zeros(n, dtype=bool)
+    rows = np.arange(n)  # the rows still summing, and their state
+    c, q, z = c.copy(), q.copy(), z.copy()
+    u, digs, part = np.ones(n), np.zeros(n), np.zeros((4, n))
+    start = 0
+    while start < SERIES_TERMS and rows.size:
+        if rows.size > TAIL_ROWS:
+            count = min(CHECK_EVERY, SERIES_TERMS - start)
+            _terms_one_by_one(c, q, z, u, digs, part, start, count)
+        else:  # a few rows with many terms to go: terms at once, not row-sized NumPy calls
+            count = min(TAIL_TERMS, SERIES_TERMS - start)
+            _terms_at_once(c, q, z, u, digs, part, start, count)
+        k = start = start + count  # the next term's index
+        ratio = (q + k) * z / (k + 1)
+        fall = np.maximum(ratio, z) * (k + 2) / (k + 1)  # the terms shrink at least this fast
+        room = np.maximum(1.0 - fall, 1e-300)
+        with np.errstate(over="ignore"):  # no room yet: an infinite bound, not settled
+            bound = u * (1.0 + digs) / (c + k) / room
+            bound3 = u * (q + k) / (c + k + 1) / room
+        settled = (bound <= 1e-17 * part[0]) & (bound3 <= 1e-17 * part[3]) & (fall < 1)
+        if settled.any():
+            sums[:, rows[settled]], done[rows[settled]] = part[:, settled], True
+            going = ~settled
+            rows, c, q, z, u, digs = (v[going] for v in (rows, c, q, z, u, digs))
+            part = part[:, going]
+    sums[:, rows] = part  # rows past SERIES_TERMS: not done
+    return sums, done
+
+
+TAIL_ROWS = 64  # rows still summing at most this many: their terms are taken TAIL_TERMS at once
+TAIL_TERMS = 64
+
+
+def _terms_one_by_one(
+    c: Array, q: Array, z: Array, u: Array, dig: Array, sums: Array, start: int, count: int
+) -> None:
+    """Terms ``start`` .. ``start + count - 1`` added to ``sums`` (S0..S3, in place); ``u``
+    (the term's (q)_k z^k / k!) and ``dig`` (digamma(q + k) - digamma(q)) move on with them.
+    Terms past a row's tail add nothing."""
+    s0, s1, s2, s3 = sums
+    for k in range(start, start + count):
+        ck = c + k
+        term = u / ck
+        s0 += term
+        s1 += term / ck
+        s2 += term * dig
+        qk = q + k
+        s3 += u * qk / (ck + 1)  # the (k+1)-th term of S3
+        dig += 1.0 / qk
+        u *= qk * z / (k + 1)
+
+
+def _terms_at_once(
+    c: Array, q: Array, z: Array, u: Array, dig: Array, sums: Array, start: int, count: int
+) -> None:
+    """:func:`_terms_one_by_one` as (terms x rows) arrays: the same numbers, bit for bit (the
+    running products and sums are NumPy's accumulations, which go term by term as the loop)."""
+    ks = np.arange(start, start + count, dtype=float)[:, None]
+    ck = c + ks
+    qk = q + ks
+    us = np.multiply.accumulate(np.vstack([u, qk * z / (ks + 1)]), axis=0)
+    digs = np.add.accumulate(np.vstack([dig, 1.0 / qk]), axis=0)
+    term = us[:-1] / ck
+    for i, added in enumerate((term, term / ck, term * digs[:-1], us[:-1] * qk / (ck + 1))):
+        sums[i] = np.add.accumulate(np.vstack([sums[i], added]), axis=0)[-1]
+    u[:], dig[:] = us[-1], digs[-1]
+
+
+class Pairs(NamedTuple):
+    """A fit's distinct (x, t_x) and (x, T) pairs, taken once: the series at t_x depends on the
+    row only through (x, t_x), the one at T through (x, T), so each is summed once per pair."""
+
+    at_tx: Array
+    """A row of each distinct (x, t_x)."""
+    tx_inverse: Array
+    """Each row's (x, t_x) pair: an index into ``at_tx``."""
+    at_t: Array
+    """A row of each distinct (x, T)."""
+    t_inverse: Array
+    """Each row's (x, T) pair: an index into ``at_t``."""
+
+    @classmethod
+    def of(cls, x: Array, tx: Array, T: Array) -> Pairs:
+        return cls(*_pairs(x, tx), *_pairs(x, T))
+
+
+def _pairs(x: Array, t: Array) -> tuple[Array, Array]:
+    order = np.lexsort((t, x))
+    xs, ts = x[order], t[order]
+    new = np.r_[True, (xs[1:] != xs[:-1]) | (ts[1:] != ts[:-1])]
+    inverse = np.empty(x.size, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
+def integral_and_derivatives(
+    a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array, pairs: Pairs | None = None
+) -> tuple[Array, Array]:
+    """:func:`log_integral` and its derivatives in a, b, alpha and beta (rows of the second
+    array), from the hypergeometric series differentiated term by term: the antiderivative at
+    t_x and at T, both scaled by (larger + t_x)^c so nothing overflows. Rows whose series would
+    need more than SERIES_TERMS terms take the closed form for the value and for alpha and beta
+    (the same integral with a or b one higher) and central differences for a and b. With a fit's
+    ``pairs`` (alpha and beta the same for every row), each series is summed once per pair."""
+    a, b, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, tx, T)))
+    big, q, d = _side(a, b, alpha, beta)
+    up = np.asarray(alpha) >= np.asarray(beta)
+    other = np.where(up, beta, alpha)
+    c = a + b - 1
+    q = np.broadcast_to(q, c.shape)
+    n = c.size
+    w_tx, w_t = big + tx, big + T
+    if pairs is None:
+        sums, done = _series(
+            np.concatenate([c, c]), np.concatenate([q, q]), np.concatenate([d / w_tx, d / w_t])
+        )
+        at_tx, at_t = sums[:, :n], sums[:, n:]  # S0..S3 at t_x and at T
+    else:
+        k, rows = pairs.at_tx.size, np.concatenate([pairs.at_tx, pairs.at_t])
+        z = np.concatenate([(d / w_tx)[pairs.at_tx], (d / w_t)[pairs.at_t]])
+        sums, settled = _series(c[rows], q[rows], z)
+        at_tx, at_t = sums[:, :k][:, pairs.tx_inverse], sums[:, k:][:, pairs.t_inverse]
+        done = np.concatenate([settled[:k][pairs.tx_inverse], settled[k:][pairs.t_inverse]])
+    log_w, log_wt = np.log(w_tx), np.log(w_t)
+    rho = np.exp(-c * (log_wt - log_w))  # (w_tx / w_T)^c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = at_tx[0] - rho * at_t[0]
+        value = np.log(den) - c * log_w
+        d_c = ((-log_w * at_tx[0] - at_tx[1]) - rho * (-log_wt * at_t[0] - at_t[1])) / den
+        d_q = (at_tx[2] - rho * at_t[2]) / den
+        d_big = (
+            (-c * at_tx[0] / w_tx + at_tx[3] * (other + tx) / w_tx**2)
+            - rho * (-c * at_t[0] / w_t + at_t[3] * (other + T) / w_t**2)
+        ) / den
+        d_small = (-at_tx[3] / w_tx + rho * at_t[3] / w_t) / den
+    d_a, d_b = np.where(up, d_c, d_c + d_q), np.where(up, d_c + d_q, d_c)
+    d_alpha, d_beta = np.where(up, d_big, d_small), np.where(up, d_small, d_big)
+    grads = np.vstack([d_a, d_b, d_alpha, d_beta])
+    slow = ~(done[:n] & done[n:])
+    if slow.any():
+        i = np.flatnonzero(slow)
+        al, be = np.broadcast_to(alpha, a.shape)[i], np.broadcast_to(beta, a.shape)[i]
+        value[i], grads[:, i] = quadrature(a[i], b[i], al, be, tx[i], T[i])
+    return value, grads
+
+
+QUADRATURE_NODES = 64
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+
+
+def quadrature(
+    a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array
+) -> tuple[Array, Array]:
+    """:func:`integral_and_derivatives` by Gauss-Legendre, for the rows whose series would take
+    too many terms: there the larger rate is far above the smaller one plus T, so its factor
+    varies slowly over [t_x, T]. In v = ln((small + tau) / (small + t_x)) the smaller rate's
+    power is e^(-lambda v) (lambda = power - 1) times that slow factor; where lambda is large
+    the integral is taken over [0, 45 / lambda] only (what lies beyond is below e^-45 of it),
+    so the nodes always see a smooth integrand. The derivatives of ln I are expectations under
+    the normalized integrand (d/d power: -E[ln(rate + tau)]; d/d rate: -power E[1/(rate + tau)])."""
+    up = alpha >= beta  # the larger rate's side (as :func:`_side`)
+    small, big = np.where(up, beta, alpha), np.where(up, alpha, beta)
+    p_small, p_big = np.where(up, b, a), np.where(up, a, b)
+    lam = p_small - 1.0
+    top = np.log((small + T) / (small + tx))  # V
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        width = np.where(lam > 0, np.minimum(top, 45.0 / np.where(lam > 0, lam, 1.0)), top)
+        v = (_NODES[:, None] + 1.0) / 2.0 * width  # nodes on [0, width], rows as columns
+        tau = (small + tx) * np.exp(v) - small
+        # the integrand in v relative to its value at t_x
+        log_h = -lam * v - p_big * np.log1p((tau - tx) / (big + tx))
+        h = np.exp(log_h) * (_WEIGHTS[:, None] * width / 2.0)
+        total = h.sum(axis=0)
+        value = np.log(total) - lam * np.log(small + tx) - p_big * np.log(big + tx)
+        mean = lambda g: (h * g).sum(axis=0) / total  # noqa: E731
+        d_small_pow = -mean(np.log(small + tau))
+        d_big_pow = -mean(np.log(big + tau))
+        d_small_rate = -p_small * mean(1.0 / (small + tau))
+        d_big_rate = -p_big * mean(1.0 / (big + tau))
+    d_a, d_b = np.where(up, d_big_pow, d_small_pow), np.where(up, d_small_pow, d_big_pow)
+    d_alpha = np.where(up, d_big_rate, d_small_rate)
+    d_beta = np.where(up, d_small_rate, d_big_rate)
+    grads = np.vstack([d_a, d_b, d_alpha, d_beta])
+    empty = ~(top > 0)  # t_x == T: no interval, the term is 0
+    value = np.where(empty, -np.inf, value)
+    return value, np.where(empty, 0.0, grads)
