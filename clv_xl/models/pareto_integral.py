@@ -18,6 +18,7 @@ from scipy.special import hyp2f1
 
 Array = np.ndarray
 
+
 def _side(a: Array, b: Array, alpha: Array, beta: Array) -> tuple[Array, Array, Array]:
     """The larger rate, the hypergeometric parameter of its side, and |alpha - beta|: the side
     that keeps the argument |alpha - beta| / (larger + t) below 1 (A0 of the note's eq. 11 is
@@ -56,49 +57,59 @@ SERIES_TERMS = 1_000  # beyond this (|alpha - beta| close to the larger rate): q
 CHECK_EVERY = 8  # terms summed between looks at which rows have settled
 
 
-def _series(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
-    """The series of 2F1(c, q; c + 1; z) / c and of its derivatives, summed together:
-    rows S0 = sum_k u_k / (c + k), S1 = sum_k u_k / (c + k)^2 (d/dc), S2 = sum_k u_k D_k / (c + k)
-    (d/dq) and S3 = sum_k k u_k / (z (c + k)) (d/dz), with u_k = (q)_k z^k / k! and
-    D_k = digamma(q + k) - digamma(q). All rows at once, in falling order of z so that the rows
-    still summing are always a leading slice (no copies), until each row's tails are below
-    1e-17 of its sums; ``done`` marks the rows that got there within SERIES_TERMS terms."""
+def _series(c: Array, q: Array, z: Array, second: bool = False) -> tuple[Array, Array]:
+    """The series of G = 2F1(c, q; c + 1; z) / c and of its derivatives, summed together:
+    rows S0 = sum_k u_k / (c + k) = G, S1 = sum_k u_k / (c + k)^2 (-dG/dc),
+    S2 = sum_k u_k D_k / (c + k) (dG/dq) and S3 = sum_k k u_k / (z (c + k)) (dG/dz), with
+    u_k = (q)_k z^k / k! and D_k = digamma(q + k) - digamma(q); with ``second``, six more rows
+    for G's second derivatives (:func:`_second_one_by_one`). All rows at once, in falling order
+    of z so that the rows still summing are always a leading slice (no copies), until each
+    row's tails are below 1e-17 of its sums; ``done`` marks the rows that got there within
+    SERIES_TERMS terms."""
     order = np.argsort(-z, kind="stable")
     c, q, z = c[order], q[order], z[order]
     n = c.size
-    sums = np.zeros((4, n))
+    sums = np.zeros((SECOND_ROWS if second else 4, n))
     # rows whose terms fall by z a term cannot settle within SERIES_TERMS (z^k > 1e-17 there):
     # not summed at all (a leading slice, z falling), they take the fallback straight away
     with np.errstate(divide="ignore"):
         hopeless = int(np.count_nonzero(np.log(np.maximum(z, 1e-300)) * SERIES_TERMS > -39.0))
     done = np.zeros(n, dtype=bool)
-    sums[:, hopeless:], done[hopeless:] = _series_rows(c[hopeless:], q[hopeless:], z[hopeless:])
-    out = np.empty((4, n))
+    sums[:, hopeless:], done[hopeless:] = _series_rows(
+        c[hopeless:], q[hopeless:], z[hopeless:], second
+    )
+    out = np.empty(sums.shape)
     out[:, order] = sums
     settled_rows = np.empty(n, dtype=bool)
     settled_rows[order] = done
     return out, settled_rows
 
 
-def _series_rows(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
+def _series_rows(c: Array, q: Array, z: Array, second: bool = False) -> tuple[Array, Array]:
     """The sums of :func:`_series` for rows sorted by falling z (in that order). Each row sums
     until its tail is below 1e-17 of its sums (checked every few terms); the rows still summing
     are kept together, so the work follows them (a row with a large q or z needs hundreds of
-    terms, most need a few dozen)."""
+    terms, most need a few dozen). The first four rows are the same with or without
+    ``second``, bit for bit: the second derivatives' sums only ride along."""
     n = c.size
-    sums = np.zeros((4, n))
+    height = SECOND_ROWS if second else 4
+    sums = np.zeros((height, n))
     done = np.zeros(n, dtype=bool)
     rows = np.arange(n)  # the rows still summing, and their state
     c, q, z = c.copy(), q.copy(), z.copy()
-    u, digs, part = np.ones(n), np.zeros(n), np.zeros((4, n))
+    u, digs, squares, part = np.ones(n), np.zeros(n), np.zeros(n), np.zeros((height, n))
     start = 0
     while start < SERIES_TERMS and rows.size:
         if rows.size > TAIL_ROWS:
             count = min(CHECK_EVERY, SERIES_TERMS - start)
-            _terms_one_by_one(c, q, z, u, digs, part, start, count)
+            if second:  # before the first sums move u and digs on
+                _second_one_by_one(c, q, z, u, digs, squares, part[4:], start, count)
+            _terms_one_by_one(c, q, z, u, digs, part[:4], start, count)
         else:  # a few rows with many terms to go: terms at once, not row-sized NumPy calls
             count = min(TAIL_TERMS, SERIES_TERMS - start)
-            _terms_at_once(c, q, z, u, digs, part, start, count)
+            if second:
+                _second_at_once(c, q, z, u, digs, squares, part[4:], start, count)
+            _terms_at_once(c, q, z, u, digs, part[:4], start, count)
         k = start = start + count  # the next term's index
         ratio = (q + k) * z / (k + 1)
         fall = np.maximum(ratio, z) * (k + 2) / (k + 1)  # the terms shrink at least this fast
@@ -110,7 +121,7 @@ def _series_rows(c: Array, q: Array, z: Array) -> tuple[Array, Array]:
         if settled.any():
             sums[:, rows[settled]], done[rows[settled]] = part[:, settled], True
             going = ~settled
-            rows, c, q, z, u, digs = (v[going] for v in (rows, c, q, z, u, digs))
+            rows, c, q, z, u, digs, squares = (v[going] for v in (rows, c, q, z, u, digs, squares))
             part = part[:, going]
     sums[:, rows] = part  # rows past SERIES_TERMS: not done
     return sums, done
@@ -155,6 +166,81 @@ def _terms_at_once(
     u[:], dig[:] = us[-1], digs[-1]
 
 
+SECOND_ROWS = 10
+"""Rows of the series with second derivatives: S0..S3, then S4..S9."""
+
+
+def _second_one_by_one(
+    c: Array,
+    q: Array,
+    z: Array,
+    u: Array,
+    dig: Array,
+    squares: Array,
+    sums: Array,
+    start: int,
+    count: int,
+) -> None:
+    """The sums for G's second derivatives, terms ``start`` .. ``start + count - 1`` added to
+    ``sums`` (in place), from the state the first sums start from (``u`` and ``dig``, left as
+    they are) and ``squares`` (E_k = sum_{j<k} 1/(q + j)^2, so dD_k/dq = -E_k), moved on:
+
+    S4 = sum u_k / (c+k)^3 (G_cc / 2), S5 = sum u_k D_k / (c+k)^2 (-G_cq),
+    S6 = sum u_k (D_k^2 - E_k) / (c+k) (G_qq), S7 = sum u_k (q+k) / (c+k+1)^2 (-G_cz),
+    S8 = sum u_k (1 + (q+k) D_k) / (c+k+1) (G_qz), S9 = sum u_k (q+k)(q+k+1) / (c+k+2) (G_zz),
+
+    the z-derivatives with their index shifted as S3's is (k u_k / z = q+k-1 ... times u_(k-1))."""
+    u, dig = u.copy(), dig.copy()
+    s4, s5, s6, s7, s8, s9 = sums
+    for k in range(start, start + count):
+        ck, qk = c + k, q + k
+        term = u / ck
+        s4 += term / (ck * ck)
+        s5 += term * dig / ck
+        s6 += term * (dig * dig - squares)
+        c1, uq = ck + 1, u * qk
+        s7 += uq / (c1 * c1)
+        s8 += (u + uq * dig) / c1
+        s9 += uq * (qk + 1) / (ck + 2)
+        inverse = 1.0 / qk
+        dig += inverse
+        squares += inverse * inverse
+        u *= qk * z / (k + 1)
+
+
+def _second_at_once(
+    c: Array,
+    q: Array,
+    z: Array,
+    u: Array,
+    dig: Array,
+    squares: Array,
+    sums: Array,
+    start: int,
+    count: int,
+) -> None:
+    """:func:`_second_one_by_one` as (terms x rows) arrays: the same numbers, bit for bit (as
+    :func:`_terms_at_once`), so a row's sums do not depend on the rows summed beside it."""
+    ks = np.arange(start, start + count, dtype=float)[:, None]
+    ck, qk = c + ks, q + ks
+    us = np.multiply.accumulate(np.vstack([u, qk * z / (ks + 1)]), axis=0)[:-1]
+    inverse = 1.0 / qk
+    digs = np.add.accumulate(np.vstack([dig, inverse]), axis=0)[:-1]
+    running = np.add.accumulate(np.vstack([squares, inverse * inverse]), axis=0)
+    term, c1, uq = us / ck, ck + 1, us * qk
+    added = (
+        term / (ck * ck),
+        term * digs / ck,
+        term * (digs * digs - running[:-1]),
+        uq / (c1 * c1),
+        (us + uq * digs) / c1,
+        uq * (qk + 1) / (ck + 2),
+    )
+    for i, terms in enumerate(added):
+        sums[i] = np.add.accumulate(np.vstack([sums[i], terms]), axis=0)[-1]
+    squares[:] = running[-1]
+
+
 class Pairs(NamedTuple):
     """A fit's distinct (x, t_x) and (x, T) pairs, taken once: the series at t_x depends on the
     row only through (x, t_x), the one at T through (x, T), so each is summed once per pair."""
@@ -188,9 +274,43 @@ def integral_and_derivatives(
     """:func:`log_integral` and its derivatives in a, b, alpha and beta (rows of the second
     array), from the hypergeometric series differentiated term by term: the antiderivative at
     t_x and at T, both scaled by (larger + t_x)^c so nothing overflows. Rows whose series would
-    need more than SERIES_TERMS terms take the closed form for the value and for alpha and beta
-    (the same integral with a or b one higher) and central differences for a and b. With a fit's
-    ``pairs`` (alpha and beta the same for every row), each series is summed once per pair."""
+    need more than SERIES_TERMS terms take Gauss-Legendre nodes (:func:`quadrature`). With a
+    fit's ``pairs`` (alpha and beta the same for every row), each series is summed once per
+    pair."""
+    value, grads, _ = _integral(a, b, alpha, beta, tx, T, pairs, second=False)
+    return value, grads
+
+
+def integral_with_hessian(
+    a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array, pairs: Pairs | None = None
+) -> tuple[Array, Array, Array]:
+    """:func:`integral_and_derivatives` (the same numbers, bit for bit) and the Hessian of ln I
+    in (a, b, alpha, beta): its upper triangle in the rows of a (10, n) array, in the order of
+    :data:`UPPER`. From the series' second derivatives (:func:`_end_derivatives`): with
+    H = w^-c G at each end, I = H(t_x) - H(T) and d2 ln I = [d2 H(t_x) - d2 H(T)] / I minus the
+    product of the first derivatives of ln I."""
+    value, grads, hess = _integral(a, b, alpha, beta, tx, T, pairs, second=True)
+    assert hess is not None
+    return value, grads, hess
+
+
+UPPER = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
+"""The upper triangle of a 4 x 4 Hessian, row by row."""
+
+SWAP = (1, 0, 3, 2)
+"""(a, b, alpha, beta) as the side's (P, Q, B, S) where beta > alpha (:func:`_side_to_params`)."""
+
+
+def _integral(
+    a: Array,
+    b: Array,
+    alpha: Array,
+    beta: Array,
+    tx: Array,
+    T: Array,
+    pairs: Pairs | None,
+    second: bool,
+) -> tuple[Array, Array, Array | None]:
     a, b, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, tx, T)))
     big, q, d = _side(a, b, alpha, beta)
     up = np.asarray(alpha) >= np.asarray(beta)
@@ -201,13 +321,16 @@ def integral_and_derivatives(
     w_tx, w_t = big + tx, big + T
     if pairs is None:
         sums, done = _series(
-            np.concatenate([c, c]), np.concatenate([q, q]), np.concatenate([d / w_tx, d / w_t])
+            np.concatenate([c, c]),
+            np.concatenate([q, q]),
+            np.concatenate([d / w_tx, d / w_t]),
+            second,
         )
-        at_tx, at_t = sums[:, :n], sums[:, n:]  # S0..S3 at t_x and at T
+        at_tx, at_t = sums[:, :n], sums[:, n:]  # S0..S3 (S9) at t_x and at T
     else:
         k, rows = pairs.at_tx.size, np.concatenate([pairs.at_tx, pairs.at_t])
         z = np.concatenate([(d / w_tx)[pairs.at_tx], (d / w_t)[pairs.at_t]])
-        sums, settled = _series(c[rows], q[rows], z)
+        sums, settled = _series(c[rows], q[rows], z, second)
         at_tx, at_t = sums[:, :k][:, pairs.tx_inverse], sums[:, k:][:, pairs.t_inverse]
         done = np.concatenate([settled[:k][pairs.tx_inverse], settled[k:][pairs.t_inverse]])
     log_w, log_wt = np.log(w_tx), np.log(w_t)
@@ -225,12 +348,71 @@ def integral_and_derivatives(
     d_a, d_b = np.where(up, d_c, d_c + d_q), np.where(up, d_c + d_q, d_c)
     d_alpha, d_beta = np.where(up, d_big, d_small), np.where(up, d_small, d_big)
     grads = np.vstack([d_a, d_b, d_alpha, d_beta])
+    hess = None
+    if second:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ends = (
+                (at_tx[0] / den, _end_derivatives(at_tx, c, w_tx, other + tx, log_w)),
+                (-rho * at_t[0] / den, _end_derivatives(at_t, c, w_t, other + T, log_wt)),
+            )
+            first = [sum(e * g[i] for e, (g, _) in ends) for i in range(4)]
+            side = {
+                (i, j): sum(e * (h[i, j] + g[i] * g[j]) for e, (g, h) in ends) - first[i] * first[j]
+                for i, j in UPPER
+            }
+        hess = _side_to_params(side, up)
     slow = ~(done[:n] & done[n:])
     if slow.any():
         i = np.flatnonzero(slow)
         al, be = np.broadcast_to(alpha, a.shape)[i], np.broadcast_to(beta, a.shape)[i]
-        value[i], grads[:, i] = quadrature(a[i], b[i], al, be, tx[i], T[i])
-    return value, grads
+        value[i], grads[:, i], by_nodes = _nodes(a[i], b[i], al, be, tx[i], T[i], second)
+        if hess is not None and by_nodes is not None:
+            hess[:, i] = by_nodes
+    return value, grads, hess
+
+
+def _end_derivatives(
+    sums: Array, c: Array, w: Array, small_t: Array, log_w: Array
+) -> tuple[list[Array], dict[tuple[int, int], Array]]:
+    """ln H at one end of the integral, H = w^-c G(c, q, z), z = (B - S) / w, w = B + t: its
+    gradient and Hessian (upper triangle) in the side's (P, Q, B, S), the larger rate's power,
+    the smaller rate's power, the larger rate and the smaller (c = P + Q - 1, q = Q), from the
+    series' sums (:func:`_series`; ``small_t`` is S + t). With g = ln G:
+    d/dP = g_c - ln w, d/dQ = g_c + g_q - ln w, d/dB = g_z z_B - c/w, d/dS = g_z z_S, where
+    z_B = (S + t)/w^2, z_S = -1/w, z_BB = -2(S + t)/w^3, z_BS = 1/w^2, z_SS = 0."""
+    s0 = sums[0]
+    gc, gq, gz = -sums[1] / s0, sums[2] / s0, sums[3] / s0
+    cc = 2 * sums[4] / s0 - gc * gc
+    cq = -sums[5] / s0 - gc * gq
+    qq = sums[6] / s0 - gq * gq
+    cz = -sums[7] / s0 - gc * gz
+    qz = sums[8] / s0 - gq * gz
+    zz = sums[9] / s0 - gz * gz
+    z_b, z_s = small_t / w**2, -1.0 / w
+    grad = [gc - log_w, gc + gq - log_w, gz * z_b - c / w, gz * z_s]
+    hess = {
+        (0, 0): cc,
+        (0, 1): cc + cq,
+        (0, 2): cz * z_b - 1.0 / w,
+        (0, 3): cz * z_s,
+        (1, 1): cc + 2 * cq + qq,
+        (1, 2): (cz + qz) * z_b - 1.0 / w,
+        (1, 3): (cz + qz) * z_s,
+        (2, 2): c / w**2 + zz * z_b**2 - 2 * gz * small_t / w**3,
+        (2, 3): zz * z_b * z_s + gz / w**2,
+        (3, 3): zz * z_s**2,
+    }
+    return grad, hess
+
+
+def _side_to_params(side: dict[tuple[int, int], Array], up: Array) -> Array:
+    """A Hessian's upper triangle in the side's (P, Q, B, S) as rows in (a, b, alpha, beta):
+    where alpha >= beta, P is a and B is alpha; else P is b and B is beta (:data:`SWAP`)."""
+    rows = []
+    for i, j in UPPER:
+        si, sj = sorted((SWAP[i], SWAP[j]))
+        rows.append(np.where(up, side[i, j], side[si, sj]))
+    return np.vstack(rows)
 
 
 QUADRATURE_NODES = 64
@@ -240,13 +422,24 @@ _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
 def quadrature(
     a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array
 ) -> tuple[Array, Array]:
+    """ln I and its gradient by nodes (:func:`_nodes`)."""
+    value, grads, _ = _nodes(a, b, alpha, beta, tx, T, second=False)
+    return value, grads
+
+
+def _nodes(
+    a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array, second: bool
+) -> tuple[Array, Array, Array | None]:
     """:func:`integral_and_derivatives` by Gauss-Legendre, for the rows whose series would take
     too many terms: there the larger rate is far above the smaller one plus T, so its factor
     varies slowly over [t_x, T]. In v = ln((small + tau) / (small + t_x)) the smaller rate's
     power is e^(-lambda v) (lambda = power - 1) times that slow factor; where lambda is large
     the integral is taken over [0, 45 / lambda] only (what lies beyond is below e^-45 of it),
     so the nodes always see a smooth integrand. The derivatives of ln I are expectations under
-    the normalized integrand (d/d power: -E[ln(rate + tau)]; d/d rate: -power E[1/(rate + tau)])."""
+    the normalized integrand (d/d power: -E[ln(rate + tau)]; d/d rate: -power E[1/(rate + tau)]);
+    with ``second``, the Hessian's upper triangle too (:data:`UPPER`): the covariance of those
+    derivatives of ln f under it, plus the expectation of ln f's own second derivatives
+    (d2/d power d rate: -1/(rate + tau); d2/d rate^2: power/(rate + tau)^2)."""
     up = alpha >= beta  # the larger rate's side (as :func:`_side`)
     small, big = np.where(up, beta, alpha), np.where(up, alpha, beta)
     p_small, p_big = np.where(up, b, a), np.where(up, a, b)
@@ -266,10 +459,25 @@ def quadrature(
         d_big_pow = -mean(np.log(big + tau))
         d_small_rate = -p_small * mean(1.0 / (small + tau))
         d_big_rate = -p_big * mean(1.0 / (big + tau))
+        side = _nodes_hessian(h, total, tau, big, small, p_big, p_small) if second else None
     d_a, d_b = np.where(up, d_big_pow, d_small_pow), np.where(up, d_small_pow, d_big_pow)
     d_alpha = np.where(up, d_big_rate, d_small_rate)
     d_beta = np.where(up, d_small_rate, d_big_rate)
     grads = np.vstack([d_a, d_b, d_alpha, d_beta])
     empty = ~(top > 0)  # t_x == T: no interval, the term is 0
     value = np.where(empty, -np.inf, value)
-    return value, np.where(empty, 0.0, grads)
+    hess = None if side is None else np.where(empty, 0.0, _side_to_params(side, up))
+    return value, np.where(empty, 0.0, grads), hess
+
+
+def _nodes_hessian(
+    h: Array, total: Array, tau: Array, big: Array, small: Array, p_big: Array, p_small: Array
+) -> dict[tuple[int, int], Array]:
+    """The Hessian of ln I in the side's (P, Q, B, S) from the nodes' weights ``h``."""
+    mean = lambda g: (h * g).sum(axis=0) / total  # noqa: E731
+    to_big, to_small = 1.0 / (big + tau), 1.0 / (small + tau)
+    g = [-np.log(big + tau), -np.log(small + tau), -p_big * to_big, -p_small * to_small]
+    centred = [gi - mean(gi) for gi in g]
+    own = {(0, 2): -to_big, (1, 3): -to_small, (2, 2): p_big * to_big**2}
+    own[3, 3] = p_small * to_small**2
+    return {(i, j): mean(centred[i] * centred[j] + own.get((i, j), 0.0)) for i, j in UPPER}

@@ -9,15 +9,20 @@ evaluated on the side that keeps its argument below 1 (:mod:`clv_xl.models.paret
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln
+from scipy.special import digamma, expit, gammaln, polygamma
 
 from clv_xl.models.base import Array, prediction
 from clv_xl.models.count_distributions import pareto_pmf
-from clv_xl.models.pareto_integral import Pairs, integral_and_derivatives, log_integral
+from clv_xl.models.pareto_integral import (
+    UPPER,
+    Pairs,
+    integral_and_derivatives,
+    integral_with_hessian,
+    log_integral,
+)
 from clv_xl.models.repeat_buying import (
     RepeatBuyingModel,
     check_customers,
@@ -76,18 +81,9 @@ class ParetoNBD(RepeatBuyingModel):
         died = np.where(np.isnan(died), -np.inf, died)
         return a1 + np.logaddexp(alive, died)
 
-    def _totals(
-        self, x: Array, tx: Array, T: Array, weights: Array
-    ) -> Callable[[Array], tuple[float, Array]]:
-        """The weighted totals of :meth:`_value_and_gradient`, each series summed once per
-        distinct (x, t_x) and (x, T) pair (:class:`Pairs`)."""
-        pairs = Pairs.of(x, tx, T)
-
-        def totals(params: Array) -> tuple[float, Array]:
-            ll, grad = self._value_and_gradient(params, x, tx, T, pairs)
-            return float(weights @ ll), weights @ grad
-
-        return totals
+    def _totals(self, x: Array, tx: Array, T: Array, weights: Array) -> ParetoTotals:
+        """The weighted totals of :meth:`_value_and_gradient` (:class:`ParetoTotals`)."""
+        return ParetoTotals(self, x, tx, T, weights)
 
     def _value_and_gradient(
         self, params: Array, x: Array, tx: Array, T: Array, pairs: Pairs | None = None
@@ -96,26 +92,8 @@ class ParetoNBD(RepeatBuyingModel):
         e^died), died = ln s + ln I (the integral of :func:`log_integral`); I and its
         derivatives in all four parameters come from its hypergeometric series differentiated
         term by term (:func:`integral_and_derivatives`)."""
-        r, alpha, s, beta = params
-        a, b = r + x, s + 1.0
-        log_i, (di_r, di_s, di_alpha, di_beta) = integral_and_derivatives(
-            a, b, alpha, beta, tx, T, pairs
-        )
-        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-        log_at, log_bt = np.log(alpha + T), np.log(beta + T)
-        alive = -(r + x) * log_at - s * log_bt
-        died = np.where(np.isnan(log_i), -np.inf, np.log(s) + log_i)
-        top = np.logaddexp(alive, died)
-        ll = a1 + top
-        w_alive = np.exp(alive - top)
-        w_died = np.exp(died - top)
-        dead = w_died > 0
-        share = lambda g: np.where(dead, w_died * g, 0.0)  # noqa: E731
-        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w_alive * log_at + share(di_r)
-        d_alpha = r / alpha - w_alive * (r + x) / (alpha + T) + share(di_alpha)
-        d_s = np.log(beta) - w_alive * log_bt + share(1.0 / s + di_s)
-        d_beta = s / beta - w_alive * s / (beta + T) + share(di_beta)
-        return ll, np.column_stack([d_r, d_alpha, d_s, d_beta])
+        ll, grad, _ = _rows(params, x, tx, T, pairs, second=False)
+        return ll, grad
 
     def _initial(self, *data: Array, weights: Array) -> Array:
         """r and alpha from the purchase rates' moments (:func:`rate_moments`); s = 1 and
@@ -175,3 +153,80 @@ class ParetoNBD(RepeatBuyingModel):
         t = check_horizon(t)
         r, alpha, s, beta = self._params()
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+
+
+class ParetoTotals:
+    """Weighted totals of ln L over a fit's rows, each series summed once per distinct
+    (x, t_x) and (x, T) pair (:class:`Pairs`): ``totals(params)`` gives (total, gradient),
+    ``totals.with_hessian(params)`` also the exact Hessian, in (r, alpha, s, beta), from the
+    integral's second derivatives (:func:`integral_with_hessian`): the solver's Newton steps
+    and the standard errors take it instead of differences of gradients (eight passes over
+    the data for the standard errors, now about two)."""
+
+    def __init__(self, model: ParetoNBD, x: Array, tx: Array, T: Array, weights: Array) -> None:
+        self.model, self.data, self.weights = model, (x, tx, T), weights
+        self.pairs = Pairs.of(x, tx, T)
+
+    def __call__(self, params: Array) -> tuple[float, Array]:
+        ll, grad = self.model._value_and_gradient(params, *self.data, self.pairs)
+        return float(self.weights @ ll), self.weights @ grad
+
+    def with_hessian(self, params: Array) -> tuple[float, Array, Array]:
+        ll, grad, rows = _rows(params, *self.data, self.pairs, second=True)
+        assert rows is not None
+        upper = rows @ self.weights
+        hess = np.empty((4, 4))
+        for (i, j), total in zip(UPPER, upper.tolist(), strict=True):
+            hess[i, j] = hess[j, i] = total
+        return float(self.weights @ ll), self.weights @ grad, hess
+
+
+def _rows(
+    params: Array, x: Array, tx: Array, T: Array, pairs: Pairs | None, second: bool
+) -> tuple[Array, Array, Array | None]:
+    """ln L, its gradient (rows as rows) and, with ``second``, its Hessian's upper triangle
+    (:data:`UPPER`, rows as columns) in (r, alpha, s, beta), row by row."""
+    r, alpha, s, beta = params
+    a, b = r + x, s + 1.0
+    if second:
+        log_i, d_i, h_i = integral_with_hessian(a, b, alpha, beta, tx, T, pairs)
+    else:
+        (log_i, d_i), h_i = integral_and_derivatives(a, b, alpha, beta, tx, T, pairs), None
+    di_r, di_s, di_alpha, di_beta = d_i
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    log_at, log_bt = np.log(alpha + T), np.log(beta + T)
+    alive = -(r + x) * log_at - s * log_bt
+    died = np.where(np.isnan(log_i), -np.inf, np.log(s) + log_i)
+    top = np.logaddexp(alive, died)
+    ll = a1 + top
+    w_alive = np.exp(alive - top)
+    w_died = np.exp(died - top)
+    dead = w_died > 0
+    share = lambda g: np.where(dead, w_died * g, 0.0)  # noqa: E731
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w_alive * log_at + share(di_r)
+    d_alpha = r / alpha - w_alive * (r + x) / (alpha + T) + share(di_alpha)
+    d_s = np.log(beta) - w_alive * log_bt + share(1.0 / s + di_s)
+    d_beta = s / beta - w_alive * s / (beta + T) + share(di_beta)
+    grad = np.column_stack([d_r, d_alpha, d_s, d_beta])
+    if h_i is None:
+        return ll, grad, None
+    # ln(e^alive + e^died)'' = w_alive alive'' + w_died died''
+    #                          + w_alive w_died (alive' - died')(alive' - died')^T
+    alive_1 = [-log_at, -(r + x) / (alpha + T), -log_bt, -s / (beta + T)]
+    died_1 = [di_r, di_alpha, 1.0 / s + di_s, di_beta]
+    alive_2 = {(0, 1): -1 / (alpha + T), (1, 1): (r + x) / (alpha + T) ** 2}
+    alive_2 |= {(2, 3): -1 / (beta + T), (3, 3): s / (beta + T) ** 2}
+    own = {(0, 0): polygamma(1, r + x) - polygamma(1, r), (0, 1): 1 / alpha}
+    own |= {(1, 1): -r / alpha**2, (2, 3): 1 / beta, (3, 3): -s / beta**2}
+    in_integral = (0, 2, 1, 3)  # (r, alpha, s, beta) as the integral's (a, b, alpha, beta)
+    rows = []
+    with np.errstate(invalid="ignore"):
+        for i, j in UPPER:
+            died_2 = h_i[UPPER.index(tuple(sorted((in_integral[i], in_integral[j]))))]
+            if (i, j) == (2, 2):
+                died_2 = died_2 - 1 / s**2
+            apart = w_alive * (alive_1[i] - died_1[i]) * (alive_1[j] - died_1[j])
+            rows.append(
+                own.get((i, j), 0.0) + w_alive * alive_2.get((i, j), 0.0) + share(died_2 + apart)
+            )
+    return ll, grad, np.vstack([np.broadcast_to(v, np.shape(ll)) for v in rows])
