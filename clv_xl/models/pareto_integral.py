@@ -54,7 +54,7 @@ def log_integral(a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Ar
 
 
 SERIES_TERMS = 1_000  # beyond this (|alpha - beta| close to the larger rate): quadrature
-CHECK_EVERY = 8  # terms summed between looks at which rows have settled
+CHECK_EVERY = 24  # terms summed between looks at which rows have settled (8: fit 8% slower)
 
 
 def _series(c: Array, q: Array, z: Array, second: bool = False) -> tuple[Array, Array]:

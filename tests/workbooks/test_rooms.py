@@ -114,3 +114,28 @@ def test_functions_added_to_the_engine_and_those_named_as_not_computed():
     line = functions.unsupported_in({"SUM", "MAP", "LAMBDA"})
     assert line is not None and line.startswith("LAMBDA is not computed without Excel")
     assert functions.unsupported_in({"SUM", "EXPAND"}) is None
+
+
+# ----- computing: an answer laid out as a grid -----------------------------------------------
+@pytest.mark.parametrize(
+    ("answer", "grid"),
+    [
+        ([[1, "a"], [None, True]], [[1, "a"], [None, True]]),  # rows of one width: at C speed
+        ([[1, 2], [3]], [[1, 2], [3, None]]),  # ragged rows: padded with blanks
+        ([1, 2], [[1], [2]]),  # a flat list: a column
+        ([(1, 2)], [[(1, 2)]]),  # not a row: one cell
+        ([[[1, 2]]], [[[1, 2]]]),  # a cell holding a list stays one cell
+        ([], [[None]]),
+        ([[]], [[]]),
+        ([[np.float64(1.5), np.int64(2)]], [[1.5, 2]]),  # NumPy scalars as Python's
+        (np.array([[1.0, 2.0]]), [[1.0, 2.0]]),
+        (7, [[7]]),
+    ],
+)
+def test_an_answer_is_laid_out_as_excel_shows_it(answer, grid):
+    from clv_xl.workbooks.calculation import _grid
+
+    got = _grid(answer)
+    assert got.dtype == object and got.ndim == 2
+    assert got.tolist() == grid
+    assert [type(v) for v in got.ravel()] == [type(v) for row in grid for v in row]
