@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from clv_xl.errors import InputError
@@ -18,6 +19,13 @@ def cohort_labels(first_purchase: pd.Series, cohorts: Any) -> list[str]:
     if key not in COHORT_FORMS:
         raise InputError("cohorts", cohorts, '"M" (month), "Q" (quarter) or "Y" (year)')
     stamps = pd.to_datetime(first_purchase)
+    codes, days = pd.factorize(stamps)  # each distinct day labelled once (a few hundred)
+    if codes.size and codes.min() >= 0:
+        return np.asarray(_labels(pd.Series(days), key), dtype=object)[codes].tolist()
+    return _labels(stamps, key)
+
+
+def _labels(stamps: pd.Series, key: str) -> list[str]:
     if key == "M":
         return stamps.dt.strftime("%Y-%m").tolist()
     if key == "Q":
