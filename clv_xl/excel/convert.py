@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from clv_xl.errors import ShapeError, describe
+from clv_xl.errors import ShapeError, describe, no_problems
 from clv_xl.excel.error_texts import EXCEL_ERRORS
 
 BLANK = "blank"
@@ -228,7 +228,7 @@ def numeric_cells(value: Any) -> Cells:
                 flat[k] = float("inf")
             values = np.array(flat, dtype=float)
     blank = np.isnan(values)  # None and NaN are blanks, as parse_number has it
-    problem = np.full(n, "", dtype=object)
+    problem = no_problems(n)
     infinite = np.flatnonzero(np.isinf(values))
     if infinite.size:
         problem[infinite] = "got an infinite number"

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from clv_xl.errors import CellError, InputError, ShapeError
+from clv_xl.errors import CellError, InputError, ShapeError, no_problems
 from clv_xl.excel.convert import to_grid
 from clv_xl.excel.tables import Columns
 from clv_xl.models.base import BaseModel
@@ -179,7 +179,7 @@ def transaction_covariates(
     (``rows`` of ``n_cells``, as :func:`~clv_xl.excel.arguments.transactions` gives them)."""
     used = np.zeros(n_cells, dtype=bool)
     used[rows] = True
-    cols = Columns({}, used, np.full(n_cells, "", dtype=object), n_cells)
+    cols = Columns({}, used, no_problems(n_cells), n_cells)
     matrices, _, first_blank = customer_matrices(model, purchase, dropout, cols, used)
     if matrices is not None and first_blank is not None:
         argument, row = first_blank
@@ -216,7 +216,7 @@ def new_customers(model: BaseModel, purchase: Any, dropout: Any) -> RepeatBuying
     grid = grid.reshape(grid.shape[0] if grid.ndim else 1, -1)
     filled: Any = np.flatnonzero(~_blanks(grid[1:]).all(axis=1)) if grid.shape[0] > 1 else []
     rows = int(filled[-1]) + 1 if len(filled) else 0
-    cols = Columns({}, np.ones(rows, bool), np.full(rows, "", dtype=object), rows)
+    cols = Columns({}, np.ones(rows, bool), no_problems(rows), rows)
     matrices, _, first_blank = customer_matrices(model, purchase, dropout, cols, cols.used)
     if first_blank is not None or matrices is None:
         argument, row = first_blank or (ARGUMENTS[0], 2)

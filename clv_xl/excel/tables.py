@@ -12,7 +12,7 @@ import pandas as pd
 
 from clv_xl.core.numbers import is_number
 from clv_xl.data.rules import reads_as_data
-from clv_xl.errors import CellError, InputError, ShapeError
+from clv_xl.errors import CellError, InputError, ShapeError, no_problems
 from clv_xl.excel.convert import numeric_cells, to_grid
 from clv_xl.excel.runner import current_function
 from clv_xl.models.base import BaseModel
@@ -146,7 +146,7 @@ def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None =
     blank_all = np.ones(n, dtype=bool)
     for k in required:
         blank_all &= cells[k].blank.ravel()
-    problem = np.full(n, "", dtype=object)
+    problem = no_problems(n)
     open_rows = ~blank_all  # rows with a customer and no problem found yet
     for k, c in cells.items():
         prob, blank = c.problem.ravel(), c.blank.ravel()
@@ -189,8 +189,10 @@ def require_clean(cols: Columns, model: type[BaseModel] | None = None) -> list[n
         return []
     names = [CUSTOMER_DATA.get(k, k) for k in model.data_names]
     data = [cols.values[k] for k in names]
-    problems = np.where(cols.used, model.row_problems(*data), "")
-    first_problem(problems, *data, names=", ".join(names), row=cols.row)
+    problems = model.row_problems(*data)
+    if (problems != "").any():  # rare: the unused rows' problems then set aside
+        problems = np.where(cols.used, problems, "")
+        first_problem(problems, *data, names=", ".join(names), row=cols.row)
     return [d[cols.used] for d in data]
 
 

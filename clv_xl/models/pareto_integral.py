@@ -189,7 +189,8 @@ def _second_one_by_one(
     S6 = sum u_k (D_k^2 - E_k) / (c+k) (G_qq), S7 = sum u_k (q+k) / (c+k+1)^2 (-G_cz),
     S8 = sum u_k (1 + (q+k) D_k) / (c+k+1) (G_qz), S9 = sum u_k (q+k)(q+k+1) / (c+k+2) (G_zz),
 
-    the z-derivatives with their index shifted as S3's is (k u_k / z = q+k-1 ... times u_(k-1))."""
+    the z-derivatives' terms taken one or two terms early, as S3's are: k u_k / z is
+    (q + k - 1) u_(k-1)."""
     u, dig = u.copy(), dig.copy()
     s4, s5, s6, s7, s8, s9 = sums
     for k in range(start, start + count):

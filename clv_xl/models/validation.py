@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from clv_xl.core.numbers import is_number
-from clv_xl.errors import InputError, RowError, ShapeError
+from clv_xl.errors import InputError, RowError, ShapeError, no_problems
 
 Array = np.ndarray
 
@@ -48,7 +48,7 @@ def same_length(**columns: Array) -> int:
 
 def rule_messages(shape: tuple[int, ...], rules: list[tuple[Array, str]]) -> Array:
     """Per row "" or the first rule it breaks; nothing is built when every row is fine."""
-    out = np.full(shape, "", dtype=object)
+    out = no_problems(shape)
     if not any(bool(np.any(bad)) for bad, _ in rules):
         return out
     for bad, text in rules:
