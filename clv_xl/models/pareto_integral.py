@@ -62,7 +62,7 @@ def _series(c: Array, q: Array, z: Array, second: bool = False) -> tuple[Array, 
     rows S0 = sum_k u_k / (c + k) = G, S1 = sum_k u_k / (c + k)^2 (-dG/dc),
     S2 = sum_k u_k D_k / (c + k) (dG/dq) and S3 = sum_k k u_k / (z (c + k)) (dG/dz), with
     u_k = (q)_k z^k / k! and D_k = digamma(q + k) - digamma(q); with ``second``, six more rows
-    for G's second derivatives (:func:`_second_one_by_one`). All rows at once, in falling order
+    for G's second derivatives (:func:`_second_terms`). All rows at once, in falling order
     of z so that the rows still summing are always a leading slice (no copies), until each
     row's tails are below 1e-17 of its sums; ``done`` marks the rows that got there within
     SERIES_TERMS terms."""
@@ -103,12 +103,12 @@ def _series_rows(c: Array, q: Array, z: Array, second: bool = False) -> tuple[Ar
         if rows.size > TAIL_ROWS:
             count = min(CHECK_EVERY, SERIES_TERMS - start)
             if second:  # before the first sums move u and digs on
-                _second_one_by_one(c, q, z, u, digs, squares, part[4:], start, count)
+                _second_terms(c, q, z, u, digs, squares, part[4:], start, count)
             _terms_one_by_one(c, q, z, u, digs, part[:4], start, count)
         else:  # a few rows with many terms to go: terms at once, not row-sized NumPy calls
             count = min(TAIL_TERMS, SERIES_TERMS - start)
             if second:
-                _second_at_once(c, q, z, u, digs, squares, part[4:], start, count)
+                _second_terms(c, q, z, u, digs, squares, part[4:], start, count, at_once=True)
             _terms_at_once(c, q, z, u, digs, part[:4], start, count)
         k = start = start + count  # the next term's index
         ratio = (q + k) * z / (k + 1)
@@ -170,7 +170,7 @@ SECOND_ROWS = 10
 """Rows of the series with second derivatives: S0..S3, then S4..S9."""
 
 
-def _second_one_by_one(
+def _second_terms(
     c: Array,
     q: Array,
     z: Array,
@@ -180,6 +180,7 @@ def _second_one_by_one(
     sums: Array,
     start: int,
     count: int,
+    at_once: bool = False,
 ) -> None:
     """The sums for G's second derivatives, terms ``start`` .. ``start + count - 1`` added to
     ``sums`` (in place), from the state the first sums start from (``u`` and ``dig``, left as
@@ -190,7 +191,28 @@ def _second_one_by_one(
     S8 = sum u_k (1 + (q+k) D_k) / (c+k+1) (G_qz), S9 = sum u_k (q+k)(q+k+1) / (c+k+2) (G_zz),
 
     the z-derivatives' terms taken one or two terms early, as S3's are: k u_k / z is
-    (q + k - 1) u_(k-1)."""
+    (q + k - 1) u_(k-1). ``at_once``: as (terms x rows) arrays, the same numbers bit for bit
+    (as :func:`_terms_at_once`), so a row's sums do not depend on the rows summed beside it."""
+    if at_once:
+        ks = np.arange(start, start + count, dtype=float)[:, None]
+        ck, qk = c + ks, q + ks
+        us = np.multiply.accumulate(np.vstack([u, qk * z / (ks + 1)]), axis=0)[:-1]
+        inverse = 1.0 / qk
+        digs = np.add.accumulate(np.vstack([dig, inverse]), axis=0)[:-1]
+        running = np.add.accumulate(np.vstack([squares, inverse * inverse]), axis=0)
+        term, c1, uq = us / ck, ck + 1, us * qk
+        added = (
+            term / (ck * ck),
+            term * digs / ck,
+            term * (digs * digs - running[:-1]),
+            uq / (c1 * c1),
+            (us + uq * digs) / c1,
+            uq * (qk + 1) / (ck + 2),
+        )
+        for i, terms in enumerate(added):
+            sums[i] = np.add.accumulate(np.vstack([sums[i], terms]), axis=0)[-1]
+        squares[:] = running[-1]
+        return
     u, dig = u.copy(), dig.copy()
     s4, s5, s6, s7, s8, s9 = sums
     for k in range(start, start + count):
@@ -207,39 +229,6 @@ def _second_one_by_one(
         dig += inverse
         squares += inverse * inverse
         u *= qk * z / (k + 1)
-
-
-def _second_at_once(
-    c: Array,
-    q: Array,
-    z: Array,
-    u: Array,
-    dig: Array,
-    squares: Array,
-    sums: Array,
-    start: int,
-    count: int,
-) -> None:
-    """:func:`_second_one_by_one` as (terms x rows) arrays: the same numbers, bit for bit (as
-    :func:`_terms_at_once`), so a row's sums do not depend on the rows summed beside it."""
-    ks = np.arange(start, start + count, dtype=float)[:, None]
-    ck, qk = c + ks, q + ks
-    us = np.multiply.accumulate(np.vstack([u, qk * z / (ks + 1)]), axis=0)[:-1]
-    inverse = 1.0 / qk
-    digs = np.add.accumulate(np.vstack([dig, inverse]), axis=0)[:-1]
-    running = np.add.accumulate(np.vstack([squares, inverse * inverse]), axis=0)
-    term, c1, uq = us / ck, ck + 1, us * qk
-    added = (
-        term / (ck * ck),
-        term * digs / ck,
-        term * (digs * digs - running[:-1]),
-        uq / (c1 * c1),
-        (us + uq * digs) / c1,
-        uq * (qk + 1) / (ck + 2),
-    )
-    for i, terms in enumerate(added):
-        sums[i] = np.add.accumulate(np.vstack([sums[i], terms]), axis=0)[-1]
-    squares[:] = running[-1]
 
 
 class Pairs(NamedTuple):

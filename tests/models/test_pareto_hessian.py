@@ -75,9 +75,9 @@ def test_the_second_sums_at_once_are_the_sums_one_by_one():
     state = [rng.uniform(0.1, 2, 40), rng.uniform(0, 3, 40), rng.uniform(0, 2, 40)]
     sums = rng.uniform(0, 5, (6, 40))
     loop = [v.copy() for v in (*state, sums)]
-    pareto_integral._second_one_by_one(c, q, z, *loop, start=8, count=64)
+    pareto_integral._second_terms(c, q, z, *loop, start=8, count=64)
     once = [v.copy() for v in (*state, sums)]
-    pareto_integral._second_at_once(c, q, z, *once, start=8, count=64)
+    pareto_integral._second_terms(c, q, z, *once, start=8, count=64, at_once=True)
     for one, other in zip(loop, once, strict=True):
         np.testing.assert_array_equal(one, other)
     np.testing.assert_array_equal(loop[0], state[0])  # u and D are the first sums' to move
