@@ -11,6 +11,7 @@ alpha and beta, and its second derivatives for the exact Hessian.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -445,11 +446,19 @@ def _nodes(
         total = h.sum(axis=0)
         value = np.log(total) - lam * np.log(small + tx) - p_big * np.log(big + tx)
         mean = lambda g: (h * g).sum(axis=0) / total  # noqa: E731
-        d_small_pow = -mean(np.log(small + tau))
-        d_big_pow = -mean(np.log(big + tau))
-        d_small_rate = -p_small * mean(1.0 / (small + tau))
-        d_big_rate = -p_big * mean(1.0 / (big + tau))
-        side = _nodes_hessian(h, total, tau, big, small, p_big, p_small) if second else None
+        log_small, log_big = np.log(small + tau), np.log(big + tau)
+        to_small, to_big = 1.0 / (small + tau), 1.0 / (big + tau)
+        d_small_pow = -mean(log_small)
+        d_big_pow = -mean(log_big)
+        d_small_rate = -p_small * mean(to_small)
+        d_big_rate = -p_big * mean(to_big)
+        side = None
+        if second:  # in the side's (P, Q, B, S): ln f's derivatives, their means the gradient's
+            g = [-log_big, -log_small, -p_big * to_big, -p_small * to_small]
+            means = [d_big_pow, d_small_pow, d_big_rate, d_small_rate]
+            own = {(0, 2): -to_big, (1, 3): -to_small, (2, 2): p_big * to_big**2}
+            own[3, 3] = p_small * to_small**2
+            side = _covariance(mean, g, means, own)
     d_a, d_b = np.where(up, d_big_pow, d_small_pow), np.where(up, d_small_pow, d_big_pow)
     d_alpha = np.where(up, d_big_rate, d_small_rate)
     d_beta = np.where(up, d_small_rate, d_big_rate)
@@ -460,14 +469,14 @@ def _nodes(
     return value, np.where(empty, 0.0, grads), hess
 
 
-def _nodes_hessian(
-    h: Array, total: Array, tau: Array, big: Array, small: Array, p_big: Array, p_small: Array
+def _covariance(
+    mean: Callable[[Array], Array],
+    g: list[Array],
+    means: list[Array],
+    own: dict[tuple[int, int], Array],
 ) -> dict[tuple[int, int], Array]:
-    """The Hessian of ln I in the side's (P, Q, B, S) from the nodes' weights ``h``."""
-    mean = lambda g: (h * g).sum(axis=0) / total  # noqa: E731
-    to_big, to_small = 1.0 / (big + tau), 1.0 / (small + tau)
-    g = [-np.log(big + tau), -np.log(small + tau), -p_big * to_big, -p_small * to_small]
-    centred = [gi - mean(gi) for gi in g]
-    own = {(0, 2): -to_big, (1, 3): -to_small, (2, 2): p_big * to_big**2}
-    own[3, 3] = p_small * to_small**2
+    """The Hessian of ln I from the nodes (upper triangle, :data:`UPPER`): the covariance of
+    ln f's first derivatives ``g`` (with their ``means``) under the normalized integrand, plus
+    the mean of ln f's ``own`` second derivatives (those not zero)."""
+    centred = [gi - m for gi, m in zip(g, means, strict=True)]
     return {(i, j): mean(centred[i] * centred[j] + own.get((i, j), 0.0)) for i, j in UPPER}

@@ -83,7 +83,7 @@ class ParetoNBD(RepeatBuyingModel):
 
     def _totals(self, x: Array, tx: Array, T: Array, weights: Array) -> ParetoTotals:
         """The weighted totals of :meth:`_value_and_gradient` (:class:`ParetoTotals`)."""
-        return ParetoTotals(self, x, tx, T, weights)
+        return ParetoTotals(x, tx, T, weights)
 
     def _value_and_gradient(
         self, params: Array, x: Array, tx: Array, T: Array, pairs: Pairs | None = None
@@ -163,12 +163,12 @@ class ParetoTotals:
     and the standard errors take it instead of differences of gradients (eight passes over
     the data for the standard errors, now about two)."""
 
-    def __init__(self, model: ParetoNBD, x: Array, tx: Array, T: Array, weights: Array) -> None:
-        self.model, self.data, self.weights = model, (x, tx, T), weights
+    def __init__(self, x: Array, tx: Array, T: Array, weights: Array) -> None:
+        self.data, self.weights = (x, tx, T), weights
         self.pairs = Pairs.of(x, tx, T)
 
     def __call__(self, params: Array) -> tuple[float, Array]:
-        ll, grad = self.model._value_and_gradient(params, *self.data, self.pairs)
+        ll, grad, _ = _rows(params, *self.data, self.pairs, second=False)
         return float(self.weights @ ll), self.weights @ grad
 
     def with_hessian(self, params: Array) -> tuple[float, Array, Array]:
