@@ -138,10 +138,13 @@ def customer_rows(model, repeat_purchases, recency, age, more: dict[str, Any] | 
         {"repeat_purchases": repeat_purchases, "recency": recency, "age": age, **(more or {})}
     )
     x, tx, big_t = (cols.values[k] for k in ("repeat_purchases", "recency", "age"))
-    rules = model.row_problems(x, tx, big_t)
-    fresh = cols.used & (cols.problem == "") & (rules != "")
-    cols.problem[fresh] = rules[fresh]
-    return cols, (x, tx, big_t), cols.used & (cols.problem == "")
+    if not model.rows_hold(x, tx, big_t):  # each broken row's rule, as its problem
+        rules = model.row_problems(x, tx, big_t)
+        fresh = cols.used & (cols.problem == "") & (rules != "")
+        cols.problem[fresh] = rules[fresh]
+        cols.has_problem = cols.has_problem or bool(fresh.any())
+    ok = cols.used & (cols.problem == "") if cols.has_problem else cols.used.copy()
+    return cols, (x, tx, big_t), ok
 
 
 def value_options(discount_rate: Any, margin: Any, period: Any) -> tuple[float, float, Any]:

@@ -251,16 +251,21 @@ def _plain_values(flat: list[Any]) -> np.ndarray | None:
     (None otherwise, or when not sure). NumPy reads a cell as Python's ``float()`` does: None as
     NaN, TRUE as 1, a number's text as its number. So the cells whose value is 0, 1, NaN or
     infinite are looked at again; a text that reads as a finite number reads so in
-    :func:`parse_number` too. (Half of a frequency column is 0: a few hundred microseconds a
-    100,000 cells, against 1.8 ms for every cell's type.)"""
+    :func:`parse_number` too. (A few hundred microseconds a 100,000 cells where few are, against
+    1.8 ms for every cell's type; where most are, as in a frequency column, every cell's type
+    is looked at: 2.8 ms for those cells alone.)"""
     try:
         with np.errstate(all="ignore"):
             values = np.fromiter(flat, dtype=float, count=len(flat))
     except (TypeError, ValueError, OverflowError):
         return None
-    again = np.flatnonzero(~np.isfinite(values) | (values == 0.0) | (values == 1.0))
-    if again.size and not set(map(type, map(flat.__getitem__, again.tolist()))) <= _NUMBERS:
-        return None  # a logical value, a text "nan", a Decimal...: cell by cell
+    again = ~np.isfinite(values) | (values == 0.0) | (values == 1.0)
+    count = int(np.count_nonzero(again))
+    if count:  # 40% of the cells or more (a frequency's 0s and 1s): every cell's type, faster
+        many = 5 * count > 2 * values.size
+        cells = flat if many else map(flat.__getitem__, np.flatnonzero(again).tolist())
+        if not set(map(type, cells)) <= _NUMBERS:
+            return None  # a logical value, a text "nan", a Decimal...: cell by cell
     return values
 
 

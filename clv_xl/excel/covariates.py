@@ -143,6 +143,7 @@ def customer_matrices(
         blank = _blanks(cells).any(axis=1) & ok
         for i in np.flatnonzero(blank):
             cols.problem[i] = f"{argument} has a blank cell in this row"
+            cols.has_problem = True
         if blank.any() and first_blank is None:
             first_blank = (argument, int(np.argmax(blank)) + first)
         ok &= ~blank

@@ -30,6 +30,7 @@ class Columns:
     length: int
     shape: tuple[int, ...] = ()  # the shape of the first range, for the answer
     offset: int = 0  # rows of the selected range above the first value (CLV_SUMMARY's header)
+    has_problem: bool = True  # False: every problem is "" (a fit's check then skips a pass)
 
     def row(self, i: int) -> int:
         """The i-th value's row in the range as the user selected it (its header counted)."""
@@ -161,7 +162,8 @@ def customer_columns(required: dict[str, Any], optional: dict[str, Any] | None =
                 open_rows &= ~missing
     values = {k: np.where(c.blank.ravel(), 0.0, c.values.ravel()) for k, c in cells.items()}
     shape = next(iter(cells.values())).shape
-    return Columns(values, ~blank_all, problem, n, shape, offset)
+    found = bool((open_rows != ~blank_all).any())  # a row closed by a problem
+    return Columns(values, ~blank_all, problem, n, shape, offset, found)
 
 
 CUSTOMER_DATA = {**{v: k for k, v in SUMMARY_HEADERS.items()}, "opportunities": "age"}
@@ -177,8 +179,8 @@ def require_clean(cols: Columns, model: type[BaseModel] | None = None) -> list[n
     or (given the ``model``) whose values the model cannot hold together (recency after T),
     stops the fit, named by its row in the range as selected. Returns the model's data columns
     over the used rows (none without a model)."""
-    bad = cols.problem != ""
-    if bad.any():
+    bad = cols.problem != "" if cols.has_problem else None
+    if bad is not None and bad.any():
         i = int(np.argmax(bad))
         argument, _, problem = str(cols.problem[i]).partition(" ")
         allowed = "a number in every row with a customer"
@@ -189,11 +191,10 @@ def require_clean(cols: Columns, model: type[BaseModel] | None = None) -> list[n
         return []
     names = [CUSTOMER_DATA.get(k, k) for k in model.data_names]
     data = [cols.values[k] for k in names]
-    problems = model.row_problems(*data)
-    if (problems != "").any():  # rare: the unused rows' problems then set aside
-        problems = np.where(cols.used, problems, "")
+    if not model.rows_hold(*data):  # rare: the unused rows' problems then set aside
+        problems = np.where(cols.used, model.row_problems(*data), "")
         first_problem(problems, *data, names=", ".join(names), row=cols.row)
-    return [d[cols.used] for d in data]
+    return data if cols.used.all() else [d[cols.used] for d in data]
 
 
 def read_table(value: Any, argument: str) -> dict[str, Any]:

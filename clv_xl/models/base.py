@@ -182,6 +182,12 @@ class BaseModel(ABC):
         inconsistent keep this)."""
         return np.full(np.shape(data[0]) if data else (0,), "", dtype=object)
 
+    @classmethod
+    def rows_hold(cls, *data: Any) -> bool:
+        """Whether every row holds together (no :meth:`row_problems`), found without building
+        the messages where a model's rules allow."""
+        return not (np.asarray(cls.row_problems(*data)) != "").any()
+
     def _totals(self, *data_and_weights: Any) -> Totals | None:
         """Optionally, a function giving the weighted totals of value and gradient from
         statistics computed once over the data; None: the solver sums the rows."""

@@ -27,6 +27,11 @@ def row_problems(x: Array, tx: Array, T: Array) -> Array:
     return rule_messages(np.shape(x), _rules(x, tx, T))
 
 
+def rows_hold(x: Array, tx: Array, T: Array) -> bool:
+    """Whether every customer's (x, t_x, T) holds together (:func:`row_problems` all "")."""
+    return not any(bool(np.any(bad)) for bad, _ in _rules(x, tx, T))
+
+
 def _rules(x: Array, tx: Array, T: Array) -> list[tuple[Array, str]]:
     with np.errstate(invalid="ignore"):
         return [
@@ -47,10 +52,9 @@ def check_customers(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array,
         raise InputError(
             "frequency, recency, T", "ranges of different sizes", "one value per customer"
         ) from None
-    rules = _rules(x, tx, big_t)
-    if not any(bool(np.any(bad)) for bad, _ in rules):
+    if rows_hold(x, tx, big_t):
         return x, tx, big_t  # the common case: no message is built
-    first_problem(rule_messages(np.shape(x), rules), x, tx, big_t)
+    first_problem(row_problems(x, tx, big_t), x, tx, big_t)
     return x, tx, big_t
 
 
@@ -78,6 +82,10 @@ class RepeatBuyingModel(BaseModel):
         """Per customer "" or what does not hold together in (x, t_x, T) (a model's statistics
         of its own, ``more``, are its to judge)."""
         return row_problems(x, tx, T)
+
+    @classmethod
+    def rows_hold(cls, x: Array, tx: Array, T: Array, *more: Array) -> bool:
+        return rows_hold(x, tx, T)
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> Self:
         """Fit by maximum likelihood; customers with identical (x, t_x, T) are fitted once."""

@@ -120,6 +120,8 @@ def test_bad_cells_give_one_line_per_row():
         (lambda: CLV_FIT("BG/NBD", [[0], [0]], [[0], [0]], [[5], [5]]), "nobody made a repeat"),
         (lambda: CLV_FIT("BG/NBD", [[1], [2]], [[1]], [[3], [4]]), "ranges differ in size"),
         (lambda: CLV_FIT("BG/NBD", [[1], ["abc"]], [[1], [2]], [[3], [4]]), "row 2"),
+        (lambda: CLV_FIT("BG/NBD", [[1], [2]], [[1], [None]], [[3], [4]]), "row 2"),
+        (lambda: CLV_FIT("BG/NBD", [[1], [2]], [[1], [5]], [[3], [4]]), "row 2"),
         (lambda: CLV_P_ALIVE(5, 1, 1, 1), "params"),
         (lambda: CLV_P_ALIVE([["model", "BG/NBD"], ["r", 1]], 1, 1, 1), "without alpha"),
         (lambda: CLV_SUMMARY([[1], [2]], [["1997-01-01"], ["not a date"]]), "dates at row 2"),

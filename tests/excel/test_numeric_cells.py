@@ -45,3 +45,16 @@ def test_numbers_and_blanks_read_in_one_pass_as_cell_by_cell():
     assert read.values[:1000, 0].tolist() == [float(i % 5) for i in range(1000)]
     assert read.blank[1000, 0] and read.problem[1001, 0] == "got TRUE, a logical value"
     assert read.problem[1002, 0] == "got an infinite number" and read.has_problem
+
+
+def test_a_logical_value_is_found_among_many_zeros_and_among_few():
+    # a frequency column is mostly 0s and 1s (every cell's type is then looked at), a spend
+    # column has few (only those cells are): a TRUE or FALSE is told apart from 1 or 0 in both
+    for zeros in (900, 10):
+        column = [[0.0 if i < zeros else 2.5] for i in range(1000)]
+        for flag in (True, False):
+            column[500] = [flag]
+            read = numeric_cells(column)
+            assert read.has_problem and np.isnan(read.values[500, 0])
+            assert read.problem[500, 0] == f"got {str(flag).upper()}, a logical value"
+            assert (read.problem != "").sum() == 1 and read.values[0, 0] == 0.0
