@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from clv_xl.files import FileIdentity, write_atomically
+from clv_xl.workbooks.pipeline import later, pipelined
 from clv_xl.workbooks.sheet import Sheet
 from clv_xl.workbooks.xml_reader import WorkbookError, tree
 
@@ -190,7 +191,7 @@ class Package:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
             for info in self.zip.infolist():
                 data = replace.get(info.filename)
-                if data is None and self._copy_stored(out, info, checked=False):
+                if data is None and self._copy_stored(out, info):
                     continue
                 out.writestr(
                     info.filename, data if data is not None else self.zip.read(info.filename)
@@ -198,10 +199,11 @@ class Package:
         return buffer.getvalue()
 
     def _write(self, path: Path, replace: Mapping[str, bytes | Streamed]) -> None:
+        checks: list[Callable[[], None]] = []  # the copied parts' CRCs, checked meanwhile
         with zipfile.ZipFile(path, "w") as out:
             for info in self.zip.infolist():
                 data = replace.get(info.filename)
-                if data is None and self._copy_stored(out, info):
+                if data is None and self._copy_stored(out, info, checks):
                     continue
                 if data is None:
                     data = self.zip.read(info.filename)
@@ -217,14 +219,21 @@ class Package:
                     compress_type=zipfile.ZIP_DEFLATED,
                     compresslevel=1 if len(data) > FAST_DEFLATE_BYTES else None,
                 )
+        for check in checks:
+            check()
 
     def _copy_stored(
-        self, out: zipfile.ZipFile, info: zipfile.ZipInfo, checked: bool = True
+        self,
+        out: zipfile.ZipFile,
+        info: zipfile.ZipInfo,
+        checks: list[Callable[[], None]] | None = None,
     ) -> bool:
         """An unchanged part copied as it is stored, not inflated and deflated again (a
-        17 MB log sheet: 0.25 s saved), its CRC checked as it is read (unless not ``checked``).
-        False when the part or this Python's zipfile does not allow it: the caller then copies
-        it the ordinary way."""
+        17 MB log sheet: 0.25 s saved). With ``checks``, its CRC is checked on another thread
+        while the next parts are written (a 100,000-row log: 35 ms), the check appended to
+        ``checks`` (call each before the copy is kept: a damaged part raises). False when the
+        part or this Python's zipfile does not allow it: the caller then copies it the ordinary
+        way."""
         if (
             info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
             or (
@@ -243,8 +252,9 @@ class Package:
         name_length, extra_length = struct.unpack("<HH", header[26:30])
         source.seek(info.header_offset + 30 + name_length + extra_length)
         stored = source.read(info.compress_size)
-        if checked and _crc(stored, info.compress_type) != info.CRC:
-            raise WorkbookError(f"{self.path.name}: {info.filename} is damaged (CRC mismatch)")
+        if checks is not None:
+            crc = later(lambda: _crc(stored, info.compress_type))
+            checks.append(lambda: self._check(info, crc()))
         clone = copy.copy(info)
         clone.flag_bits &= ~0x08  # sizes and CRC in the header, no data descriptor after
         clone.header_offset = target.tell()
@@ -255,6 +265,10 @@ class Package:
         out.start_dir = target.tell()
         out._didModify = True  # type: ignore[attr-defined]
         return True
+
+    def _check(self, info: zipfile.ZipInfo, crc: int | None) -> None:
+        if crc != info.CRC:
+            raise WorkbookError(f"{self.path.name}: {info.filename} is damaged (CRC mismatch)")
 
     def close(self) -> None:
         self.zip.close()
@@ -296,6 +310,6 @@ def _write_streamed(out: zipfile.ZipFile, info: zipfile.ZipInfo, make: Streamed)
     streamed.compress_type = zipfile.ZIP_DEFLATED
     streamed._compresslevel = 1  # type: ignore[attr-defined]  # (zipfile's own field)
     with out.open(streamed, "w") as stream:  # a seekable file: sizes go back into the header
-        for piece in chain(head, pieces):  # the rest as it comes, never held whole
-            stream.write(piece)
+        # the rest as it comes, never held whole, deflated on another thread meanwhile
+        pipelined(stream.write, chain(head, pieces))
     return None
