@@ -293,7 +293,15 @@ def to_excel(result: np.ndarray) -> Any:
     """Python scalars for one cell, nested lists for a range (NaN never leaves here)."""
     if result.ndim == 0 or (result.size == 1 and result.ndim == 2 and result.shape == (1, 1)):
         return _scalar(result.reshape(()).item())
+    if result.dtype.kind in "biu" or (result.dtype.kind == "f" and np.isfinite(result).all()):
+        return result.tolist()  # Python numbers already, none of them NaN: at C speed
+    if result.dtype == object and set(map(type, result.ravel().tolist())) <= _AS_THEY_ARE:
+        return result.tolist()  # labels (a segment each): as they are
     return [_to_list(row) for row in result] if result.ndim == 2 else _to_list(result)
+
+
+_AS_THEY_ARE = {str, bool, int, type(None)}
+"""Python values :func:`_scalar` gives back unchanged."""
 
 
 def _to_list(row: np.ndarray) -> list[Any]:

@@ -14,7 +14,7 @@ import gc
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -315,7 +315,7 @@ def _shown(calc: Calculation, sheet: Sheet, f: Formula, area: Area) -> list[Erro
     found = []
     for j in range(grid.shape[1]):
         column = grid[:, j].tolist()
-        if str in set(map(type, column)) and _suspect(column):
+        if _suspect(column):
             found += [
                 (i, j, v)
                 for i, v in enumerate(column)
@@ -335,12 +335,20 @@ def _shown(calc: Calculation, sheet: Sheet, f: Formula, area: Area) -> list[Erro
 
 
 def _suspect(column: list[Any]) -> bool:
-    """Whether a column may hold an error or a message: a distinct value starting like one."""
-    try:
-        distinct = set(column)
-    except TypeError:  # an unhashable value: look at every cell
-        return True
-    return any(v.__class__ is str and v[:1] in ERROR_STARTS for v in distinct)
+    """Whether a column may hold an error or a message: a text starting like one. Its texts
+    are found by their type (a column of numbers under its header: the header alone, found by
+    ``list.index``), and a column of texts looked at once per distinct text."""
+    types = list(map(type, column))
+    count = types.count(str)
+    if count > 16:
+        texts: Iterable[str] = {v for v in column if v.__class__ is str}
+    else:
+        at, found = -1, []
+        for _ in range(count):
+            at = types.index(str, at + 1)
+            found.append(column[at])
+        texts = found
+    return any(v[:1] in ERROR_STARTS for v in texts)
 
 
 def _clear_left_over(sheet: Sheet, f: Formula, area: Area, results: AreaIndex[Key]) -> None:
