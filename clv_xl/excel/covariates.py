@@ -91,7 +91,13 @@ def covariate_range(value: Any, argument: str, rows: int, first_is_header: bool)
 
 
 def _blanks(cells: np.ndarray) -> np.ndarray:
-    return np.vectorize(_blank, otypes=[bool])(cells) if cells.size else np.zeros(cells.shape, bool)
+    """:func:`_blank` of each cell, judged once per distinct value (a channel column: a few)."""
+    flat = cells.ravel().tolist()
+    try:  # values equal as keys (1, 1.0, True) are blank or not alike: one judgement serves
+        judged = {v: _blank(v) for v in set(flat)}
+    except TypeError:  # an unhashable cell: one by one
+        return np.array([_blank(v) for v in flat], dtype=bool).reshape(cells.shape)
+    return np.fromiter(map(judged.__getitem__, flat), bool, len(flat)).reshape(cells.shape)
 
 
 def fit_designs(purchase: Any, dropout: Any, cols: Columns) -> tuple[Design, Design] | None:

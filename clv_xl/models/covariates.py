@@ -22,7 +22,7 @@ rows are named ``alpha:NAME``, ``a:NAME``, ``b:NAME`` and ``beta:NAME``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -70,6 +70,34 @@ def _text(v: Any) -> str:
     return str(v).strip()
 
 
+def _first_blank(values: list[Any], distinct: dict[str, None] | None) -> int | None:
+    """The first blank value's index (None, or a text of spaces), None when none is: a column
+    of labels looked at once per ``distinct`` label."""
+    if distinct is not None:
+        blank = next((v for v in distinct if not v.strip()), None)
+        return None if blank is None else values.index(blank)
+    empty = (i for i, v in enumerate(values) if v is None or (isinstance(v, str) and not v.strip()))
+    return next(empty, None)
+
+
+def _levels(
+    values: list[Any], distinct: dict[str, None] | None
+) -> tuple[list[str], dict[str, str]]:
+    """Each value's level (its text, case folded) and each level as first spelled; a column
+    of labels made once per ``distinct`` label."""
+    if distinct is None:
+        keys = [_text(v).casefold() for v in values]
+        pairs: Iterable[tuple[str, Any]] = zip(keys, values, strict=True)
+    else:
+        key_of = {v: _text(v).casefold() for v in distinct}
+        keys = list(map(key_of.__getitem__, values))
+        pairs = ((k, v) for v, k in key_of.items())  # in the order first seen, as the values
+    spelled: dict[str, str] = {}
+    for k, v in pairs:
+        spelled.setdefault(k, _text(v))
+    return keys, spelled
+
+
 def _row_at(rows: Sequence[int] | Array | None, i: int) -> tuple[int]:
     """The row a user sees for the i-th customer: ``rows[i]`` when given, else i + 1."""
     return (int(rows[i]) if rows is not None else i + 1,)
@@ -89,11 +117,13 @@ def design(
 
     for name, column in zip(header, columns, strict=True):
         values = list(column)
-        for i, v in enumerate(values):
-            if v is None or (isinstance(v, str) and not v.strip()):
-                allowed = "a value for every customer"
-                raise CellError(argument, f"has a blank {name}", allowed, position=_row_at(rows, i))
-        numeric = [is_number(v) for v in values]
+        # a column of labels (a channel each): each distinct label judged once
+        distinct = dict.fromkeys(values) if set(map(type, values)) == {str} else None
+        blank = _first_blank(values, distinct)
+        if blank is not None:
+            allowed = "a value for every customer"
+            raise CellError(argument, f"has a blank {name}", allowed, position=_row_at(rows, blank))
+        numeric = [False] if distinct is not None else [is_number(v) for v in values]
         if all(numeric):
             x = np.asarray(values, dtype=float)
             if not np.all(np.isfinite(x)):
@@ -115,10 +145,7 @@ def design(
                 "a column of numbers or a column of labels",
                 position=_row_at(rows, i),
             )
-        keys = [_text(v).casefold() for v in values]
-        spelled: dict[str, str] = {}
-        for k, v in zip(keys, values, strict=True):
-            spelled.setdefault(k, _text(v))
+        keys, spelled = _levels(values, distinct)
         levels = sorted(spelled)
         if len(levels) < 2:
             raise CellError(
@@ -126,10 +153,11 @@ def design(
                 f"has {name} {spelled[levels[0]]!r} for every customer",
                 "a covariate that differs between customers",
             )
-        key_array = np.asarray(keys, dtype=object)
-        for level in levels[1:]:  # the first level is the baseline
-            names.append(f"{name}={spelled[level]}")
-            parts.append((key_array == level).astype(float))
+        number = {level: i for i, level in enumerate(levels)}
+        codes = np.fromiter(map(number.__getitem__, keys), dtype=np.intp, count=len(keys))
+        for i in range(1, len(levels)):  # the first level is the baseline
+            names.append(f"{name}={spelled[levels[i]]}")
+            parts.append((codes == i).astype(float))
     count = len(columns[0]) if columns else 0
     matrix = np.column_stack(parts) if parts else np.zeros((count, 0))
     return Design(tuple(names), matrix)

@@ -167,3 +167,15 @@ def test_the_documented_channel_example():
                                           column(s["t_x"]), column(s["T"]), None, cells),
                                   52, None, None, None, new)  # fmt: skip
     assert [round(v[0], 3) for v in each] == [1.401, 1.507, 1.422]
+
+
+def test_blank_covariate_cells_are_judged_as_one_by_one():
+    from clv_xl.excel.covariates import _blank, _blanks
+
+    nan = float("nan")
+    cells = np.array(
+        [["web", None], ["  ", 1.0], [True, nan], [0, ""], [1, float("nan")]], dtype=object
+    )
+    assert _blanks(cells).tolist() == [[_blank(v) for v in row] for row in cells.tolist()]
+    with_list = np.array([[["x"]], ["web"]], dtype=object)  # an unhashable cell
+    assert _blanks(with_list).tolist() == [[False], [False]]

@@ -164,6 +164,7 @@ def test_text_becomes_indicators_with_the_first_level_as_baseline():
     ([1.0, 1.0], "for every customer"),
     (["web", 3.0], "mixes numbers and text"),
     (["web", None], "at row 2 has a blank channel"),
+    (["web", "store", "  ", "web"], "at row 3 has a blank channel"),
 ])  # fmt: skip
 def test_a_covariate_that_cannot_be_used_is_one_line(column, words):
     with pytest.raises(CLVError, match=words):
@@ -173,3 +174,10 @@ def test_a_covariate_that_cannot_be_used_is_one_line(column, words):
 def test_a_prediction_needs_the_fits_columns():
     with pytest.raises(CLVError, match="no column for channel=web"):
         matrix_for(["channel=web"], ["region"], [["north"]], "purchase_covariates")
+
+
+def test_a_label_is_spelled_as_first_seen_and_its_case_does_not_count():
+    column = ["Web", "store", "web ", "WEB", "Store", "catalog"] * 1000
+    made = design(["channel"], [column], "z")
+    assert made.names == ("channel=store", "channel=Web")  # "catalog" is the baseline
+    np.testing.assert_array_equal(made.matrix[:6], [[0, 1], [1, 0], [0, 1], [0, 1], [1, 0], [0, 0]])
