@@ -248,7 +248,7 @@ def CLV_FIT_COHORTS(model, cohort, repeat_purchases, recency=None, age=None):
             "one cohort label per customer",
         )
     require_clean(cols, cls)
-    keys = np.array([_label(v) for v in labels], dtype=object)
+    keys = _labels(labels)
     used = cols.used & (keys != "")
     if not used.any():
         raise InputError("cohort", "only blanks", "a label on every customer row")
@@ -288,6 +288,15 @@ def _se(fitted: Any, name: str) -> Any:
         return ""
     value = fitted.standard_errors_[name]
     return value if np.isfinite(value) else "n/a"
+
+
+def _labels(cells: list[Any]) -> np.ndarray:
+    """Each cell's cohort label (:func:`_label`); a column of texts (CLV_SUMMARY's cohorts)
+    labelled once per distinct text."""
+    if set(map(type, cells)) == {str}:
+        label = {v: _label(v) for v in dict.fromkeys(cells)}
+        return np.array(list(map(label.__getitem__, cells)), dtype=object)
+    return np.array([_label(v) for v in cells], dtype=object)
 
 
 def _label(value: Any) -> str:

@@ -196,3 +196,12 @@ def test_the_interval_cache_knows_the_spend_models_uncertainty(with_spend):
     narrow = CLV_INTERVAL(params, "spend", 12, x, tx, t, None, 100, spend, m)
     wide = CLV_INTERVAL(params, "spend", 12, x, tx, t, None, 100, wider, m)
     assert wide[-1][3] - wide[-1][2] > narrow[-1][3] - narrow[-1][2]
+
+
+def test_cohort_labels_of_a_text_column_are_each_cells_own():
+    from clv_xl.excel.uncertainty import _label, _labels
+
+    texts = [" 2024-01", "2024-02 ", "2024-01", "", "x"] * 3
+    mixed = [1.0, 2.5, None, "a", dt.datetime(2024, 1, 2)]
+    for cells in (texts, mixed):
+        assert _labels(cells).tolist() == [_label(v) for v in cells]
