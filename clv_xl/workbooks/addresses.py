@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from clv_xl.workbooks.xml_reader import WorkbookError
 
@@ -16,7 +17,9 @@ def col_number(letters: str) -> int:
     return n
 
 
+@cache
 def col_letters(n: int) -> str:
+    """A column's letters (28 -> "AB"), each worked out once (a sheet has at most 16,384)."""
     out = ""
     while n:
         n, rem = divmod(n - 1, 26)

@@ -155,11 +155,13 @@ def only_values_within(body: Any, spans: list[Span], row: int) -> bool:
     """A row never split whose cells all lie in ``spans`` and hold no formula: a row of
     spills' values, told so from its text without splitting it (a column between two spans
     is looked for by its reference, where there are a few such columns)."""
-    if not isinstance(body, str) or not body or "<f" in body:
+    if body.__class__ is not str or not body or "<f" in body:
         return False
     first, last = first_col(body), last_col(body)
     if first < spans[0][0] or last > spans[-1][1]:
         return False
+    if len(spans) == 1:
+        return True
     for (_, hi), (lo, _) in itertools.pairwise(spans):
         gap = range(max(hi + 1, first), min(lo - 1, last) + 1)
         if len(gap) > GAP_LOOKS:
