@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import lru_cache
 
 from clv_xl.workbooks.xml_reader import WorkbookError
 
@@ -17,7 +17,7 @@ def col_number(letters: str) -> int:
     return n
 
 
-@cache
+@lru_cache(maxsize=16_384)
 def col_letters(n: int) -> str:
     """A column's letters (28 -> "AB"), each worked out once (a sheet has at most 16,384)."""
     out = ""
