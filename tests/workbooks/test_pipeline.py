@@ -60,3 +60,25 @@ def test_later_gives_the_result_or_the_error(threads):
     wait = pipeline.later(lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         wait()
+
+
+def test_a_workbook_saved_with_and_without_the_second_thread_is_the_same_file(
+    tmp_path, monkeypatch
+):
+    """Sheets streamed (past a small threshold, so the template's sheets are) and the copied
+    parts checked meanwhile: the bytes are those of the one-thread save."""
+    import shutil
+
+    from clv_xl.workbooks import xlsx
+    from clv_xl.workbooks.refresh import refresh
+    from tests.helpers import TEMPLATES
+
+    monkeypatch.setattr(xlsx, "FAST_DEFLATE_BYTES", 2_000)
+    written = []
+    for threads in (True, False):
+        monkeypatch.setattr(pipeline, "in_pyodide", lambda threads=threads: not threads)
+        book = tmp_path / f"{threads}.xlsx"
+        shutil.copy(TEMPLATES / "dry_cleaner.xlsx", book)
+        refresh(book)
+        written.append(book.read_bytes())
+    assert written[0] == written[1]
