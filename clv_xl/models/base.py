@@ -186,6 +186,8 @@ class BaseModel(ABC):
     def rows_hold(cls, *data: Any) -> bool:
         """Whether every row holds together (no :meth:`row_problems`), found without building
         the messages where a model's rules allow."""
+        if cls.row_problems is BaseModel.row_problems:
+            return True  # rows that cannot be inconsistent (Gamma-Gamma's): nothing to look at
         return not (np.asarray(cls.row_problems(*data)) != "").any()
 
     def _totals(self, *data_and_weights: Any) -> Totals | None:
