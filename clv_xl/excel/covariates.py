@@ -18,6 +18,7 @@ from clv_xl.excel.convert import to_grid
 from clv_xl.excel.tables import Columns
 from clv_xl.models.base import BaseModel
 from clv_xl.models.covariates import CovariateModel, Design, design, matrix_for
+from clv_xl.models.grouped import each_distinct
 from clv_xl.models.repeat_buying import RepeatBuyingModel
 
 ARGUMENTS = ("purchase_covariates", "dropout_covariates")
@@ -94,10 +95,10 @@ def _blanks(cells: np.ndarray) -> np.ndarray:
     """:func:`_blank` of each cell, judged once per distinct value (a channel column: a few)."""
     flat = cells.ravel().tolist()
     try:  # values equal as keys (1, 1.0, True) are blank or not alike: one judgement serves
-        judged = {v: _blank(v) for v in set(flat)}
+        blank = each_distinct(_blank, flat)
     except TypeError:  # an unhashable cell: one by one
-        return np.array([_blank(v) for v in flat], dtype=bool).reshape(cells.shape)
-    return np.fromiter(map(judged.__getitem__, flat), bool, len(flat)).reshape(cells.shape)
+        blank = list(map(_blank, flat))
+    return np.array(blank, dtype=bool).reshape(cells.shape)
 
 
 def fit_designs(purchase: Any, dropout: Any, cols: Columns) -> tuple[Design, Design] | None:

@@ -31,7 +31,7 @@ from clv_xl.excel.runner import current_function, excel_function
 from clv_xl.excel.tables import customer_columns, read_table, require_clean
 from clv_xl.models import fit_cached, lifetime_value, model_class, purchase_models
 from clv_xl.models.cache import content_key
-from clv_xl.models.grouped import distinct_index
+from clv_xl.models.grouped import distinct_index, each_distinct
 from clv_xl.models.intervals import bootstrap_interval
 from clv_xl.models.params_table import covariance_from_table
 from clv_xl.models.repeat_buying import BetaGeometricFamily, Pairs, check_customers
@@ -293,10 +293,10 @@ def _se(fitted: Any, name: str) -> Any:
 def _labels(cells: list[Any]) -> np.ndarray:
     """Each cell's cohort label (:func:`_label`); a column of texts (CLV_SUMMARY's cohorts)
     labelled once per distinct text."""
-    if set(map(type, cells)) == {str}:
-        label = {v: _label(v) for v in dict.fromkeys(cells)}
-        return np.array(list(map(label.__getitem__, cells)), dtype=object)
-    return np.array([_label(v) for v in cells], dtype=object)
+    texts = set(map(type, cells)) == {str}
+    return np.array(
+        each_distinct(_label, cells) if texts else list(map(_label, cells)), dtype=object
+    )
 
 
 def _label(value: Any) -> str:

@@ -33,7 +33,7 @@ from clv_xl.errors import CellError, FitError, InputError
 from clv_xl.models import catalog
 from clv_xl.models.base import Array, BaseModel
 from clv_xl.models.cache import fit_cached
-from clv_xl.models.grouped import distinct_rows
+from clv_xl.models.grouped import distinct_rows, each_distinct
 from clv_xl.models.params_table import CORR_PREFIX, SE_PREFIX
 from clv_xl.models.repeat_buying import RepeatBuyingModel, row_problems
 from clv_xl.models.validation import as_column, first_problem, same_length
@@ -86,16 +86,19 @@ def _levels(
     """Each value's level (its text, case folded) and each level as first spelled; a column
     of labels made once per ``distinct`` label."""
     if distinct is None:
-        keys = [_text(v).casefold() for v in values]
+        keys = [_level(v) for v in values]
         pairs: Iterable[tuple[str, Any]] = zip(keys, values, strict=True)
     else:
-        key_of = {v: _text(v).casefold() for v in distinct}
-        keys = list(map(key_of.__getitem__, values))
-        pairs = ((k, v) for v, k in key_of.items())  # in the order first seen, as the values
+        keys = each_distinct(_level, values)
+        pairs = ((_level(v), v) for v in distinct)  # in the order first seen, as the values
     spelled: dict[str, str] = {}
     for k, v in pairs:
         spelled.setdefault(k, _text(v))
     return keys, spelled
+
+
+def _level(v: Any) -> str:
+    return _text(v).casefold()
 
 
 def _row_at(rows: Sequence[int] | Array | None, i: int) -> tuple[int]:

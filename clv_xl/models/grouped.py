@@ -8,11 +8,13 @@ with their summed weight.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 Array = np.ndarray
+R = TypeVar("R")
 
 
 class Grouped:
@@ -46,6 +48,14 @@ def as_grouped(x: Array | Grouped) -> Grouped:
 def per_value(x: Array | Grouped, func: Callable[[Array], Array]) -> Array:
     """``func(x)``, computed per distinct value when ``x`` is Grouped."""
     return x(func) if isinstance(x, Grouped) else func(x)
+
+
+def each_distinct(func: Callable[[Any], R], values: list[Any]) -> list[R]:
+    """``[func(v) for v in values]``, ``func`` called once per distinct value (a column of
+    channels or cohort labels: a few), in the values' order. For values alike in kind (texts,
+    say): values equal as keys (1, 1.0 and True) are judged as the first of them."""
+    judged = {v: func(v) for v in dict.fromkeys(values)}
+    return list(map(judged.__getitem__, values))
 
 
 def plain(x: Array | Grouped) -> Array:

@@ -204,6 +204,21 @@ def _orjson() -> Any:
     return orjson if orjson.dumps(sample) == expected else None
 
 
+FEW = 16
+"""Values of another kind in a column at most that are found one by one (``list.index``, at C
+speed) rather than by a pass over the column in Python: a result's header, a total's label."""
+
+
+def positions(items: list[Any], item: Any) -> list[int]:
+    """Where ``item`` is in ``items``, in order, found by ``list.index`` (at C speed: for an
+    item a column holds a few of)."""
+    found, at = [], -1
+    for _ in range(items.count(item)):
+        at = items.index(item, at + 1)
+        found.append(at)
+    return found
+
+
 def _only(values: list[Any], kinds: list[str], kind: str) -> list[Any]:
     """The values of one kind, in order (a column of that kind but a few: those few taken
     out, found by ``list.index``, not a pass in Python)."""
@@ -212,7 +227,7 @@ def _only(values: list[Any], kinds: list[str], kind: str) -> list[Any]:
         return values
     if not count:
         return []
-    if len(values) - count > 16:
+    if len(values) - count > FEW:
         return [v for v, k in zip(values, kinds, strict=True) if k is kind]
     kept = list(values)
     for at in reversed(_not_of(kinds, kind)):
@@ -222,13 +237,9 @@ def _only(values: list[Any], kinds: list[str], kind: str) -> list[Any]:
 
 def _not_of(kinds: list[str], kind: str) -> list[int]:
     """Where ``kinds`` holds another kind than ``kind``, in order."""
-    found: list[int] = []
-    for other in {_NUMBER, _TEXT, _OTHER} - {kind}:
-        at = -1
-        for _ in range(kinds.count(other)):
-            at = kinds.index(other, at + 1)
-            found.append(at)
-    return sorted(found)
+    return sorted(
+        at for other in {_NUMBER, _TEXT, _OTHER} - {kind} for at in positions(kinds, other)
+    )
 
 
 def new_cells(values: list[Any], letters: str, top: int, style: str) -> list[str | None]:
@@ -277,7 +288,7 @@ def new_rows(
             fills.append(given)
             continue
         elsewhere = _not_of(kinds, kind)
-        if len(elsewhere) > 16:
+        if len(elsewhere) > FEW:
             taken = iter(given)
             fills.append([next(taken) if k is kind else "" for k in kinds])
         else:

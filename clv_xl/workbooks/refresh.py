@@ -30,6 +30,7 @@ from clv_xl.models.cache import clear_cache
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.area_index import AreaIndex
 from clv_xl.workbooks.calculation import PASSES, Calculation
+from clv_xl.workbooks.cell_xml import FEW, positions
 from clv_xl.workbooks.formula_text import reference_texts
 from clv_xl.workbooks.functions import explained
 from clv_xl.workbooks.inventory import Formula, Key
@@ -339,15 +340,10 @@ def _suspect(column: list[Any]) -> bool:
     are found by their type (a column of numbers under its header: the header alone, found by
     ``list.index``), and a column of texts looked at once per distinct text."""
     types = list(map(type, column))
-    count = types.count(str)
-    if count > 16:
+    if types.count(str) > FEW:
         texts: Iterable[str] = {v for v in column if v.__class__ is str}
     else:
-        at, found = -1, []
-        for _ in range(count):
-            at = types.index(str, at + 1)
-            found.append(column[at])
-        texts = found
+        texts = [column[at] for at in positions(types, str)]
     return any(v[:1] in ERROR_STARTS for v in texts)
 
 
