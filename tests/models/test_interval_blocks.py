@@ -40,7 +40,8 @@ def test_blocks_give_the_single_block_answer(cdnow, monkeypatch, quantity):
 @pytest.mark.parametrize("name", ["BG/NBD", "MBG/NBD"])
 def test_a_forecast_on_pairs_found_once_is_the_forecast(cdnow, name):
     """A bootstrap finds the customers' (x, T) pairs once for all its draws: every draw's
-    forecast is, to the bit, the one that evaluates each customer's 2F1 itself."""
+    forecast is the one that evaluates each customer's 2F1 itself, to the last bits (the pairs'
+    2F1s come from the grid of their x and T values, :meth:`Pairs.hyp2f1`)."""
     from clv_xl.models import model_class
     from clv_xl.models.intervals import parameter_draws
     from clv_xl.models.repeat_buying import Pairs
@@ -49,12 +50,17 @@ def test_a_forecast_on_pairs_found_once_is_the_forecast(cdnow, name):
     fitted = model_class(name)().fit(x, tx, big_t)
     pairs = Pairs.of(x, big_t)
     assert pairs.x.size < x.size / 2  # CDNOW: 2,357 customers, far fewer pairs
+    on_grid = 0
     for params in parameter_draws(fitted, fitted.cov_log_, 20):
         one = fitted.with_params(params)
         plain = one.expected_purchases(39.0, x, tx, big_t)
-        np.testing.assert_array_equal(
-            one.expected_purchases(39.0, x, tx, big_t, pairs=pairs), plain
+        np.testing.assert_allclose(
+            one.expected_purchases(39.0, x, tx, big_t, pairs=pairs), plain, rtol=1e-12, atol=0
         )
+        r, alpha, a, b = one._params()
+        z = 39.0 / (alpha + pairs.T_values + 39.0)
+        on_grid += pairs.hyp2f1(a + b - one.shift - r, a - 1, a + b - one.shift, z) is not None
+    assert on_grid == 20
 
 
 @pytest.mark.parametrize(
