@@ -12,10 +12,11 @@ alpha and beta, and its second derivatives for the exact Hessian.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 from scipy.special import hyp2f1
+
+from clv_xl.models.pareto_pairs import Pairs
 
 Array = np.ndarray
 
@@ -232,33 +233,6 @@ def _second_terms(
         u *= qk * z / (k + 1)
 
 
-class Pairs(NamedTuple):
-    """A fit's distinct (x, t_x) and (x, T) pairs, taken once: the series at t_x depends on the
-    row only through (x, t_x), the one at T through (x, T), so each is summed once per pair."""
-
-    at_tx: Array
-    """A row of each distinct (x, t_x)."""
-    tx_inverse: Array
-    """Each row's (x, t_x) pair: an index into ``at_tx``."""
-    at_t: Array
-    """A row of each distinct (x, T)."""
-    t_inverse: Array
-    """Each row's (x, T) pair: an index into ``at_t``."""
-
-    @classmethod
-    def of(cls, x: Array, tx: Array, T: Array) -> Pairs:
-        return cls(*_pairs(x, tx), *_pairs(x, T))
-
-
-def _pairs(x: Array, t: Array) -> tuple[Array, Array]:
-    order = np.lexsort((t, x))
-    xs, ts = x[order], t[order]
-    new = np.r_[True, (xs[1:] != xs[:-1]) | (ts[1:] != ts[:-1])]
-    inverse = np.empty(x.size, dtype=np.intp)
-    inverse[order] = np.cumsum(new) - 1
-    return order[new], inverse
-
-
 def integral_and_derivatives(
     a: Array, b: Array, alpha: Array, beta: Array, tx: Array, T: Array, pairs: Pairs | None = None
 ) -> tuple[Array, Array]:
@@ -321,7 +295,7 @@ def _integral(
     else:
         k, rows = pairs.at_tx.size, np.concatenate([pairs.at_tx, pairs.at_t])
         z = np.concatenate([(d / w_tx)[pairs.at_tx], (d / w_t)[pairs.at_t]])
-        sums, settled = _series(c[rows], q[rows], z, second)
+        sums, settled = _pair_sums(c, q, z, rows, pairs, (big, d), second)
         at_tx, at_t = sums[:, :k][:, pairs.tx_inverse], sums[:, k:][:, pairs.t_inverse]
         done = np.concatenate([settled[:k][pairs.tx_inverse], settled[k:][pairs.t_inverse]])
     log_w, log_wt = np.log(w_tx), np.log(w_t)
@@ -360,6 +334,33 @@ def _integral(
         if hess is not None and by_nodes is not None:
             hess[:, i] = by_nodes
     return value, grads, hess
+
+
+def _pair_sums(
+    c: Array,
+    q: Array,
+    z: Array,
+    rows: Array,
+    pairs: Pairs,
+    rates: tuple[Array, Array],
+    second: bool,
+) -> tuple[Array, Array]:
+    """:func:`_series` for the pairs' ``rows``: from the grid of their x and t values where the
+    rates are the same for every row and the grid suits (:meth:`Pairs.grid`), the pairs it
+    did not settle row by row."""
+    big, d = rates
+    height = SECOND_ROWS if second else 4
+    grid = None
+    if np.ndim(big) == 0 and np.ndim(d) == 0:
+        at = pairs.x_rows
+        grid = pairs.grid(c[at], q[at], d / (big + pairs.t_values), height)
+    if grid is None:
+        return _series(c[rows], q[rows], z, second)
+    sums, settled = grid
+    rest = np.flatnonzero(~settled)
+    if rest.size:
+        sums[:, rest], settled[rest] = _series(c[rows[rest]], q[rows[rest]], z[rest], second)
+    return sums, settled
 
 
 def _end_derivatives(

@@ -63,10 +63,19 @@ def test_the_hessian_by_pairs_is_the_hessian_row_by_row():
     big_t = rng.integers(20, 40, 400).astype(float)
     tx = np.floor(big_t * rng.uniform(0, 1, 400)) * (x > 0)
     args = (0.6 + x, 1.7, 9.0, 14.0, tx, big_t)
+    pairs = Pairs.of(x, tx, big_t)
     plain = pareto_integral.integral_with_hessian(*args)
-    paired = pareto_integral.integral_with_hessian(*args, Pairs.of(x, tx, big_t))
-    for one, other in zip(plain, paired, strict=True):
-        np.testing.assert_array_equal(one, other)
+    paired = pareto_integral.integral_with_hessian(*args, pairs)
+    for one, other in zip(plain, paired, strict=True):  # the sums from the grid: the same to
+        # the last bits, which differences of the sums (a derivative) bring forward
+        np.testing.assert_allclose(one, other, rtol=1e-13, atol=1e-12 * np.abs(other).max())
+    # the gradient's pass by pairs is the Hessian's, bit for bit
+    value, grads = pareto_integral.integral_and_derivatives(*args, pairs)
+    np.testing.assert_array_equal(value, paired[0])
+    np.testing.assert_array_equal(grads, paired[1])
+    at = pairs.x_rows  # beta > alpha: q = a
+    on_grid = pairs.grid((0.6 + x + 0.7)[at], (0.6 + x)[at], 5.0 / (14.0 + pairs.t_values), 10)
+    assert on_grid is not None and on_grid[1].all()
 
 
 def test_the_second_sums_at_once_are_the_sums_one_by_one():
