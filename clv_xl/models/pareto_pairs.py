@@ -121,7 +121,7 @@ def grid_sums(c: Array, q: Array, z: Array, terms: int, height: int = 4) -> tupl
                 uq * (qk + 1) / (ck + 2),
             ]
         power = powers(z, terms)
-        sums = np.stack(coefficients) @ power
+        sums = (np.stack(coefficients).reshape(-1, terms) @ power).reshape(-1, c.size, z.size)
         # the tail from term K = terms on, bounded as _series_rows bounds a row's
         u = np.outer(rising[:, -1] * qk[:, -1] / terms, power[-1] * z)  # u_K
         dig = digs[:, -1] + inverse_q[:, -1]
