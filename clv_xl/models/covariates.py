@@ -33,6 +33,7 @@ from clv_xl.errors import CellError, FitError, InputError
 from clv_xl.models import catalog
 from clv_xl.models.base import Array, BaseModel
 from clv_xl.models.cache import fit_cached
+from clv_xl.models.covariate_levels import LevelTotals
 from clv_xl.models.grouped import distinct_rows, each_distinct
 from clv_xl.models.params_table import CORR_PREFIX, SE_PREFIX
 from clv_xl.models.repeat_buying import RepeatBuyingModel, row_problems
@@ -340,6 +341,17 @@ class CovariateModel(BaseModel):
         if not np.all(np.isfinite(z)):
             raise InputError(f"{group} covariates", "a value that is not finite", "numbers")
         return z
+
+    def _totals(
+        self, x: Array, tx: Array, T: Array, zp: Array, zd: Array, weights: Array
+    ) -> LevelTotals | None:
+        """Totals level by level of the covariates, from the base model's own (a few distinct
+        covariate rows: :class:`~clv_xl.models.covariate_levels.LevelTotals`); else None, the
+        rows summed one by one."""
+        k, covariates = len(self.base.param_names), {PURCHASE: zp, DROPOUT: zd}
+        return LevelTotals.of(
+            self._core._totals, self.coefficients, k, (x, tx, T), covariates, weights
+        )
 
     def _initial(self, *data: Array, weights: Array) -> Array:
         start = self._core._initial(*data[:3], weights=weights)
