@@ -77,7 +77,13 @@ class Cell:
 
 
 def _rewritten(
-    body: Any, row: int, left: int, width: int, letters: list[str], written: Any, new: str
+    body: Any,
+    row: int,
+    left: int,
+    width: int,
+    letters: list[str],
+    written: Callable[[], re.Pattern[str]],
+    new: str,
 ) -> str | None:
     """A row's text with the block's new cells (``new``) in place of its old ones, when those
     are value cells as this writer writes them in the block's columns, in their columns'
@@ -89,7 +95,7 @@ def _rewritten(
     start = 0 if first_col(body) >= left else body.find(f'<c r="{letters[0]}{row}"')
     if start < 0:
         return None
-    end = written.match(body, start).end()
+    end = written().match(body, start).end()
     if end < len(body) and first_col(body[end:]) < left + width:
         return None  # a cell of the block's columns written otherwise
     return body[:start] + new + body[end:]
@@ -339,7 +345,13 @@ class Sheet:
         styles = [f' s="{st}"' if (st := self.column_style(left + j)) else "" for j in range(width)]
         self._wrote(top, left, top + height - 1, left + width - 1)
         appended = cell_xml.new_rows(columns, letters, top, styles)
-        written = cell_xml.written_cells(letters, styles)
+        compiled: list[re.Pattern[str]] = []  # compiled where a row has cells there already
+
+        def written() -> re.Pattern[str]:
+            if not compiled:
+                compiled.append(cell_xml.written_cells(letters, styles))
+            return compiled[0]
+
         raw, rows = dict.get, self.rows  # the property once, not once a row
         for i in range(height):
             row = top + i
