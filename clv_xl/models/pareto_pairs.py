@@ -6,8 +6,9 @@ summed once per pair (:class:`Pairs`). And where alpha and beta are the same for
 fit without covariates), a pair's series depends on x through c and q alone, and on t through
 z alone: the sums of :func:`pareto_integral._series` are then, for every distinct x and t, a
 matrix of coefficients (x by term) times the powers of z (term by t) (:func:`grid_sums`). Each
-cell's own tail bound says whether its terms settled within the grid's; the pairs whose cell did
-not are summed row by row as before.
+cell's own tail bound says whether its terms settled within the grid's. The pairs whose cell did
+not (t near 0, z near 1: hundreds of terms) take a second grid of their own few x and t values
+with more terms, and any left after that are summed row by row as before.
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ from clv_xl.models.hypergeometric import powers
 
 Array = np.ndarray
 MOST_TERMS = 256
-"""Terms of the grid at most; pairs that need more are summed row by row."""
-GRID_WORK = 5000
-"""Cells times terms of the grid allowed per pair: summing a pair row by row takes about
-1.5 us, a grid's cell and term a few hundredths of a nanosecond a sum."""
+"""Terms of the first grid at most (enough for the cells up to the 75th percentile of z);
+pairs that need more take a second grid."""
+MOST_TERMS_AFTER = 1024
+"""Terms of the second grid at most (the row-by-row sums stop at 1,000 too); pairs that need
+more are summed row by row, and past that take nodes."""
+CELLS_PER_PAIR = 50
+"""Cells of a grid allowed per pair it serves: a term costs a pair summed row by row about
+25 ns, a cell of the grid a few tenths of a nanosecond (its matrix product)."""
 MOST_CELLS = 1_000_000
-"""Cells of the grid at most (32 MB a sum)."""
+"""Cells of a grid at most (8 MB a sum)."""
+MOST_POWERS = 4_000_000
+"""Terms times z values of a grid at most (its powers of z: 32 MB)."""
 
 
 class Pairs(NamedTuple):
@@ -60,14 +67,27 @@ class Pairs(NamedTuple):
     def grid(self, c: Array, q: Array, z: Array, height: int) -> tuple[Array, Array] | None:
         """The first ``height`` sums per pair (the tx pairs' then the T pairs') from the grid of
         c and q (per row of ``x_rows``) and z (per ``t_values``), and which pairs settled there;
-        None where the grid would cost more than summing the pairs row by row."""
-        pairs = self.cells.size
-        cells = self.x_rows.size * self.t_values.size
+        None where the grid would cost more than summing the pairs row by row. The pairs that
+        need more terms than most (t near 0: z near 1) take a second grid of their own x and t
+        values, with up to :data:`MOST_TERMS_AFTER` terms."""
+        width = self.t_values.size
         terms = _terms_wanted(q, z)
-        if cells > MOST_CELLS or cells * terms > GRID_WORK * pairs:
+        if not _worth(self.x_rows.size, width, terms, self.cells.size):
             return None
-        sums, settled = grid_sums(c, q, z, terms, height)
-        return sums.reshape(height, -1)[:, self.cells], settled.ravel()[self.cells]
+        found, settled = grid_sums(c, q, z, terms, height)
+        sums = found.reshape(height, -1)[:, self.cells]
+        settled = settled.ravel()[self.cells]
+        rest = np.flatnonzero(~settled)
+        if rest.size:  # the second grid: the rest's own rows and columns
+            x_at, t_at = np.divmod(self.cells[rest], width)
+            xs, x_in = np.unique(x_at, return_inverse=True)
+            ts, t_in = np.unique(t_at, return_inverse=True)
+            if _worth(xs.size, ts.size, MOST_TERMS_AFTER, rest.size):
+                found, done = grid_sums(c[xs], q[xs], z[ts], MOST_TERMS_AFTER, height)
+                cell = x_in * ts.size + t_in
+                sums[:, rest] = found.reshape(height, -1)[:, cell]
+                settled[rest] = done.ravel()[cell]
+        return sums, settled
 
 
 def _pairs(x: Array, t: Array) -> tuple[Array, Array]:
@@ -79,12 +99,19 @@ def _pairs(x: Array, t: Array) -> tuple[Array, Array]:
     return order[new], inverse
 
 
+def _worth(rows: int, columns: int, terms: int, pairs: int) -> bool:
+    """Whether a grid of ``rows`` x values by ``columns`` t values pays for ``pairs``."""
+    cells = rows * columns
+    return cells <= min(MOST_CELLS, CELLS_PER_PAIR * pairs) and terms * columns <= MOST_POWERS
+
+
 def _terms_wanted(q: Array, z: Array) -> int:
-    """Terms for the grid: enough for most cells (a term's size peaks near k = q z / (1 - z),
-    then falls by about z a term), in steps of 32, at most :data:`MOST_TERMS`."""
+    """Terms for the first grid: enough for the cells up to the 75th percentile of z (a term's
+    size peaks near k = q z / (1 - z), then falls by about z a term), in steps of 32, at most
+    :data:`MOST_TERMS` (the 50th, 90th or 100th percentile: slower fits)."""
     if not z.size or not 0 <= float(np.max(z)) < 1:
         return MOST_TERMS
-    middle = float(np.quantile(z, 0.9))
+    middle = float(np.quantile(z, 0.75))
     falling = 39.0 / -np.log(max(middle, 1e-300))
     peak = float(np.max(q)) * middle / (1 - middle)
     wanted = 32 * int(np.ceil((peak + falling + 8) / 32))

@@ -45,3 +45,26 @@ def test_every_pair_finds_its_cell():
     width = pairs.t_values.size
     np.testing.assert_array_equal(x[pairs.x_rows][pairs.cells // width], x[rows])
     np.testing.assert_array_equal(pairs.t_values[pairs.cells % width], t)
+
+
+def test_pairs_near_z_1_take_the_second_grid():
+    """The 100,000-row book's case: alpha far below beta, so z = (beta - alpha) / (beta + t)
+    is near 1 for t near 0; every pair settles, the stragglers in the second grid, and each
+    pair's sums are the row-by-row sums."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 12, 3000).astype(float)
+    big_t = rng.integers(26, 79, 3000).astype(float)
+    tx = np.where(x > 0, np.floor(big_t * rng.uniform(0, 1, 3000) ** 3), 0.0)
+    pairs = Pairs.of(x, tx, big_t)
+    r, alpha, s, beta = 0.29, 2.37, 1.45, 36.97
+    rows = np.concatenate([pairs.at_tx, pairs.at_t])
+    q, c = r + x, r + s + x  # beta > alpha: q = a = r + x, c = a + b - 1
+    z_of_t = (beta - alpha) / (beta + pairs.t_values)
+    first_terms = grid_sums(c[pairs.x_rows], q[pairs.x_rows], z_of_t, 64)[1]
+    assert not first_terms.ravel()[pairs.cells].all()  # some pairs need more than most
+    sums, settled = pairs.grid(c[pairs.x_rows], q[pairs.x_rows], z_of_t, 10)
+    assert settled.all()
+    z = (beta - alpha) / (beta + np.concatenate([tx[pairs.at_tx], big_t[pairs.at_t]]))
+    by_rows, done = pareto_integral._series(c[rows], q[rows], z, second=True)
+    assert done.mean() > 0.99  # (the rest need more than the rows' 1,000 terms: nodes there)
+    np.testing.assert_allclose(sums[:, done], by_rows[:, done], rtol=1e-12)
