@@ -95,7 +95,8 @@ def _rewritten(
     start = 0 if first_col(body) >= left else body.find(f'<c r="{letters[0]}{row}"')
     if start < 0:
         return None
-    end = written().match(body, start).end()
+    found = written().match(body, start)  # every part optional: it always matches
+    end = found.end() if found else start
     if end < len(body) and first_col(body[end:]) < left + width:
         return None  # a cell of the block's columns written otherwise
     return body[:start] + new + body[end:]
