@@ -148,6 +148,7 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
         spend=spend,
         weights=per_row,
         order=np.lexsort((t1, x1)),  # customers alike together: a block shares 2F1s
+        stacked=kind == "purchases" and matrices is None and _on_pairs(model),
     )
     estimate, lower, upper = estimate[each], lower[each], upper[each]
     name = current_function()
@@ -175,6 +176,11 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
     ]
 
 
+def _on_pairs(model):
+    """Whether the purchases of a run of draws come at once (:func:`~clv_xl.models.intervals.stacked_draws`)."""
+    return isinstance(model, BetaGeometricFamily) and not model.per_customer
+
+
 def _per_customer(predict, matrices):
     def each(model, *spend, part=slice(None)):
         own = (None if m is None else m[part] for m in matrices)
@@ -190,7 +196,7 @@ def _predictor(kind, length, x, tx, big_t, m, discount_rate, margin, period):
 
         def purchases(model, part=slice(None)):
             xs, txs, ts = x[part], tx[part], big_t[part]
-            if not isinstance(model, BetaGeometricFamily) or model.per_customer:
+            if not _on_pairs(model):
                 return model.expected_purchases(length, xs, txs, ts)
             block = None if isinstance(part, slice) else (int(part[0]), part.size)
             if block not in found:  # the histories checked once, with their pairs

@@ -13,6 +13,8 @@ None and the caller takes SciPy's ``hyp2f1`` value by value.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 Array = np.ndarray
@@ -23,56 +25,67 @@ TAIL = 1e-17
 1/2, so the relative error of stopping is below 2e-17)."""
 
 
-def grid(a: float, b: float, c: Array, z: Array, budget: float = np.inf) -> Array | None:
+def grid(a: Any, b: Any, c: Array, z: Array, budget: float = np.inf) -> Array | None:
     """2F1(a, b; c[i]; z[j]) for every i and j (a ``c.size`` by ``z.size`` array), or None
     where the power series does not suit (see the module's docstring) or would take more than
-    ``budget`` cells times terms."""
-    c, z = np.asarray(c, dtype=float), np.asarray(z, dtype=float)
-    if not (c.size and z.size and np.isfinite(a) and np.isfinite(b)):
+    ``budget`` cells times terms. With ``a`` and ``b`` arrays (a bootstrap's draws), ``c``
+    and ``z`` have a row per draw, and so has the answer (draws by c by z); None if the series
+    does not suit any one draw."""
+    single = np.ndim(a) == 0
+    a, b = np.asarray(a, dtype=float).reshape(-1), np.asarray(b, dtype=float).reshape(-1)
+    c, z = (np.atleast_2d(np.asarray(v, dtype=float)) for v in (c, z))
+    if not (c.size and z.size and np.isfinite(a).all() and np.isfinite(b).all()):
         return None
-    low, high = float(c.min()), float(z.max())
-    if not (0 <= a < low and b > -1 and np.isfinite(c.max()) and z.min() >= 0 and high < 1):
+    low, high = c.min(axis=1), z.max(axis=1)
+    if not (np.all((0 <= a) & (a < low) & (b > -1) & (high < 1)) and z.min() >= 0):
         return None
-    terms = term_count(a, b, low, high)
-    if terms is None or c.size * z.size * terms > budget:
+    terms = term_count(a, b, low, high) if np.isfinite(c).all() else None
+    if terms is None or a.size * c.shape[1] * z.shape[1] * terms > budget:
         return None
     j = np.arange(terms - 1, dtype=float)
-    coefficients = np.ones((c.size, terms))
-    np.cumprod((a + j) * (b + j) / (j + 1) / (c[:, None] + j), axis=1, out=coefficients[:, 1:])
+    coefficients = np.ones((a.size, c.shape[1], terms))
+    rising = (a[:, None] + j) * (b[:, None] + j) / (j + 1)  # draws x terms
+    np.cumprod(rising[:, None, :] / (c[:, :, None] + j), axis=2, out=coefficients[:, :, 1:])
     values = coefficients @ powers(z, terms)
-    if b < 0 and not values.min() >= 0.5:  # 1 minus nearly 1: the digits cancel
+    if np.any(b < 0) and not values[b < 0].min() >= 0.5:  # 1 minus nearly 1: digits cancel
         return None
-    return values
+    return values[0] if single else values
 
 
-def term_count(a: float, b: float, c: float, z: float) -> int | None:
+def term_count(a: Any, b: Any, c: Any, z: Any) -> int | None:
     """Terms t_0 ... t_{K-1} that leave every tail below :data:`TAIL`, for the smallest c and
-    the largest z (whose terms bound the others'); None beyond :data:`MOST_TERMS`. The ratio
+    the largest z (whose terms bound the others'; per draw where they are arrays, the most
+    any draw needs); None beyond :data:`MOST_TERMS`. The ratio
     |t_{k+1} / t_k| = z (a + k) / (c + k) |b + k| / (k + 1), with (a + k) / (c + k) < 1, is
     below z (b + K) / (K + 1) for every k >= K when b >= 1 and below z when b < 1, so the tail
     from t_K on is at most |t_K| / (1 - that)."""
+    a, b, c, z = (np.asarray(v, dtype=float).reshape(-1, 1) for v in (a, b, c, z))
     k = np.arange(MOST_TERMS, dtype=float)
     ratio = z * (a + k) * np.abs(b + k) / ((c + k) * (k + 1))
     with np.errstate(under="ignore"):
-        size = np.cumprod(ratio)  # size[K - 1] bounds |t_K|
+        size = np.cumprod(ratio, axis=1)  # size[K - 1] bounds |t_K|
     after = z * np.maximum(1.0, (b + k + 1) / (k + 2))  # bounds the ratios from t_K on
     with np.errstate(divide="ignore"):
         tail = np.where(after < 1, size / np.maximum(1 - after, 1e-300), np.inf)
-    settled = np.flatnonzero(tail < TAIL)
-    return int(settled[0]) + 1 if settled.size else None
+    settled = tail < TAIL
+    if not settled.any(axis=1).all():
+        return None
+    return int(settled.argmax(axis=1).max()) + 1
 
 
 def powers(z: Array, terms: int) -> Array:
     """z^k for k below ``terms`` (rows) and each z (columns), by doubling: each power is a
-    product of at most log2(terms) factors."""
-    out = np.empty((terms, z.size))
-    out[0] = 1.0
+    product of at most 2 log2(terms) factors. A 2-D ``z`` (a row per draw) gives a row of
+    such tables per draw."""
+    out = np.empty((*z.shape[:-1], terms, z.shape[-1]))
+    out[..., 0, :] = 1.0
     if terms > 1:
-        out[1] = z
+        out[..., 1, :] = z
     done = 2
     while done < terms:
         step = min(done, terms - done)
-        np.multiply(out[:step], out[done - 1] * z, out=out[done : done + step])
+        factor = (out[..., done - 1, :] * z)[..., None, :]
+        np.multiply(out[..., :step, :], factor, out=out[..., done : done + step, :])
         done += step
     return out
 

@@ -58,6 +58,7 @@ def bootstrap_interval(
     spend: tuple[BaseModel, Array] | None = None,
     weights: Array | None = None,
     order: Array | None = None,
+    stacked: bool = False,
 ) -> tuple[Array, Array, Array, float, float, float]:
     """Per customer (estimate, lower, upper), and the same for the total over customers (each
     row counted ``weights`` times when given: a row standing for many customers).
@@ -68,7 +69,9 @@ def bootstrap_interval(
     takes both models. Past ``MAX_VALUES`` draws x customers, the customers are taken in blocks
     and ``predict`` is called with ``part``, the block's customers (their indices, in
     ``order`` when given: customers alike next to each other, so that a block's predictions
-    share their special functions as the whole's do).
+    share their special functions as the whole's do). ``stacked``: ``predict`` takes a model
+    holding a run of :data:`RUN` draws at once (:func:`stacked_draws`) and gives a row per
+    draw (no ``spend``).
     """
     drawn_from = [(model, cov_log), *([spend] if spend else [])]
     cache_key = _key(key, drawn_from, level, draws, seed)
@@ -79,8 +82,11 @@ def bootstrap_interval(
         return found[0], found[1], found[2], *(float(v) for v in found[3])  # type: ignore[return-value]
     estimate = np.asarray(predict(model, spend[0]) if spend else predict(model), dtype=float)
     n = max(estimate.size, 1)
-    drawn = _drawn_models(model, cov_log, draws, seed)
-    drawn_spend = _drawn_models(spend[0], spend[1], draws, seed + 1) if spend else None
+    points = parameter_draws(model, cov_log, draws, seed)
+    drawn = [] if stacked else _models(model, points)
+    drawn_spend = (
+        _models(spend[0], parameter_draws(spend[0], spend[1], draws, seed + 1)) if spend else None
+    )
     tail = (1 - level) / 2
     lower, upper = np.empty(estimate.shape), np.empty(estimate.shape)
     totals = np.zeros(draws)
@@ -99,7 +105,14 @@ def bootstrap_interval(
                 )
             samples[d] = got
 
-        on_cores(fill, range(draws))
+        def fill_run(run: slice, samples: Array = samples, extra: dict = extra) -> None:
+            with np.errstate(all="ignore"):
+                samples[run] = predict(stacked_draws(model, points[run]), **extra)
+
+        if stacked:
+            on_cores(fill_run, [slice(s, s + RUN) for s in range(0, draws, RUN)])
+        else:
+            on_cores(fill, range(draws))
         samples = np.where(np.isfinite(samples), samples, np.nan)
         at = slice(None) if part is None else part
         with np.errstate(invalid="ignore", over="ignore"):  # extreme draws: inf, as callers say
@@ -137,6 +150,8 @@ def column_quantiles(samples: Array, levels: tuple[float, ...]) -> Array:
     return np.hstack(on_cores(lambda block: _quantiles(samples[:, block], levels), blocks))
 
 
+RUN = 25
+"""Draws a stacked prediction takes at once (10 and 50: about the same)."""
 QUANTILE_BLOCK = 1024
 """Columns (customers) sorted together for their quantiles, a block a task."""
 
@@ -159,10 +174,20 @@ def _quantiles(samples: Array, levels: tuple[float, ...]) -> Array:
     return out
 
 
-def _drawn_models(model: BaseModel, cov_log: Array, draws: int, seed: int) -> list[BaseModel]:
+def stacked_draws(model: BaseModel, points: Array) -> BaseModel:
+    """A model like ``model`` holding many draws of its parameters at once (``points``: a row
+    per draw, a column per parameter), each parameter a column of values: a prediction whose
+    formulas broadcast (BG/NBD's and MBG/NBD's expected purchases on a bootstrap's pairs)
+    gives a row per draw, in a few large NumPy calls instead of many small ones."""
+    columns = {k: points[:, i : i + 1] for i, k in enumerate(model.param_names)}
+    return type(model)()._given(columns)
+
+
+def _models(model: BaseModel, points: Array) -> list[BaseModel]:
+    """A model per draw (a row of ``points``)."""
     return [
         model.with_params(dict(zip(model.param_names, params.tolist(), strict=True)))
-        for params in parameter_draws(model, cov_log, draws, seed)
+        for params in points
     ]
 
 

@@ -249,7 +249,8 @@ class BetaGeometricFamily(RepeatBuyingModel):
             if pairs is not None and not self.per_customer and np.size(t) == 1:
                 z = t / (alpha + pairs.T_values + t)
                 hyp = pairs.hyp2f1(a + b - self.shift - r, a - 1, a + b - self.shift, z)
-                grown = growth(pairs.x, pairs.T, hyp)[pairs.inverse].reshape(np.shape(x))
+                grown = growth(pairs.x, pairs.T, hyp)[..., pairs.inverse]  # (draws by) customers
+                grown = grown.reshape(grown.shape[:-1] + np.shape(x))
             else:
                 grown = per_pair(growth, x, big_t, horizons=horizons)
             result = k / (a - 1) * grown * alive(self._log_odds_dead(x, tx, big_t))
@@ -300,16 +301,20 @@ class Pairs(NamedTuple):
         t_values, t_at = np.unique(pairs.imag, return_inverse=True)
         return cls(pairs.real, pairs.imag, inverse, x_values, t_values, x_at * t_values.size + t_at)
 
-    def hyp2f1(self, a: float, b: float, c: float, z: Array) -> Array | None:
+    def hyp2f1(self, a: Any, b: Any, c: Any, z: Array) -> Array | None:
         """Per pair, 2F1(a, b; c + x; z) with z given per distinct T (``T_values``), from the
         grid of x and T values (:func:`hypergeometric.grid`); None where the series does not
         suit, or where the grid would cost more than SciPy's function pair by pair (about
-        100 ns a value, against a few hundredths of a nanosecond a cell and term)."""
-        budget = GRID_WORK * self.x.size
-        found = hypergeometric.grid(a, b, c + self.x_values, z, budget)
+        100 ns a value, against a few hundredths of a nanosecond a cell and term). With a, b
+        and c columns of draws (z a row per draw), a row of pairs per draw."""
+        draws = np.size(a)
+        budget = GRID_WORK * self.x.size * draws
+        found = hypergeometric.grid(np.squeeze(a), np.squeeze(b), c + self.x_values, z, budget)
         if found is None:
             return None
-        return found.ravel().take(self.at)
+        if np.ndim(a) == 0:
+            return found.ravel().take(self.at)
+        return found.reshape(draws, -1)[:, self.at]
 
 
 def per_pair(

@@ -78,3 +78,51 @@ def test_blocks_are_equal_and_at_most_a_quarter_over_the_budget(customers, draws
     assert intervals.block_width(customers, draws) == width
     budget = max(1, intervals.MAX_VALUES // draws)
     assert width <= budget * 1.25
+
+
+@pytest.mark.parametrize("name", ["BG/NBD", "MBG/NBD"])
+def test_a_run_of_draws_at_once_is_each_draw_s_forecast(cdnow, name):
+    """A model holding 20 draws at once (intervals.stacked_draws) forecasts a row per draw, each the
+    draw's own forecast to the last bits (the draws' 2F1s from one grid)."""
+    from clv_xl.models import model_class
+    from clv_xl.models.intervals import parameter_draws
+    from clv_xl.models.repeat_buying import Pairs
+
+    x, tx, big_t = (np.ravel(c) for c in cdnow[:3])
+    fitted = model_class(name)().fit(x, tx, big_t)
+    pairs = Pairs.of(x, big_t)
+    points = parameter_draws(fitted, fitted.cov_log_, 20)
+    rows = intervals.stacked_draws(fitted, points).expected_purchases(
+        39.0, x, tx, big_t, pairs=pairs
+    )
+    assert rows.shape == (20, x.size)
+    for params, row in zip(points, rows, strict=True):
+        alone = fitted.with_params(params).expected_purchases(39.0, x, tx, big_t, pairs=pairs)
+        np.testing.assert_allclose(row, alone, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+def test_an_interval_by_runs_of_draws_is_the_interval_draw_by_draw(cdnow, monkeypatch, blocks):
+    from clv_xl.models import model_class
+
+    x, tx, big_t = (np.ravel(c) for c in cdnow[:3])
+    fitted = model_class("BG/NBD")().fit(x, tx, big_t)
+    if blocks:
+        monkeypatch.setattr(intervals, "MAX_VALUES", 200 * 500)  # 2,357 customers: 5 blocks
+    order = np.lexsort((big_t, x))
+    found = {}
+
+    def predict(model, part=slice(None)):
+        from clv_xl.models.repeat_buying import Pairs
+
+        return model.expected_purchases(
+            39.0, x[part], tx[part], big_t[part], pairs=Pairs.of(x[part], big_t[part])
+        )
+
+    for stacked in (False, True):
+        intervals._cache.clear()
+        found[stacked] = intervals.bootstrap_interval(
+            fitted, fitted.cov_log_, predict, 0.9, 200, order=order, stacked=stacked
+        )
+    for one, other in zip(found[False], found[True], strict=True):
+        np.testing.assert_allclose(one, other, rtol=1e-12)
