@@ -21,9 +21,10 @@ lets the solver take true Newton steps and the standard errors come from it dire
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln, polygamma
+from scipy.special import digamma, gammaln, polygamma
 
 from clv_xl.models.grouped import Grouped, as_grouped
+from clv_xl.models.logistic import sigmoid_and_softplus
 
 Array = np.ndarray
 
@@ -114,13 +115,13 @@ class BetaGeometricTotals:
         rx = r + self.x_rows
         gap = log_atx - log_at
         d = log_odds - rx * gap
-        w4 = expit(d)
+        w4, softplus = sigmoid_and_softplus(d)
         w_w4, w_rx = w * w4, w * rx
         ll = (
             float(w_v @ a12)
             + total * r * np.log(alpha)
             - float(w_rx @ log_at)
-            + float(w @ np.logaddexp(0.0, d))
+            + float(w @ softplus)
         )
         grad[0] += (
             float(w_v @ (digamma(r + x_v) - digamma(r)))

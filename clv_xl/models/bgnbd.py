@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from clv_xl.models.base import Array, prediction
 from clv_xl.models.grouped import Grouped, per_value, plain
+from clv_xl.models.logistic import sigmoid_and_softplus
 from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 
@@ -68,8 +69,8 @@ class BGNBD(BetaGeometricFamily):
             lambda v: np.where(v > 0, np.log(a) - np.log(np.where(v > 0, b + v - 1, 1.0)), -np.inf),
         )
         d = odds - (r + xs) * (log_atx - log_at)  # A4 - A3
-        w4 = expit(d)  # share of the "dropped out after the last purchase" term
-        top = -(r + xs) * log_at + np.logaddexp(0.0, d)  # ln(exp(A3) + exp(A4))
+        w4, softplus = sigmoid_and_softplus(d)  # w4: the "dropped out after the last" share
+        top = -(r + xs) * log_at + softplus  # ln(exp(A3) + exp(A4))
         return a12 + top, w4, log_at, log_atx
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array) -> Array:

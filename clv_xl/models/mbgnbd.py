@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from clv_xl.errors import InputError
 from clv_xl.models.base import Array, prediction
+from clv_xl.models.logistic import sigmoid, sigmoid_and_softplus
 from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 
@@ -59,7 +60,7 @@ class MBGNBD(BetaGeometricFamily):
         a2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
         a3 = -(r + x) * np.log(alpha + T)
         a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
-        return a1 + a2 + a3 + np.logaddexp(a4, 0.0)
+        return a1 + a2 + a3 + sigmoid_and_softplus(a4)[1]
 
     def _value_and_gradient(
         self, params: Array, x: Array, tx: Array, T: Array
@@ -69,7 +70,7 @@ class MBGNBD(BetaGeometricFamily):
     def _gradient(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, a, b = params
         ratio = np.log(alpha + T) - np.log(alpha + tx)
-        s4 = expit(np.log(a) - np.log(b + x) + (r + x) * ratio)
+        s4 = sigmoid(np.log(a) - np.log(b + x) + (r + x) * ratio)
         d_r = digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T) + s4 * ratio
         d_alpha = (
             r / alpha - (r + x) / (alpha + T) + s4 * (r + x) * (1 / (alpha + T) - 1 / (alpha + tx))

@@ -19,6 +19,7 @@ from clv_xl.models.base import Array, BaseModel, prediction
 from clv_xl.models.beta_geometric_totals import BetaGeometricTotals
 from clv_xl.models.count_distributions import beta_geometric_pmf
 from clv_xl.models.grouped import Grouped, distinct_rows
+from clv_xl.models.logistic import sigmoid
 from clv_xl.models.validation import as_column, first_problem, rule_messages, same_length
 
 
@@ -266,11 +267,10 @@ of p; the exact formulas lose their digits there)."""
 
 
 def alive(log_odds_dead: Array) -> Array:
-    """P(alive) from the log-odds of having dropped out: 1 / (1 + e^odds), as SciPy's
-    ``expit(-odds)`` to the last bit or two and a ninth of its time (a forecast's draws take it
+    """P(alive) from the log-odds of having dropped out: sigma(-odds) (:func:`logistic.sigmoid`,
+    SciPy's ``expit`` to the last bit or two in a ninth of its time: a forecast's draws take it
     for every customer); 0 where the odds overflow, 1 where they are -inf (no repeat purchase)."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(log_odds_dead))
+    return sigmoid(-log_odds_dead)
 
 
 GRID_WORK = 1000
