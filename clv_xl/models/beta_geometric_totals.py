@@ -25,11 +25,12 @@ from scipy.special import digamma, gammaln, polygamma
 
 from clv_xl.models.grouped import Grouped, as_grouped
 from clv_xl.models.logistic import sigmoid_and_softplus
+from clv_xl.models.optimize import ExactTotals
 
 Array = np.ndarray
 
 
-class BetaGeometricTotals:
+class BetaGeometricTotals(ExactTotals):
     """Weighted totals of ln L over a fit's customers (see the module), from statistics taken
     once: ``totals(params)`` gives (total, gradient), ``totals.with_hessian(params)`` also the
     Hessian, in the model's own parameters (r, alpha, a, b)."""
@@ -59,15 +60,6 @@ class BetaGeometricTotals:
         self.m_v = self.x_v + (1 - shift)
         self.w_v = np.bincount(self.by_x.inverse, weights=self.w, minlength=self.x_v.size)
         self.x_rows = self.by_x.x
-
-    def __call__(self, params: Array) -> tuple[float, Array]:
-        ll, grad, _ = self._evaluate(params, hessian=False)
-        return ll, grad
-
-    def with_hessian(self, params: Array) -> tuple[float, Array, Array]:
-        ll, grad, hess = self._evaluate(params, hessian=True)
-        assert hess is not None
-        return ll, grad, hess
 
     def _evaluate(self, params: Array, hessian: bool) -> tuple[float, Array, Array | None]:
         r, alpha, a, b = (float(p) for p in params)

@@ -23,13 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from clv_xl.models.optimize import ExactTotals
+
 Array = np.ndarray
 MOST_LEVELS = 16
 """Distinct covariate rows at most for totals by level (a channel of a few labels); beyond
 that, the rows are summed one by one."""
 
 
-class LevelTotals:
+class LevelTotals(ExactTotals):
     """``totals(params)``: the weighted total of ln L and its gradient in the covariate model's
     parameters; ``totals.with_hessian(params)`` also its Hessian (see the module)."""
 
@@ -71,15 +73,6 @@ class LevelTotals:
             slopes.append(slope)
             totals.append(found)
         return cls(k, slopes, totals)
-
-    def __call__(self, params: Array) -> tuple[float, Array]:
-        ll, grad, _ = self._evaluate(params, hessian=False)
-        return ll, grad
-
-    def with_hessian(self, params: Array) -> tuple[float, Array, Array]:
-        ll, grad, hess = self._evaluate(params, hessian=True)
-        assert hess is not None
-        return ll, grad, hess
 
     def _evaluate(self, params: Array, hessian: bool) -> tuple[float, Array, Array | None]:
         k = self.k

@@ -35,6 +35,25 @@ first is the guess itself; the others are tried only when a search does not conv
 
 Totals = Callable[[Array], tuple[float, Array]]
 
+
+class ExactTotals:
+    """Weighted totals whose one pass gives the value, the gradient and, when asked, the exact
+    Hessian (a model's ``_totals``): ``totals(params)`` and ``totals.with_hessian(params)``,
+    both from ``_evaluate(params, hessian)``, in the model's own parameters."""
+
+    def __call__(self, params: Array) -> tuple[float, Array]:
+        ll, grad, _ = self._evaluate(params, hessian=False)
+        return ll, grad
+
+    def with_hessian(self, params: Array) -> tuple[float, Array, Array]:
+        ll, grad, hess = self._evaluate(params, hessian=True)
+        assert hess is not None
+        return ll, grad, hess
+
+    def _evaluate(self, params: Array, hessian: bool) -> tuple[float, Array, Array | None]:
+        raise NotImplementedError
+
+
 ROUNDING = 1e-13
 """Relative changes of the objective below this are rounding (a sum over many customers)."""
 
