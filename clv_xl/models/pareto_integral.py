@@ -6,7 +6,9 @@ Model and Related Expressions", eq. 11) is s times I = the integral from t_x to 
 (alpha + tau)^-a (beta + tau)^-b d tau, with a = r + x and b = s + 1. Its antiderivative is a
 Gaussian hypergeometric function, evaluated on the side that keeps its argument below 1
 (:func:`_side`); the series differentiated term by term gives the derivatives of ln I in a, b,
-alpha and beta, and its second derivatives for the exact Hessian.
+alpha and beta, and its second derivatives for the exact Hessian. A fit's pairs of (x, t) take
+the series for every distinct x and t at once where the rates are the same for every row
+(:mod:`clv_xl.models.pareto_pairs`), the rest row by row here.
 """
 
 from __future__ import annotations
