@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.special import hyp2f1
 
-from clv_xl.models.pareto_pairs import Pairs
+from clv_xl.models.pareto_pairs import Pairs, tail_settled
 
 Array = np.ndarray
 
@@ -115,16 +115,10 @@ def _series_rows(c: Array, q: Array, z: Array, second: bool = False) -> tuple[Ar
                 _second_terms(c, q, z, u, digs, squares, part[4:], start, count, at_once=True)
             _terms_at_once(c, q, z, u, digs, part[:4], start, count)
         k = start = start + count  # the next term's index
-        ratio = (q + k) * z / (k + 1)
-        fall = np.maximum(ratio, z) * (k + 2) / (k + 1)  # the terms shrink at least this fast
-        room = np.maximum(1.0 - fall, 1e-300)
-        with np.errstate(over="ignore"):  # no room yet: an infinite bound, not settled
-            bound = u * (1.0 + digs) / (c + k) / room
-            bound3 = u * (q + k) / (c + k + 1) / room
-        settled = (bound <= 1e-17 * part[0]) & (bound3 <= 1e-17 * part[3]) & (fall < 1)
-        if settled.any():
-            sums[:, rows[settled]], done[rows[settled]] = part[:, settled], True
-            going = ~settled
+        done_now = tail_settled(c, q, z, u, digs, k, part[0], part[3])
+        if done_now.any():
+            sums[:, rows[done_now]], done[rows[done_now]] = part[:, done_now], True
+            going = ~done_now
             rows, c, q, z, u, digs, squares = (v[going] for v in (rows, c, q, z, u, digs, squares))
             part = part[:, going]
     sums[:, rows] = part  # rows past SERIES_TERMS: not done

@@ -121,8 +121,8 @@ def _terms_wanted(q: Array, z: Array) -> int:
 def grid_sums(c: Array, q: Array, z: Array, terms: int, height: int = 4) -> tuple[Array, Array]:
     """:func:`pareto_integral._series`' first ``height`` sums (4, or 10 with the second
     derivatives') for every (c[i], q[i]) and z[j] (height x c.size x z.size), summed over
-    ``terms`` terms, and whether each cell's tail from there on is below 1e-17 of its sums (the
-    bound :func:`pareto_integral._series_rows` takes for a row). With u_k = (q)_k z^k / k!,
+    ``terms`` terms, and whether each cell's tail from there on is below 1e-17 of its sums
+    (:func:`tail_settled`, the bound a row summed term by term takes too). With u_k = (q)_k z^k / k!,
     D_k = digamma(q + k) - digamma(q) and E_k = sum_{j<k} 1/(q + j)^2, the terms of each sum
     (its docstring's) are u_k times a coefficient of c, q and k alone."""
     k = np.arange(terms, dtype=float)
@@ -149,15 +149,28 @@ def grid_sums(c: Array, q: Array, z: Array, terms: int, height: int = 4) -> tupl
             ]
         power = powers(z, terms)
         sums = (np.stack(coefficients).reshape(-1, terms) @ power).reshape(-1, c.size, z.size)
-        # the tail from term K = terms on, bounded as _series_rows bounds a row's
         u = np.outer(rising[:, -1] * qk[:, -1] / terms, power[-1] * z)  # u_K
         dig = digs[:, -1] + inverse_q[:, -1]
-        fall = np.maximum((q[:, None] + terms) * z / (terms + 1), z) * (terms + 2) / (terms + 1)
-        room = np.maximum(1.0 - fall, 1e-300)
-        bound = u * (1.0 + dig[:, None]) / (c[:, None] + terms) / room
-        bound3 = u * (q[:, None] + terms) / (c[:, None] + terms + 1) / room
-        settled = (bound <= 1e-17 * sums[0]) & (bound3 <= 1e-17 * sums[3]) & (fall < 1)
-    return sums, settled
+        done = tail_settled(c[:, None], q[:, None], z, u, dig[:, None], terms, sums[0], sums[3])
+    return sums, done
 
 
-__all__ = ["Pairs", "grid_sums"]
+def tail_settled(
+    c: Array, q: Array, z: Array, u: Array, digs: Array, k: int, first: Array, third: Array
+) -> Array:
+    """Whether sums of the series (:func:`pareto_integral._series`) taken up to term ``k``
+    have settled: the terms from k on shrink at least by ``fall`` a term (from their ratio
+    (q + k) z / (k + 1) and z), so the tails of S0..S2 are at most u_k (1 + D_k) / (c + k) /
+    (1 - fall) and S3's u_k (q + k) / (c + k + 1) / (1 - fall), each below 1e-17 of its sum
+    (``first``, ``third``). ``u`` and ``digs`` are u_k and D_k. A row summed term by term and
+    a grid's cell alike."""
+    ratio = (q + k) * z / (k + 1)
+    fall = np.maximum(ratio, z) * (k + 2) / (k + 1)  # the terms shrink at least this fast
+    room = np.maximum(1.0 - fall, 1e-300)
+    with np.errstate(over="ignore"):  # no room yet: an infinite bound, not settled
+        bound = u * (1.0 + digs) / (c + k) / room
+        bound3 = u * (q + k) / (c + k + 1) / room
+    return (bound <= 1e-17 * first) & (bound3 <= 1e-17 * third) & (fall < 1)
+
+
+__all__ = ["Pairs", "grid_sums", "tail_settled"]

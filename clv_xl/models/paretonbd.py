@@ -16,6 +16,7 @@ from scipy.special import digamma, expit, gammaln, polygamma
 
 from clv_xl.models.base import Array, prediction
 from clv_xl.models.count_distributions import pareto_pmf
+from clv_xl.models.optimize import ExactTotals
 from clv_xl.models.pareto_integral import (
     UPPER,
     Pairs,
@@ -155,7 +156,7 @@ class ParetoNBD(RepeatBuyingModel):
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
 
 
-class ParetoTotals:
+class ParetoTotals(ExactTotals):
     """Weighted totals of ln L over a fit's rows, each series summed once per distinct
     (x, t_x) and (x, T) pair (:class:`Pairs`): ``totals(params)`` gives (total, gradient),
     ``totals.with_hessian(params)`` also the exact Hessian, in (r, alpha, s, beta), from the
@@ -167,17 +168,13 @@ class ParetoTotals:
         self.data, self.weights = (x, tx, T), weights
         self.pairs = Pairs.of(x, tx, T)
 
-    def __call__(self, params: Array) -> tuple[float, Array]:
-        ll, grad, _ = _rows(params, *self.data, self.pairs, second=False)
-        return float(self.weights @ ll), self.weights @ grad
-
-    def with_hessian(self, params: Array) -> tuple[float, Array, Array]:
-        ll, grad, rows = _rows(params, *self.data, self.pairs, second=True)
-        assert rows is not None
-        upper = rows @ self.weights
-        hess = np.empty((4, 4))
-        for (i, j), total in zip(UPPER, upper.tolist(), strict=True):
-            hess[i, j] = hess[j, i] = total
+    def _evaluate(self, params: Array, hessian: bool) -> tuple[float, Array, Array | None]:
+        ll, grad, rows = _rows(params, *self.data, self.pairs, second=hessian)
+        hess = None
+        if rows is not None:
+            hess = np.empty((4, 4))
+            for (i, j), total in zip(UPPER, (rows @ self.weights).tolist(), strict=True):
+                hess[i, j] = hess[j, i] = total
         return float(self.weights @ ll), self.weights @ grad, hess
 
 

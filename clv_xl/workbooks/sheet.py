@@ -9,6 +9,7 @@ formula reads cell by cell is never split.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -346,13 +347,8 @@ class Sheet:
         styles = [f' s="{st}"' if (st := self.column_style(left + j)) else "" for j in range(width)]
         self._wrote(top, left, top + height - 1, left + width - 1)
         appended = cell_xml.new_rows(columns, letters, top, styles)
-        compiled: list[re.Pattern[str]] = []  # compiled where a row has cells there already
-
-        def written() -> re.Pattern[str]:
-            if not compiled:
-                compiled.append(cell_xml.written_cells(letters, styles))
-            return compiled[0]
-
+        # compiled where a row has cells there already, once
+        written = functools.cache(functools.partial(cell_xml.written_cells, letters, styles))
         raw, rows = dict.get, self.rows  # the property once, not once a row
         for i in range(height):
             row = top + i
