@@ -15,7 +15,7 @@ from scipy.special import digamma, gammaln, hyp2f1
 
 from clv_xl.errors import InputError
 from clv_xl.models.base import Array, prediction
-from clv_xl.models.logistic import sigmoid, sigmoid_and_softplus
+from clv_xl.models.logistic import sigmoid_and_softplus
 from clv_xl.models.repeat_buying import BetaGeometricFamily, check_horizon
 
 
@@ -55,23 +55,24 @@ class MBGNBD(BetaGeometricFamily):
         return super().count_pmf(n, t, x, big_t, history)
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
-        r, alpha, a, b = params
-        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        a2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
-        a3 = -(r + x) * np.log(alpha + T)
-        a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
-        return a1 + a2 + a3 + sigmoid_and_softplus(a4)[1]
+        return self._value_and_gradient(params, x, tx, T, gradient=False)[0]
 
     def _value_and_gradient(
-        self, params: Array, x: Array, tx: Array, T: Array
+        self, params: Array, x: Array, tx: Array, T: Array, gradient: bool = True
     ) -> tuple[Array, Array]:
-        return self._log_likelihood(params, x, tx, T), self._gradient(params, x, tx, T)
-
-    def _gradient(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
+        """ln L per row (the appendix's likelihood, its two terms as A3 + softplus(A4 - A3))
+        and, unless ``gradient`` is False, d ln L / d (r, alpha, a, b) per row, whose drop-out
+        terms are weighted by sigma(A4 - A3): the log-odds A4 - A3 is computed once for both."""
         r, alpha, a, b = params
-        ratio = np.log(alpha + T) - np.log(alpha + tx)
-        s4 = sigmoid(np.log(a) - np.log(b + x) + (r + x) * ratio)
-        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T) + s4 * ratio
+        log_at = np.log(alpha + T)
+        ratio = log_at - np.log(alpha + tx)
+        s4, soft = sigmoid_and_softplus(np.log(a) - np.log(b + x) + (r + x) * ratio)
+        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        a2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
+        value = a1 + a2 - (r + x) * log_at + soft
+        if not gradient:
+            return value, np.empty((np.size(value), 0))
+        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - log_at + s4 * ratio
         d_alpha = (
             r / alpha - (r + x) / (alpha + T) + s4 * (r + x) * (1 / (alpha + T) - 1 / (alpha + tx))
         )
@@ -79,7 +80,7 @@ class MBGNBD(BetaGeometricFamily):
         d_b = (
             digamma(a + b) + digamma(b + x + 1) - digamma(b) - digamma(a + b + x + 1) - s4 / (b + x)
         )
-        return np.column_stack([d_r, d_alpha, d_a, d_b])
+        return value, np.column_stack([d_r, d_alpha, d_a, d_b])
 
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, a, b = self._params()
