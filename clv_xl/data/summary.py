@@ -199,16 +199,20 @@ def summarize(
     total_spend = np.bincount(day_cust, weights=day_amount, minlength=k)
 
     is_purchase = day_amount >= 0
-    if is_purchase.all():  # no return-only days: no copies
-        p_cust, p_date, p_amount = day_cust, day_date, day_amount
+    if is_purchase.all():  # no return-only days: the days' customers, counts and sums as they are
+        p_cust, p_date, p_amount, starts = day_cust, day_date, day_amount, cust_starts
+        purchases = np.diff(cust_starts, append=day_cust.size)
+        spend = total_spend
     else:
         p_cust, p_date, p_amount = (
             day_cust[is_purchase],
             day_date[is_purchase],
             day_amount[is_purchase],
         )
+        purchases = np.bincount(p_cust, minlength=k)
+        starts = np.flatnonzero(np.r_[True, p_cust[1:] != p_cust[:-1]])
+        spend = np.bincount(p_cust, weights=p_amount, minlength=k)
     del is_purchase
-    purchases = np.bincount(p_cust, minlength=k)
     if np.any(purchases == 0):
         i = int(np.argmax(purchases == 0))
         raise InputError(
@@ -216,10 +220,9 @@ def summarize(
             f"only returns for customer {customer_label[i]}",
             "at least one purchase (amount >= 0) per customer",
         )
-    starts = np.flatnonzero(np.r_[True, p_cust[1:] != p_cust[:-1]])
     ends = np.r_[starts[1:], p_cust.size] - 1
     first, last = p_date[starts], p_date[ends]
-    repeat_spend = np.bincount(p_cust, weights=p_amount, minlength=k) - p_amount[starts]
+    repeat_spend = spend - p_amount[starts]
     frequency = purchases - 1
     monetary = np.divide(repeat_spend, frequency, out=np.zeros(k), where=frequency > 0)
     appearance = stable_order(first_row)  # customers in order of first appearance
