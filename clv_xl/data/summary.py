@@ -169,7 +169,8 @@ def summarize(
     span = end - first_day + 1
     codes, labels = _customer_codes(ids, span)
     # a new array, days since the first (32 bits: the date window is 110,000 days)
-    day_num = (day_num - first_day).astype(np.int32)
+    day_num = day_num.astype(np.int32)  # 1900-2199: within 32 bits (a new array: ours to change)
+    day_num -= np.int32(first_day)
 
     # rows by customer, then day (linear-time orders); runs of equal pairs are the purchase days
     dated = in_date_order(day_num)  # then a customer's rows are in row order, too
@@ -186,9 +187,12 @@ def summarize(
     day_cust_code, day_date = codes[day_starts], day_num[day_starts]
     del codes, day_num, order, day_starts
     day_date += first_day
-    new_cust = np.r_[True, day_cust_code[1:] != day_cust_code[:-1]]
+    new_cust = np.empty(day_cust_code.size, dtype=bool)
+    new_cust[0] = True
+    np.not_equal(day_cust_code[1:], day_cust_code[:-1], out=new_cust[1:])
     cust_starts = np.flatnonzero(new_cust)
-    day_cust = np.cumsum(new_cust) - 1  # 0..k-1, customers in code order
+    day_cust = np.cumsum(new_cust)  # then 0..k-1, customers in code order (in place)
+    day_cust -= 1
     k = cust_starts.size
     customer_label = labels(day_cust_code[cust_starts])
     del day_cust_code
