@@ -168,8 +168,8 @@ def summarize(
     first_day = int(day_num.min())
     span = end - first_day + 1
     codes, labels = _customer_codes(ids, span)
-    # a new array, days since the first (32 bits: the date window is 110,000 days)
-    day_num = day_num.astype(np.int32)  # 1900-2199: within 32 bits (a new array: ours to change)
+    # days since the first, in a new array of 32 bits (the date window is 110,000 days)
+    day_num = day_num.astype(np.int32)
     day_num -= np.int32(first_day)
 
     # rows by customer, then day (linear-time orders); runs of equal pairs are the purchase days
