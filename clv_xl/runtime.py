@@ -1,5 +1,6 @@
-"""What this Python can do: whether it is xlwings Lite's Pyodide, and the one way an optional
-package is imported (a missing one is one line naming what to install, where).
+"""What this Python can do: whether it is xlwings Lite's Pyodide, the one way an optional
+package is imported (a missing one is one line naming what to install, where), and the one way
+the cycle collector is paused.
 
 xlwings Lite runs clv_xl in Pyodide (CPython compiled to WebAssembly, ``sys.platform ==
 "emscripten"``): no threads or subprocesses, no access to the computer's files, and only the
@@ -10,9 +11,10 @@ commands that do (big-data engines, the headless refresh, templates) import it t
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
-from types import ModuleType
+from types import ModuleType, TracebackType
 
 from clv_xl.errors import MissingPackageError
 
@@ -55,3 +57,28 @@ def missing_line(package: str, purpose: str) -> str:
         )
     target = _EXTRAS.get(package, package)
     return f"{purpose} needs the package {package}: install it with python -m pip install {target}"
+
+
+class CollectorPaused:
+    """Python's cycle collector paused for a ``with`` block, and on again after it if it was on
+    before (so blocks nest). For work that makes many objects and no cycle worth collecting
+    before it ends: the collector would walk the growing heap again and again while they are
+    built. The CLV_ functions' answers (millions of small lists for a range), the headless
+    refresh (about 1 s of a 100,000-row refresh) and a command's imports (pandas and SciPy: one
+    or two full passes, 0.04-0.18 s) are such work. A class, not a generator: a scalar
+    function call pays a few hundred nanoseconds for it, not a microsecond."""
+
+    __slots__ = ("_was_on",)
+
+    def __enter__(self) -> None:
+        self._was_on = gc.isenabled()
+        gc.disable()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._was_on:
+            gc.enable()

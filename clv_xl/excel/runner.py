@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import gc
 import inspect
 import math
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import numpy as np
 from clv_xl.core.domains import ElementwiseFunction
 from clv_xl.errors import CLVError, describe
 from clv_xl.excel.convert import RaggedRangeError, common_shape, is_ragged, numeric_cells
+from clv_xl.runtime import CollectorPaused
 
 _current = contextvars.ContextVar("clv_function", default="CLV")
 
@@ -53,13 +53,9 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = _current.set(name)
         _refused.set(None)
-        # Answers for a range are millions of small lists and floats: the cyclic garbage
-        # collector would walk the growing heap again and again while they are built (two
-        # thirds of the time on a million cells); nothing here makes cycles, so it pauses.
-        collecting = gc.isenabled()
-        gc.disable()
         try:
-            result = f(*args, **kwargs)
+            with CollectorPaused():  # a range's answer: millions of small lists, no cycles
+                result = f(*args, **kwargs)
             _refused.set(None)  # an inner call's refusal is not this call's
             if isinstance(result, float) and not math.isfinite(result):
                 return one_line(
@@ -75,8 +71,6 @@ def excel_function(f: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # the last line of defence: never a traceback in a cell
             return one_line(f"{name}: unexpected {type(exc).__name__}: {exc} (please report)")
         finally:
-            if collecting:
-                gc.enable()
             _current.reset(token)
 
     return wrapper

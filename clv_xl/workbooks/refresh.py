@@ -10,12 +10,10 @@ the workbook only if the workbook is still the file that was read (:mod:`clv_xl.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,6 +25,7 @@ from clv_xl.excel.error_texts import ERROR_STARTS, is_error
 from clv_xl.excel.sources import allowed_folders
 from clv_xl.files import FileIdentity, same_file
 from clv_xl.models.cache import clear_cache
+from clv_xl.runtime import CollectorPaused
 from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.area_index import AreaIndex
 from clv_xl.workbooks.calculation import PASSES, Calculation
@@ -136,7 +135,9 @@ def refresh(
     package = Package(source)  # a missing or broken file: one line, before anything else
     identity = FileIdentity.of(source)
     report = Report(source.name)
-    with _cycle_collector_paused():
+    # millions of small lists (a log's cells, values handed over and written), no cycle worth
+    # collecting before the end: the collector would make 21 full passes, about 1 s at 100,000 rows
+    with CollectorPaused():
         try:
             sheets = {name: package.sheet(name) for name in package.sheet_parts}
             _refuse_external_links(package, sheets)
@@ -172,21 +173,6 @@ def refresh(
     report.write_seconds = report.seconds - report.load_seconds - report.compute_seconds
     _say(progress, "done", 1.0)
     return report
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Python's cycle collector waits until the refresh is over. A refresh makes millions of
-    small lists (a 100,000-row log's cells, the values handed to the engine and written), and
-    the collector would walk them all again and again: 21 full passes, about 1 s of a
-    100,000-row refresh, for no cycle worth collecting before the end."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _compute(calc: Calculation, report: Report, progress: Progress | None) -> None:
