@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
-from scipy import optimize
 
 from clv_xl.errors import FitError
 
@@ -239,7 +238,7 @@ def lbfgsb(objective: Objective, x0: Array, tol: float, max_iter: int) -> Any:
     # L-BFGS-B converges linearly near the optimum: it stops early here and the Newton polish
     # (quadratic) takes the last digits.
     options = {"ftol": 1e-12, "gtol": max(tol, 1e-7), "maxiter": max_iter}
-    return optimize.minimize(
+    return _minimize(
         objective.value_and_gradient,
         x0,
         method="L-BFGS-B",
@@ -272,7 +271,7 @@ def search(
             return point, value
     best = lbfgsb(objective, x0, tol, max_iter)
     if not best.success or not np.isfinite(best.fun) or best.fun >= 1e300:
-        fallback = optimize.minimize(
+        fallback = _minimize(
             objective.value,
             best.x if np.isfinite(best.fun) else x0,
             method="Nelder-Mead",
@@ -284,6 +283,15 @@ def search(
     if not np.isfinite(best.fun) or best.fun >= 1e300:
         raise FitError(f"{name} could not be fitted: the likelihood is not finite for this data")
     return newton_polish(objective.value_and_gradient, best.x, hessian=_exact(objective))
+
+
+def _minimize(*args: Any, **kwargs: Any) -> Any:
+    """SciPy's ``minimize``, imported the first time a model is fitted: ``scipy.optimize`` takes
+    about 0.13 s to import (with linprog, scipy.linalg and scipy.fft), and a workbook or command
+    without a fit never needs it."""
+    from scipy.optimize import minimize
+
+    return minimize(*args, **kwargs)
 
 
 def _exact(objective: Objective) -> Callable[[Array], Array] | None:
