@@ -46,10 +46,10 @@ from clv_xl.workbooks.formula_text import (
     whole_call,
 )
 from clv_xl.workbooks.handover import Handover
-from clv_xl.workbooks.inventory import Formula, Key, inventory, names_of
+from clv_xl.workbooks.inventory import Formula, Key
 from clv_xl.workbooks.placing import ErrorLine, Outputs, Placer, one, paste
 from clv_xl.workbooks.plan import Plan
-from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area, quote_sheet, resolve
+from clv_xl.workbooks.references import MAX_COL, MAX_ROW, Area, Names, quote_sheet, resolve
 from clv_xl.workbooks.sheet import Sheet
 from clv_xl.workbooks.xlsx import Package
 from clv_xl.workbooks.xml_reader import WorkbookError
@@ -66,12 +66,15 @@ FORGET_CELLS = 100_000
 class Calculation:
     """One calculation of a workbook (see the module's docstring)."""
 
-    def __init__(self, package: Package, sheets: dict[str, Sheet]) -> None:
+    def __init__(
+        self, package: Package, sheets: dict[str, Sheet], names: Names, formulas: list[Formula]
+    ) -> None:
+        """``names`` and ``formulas``: the workbook's (:func:`~clv_xl.workbooks.inventory.
+        names_of`, :func:`~clv_xl.workbooks.inventory.inventory`), found by the caller first."""
         self.package, self.sheets = package, sheets
         self.date1904 = package.date1904()
         self.epoch = EPOCH_1904 if self.date1904 else EPOCH_1900
-        self.names = names_of(package, sheets)
-        self.formulas = inventory(sheets, self.names)
+        self.names, self.formulas = names, formulas
         self.plan = Plan(self.formulas)
         self.engine = EngineBook(package, sheets, self.formulas, self.names, self.date1904)
         self.outputs = Outputs()

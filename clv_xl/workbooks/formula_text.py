@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from clv_xl.errors import CLVError
 from clv_xl.excel import udfs
@@ -29,8 +29,10 @@ from clv_xl.runtime import require
 CLV_PREFIX = "CLV_"
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token of a formula. (A named tuple: a filled-down column of 20,000 formulas makes
+    320,000 of them, at 0.27 us each against a frozen dataclass's 1 us.)"""
+
     text: str
     kind: str  # Operand, Func, Sep, Whitespace, OpPrefix, OpInfix, OpPostfix, Array, Paren
     subtype: str  # Range, Number, Text, Logical, Error, Open, Close, Arg, Row, None

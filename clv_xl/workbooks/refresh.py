@@ -30,9 +30,8 @@ from clv_xl.workbooks.addresses import cell_ref
 from clv_xl.workbooks.area_index import AreaIndex
 from clv_xl.workbooks.calculation import PASSES, Calculation
 from clv_xl.workbooks.cell_xml import FEW, positions
-from clv_xl.workbooks.formula_text import reference_texts
 from clv_xl.workbooks.functions import explained
-from clv_xl.workbooks.inventory import Formula, Key
+from clv_xl.workbooks.inventory import Formula, Key, inventory, names_of
 from clv_xl.workbooks.placing import ErrorLine
 from clv_xl.workbooks.references import Area
 from clv_xl.workbooks.sheet import Sheet
@@ -99,18 +98,13 @@ def _say(progress: Progress | None, text: str, share: float) -> None:
         progress(text, share)
 
 
-def _refuse_external_links(package: Package, sheets: dict[str, Sheet]) -> None:
+def _refuse_external_links(package: Package, formulas: list[Formula]) -> None:
     """A refresh computes this workbook only: it never opens or fetches another file."""
     links = package.external_links()
     linked = [
-        f"{n}!{c.ref}"
-        for n, s in sheets.items()
-        for c in s.formula_cells()
-        if c.formula
-        and (
-            EXTERNAL_REFERENCE.search(c.formula)
-            or any(EXTERNAL_FORM.match(ref) for ref in reference_texts(c.formula))
-        )
+        f"{f.sheet}!{f.ref}"
+        for f in formulas
+        if EXTERNAL_REFERENCE.search(f.text) or any(map(EXTERNAL_FORM.match, f.references))
     ]
     if links or linked:
         where = f" (e.g. {linked[0]})" if linked else ""
@@ -140,10 +134,12 @@ def refresh(
     with CollectorPaused():
         try:
             sheets = {name: package.sheet(name) for name in package.sheet_parts}
-            _refuse_external_links(package, sheets)
+            names = names_of(package, sheets)
+            formulas = inventory(sheets, names)
+            _refuse_external_links(package, formulas)
             clear_cache()  # a refresh recomputes every fit once
             _say(progress, "loading", 0.05)
-            calc = Calculation(package, sheets)
+            calc = Calculation(package, sheets, names, formulas)
             calc.handover.prepare()
             for sheet in sheets.values():  # the engine has their values: a log's bytes go
                 sheet.let_go()

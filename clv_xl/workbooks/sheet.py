@@ -267,7 +267,12 @@ class Sheet:
             for r, (_, cells) in rows.raw()
             if "<f" in (cells if isinstance(cells, str) else "".join(cells.values()))
         )
-        out = [self._parsed(r, c) for r in found for c in sorted(rows[r][1])]
+        out = [  # a row's cells without an f element (its typed values) are not parsed
+            self._parsed(r, c)
+            for r in found
+            for c, xml in sorted(rows[r][1].items())
+            if "<f" in xml
+        ]
         return [c for c in out if c.formula is not None]
 
     def extent(self) -> tuple[int, int]:
