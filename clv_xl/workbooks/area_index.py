@@ -2,10 +2,12 @@
 
 A refresh asks, for every range it reads and every result it lays out, which results and which
 formulas lie there. Asking each of them makes a refresh quadratic in its formulas: a
-filled-down column of 5,000 ``=CLV_VALUE(A2,B2)`` took 300 s. Here an area is kept in the
-buckets of 16 rows by 4 columns of its sheet it covers; one that would cover more than
-:data:`WIDE` buckets (a 100,000-row spill, a whole column) is kept in a list of its sheet that
-every question reads.
+filled-down column of 5,000 ``=CLV_VALUE(A2,B2)`` took 300 s. Here an area of one cell (most
+formulas, and what they read in a filled-down column) is kept under its cell; a larger one in
+the buckets of 16 rows by 4 columns of its sheet it covers; one that would cover more than
+:data:`WIDE` buckets (a 100,000-row spill, a whole column) in a list of its sheet that every
+question reads. A question about one cell is then a look-up, not a comparison with each of the
+32 formulas a bucket of a filled-down sheet holds.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class AreaIndex(Generic[K]):
     def __init__(self, items: Iterable[tuple[K, Area]] = ()) -> None:
         self._areas: dict[K, Area] = {}
         self._order: dict[K, int] = {}  # when a key was first added
+        self._cells: dict[str, dict[tuple[int, int], set[K]]] = {}
         self._buckets: dict[str, dict[tuple[int, int], set[K]]] = {}
         self._wide: dict[str, set[K]] = {}
         for key, area in items:
@@ -61,7 +64,10 @@ class AreaIndex(Generic[K]):
                 keys.discard(key)
 
     def _sets_of(self, area: Area) -> list[set[K]]:
-        """The sets ``area`` is kept in: its buckets, or its sheet's list of wide areas."""
+        """The sets ``area`` is kept in: its cell's, its buckets, or its sheet's list of wide
+        areas."""
+        if area.top == area.bottom and area.left == area.right:
+            return [self._cells.setdefault(area.sheet, {}).setdefault((area.top, area.left), set())]
         rows, cols = _span(area)
         if len(rows) * len(cols) > WIDE:
             return [self._wide.setdefault(area.sheet, set())]
@@ -71,11 +77,14 @@ class AreaIndex(Generic[K]):
     def clear(self) -> None:
         self._areas.clear()
         self._order.clear()
+        self._cells.clear()
         self._buckets.clear()
         self._wide.clear()
 
     def meeting(self, area: Area) -> list[K]:
         """The keys whose areas share a cell with ``area``, in the order first added."""
+        if area.top == area.bottom and area.left == area.right:
+            return self._meeting_cell(area)
         found = set(self._wide.get(area.sheet, ()))
         buckets = self._buckets.get(area.sheet, {})
         rows, cols = _span(area)
@@ -88,6 +97,29 @@ class AreaIndex(Generic[K]):
                 if r in rows and c in cols:
                     found |= keys
         hits = [k for k in found if self._areas[k].overlaps(area)]
+        cells = self._cells.get(area.sheet)
+        if cells and area.rows * area.cols <= len(cells):  # the cells it covers, looked up
+            for r in range(area.top, area.bottom + 1):
+                for c in range(area.left, area.right + 1):
+                    hits.extend(cells.get((r, c), ()))
+        elif cells:  # an area larger than the cells kept: those kept, each asked
+            for (r, c), keys in cells.items():
+                if area.top <= r <= area.bottom and area.left <= c <= area.right:
+                    hits.extend(keys)
+        return sorted(hits, key=self._order.__getitem__) if len(hits) > 1 else hits
+
+    def _meeting_cell(self, area: Area) -> list[K]:
+        """:meth:`meeting` for one cell: its own keys, and those of its one bucket and of the
+        wide areas that hold it (a filled-down sheet asks this some 14 times a formula)."""
+        areas, sheet = self._areas, area.sheet
+        hits = [k for k in self._wide.get(sheet, ()) if areas[k].overlaps(area)]
+        buckets = self._buckets.get(sheet)
+        if buckets:
+            bucket = buckets.get(((area.top - 1) // ROWS, (area.left - 1) // COLS), ())
+            hits.extend(k for k in bucket if areas[k].overlaps(area))
+        cells = self._cells.get(sheet)
+        if cells:
+            hits.extend(cells.get((area.top, area.left), ()))
         return sorted(hits, key=self._order.__getitem__) if len(hits) > 1 else hits
 
 

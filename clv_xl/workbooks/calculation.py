@@ -23,6 +23,7 @@ calling the same function with the same argument shapes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import itertools
 import time
@@ -305,9 +306,7 @@ class Calculation:
             whole = [self._area_of(a.reference, f) for a in args if a.reference is not None]
             tall = [a for a in whole if a.bottom == MAX_ROW]
             bottom = max((self.used(a.sheet)[0] for a in tall), default=None)
-            ranges = [
-                p in range_arguments(function) for p in inspect.signature(function).parameters
-            ]
+            ranges = _range_flags(function)
             values = [
                 self.argument(a, f, bottom, as_range=i < len(ranges) and ranges[i])
                 for i, a in enumerate(args)
@@ -386,6 +385,14 @@ class Calculation:
 
 class _RefError(Exception):
     """An argument's reference cannot be resolved (#REF!)."""
+
+
+@functools.cache
+def _range_flags(function: Any) -> list[bool]:
+    """For each parameter of a CLV_ function, in order, whether it is declared a range (once a
+    function: a filled-down column calls the same one on every row)."""
+    ranges = range_arguments(function)
+    return [p in ranges for p in inspect.signature(function).parameters]
 
 
 def _literal(tok: Any) -> Any:
