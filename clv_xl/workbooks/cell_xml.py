@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 from itertools import starmap
 from typing import Any
 
@@ -63,9 +63,11 @@ def as_written(cell_xml: str) -> tuple[str, str] | None:
     return cell_xml[:end], m.group(1) or ""
 
 
-def written_cells(letters: list[str], styles: list[str]) -> re.Pattern[str]:
+@lru_cache(maxsize=256)
+def written_cells(letters: tuple[str, ...], styles: tuple[str, ...]) -> re.Pattern[str]:
     """A run of value cells as this writer writes them in these columns and styles (each
-    column's cell there or not): the cells a block's columns held from the last refresh."""
+    column's cell there or not): the cells a block's columns held from the last refresh.
+    (Compiled once for blocks of the same columns: a filled-down column is 20,000 blocks.)"""
     value = r'(?:/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)'
     return re.compile(
         "".join(
@@ -137,13 +139,20 @@ def encode(value: Any, is_formula: bool) -> tuple[str, str]:
 
 
 _SAFE_INT = 2**53  # an int below this in size is written as its float would be
+SHORT = 16
+"""A column of at most this many values is made value by value: NumPy's and orjson's set-up
+costs more than they save (a filled-down formula's block is one cell)."""
 _NUMBER, _TEXT, _OTHER = "number", "text", "other"
 
 
 def _classified(values: list[Any]) -> tuple[list[str], list[str], list[str]] | None:
     """Each value's kind (a number, a text, other), and the XML texts of the numbers and of the
     texts, in order, each made for the whole column at once. None when a text holds a NUL."""
-    if set(map(type, values)) == {float} and np.isfinite(np.array(values)).all():
+    if (
+        len(values) > SHORT
+        and set(map(type, values)) == {float}
+        and np.isfinite(np.array(values)).all()
+    ):
         kinds = [_NUMBER] * len(values)  # a column of numbers: one check, not one a cell
     else:
         kinds = [
@@ -172,8 +181,8 @@ def number_texts(numbers: list[Any]) -> list[str]:
     below 2**53 in size only. orjson (Rust) formats a column about 15 times faster than
     ``repr``, with the same digits; its exponent form differs (``0.00001`` for 1e-05), so a
     number below 1e-4 or from 1e16 in size takes ``repr``'s text."""
-    if not numbers:
-        return []
+    if len(numbers) <= SHORT:
+        return [number_text(float(x)) for x in numbers]
     fast = _orjson()
     if fast is None:
         joined = "\0".join(map(repr, numbers)) + "\0"
