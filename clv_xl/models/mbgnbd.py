@@ -55,23 +55,15 @@ class MBGNBD(BetaGeometricFamily):
         return super().count_pmf(n, t, x, big_t, history)
 
     def _log_likelihood(self, params: Array, x: Array, tx: Array, T: Array) -> Array:
-        return self._value_and_gradient(params, x, tx, T, gradient=False)[0]
+        return self._terms(params, x, tx, T)[0]
 
     def _value_and_gradient(
-        self, params: Array, x: Array, tx: Array, T: Array, gradient: bool = True
+        self, params: Array, x: Array, tx: Array, T: Array
     ) -> tuple[Array, Array]:
-        """ln L per row (the appendix's likelihood, its two terms as A3 + softplus(A4 - A3))
-        and, unless ``gradient`` is False, d ln L / d (r, alpha, a, b) per row, whose drop-out
-        terms are weighted by sigma(A4 - A3): the log-odds A4 - A3 is computed once for both."""
+        """ln L per row and d ln L / d (r, alpha, a, b) per row, the drop-out terms weighted by
+        sigma(A4 - A3)."""
         r, alpha, a, b = params
-        log_at = np.log(alpha + T)
-        ratio = log_at - np.log(alpha + tx)
-        s4, soft = sigmoid_and_softplus(np.log(a) - np.log(b + x) + (r + x) * ratio)
-        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        a2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
-        value = a1 + a2 - (r + x) * log_at + soft
-        if not gradient:
-            return value, np.empty((np.size(value), 0))
+        value, s4, ratio, log_at = self._terms(params, x, tx, T)
         d_r = digamma(r + x) - digamma(r) + np.log(alpha) - log_at + s4 * ratio
         d_alpha = (
             r / alpha - (r + x) / (alpha + T) + s4 * (r + x) * (1 / (alpha + T) - 1 / (alpha + tx))
@@ -81,6 +73,18 @@ class MBGNBD(BetaGeometricFamily):
             digamma(a + b) + digamma(b + x + 1) - digamma(b) - digamma(a + b + x + 1) - s4 / (b + x)
         )
         return value, np.column_stack([d_r, d_alpha, d_a, d_b])
+
+    def _terms(self, params: Array, x: Array, tx: Array, T: Array) -> tuple[Array, ...]:
+        """ln L per row (the appendix's likelihood, its two terms as A3 + softplus(A4 - A3)), and
+        what the gradient takes from it: sigma(A4 - A3), ln((alpha + T) / (alpha + t_x)) and
+        ln(alpha + T). The log-odds A4 - A3 is computed once for the value and the gradient."""
+        r, alpha, a, b = params
+        log_at = np.log(alpha + T)
+        ratio = log_at - np.log(alpha + tx)
+        s4, soft = sigmoid_and_softplus(np.log(a) - np.log(b + x) + (r + x) * ratio)
+        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        a2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
+        return a1 + a2 - (r + x) * log_at + soft, s4, ratio, log_at
 
     def _log_odds_dead(self, x: Array, tx: Array, T: Array) -> Array:
         r, alpha, a, b = self._params()
