@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from clv_xl.models.grouped import distinct_index
 from clv_xl.models.hypergeometric import powers
 
 Array = np.ndarray
@@ -56,8 +57,8 @@ class Pairs(NamedTuple):
 
     @classmethod
     def of(cls, x: Array, tx: Array, T: Array) -> Pairs:
-        at_tx, tx_inverse = _pairs(x, tx)
-        at_t, t_inverse = _pairs(x, T)
+        at_tx, tx_inverse = distinct_index(x, tx)
+        at_t, t_inverse = distinct_index(x, T)
         rows = np.concatenate([at_tx, at_t])
         _, x_rows, x_at = np.unique(x[rows], return_index=True, return_inverse=True)
         t_values, t_at = np.unique(np.concatenate([tx[at_tx], T[at_t]]), return_inverse=True)
@@ -88,15 +89,6 @@ class Pairs(NamedTuple):
                 sums[:, rest] = found.reshape(height, -1)[:, cell]
                 settled[rest] = done.ravel()[cell]
         return sums, settled
-
-
-def _pairs(x: Array, t: Array) -> tuple[Array, Array]:
-    order = np.lexsort((t, x))
-    xs, ts = x[order], t[order]
-    new = np.r_[True, (xs[1:] != xs[:-1]) | (ts[1:] != ts[:-1])]
-    inverse = np.empty(x.size, dtype=np.intp)
-    inverse[order] = np.cumsum(new) - 1
-    return order[new], inverse
 
 
 def _worth(rows: int, columns: int, terms: int, pairs: int) -> bool:
