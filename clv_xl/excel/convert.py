@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import itertools
+import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -253,7 +254,7 @@ def _plain_values(flat: list[Any]) -> np.ndarray | None:
     infinite are looked at again; a text that reads as a finite number reads so in
     :func:`parse_number` too. (A few hundred microseconds a 100,000 cells where few are, against
     1.8 ms for every cell's type; where most are, as in a frequency column, every cell's type
-    is looked at: 2.8 ms for those cells alone.)"""
+    is looked at: 2.8 ms for those cells alone, 1.8 ms when counted as one type.)"""
     try:
         with np.errstate(all="ignore"):
             values = np.fromiter(flat, dtype=float, count=len(flat))
@@ -263,10 +264,23 @@ def _plain_values(flat: list[Any]) -> np.ndarray | None:
     count = int(np.count_nonzero(again))
     if count:  # 40% of the cells or more (a frequency's 0s and 1s): every cell's type, faster
         many = 5 * count > 2 * values.size
+        if many and _one_number_type(flat, values):
+            return values
         cells = flat if many else map(flat.__getitem__, np.flatnonzero(again).tolist())
         if not set(map(type, cells)) <= _NUMBERS:
             return None  # a logical value, a text "nan", a Decimal...: cell by cell
     return values
+
+
+def _one_number_type(flat: list[Any], values: np.ndarray) -> bool:
+    """Every cell a float (as Excel hands numbers) or every cell an int (Office.js's whole
+    numbers), counted without a set (1.8 ms a 100,000 cells, against 2.7 ms). Only tried where
+    no cell is blank and the first cells are of that one type, so a column of several kinds is
+    not counted twice."""
+    kind = type(flat[0])
+    if kind not in (float, int) or np.isnan(values).any() or set(map(type, flat[:64])) != {kind}:
+        return False
+    return operator.countOf(map(type, flat), kind) == len(flat)
 
 
 def common_shape(function: str, shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:

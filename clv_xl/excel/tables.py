@@ -265,7 +265,7 @@ def per_customer(result: np.ndarray, cols: Columns) -> Any:
     """Predictions back in the shape of the input range, with messages and blanks in place.
     A clean range (every row a customer, every answer finite) goes back in one ``tolist``."""
     shape = cols.shape if int(np.prod(cols.shape)) == cols.length else (cols.length,)
-    bad = cols.problem != ""
+    bad = cols.problem != "" if cols.has_problem else np.zeros(cols.length, dtype=bool)
     finite = np.isfinite(result)
     if cols.used.all() and not bad.any() and finite.all():
         if cols.length == 1:

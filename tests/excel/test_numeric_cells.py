@@ -58,3 +58,20 @@ def test_a_logical_value_is_found_among_many_zeros_and_among_few():
             assert read.has_problem and np.isnan(read.values[500, 0])
             assert read.problem[500, 0] == f"got {str(flag).upper()}, a logical value"
             assert (read.problem != "").sum() == 1 and read.values[0, 0] == 0.0
+
+
+def test_an_odd_cell_is_found_deep_in_a_column_of_one_number_type():
+    # a column of floats (Excel) or ints (Office.js), mostly 0s and 1s and no blank, is counted by
+    # type: a cell of any other type past the first ones is still read as it reads alone
+    for zero, one in ((0.0, 1.0), (0, 1)):
+        for odd in (True, False, "1", Decimal("1"), np.float64(1.0), 1.0 if one == 1 else 1):
+            column = [[zero if i % 3 else one] for i in range(1000)]
+            column[700] = [odd]
+            read = numeric_cells(column)
+            alone = parse_number(odd)
+            if isinstance(alone, str):
+                assert read.problem[700, 0] == alone and np.isnan(read.values[700, 0])
+            else:
+                assert read.values[700, 0] == alone and read.problem[700, 0] == ""
+            assert (read.problem != "").sum() == isinstance(alone, str)
+            assert read.values[:700, 0].tolist() == [float(c) for (c,) in column[:700]]
