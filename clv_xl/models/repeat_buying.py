@@ -294,9 +294,7 @@ class Pairs(NamedTuple):
 
     @classmethod
     def of(cls, x: Array, big_t: Array) -> Pairs:
-        pairs, inverse = np.unique(
-            (np.asarray(x) + 1j * np.asarray(big_t)).ravel(), return_inverse=True
-        )
+        pairs, inverse = distinct_pairs(np.asarray(x), np.asarray(big_t))
         x_values, x_at = np.unique(pairs.real, return_inverse=True)
         t_values, t_at = np.unique(pairs.imag, return_inverse=True)
         return cls(pairs.real, pairs.imag, inverse, x_values, t_values, x_at * t_values.size + t_at)
@@ -317,6 +315,13 @@ class Pairs(NamedTuple):
         return found.reshape(draws, -1)[:, self.at]
 
 
+def distinct_pairs(x: Array, big_t: Array) -> tuple[Array, Array]:
+    """The distinct (x, T) pairs, as complex numbers x + iT in sorted order, and each
+    customer's index into them."""
+    pairs, inverse = np.unique((x + 1j * big_t).ravel(), return_inverse=True)
+    return pairs, inverse
+
+
 def per_pair(
     func: Callable[[Array, Array], Array], x: Array, big_t: Array, horizons: int = 1
 ) -> Array:
@@ -328,7 +333,7 @@ def per_pair(
     one horizon does, so a single horizon is computed directly."""
     if horizons < 2 or x.ndim == 0 or x.shape[0] < PAIR_ROWS or any(n != 1 for n in x.shape[1:]):
         return func(x, big_t)
-    pairs, inverse = np.unique((x + 1j * big_t).ravel(), return_inverse=True)
+    pairs, inverse = distinct_pairs(x, big_t)
     if pairs.size * 2 > x.shape[0]:
         return func(x, big_t)
     shape = (pairs.size, *x.shape[1:])
