@@ -346,7 +346,7 @@ def channels(t: Template) -> None:
     worth, so what a new customer from it may cost (CLV_HEADROOM), with a covariate fit."""
     ws = t.sheet(
         "Channels",
-        [2, 12, 12, 16, 16, 14, 16, 16, 4, 22, 14],
+        [2, 12, 12, 16, 16, 14, 16, 16, 4, 46, 14],  # J: the covariate fit's longest label
         landscape=True,
     )
     t.heading(
