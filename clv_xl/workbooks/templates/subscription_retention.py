@@ -326,9 +326,10 @@ def value(t: Template) -> None:
     t.section(ws, f"B{last + 4}", "Checks", 4)
     t.check(
         ws,
-        f"C{last + 5}",
+        f"E{last + 5}",
         f"AND(C{first}<C{last},D{first}<D{last})",
         "Loyal subscribers are worth more (DERL rises with renewals)",
+        label_from=f"B{last + 5}",
     )
     chart = t.book.add_chart({"type": "column"})
     for col, name, color in (("E", "Regular", "#2F5597"), ("F", "High end", "#C55A11")):
