@@ -68,10 +68,8 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
     table = required[first]
     left_out = [k for k, v in required.items() if v is None]
     if left_out and is_summary(table):
-        header = [str(c).strip() if isinstance(c, str) else "" for c in _first_row(table) or ()]
+        header = _header(table)
         filled = dict(required)
-        rows = table[1:]
-        full = isinstance(rows, np.ndarray) or set(map(len, rows)) <= {len(header)}
         for key in required:
             name = SUMMARY_HEADERS.get(key, key)  # a statistic of its own: its name
             if name not in header:
@@ -82,17 +80,7 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
                         f"a column, or CLV_SUMMARY's whole spill with a {name} column as {first}",
                     )
                 continue
-            i = header.index(name)
-            if isinstance(rows, np.ndarray):
-                filled[key] = rows[:, i : i + 1].copy()
-                continue
-            column = np.empty((len(rows), 1), dtype=object)  # a column, without a list a cell
-            column[:, 0] = (
-                list(map(itemgetter(i), rows))
-                if full
-                else [row[i] if i < len(row) else None for row in rows]
-            )
-            filled[key] = column
+            filled[key] = _spill_column(table, header.index(name), len(header))
         return filled
     if left_out:
         raise InputError(
@@ -102,6 +90,37 @@ def from_summary(required: dict[str, Any]) -> dict[str, Any]:
             f"whole spill (e.g. Summary!A1#) as {first} with the others left out",
         )
     return required
+
+
+def summary_ids(value: Any) -> list[Any] | None:
+    """The customer ids of CLV_SUMMARY's whole spill, in its rows' order below the header;
+    None when ``value`` is not that spill (or has no customer column)."""
+    if not is_summary(value):
+        return None
+    header = _header(value)
+    if "customer" not in header:
+        return None
+    return _spill_column(value, header.index("customer"), len(header))[:, 0].tolist()
+
+
+def _header(table: Any) -> list[str]:
+    return [str(c).strip() if isinstance(c, str) else "" for c in _first_row(table) or ()]
+
+
+def _spill_column(table: Any, i: int, width: int) -> np.ndarray:
+    """Column ``i`` of a spill below its header row, as a one-column object array (a row
+    shorter than ``width``, as a caller may pass, reads None there)."""
+    rows = table[1:]
+    if isinstance(rows, np.ndarray):
+        return rows[:, i : i + 1].copy()
+    full = set(map(len, rows)) <= {width}
+    column = np.empty((len(rows), 1), dtype=object)  # a column, without a list a cell
+    column[:, 0] = (
+        list(map(itemgetter(i), rows))
+        if full
+        else [row[i] if i < len(row) else None for row in rows]
+    )
+    return column
 
 
 def is_header(cell: Any) -> bool:

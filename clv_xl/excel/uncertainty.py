@@ -28,7 +28,7 @@ from clv_xl.excel.convert import flatten
 from clv_xl.excel.covariates import customer_matrices
 from clv_xl.excel.declare import cell, cells, covariates, history
 from clv_xl.excel.runner import current_function, excel_function
-from clv_xl.excel.tables import customer_columns, read_table, require_clean
+from clv_xl.excel.tables import customer_columns, read_table, require_clean, summary_ids
 from clv_xl.models import fit_cached, lifetime_value, model_class, purchase_models
 from clv_xl.models.cache import content_key
 from clv_xl.models.grouped import distinct_index, each_distinct
@@ -71,7 +71,8 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
     Returns
     -------
     range
-        A header, one row per customer (estimate, lower, upper) and a total row.
+        A header, one row per customer (its id when the history is CLV_SUMMARY's whole spill,
+        else its row number; estimate, lower, upper) and a total row.
 
     Examples
     --------
@@ -154,13 +155,16 @@ def CLV_INTERVAL(params, quantity, horizon, repeat_purchases, recency=None, age=
     name = current_function()
     rows: list[list[Any]] = [["customer", kind, f"lower {share:.0%}", f"upper {share:.0%}"]]
     bounds = zip(estimate.tolist(), lower.tolist(), upper.tolist(), strict=True)
+    # each customer by its id where the history is CLV_SUMMARY's whole spill, else by its row
+    ids = summary_ids(repeat_purchases) if recency is None and age is None else None
+    labels = ids if ids is not None and len(ids) == cols.length else range(1, cols.length + 1)
     if ok.all():  # every row a customer: the rows at once
-        rows.extend([i, *row] for i, row in enumerate(bounds, start=1))
+        rows.extend([i, *row] for i, row in zip(labels, bounds, strict=True))
     else:
         picked = iter(bounds)
-        for i in range(cols.length):
+        for i, label in enumerate(labels):
             if ok[i]:
-                rows.append([i + 1, *next(picked)])
+                rows.append([label, *next(picked)])
             elif cols.used[i]:
                 rows.append([f"{name}: {cols.problem[i]}", "", "", ""])
             else:

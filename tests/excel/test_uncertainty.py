@@ -70,6 +70,22 @@ def test_a_bad_customer_row_gets_its_message_and_the_rest_their_bounds(cdnow_fit
     assert out[3] == ["", "", "", ""]
 
 
+def test_given_the_whole_summary_spill_each_row_is_named_by_its_customer_id(cdnow_fit):
+    # the ids CLV_SUMMARY put in its customer column, not row numbers; a spill as Excel hands it
+    # (rows of cells) and as the headless refresh does (a 2-D array)
+    params, *_ = cdnow_fit
+    header = ["customer", "frequency", "recency", "T", "monetary_value"]
+    spill = [header, ["A-17", 2, 30.43, 38.86, 20.0], [9, 0, 0, 38.86, 0], ["Zoe", 1, 2, 30, 5.0]]
+    for given in (spill, np.array(spill, dtype=object)):
+        out = CLV_INTERVAL(params, "purchases", 39, given)
+        assert [row[0] for row in out] == ["customer", "A-17", 9, "Zoe", "total"]
+        assert out[1][1] == pytest.approx(1.226, abs=5e-4)
+    spill[2][1] = "two"  # a row the model cannot use keeps its message where its id was
+    out = CLV_INTERVAL(params, "purchases", 39, spill)
+    assert out[1][0] == "A-17" and out[2][0].startswith("CLV_INTERVAL: repeat_purchases got")
+    assert out[3][0] == "Zoe"
+
+
 @pytest.fixture(scope="module")
 def summary_with_cohorts():
     raw = cdnow_transactions()

@@ -309,7 +309,9 @@ def summary(t: Template) -> None:
         f"A1:K{customers + 1}",
         f'=CLV_SUMMARY({LOG}, {DATES}, {AMOUNTS}, AsOf, Period, "M", {CHANNELS})',
         columns=SUMMARY_COLUMNS,
+        header=True,
     )
+    ws.set_row(0, 30)  # the styled names, wrapped: monetary_value, first_purchase
 
 
 def model(t: Template) -> None:
@@ -392,6 +394,7 @@ def customers(t: Template) -> None:
         f'=CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY})',
         "number",
         columns=["count", "number", "number", "number"],
+        header=True,
     )
     ws.conditional_format(
         f"C{first}:C1048576", {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True}

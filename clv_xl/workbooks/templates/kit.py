@@ -267,17 +267,23 @@ class Template:
         kind: str = "number",
         role: str = "calc",
         columns: list[str] | None = None,
+        header: bool = False,
     ) -> None:
         """A dynamic-array formula: spills in Excel 365, never opened with an implicit '@'.
-        ``columns`` gives a number format per column of the result (default: ``kind``)."""
+        ``columns`` gives a number format per column of the result (default: ``kind``);
+        ``header``: the result's first row is its column names, styled as the house's headers."""
         first, _, last = ref.partition(":")
         (r1, c1), (r2, c2) = _rc(first), _rc(last or first)
         kinds = columns or [kind] * (c2 - c1 + 1)
-        ws.write_dynamic_array_formula(ref, formula, self.fmt(role, kinds[0]), 0)
+
+        def style(r: int, c: int) -> Any:
+            return self.fmt("header") if header and r == r1 else self.fmt(role, kinds[c - c1])
+
+        ws.write_dynamic_array_formula(ref, formula, style(r1, c1), 0)
         for r in range(r1, r2 + 1):  # spill cells styled (values come from the refresh)
             for c in range(c1, c2 + 1):
                 if (r, c) != (r1, c1):
-                    ws.write_blank(r, c, None, self.fmt(role, kinds[c - c1]))
+                    ws.write_blank(r, c, None, style(r, c))
 
     def column_formats(self, ws: Worksheet, first: str, formats: list[tuple[str, float]]) -> None:
         """Calculation formats and widths of the columns from ``first`` on, one (kind, width)
