@@ -20,7 +20,7 @@ PARAMS, SPEND = "Model!$B$5#", "Model!$E$5#"
 def cohorts(t: Template) -> None:
     ws = t.sheet(
         "Cohorts",
-        [2, 16, 4, 16, 14, 14, 14, 14, 14, 14],
+        [2, 16, 4, 16, *[20] * 12],  # a column per cohort, wide enough for its status
         landscape=True,
     )
     t.heading(
@@ -41,6 +41,12 @@ def cohorts(t: Template) -> None:
     for c in range(4, 16):  # the customers row counts, shaded only where a cohort is
         ws.write_blank(13, c, None, t.fmt("calc", "count"))
     ws.conditional_format(13, 4, 13, 15, {"type": "no_blanks", "format": t.fmt("output", "count")})
+    # the status row wrapped, so a long status ("converged, but weak: ...") is read whole, not
+    # cut by the next cohort's; shaded, as the customers row, only where a cohort is
+    ws.set_row(15, 135)  # 9 lines: a weak fit's status, 161 characters
+    for c in range(4, 16):
+        ws.write_blank(15, c, None, t.fmt("calc", "general", text_wrap=True, valign="top"))
+    ws.conditional_format(15, 4, 15, 15, {"type": "no_blanks", "format": t.fmt("output")})
     t.section(ws, "D19", "Expected purchases in the window: total", 4)
     t.header_row(ws, "E20", ["Estimate", "Lower 90%", "Upper 90%"])
     ws.write("D21", "All customers", t.fmt("label"))
@@ -206,6 +212,7 @@ def holdout(t: Template) -> None:
         f"=CLV_HOLDOUT({LOG}, {DATES}, AsOf, HoldoutEnd, ModelName)",
         "number",
         columns=["general", "count", "number", "number"],
+        header=True,
     )
     ws.write(
         "G4",
@@ -281,7 +288,9 @@ def tracking_plot(t: Template) -> None:
         f"=CLV_TRACKING({PARAMS}, {LOG}, {DATES}, AsOf, HoldoutEnd, Period)",
         "number",
         columns=["count", "date", "count", "number", "count", "number"],
+        header=True,
     )
+    ws.set_row(4, 30)  # the names wrapped: cumulative_expected
     t.section(ws, "I4", "Calibration end", 2)
     ws.write("I5", "week", t.fmt("header"))
     ws.write("J5", "y", t.fmt("header"))
