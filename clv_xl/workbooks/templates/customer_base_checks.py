@@ -9,6 +9,7 @@ from clv_xl.workbooks.templates.kit import Template
 
 MAX_TIERS = 6
 TRACKING_ROWS = 80  # weeks the tracking sheet has room for (calibration and holdout)
+COHORT_COLUMNS = 60  # cohorts formatted ahead: five years of months
 LOG, DATES, AMOUNTS = "Sales[Customer]", "Sales[Date]", "Sales[Amount]"
 CHANNELS = "Sales[[#All],[Channel]]"
 NO_CHANNEL = "COUNTA(Sales[Channel])=0"
@@ -20,9 +21,13 @@ PARAMS, SPEND = "Model!$B$5#", "Model!$E$5#"
 def cohorts(t: Template) -> None:
     ws = t.sheet(
         "Cohorts",
-        [2, 16, 4, 16, *[20] * 12],  # a column per cohort, wide enough for its status
+        [2, 16, 4, 16],
         landscape=True,
     )
+    # a column per cohort, wide enough for its status: the first 12 (a year of months) laid
+    # out cell by cell below, the rest of five years by their columns' format (cells laid out
+    # there would widen the printed page to all of them)
+    ws.set_column(4, 3 + COHORT_COLUMNS, 20, t.fmt("calc", "decimal"))
     t.heading(
         ws,
         "Cohorts and how sure the forecast is",
@@ -38,15 +43,17 @@ def cohorts(t: Template) -> None:
         "decimal",
         "output",
     )
-    for c in range(4, 16):  # the customers row counts, shaded only where a cohort is
-        ws.write_blank(13, c, None, t.fmt("calc", "count"))
-    ws.conditional_format(13, 4, 13, 15, {"type": "no_blanks", "format": t.fmt("output", "count")})
-    # the status row wrapped, so a long status ("converged, but weak: ...") is read whole, not
-    # cut by the next cohort's; shaded, as the customers row, only where a cohort is
+    # each row's format (the customers row counts; the status row wrapped, so a long status,
+    # "converged, but weak: ...", is read whole, not cut by the next cohort's), shaded as an
+    # output only where a cohort is: the template's three cohorts look as the data's others
     ws.set_row(15, 135)  # 9 lines: a weak fit's status, 161 characters
-    for c in range(4, 16):
-        ws.write_blank(15, c, None, t.fmt("calc", "general", text_wrap=True, valign="top"))
-    ws.conditional_format(15, 4, 15, 15, {"type": "no_blanks", "format": t.fmt("output")})
+    rows = {4: "general", **{r: "decimal" for r in range(5, 13)}, 13: "count", 14: "decimal"}
+    for r, kind in [*rows.items(), (15, "general")]:
+        wrap = {"text_wrap": True, "valign": "top"} if r == 15 else {}
+        for c in range(4, 16):
+            ws.write_blank(r, c, None, t.fmt("calc", kind, **wrap))
+        shaded = {"type": "no_blanks", "format": t.fmt("output", kind)}
+        ws.conditional_format(r, 4, r, 3 + COHORT_COLUMNS, shaded)
     t.section(ws, "D19", "Expected purchases in the window: total", 4)
     t.header_row(ws, "E20", ["Estimate", "Lower 90%", "Upper 90%"])
     ws.write("D21", "All customers", t.fmt("label"))
@@ -270,12 +277,17 @@ def model_choice(t: Template) -> None:
 
 
 def tracking_plot(t: Template) -> None:
-    ws = t.sheet(
-        "Tracking",
-        [2, 8, 12, 10, 10, 18, 20, 4, 10, 10],
-        landscape=True,
-        freeze=(5, 0),
-    )
+    ws = t.sheet("Tracking", {"A": 2, "H": 4, "I": 10, "J": 10}, landscape=True, freeze=(5, 0))
+    # the spill's columns formatted past the weeks laid out below, as a longer log grows it
+    columns = [
+        ("count", 8),
+        ("date", 12),
+        ("count", 10),
+        ("number", 10),
+        ("count", 18),
+        ("number", 20),
+    ]
+    t.column_formats(ws, "B", columns)
     t.heading(
         ws,
         "Tracking: repeat purchases per week",
@@ -287,7 +299,7 @@ def tracking_plot(t: Template) -> None:
         f"B5:G{last}",
         f"=CLV_TRACKING({PARAMS}, {LOG}, {DATES}, AsOf, HoldoutEnd, Period)",
         "number",
-        columns=["count", "date", "count", "number", "count", "number"],
+        columns=[kind for kind, _ in columns],
         header=True,
     )
     ws.set_row(4, 30)  # the names wrapped: cumulative_expected
