@@ -131,9 +131,7 @@ def segments(t: Template) -> None:
         )
         # a tier beyond the number of tiers shows nothing (blank, not 0 / $0.00)
         t.formula(ws, f"C{row}", f'=IF(B{row}="","",COUNTIF({tiers},B{row}))', "count")
-        t.formula(
-            ws, f"D{row}", f'=IF(B{row}="","",SUMIF({tiers},B{row},{net}))', "money", "output"
-        )
+        t.formula(ws, f"D{row}", f'=IF(B{row}="","",SUMIF({tiers},B{row},{net}))', "money")
         t.formula(
             ws,
             f"E{row}",
@@ -155,6 +153,10 @@ def segments(t: Template) -> None:
             "format": t.book.add_format({"bg_color": "#FFFFFF", "border": 0}),
         },
     )
+    # the net values shaded as outputs on the tiers there are only (a border drawn on a row
+    # beyond the number of tiers stays, whatever a rule says, in some viewers)
+    shaded = {"type": "formula", "criteria": '=$B5<>""', "format": t.fmt("output", "money")}
+    ws.conditional_format(f"D5:D{4 + MAX_TIERS}", shaded)
     total = 6 + MAX_TIERS
     ws.write(f"B{total}", "Total", t.fmt("output"))
     t.formula(ws, f"C{total}", f"=SUM(C5:C{4 + MAX_TIERS})", "count", "output")
