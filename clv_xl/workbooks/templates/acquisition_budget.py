@@ -88,6 +88,8 @@ def headroom(t: Template) -> None:
     profit, cost = "Offers[Lifetime profit ($)]", "Offers[Cost to win ($)]"
     t.spill(ws, f"E8:E{last}", f"=CLV_HEADROOM({profit}, {cost})", "money", "output")
     t.spill(ws, f"F8:F{last}", f"=CLV_HEADROOM({profit}, {cost}, TargetRatio)", "money", "output")
+    t.outputs_where_filled(ws, "E8:F1048576", "money")  # as the table grows
+    t.outputs_where_filled(ws, "H8:H1048576", "text")
     t.spill(ws, f"G8:G{last}", f"=CLV_RATIO({profit}, {cost})", "number")
     t.spill(
         ws,

@@ -399,7 +399,4 @@ def customers(t: Template) -> None:
     ws.conditional_format(
         f"C{first}:C1048576", {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True}
     )
-    # the outputs (lifetime value, its net) shaded on every customer's row, past the example's
-    ws.conditional_format(
-        f"G{first}:H1048576", {"type": "no_blanks", "format": t.fmt("output", "money")}
-    )
+    t.outputs_where_filled(ws, f"G{first}:H1048576", "money")  # past the example's customers

@@ -4,6 +4,8 @@ Table's columns, the Summary and Model spills), which :mod:`customer_base` also 
 
 from __future__ import annotations
 
+from xlsxwriter.utility import xl_range
+
 from clv_xl.workbooks.templates import charts
 from clv_xl.workbooks.templates.kit import Template
 
@@ -52,8 +54,7 @@ def cohorts(t: Template) -> None:
         wrap = {"text_wrap": True, "valign": "top"} if r == 15 else {}
         for c in range(4, 16):
             ws.write_blank(r, c, None, t.fmt("calc", kind, **wrap))
-        shaded = {"type": "no_blanks", "format": t.fmt("output", kind)}
-        ws.conditional_format(r, 4, r, 3 + COHORT_COLUMNS, shaded)
+        t.outputs_where_filled(ws, xl_range(r, 4, r, 3 + COHORT_COLUMNS), kind)
     t.section(ws, "D19", "Expected purchases in the window: total", 4)
     t.header_row(ws, "E20", ["Estimate", "Lower 90%", "Upper 90%"])
     ws.write("D21", "All customers", t.fmt("label"))

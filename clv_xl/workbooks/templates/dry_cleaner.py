@@ -212,6 +212,7 @@ def customers(t: Template) -> None:
     t.spill(
         ws, f"H6:H{last}", f"=CLV_PROFIT(F6#, {expected}, Margin, CostPerVisit)", "money", "output"
     )
+    t.outputs_where_filled(ws, "G6:H1048576", "money")  # as the list grows
     t.spill(ws, f"I6:I{last}", "=CLV_HEADROOM(H6#, 0, TargetRatio)", "money")
     t.spill(ws, f"J6:J{last}", "=CLV_SEGMENT(G6#, 3, $M$6:$M$8)", "text")
     ws.write("L5", "Tier names", t.fmt("header"))

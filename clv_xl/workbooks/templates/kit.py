@@ -285,6 +285,12 @@ class Template:
                 if (r, c) != (r1, c1):
                     ws.write_blank(r, c, None, style(r, c))
 
+    def outputs_where_filled(self, ws: Worksheet, ref: str, kind: str) -> None:
+        """The cells of ``ref`` shaded as outputs where they hold a value: an output column
+        that a spill grows down (or a table right) looks the same on the rows the data adds
+        as on the example's, and an empty cell shows no box."""
+        ws.conditional_format(ref, {"type": "no_blanks", "format": self.fmt("output", kind)})
+
     def column_formats(self, ws: Worksheet, first: str, formats: list[tuple[str, float]]) -> None:
         """Calculation formats and widths of the columns from ``first`` on, one (kind, width)
         each: the rows a list grows into take them."""
