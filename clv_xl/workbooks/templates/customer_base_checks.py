@@ -282,7 +282,7 @@ def model_choice(t: Template) -> None:
 def tracking_plot(t: Template) -> None:
     ws = t.sheet("Tracking", {"A": 2, "H": 4, "I": 10, "J": 10}, landscape=True, freeze=(5, 0))
     # the spill's columns formatted past the weeks laid out below, as a longer log grows it
-    columns = [
+    columns: list[tuple[str, float]] = [
         ("count", 8),
         ("date", 12),
         ("count", 10),
