@@ -352,8 +352,11 @@ class Sheet:
         styles = [f' s="{st}"' if (st := self.column_style(left + j)) else "" for j in range(width)]
         self._wrote(top, left, top + height - 1, left + width - 1)
         appended = cell_xml.new_rows(columns, letters, top, styles)
-        # compiled where a row has cells there already (once for blocks of these columns)
-        written = functools.partial(cell_xml.written_cells, tuple(letters), tuple(styles))
+        # compiled where a row has cells there already (once for blocks of these columns),
+        # looked up once a block, not once a row
+        written = functools.cache(
+            functools.partial(cell_xml.written_cells, tuple(letters), tuple(styles))
+        )
         raw, rows = dict.get, self.rows  # the property once, not once a row
         for i in range(height):
             row = top + i
