@@ -49,8 +49,8 @@ def cohorts(t: Template) -> None:
     # "converged, but weak: ...", is read whole, not cut by the next cohort's), shaded as an
     # output only where a cohort is: the template's three cohorts look as the data's others
     ws.set_row(15, 135)  # 9 lines: a weak fit's status, 161 characters
-    rows = {4: "general", **{r: "decimal" for r in range(5, 13)}, 13: "count", 14: "decimal"}
-    for r, kind in [*rows.items(), (15, "general")]:
+    kinds = {4: "general", **dict.fromkeys(range(5, 13), "decimal"), 13: "count", 14: "decimal"}
+    for r, kind in {**kinds, 15: "general"}.items():  # 15: the status
         wrap = {"text_wrap": True, "valign": "top"} if r == 15 else {}
         for c in range(4, 16):
             ws.write_blank(r, c, None, t.fmt("calc", kind, **wrap))
@@ -156,8 +156,7 @@ def segments(t: Template) -> None:
     )
     # the net values shaded as outputs on the tiers there are only (a border drawn on a row
     # beyond the number of tiers stays, whatever a rule says, in some viewers)
-    shaded = {"type": "formula", "criteria": '=$B5<>""', "format": t.fmt("output", "money")}
-    ws.conditional_format(f"D5:D{4 + MAX_TIERS}", shaded)
+    t.outputs_where_filled(ws, f"D5:D{4 + MAX_TIERS}", "money")
     total = 6 + MAX_TIERS
     ws.write(f"B{total}", "Total", t.fmt("output"))
     t.formula(ws, f"C{total}", f"=SUM(C5:C{4 + MAX_TIERS})", "count", "output")
