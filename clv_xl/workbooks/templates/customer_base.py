@@ -386,14 +386,15 @@ def customers(t: Template) -> None:
     t.spill(ws, f"H{first}:H{last}", f"=G{first}#-F{first}#", "money", "output")
     t.spill(ws, f"I{first}:I{last}", f"=CLV_SEGMENT(H{first}#, Tiers)", "text")
     # how sure: expected purchases with bounds per customer, and for the total (the last row)
-    for col, kind in zip("KLMN", ["count", "number", "number", "number"], strict=True):
+    bounds = ["general", "number", "number", "number"]  # the customer's id, as in column B
+    for col, kind in zip("KLMN", bounds, strict=True):
         ws.set_column(f"{col}:{col}", 12, t.fmt("calc", kind))
     t.spill(
         ws,
         f"K4:N{last + 1}",
         f'=CLV_INTERVAL({PARAMS}, "purchases", Window, {SUMMARY})',
         "number",
-        columns=["count", "number", "number", "number"],
+        columns=bounds,
         header=True,
     )
     ws.conditional_format(
